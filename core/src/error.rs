@@ -1,0 +1,325 @@
+//! The one error type of the crate and its stable codes.
+//!
+//! Every fallible function returns [`Error`]. Bindings map errors by
+//! [`ErrorCode`], never by message, so each code string is part of the
+//! public contract and never changes meaning. Messages never contain an
+//! identifier, an item or key material: they are safe to log.
+
+use core::fmt;
+
+/// Result alias used throughout the crate.
+pub type Result<T, E = Error> = core::result::Result<T, E>;
+
+/// Everything that can go wrong in blindmatch.
+///
+/// Variants that concern a message received from the peer are protocol
+/// errors ([`Error::is_protocol_error`]): the session must be abandoned.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A group element is not the canonical encoding of a ristretto255 point.
+    #[error("invalid group element: not a canonical ristretto255 encoding")]
+    InvalidElement,
+    /// A group element is the identity, which no honest peer ever sends.
+    #[error("invalid group element: the identity element")]
+    IdentityElement,
+    /// An input is longer than the protocol can encode.
+    #[error("input of {len} bytes exceeds the maximum of {max} bytes")]
+    InputTooLong {
+        /// Length of the rejected input.
+        len: usize,
+        /// Largest accepted length.
+        max: usize,
+    },
+    /// A domain separation tag or key info string is longer than allowed.
+    #[error("domain separation tag or key info of {len} bytes exceeds {max} bytes")]
+    DstTooLong {
+        /// Length of the rejected string.
+        len: usize,
+        /// Largest accepted length.
+        max: usize,
+    },
+    /// `expand_message_xmd` was asked for more output than RFC 9380 allows.
+    #[error("requested {len} uniform bytes; RFC 9380 allows at most {max}")]
+    ExpandTooLong {
+        /// Requested length.
+        len: usize,
+        /// Largest accepted length.
+        max: usize,
+    },
+    /// RFC 9497 `DeriveKeyPair` found no non-zero scalar in 256 attempts.
+    #[error("key derivation failed")]
+    DeriveKeyPair,
+    /// A scalar encoding is not canonical or is zero.
+    #[error("invalid scalar: not a canonical non-zero scalar")]
+    InvalidScalar,
+    /// A message does not start with the `BMCH` magic.
+    #[error("not a blindmatch message (bad magic)")]
+    BadMagic,
+    /// A message uses a wire format version this build does not speak.
+    #[error("unsupported wire format version {found} (this build speaks version {supported})")]
+    UnsupportedVersion {
+        /// Version found in the message.
+        found: u8,
+        /// Version this build speaks.
+        supported: u8,
+    },
+    /// A message of another type arrived than the protocol step expects.
+    #[error("unexpected message type {found}, expected {expected}")]
+    WrongMessageType {
+        /// Type code the step expects.
+        expected: u8,
+        /// Type code found in the message.
+        found: u8,
+    },
+    /// A message names a ciphersuite this build does not implement.
+    #[error("unsupported ciphersuite {found}")]
+    UnsupportedSuite {
+        /// Ciphersuite code found in the message.
+        found: u8,
+    },
+    /// A message body could not be decoded (truncated or malformed).
+    #[error("malformed message body")]
+    Malformed,
+    /// A message has bytes after its end.
+    #[error("{count} trailing bytes after the message")]
+    TrailingBytes {
+        /// Number of unexpected bytes.
+        count: usize,
+    },
+    /// A declared count disagrees with the payload it describes.
+    #[error("message declares {declared} elements but carries {actual}")]
+    CountMismatch {
+        /// Count the message declares or the protocol requires.
+        declared: usize,
+        /// Count the payload actually holds.
+        actual: usize,
+    },
+    /// A message belongs to another session.
+    #[error("message belongs to another session")]
+    SessionMismatch,
+    /// The peer asked for a mode (reveal or output) this party's configuration does not allow.
+    #[error("peer's session parameters differ from ours: {0}")]
+    ConfigMismatch(&'static str),
+    /// The peer's set is larger than this party's policy allows.
+    #[error("peer set of {count} items exceeds the limit of {max}")]
+    PeerSetTooLarge {
+        /// Size the peer declared.
+        count: usize,
+        /// Largest size the policy accepts.
+        max: usize,
+    },
+    /// The peer's set is smaller than this party's policy allows.
+    #[error("peer set of {count} items is below the minimum of {min}")]
+    PeerSetTooSmall {
+        /// Size the peer declared.
+        count: usize,
+        /// Smallest size the policy accepts.
+        min: usize,
+    },
+    /// This party's own set exceeds what the wire format can carry.
+    #[error("own set of {count} distinct items exceeds the limit of {max}")]
+    TooManyItems {
+        /// Number of distinct items.
+        count: usize,
+        /// Largest number the format or configuration accepts.
+        max: usize,
+    },
+    /// A finish message was expected but none was given, or one was given
+    /// where the configuration says there is none.
+    #[error("finish message {0}")]
+    UnexpectedFinish(&'static str),
+    /// The configuration is inconsistent.
+    #[error("invalid configuration: {0}")]
+    InvalidConfig(&'static str),
+    /// The operating system's random number generator failed.
+    #[error("the operating system's random number generator failed")]
+    Rng,
+}
+
+/// Stable, machine-readable identifier of an [`Error`] variant.
+///
+/// Bindings expose these strings (Python `err.code`, JavaScript `err.code`);
+/// they never change meaning once released.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum ErrorCode {
+    /// [`Error::InvalidElement`]
+    InvalidElement,
+    /// [`Error::IdentityElement`]
+    IdentityElement,
+    /// [`Error::InputTooLong`]
+    InputTooLong,
+    /// [`Error::DstTooLong`]
+    DstTooLong,
+    /// [`Error::ExpandTooLong`]
+    ExpandTooLong,
+    /// [`Error::DeriveKeyPair`]
+    DeriveKeyPair,
+    /// [`Error::InvalidScalar`]
+    InvalidScalar,
+    /// [`Error::BadMagic`]
+    BadMagic,
+    /// [`Error::UnsupportedVersion`]
+    UnsupportedVersion,
+    /// [`Error::WrongMessageType`]
+    WrongMessageType,
+    /// [`Error::UnsupportedSuite`]
+    UnsupportedSuite,
+    /// [`Error::Malformed`]
+    Malformed,
+    /// [`Error::TrailingBytes`]
+    TrailingBytes,
+    /// [`Error::CountMismatch`]
+    CountMismatch,
+    /// [`Error::SessionMismatch`]
+    SessionMismatch,
+    /// [`Error::ConfigMismatch`]
+    ConfigMismatch,
+    /// [`Error::PeerSetTooLarge`]
+    PeerSetTooLarge,
+    /// [`Error::PeerSetTooSmall`]
+    PeerSetTooSmall,
+    /// [`Error::TooManyItems`]
+    TooManyItems,
+    /// [`Error::UnexpectedFinish`]
+    UnexpectedFinish,
+    /// [`Error::InvalidConfig`]
+    InvalidConfig,
+    /// [`Error::Rng`]
+    Rng,
+}
+
+impl ErrorCode {
+    /// Every code, for exhaustive mapping tests in the bindings.
+    pub const ALL: &'static [ErrorCode] = &[
+        ErrorCode::InvalidElement,
+        ErrorCode::IdentityElement,
+        ErrorCode::InputTooLong,
+        ErrorCode::DstTooLong,
+        ErrorCode::ExpandTooLong,
+        ErrorCode::DeriveKeyPair,
+        ErrorCode::InvalidScalar,
+        ErrorCode::BadMagic,
+        ErrorCode::UnsupportedVersion,
+        ErrorCode::WrongMessageType,
+        ErrorCode::UnsupportedSuite,
+        ErrorCode::Malformed,
+        ErrorCode::TrailingBytes,
+        ErrorCode::CountMismatch,
+        ErrorCode::SessionMismatch,
+        ErrorCode::ConfigMismatch,
+        ErrorCode::PeerSetTooLarge,
+        ErrorCode::PeerSetTooSmall,
+        ErrorCode::TooManyItems,
+        ErrorCode::UnexpectedFinish,
+        ErrorCode::InvalidConfig,
+        ErrorCode::Rng,
+    ];
+
+    /// Returns the stable snake_case string of this code.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            ErrorCode::InvalidElement => "invalid_element",
+            ErrorCode::IdentityElement => "identity_element",
+            ErrorCode::InputTooLong => "input_too_long",
+            ErrorCode::DstTooLong => "dst_too_long",
+            ErrorCode::ExpandTooLong => "expand_too_long",
+            ErrorCode::DeriveKeyPair => "derive_key_pair",
+            ErrorCode::InvalidScalar => "invalid_scalar",
+            ErrorCode::BadMagic => "bad_magic",
+            ErrorCode::UnsupportedVersion => "unsupported_version",
+            ErrorCode::WrongMessageType => "wrong_message_type",
+            ErrorCode::UnsupportedSuite => "unsupported_suite",
+            ErrorCode::Malformed => "malformed",
+            ErrorCode::TrailingBytes => "trailing_bytes",
+            ErrorCode::CountMismatch => "count_mismatch",
+            ErrorCode::SessionMismatch => "session_mismatch",
+            ErrorCode::ConfigMismatch => "config_mismatch",
+            ErrorCode::PeerSetTooLarge => "peer_set_too_large",
+            ErrorCode::PeerSetTooSmall => "peer_set_too_small",
+            ErrorCode::TooManyItems => "too_many_items",
+            ErrorCode::UnexpectedFinish => "unexpected_finish",
+            ErrorCode::InvalidConfig => "invalid_config",
+            ErrorCode::Rng => "rng",
+        }
+    }
+
+    /// Tells whether errors of this code concern a message from the peer
+    /// (malformed, hostile or from another session) rather than local input.
+    pub const fn is_protocol(self) -> bool {
+        matches!(
+            self,
+            ErrorCode::InvalidElement
+                | ErrorCode::IdentityElement
+                | ErrorCode::BadMagic
+                | ErrorCode::UnsupportedVersion
+                | ErrorCode::WrongMessageType
+                | ErrorCode::UnsupportedSuite
+                | ErrorCode::Malformed
+                | ErrorCode::TrailingBytes
+                | ErrorCode::CountMismatch
+                | ErrorCode::SessionMismatch
+                | ErrorCode::ConfigMismatch
+                | ErrorCode::PeerSetTooLarge
+                | ErrorCode::PeerSetTooSmall
+                | ErrorCode::UnexpectedFinish
+        )
+    }
+}
+
+impl fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Error {
+    /// Returns the stable code of this error.
+    pub const fn code(&self) -> ErrorCode {
+        match self {
+            Error::InvalidElement => ErrorCode::InvalidElement,
+            Error::IdentityElement => ErrorCode::IdentityElement,
+            Error::InputTooLong { .. } => ErrorCode::InputTooLong,
+            Error::DstTooLong { .. } => ErrorCode::DstTooLong,
+            Error::ExpandTooLong { .. } => ErrorCode::ExpandTooLong,
+            Error::DeriveKeyPair => ErrorCode::DeriveKeyPair,
+            Error::InvalidScalar => ErrorCode::InvalidScalar,
+            Error::BadMagic => ErrorCode::BadMagic,
+            Error::UnsupportedVersion { .. } => ErrorCode::UnsupportedVersion,
+            Error::WrongMessageType { .. } => ErrorCode::WrongMessageType,
+            Error::UnsupportedSuite { .. } => ErrorCode::UnsupportedSuite,
+            Error::Malformed => ErrorCode::Malformed,
+            Error::TrailingBytes { .. } => ErrorCode::TrailingBytes,
+            Error::CountMismatch { .. } => ErrorCode::CountMismatch,
+            Error::SessionMismatch => ErrorCode::SessionMismatch,
+            Error::ConfigMismatch(_) => ErrorCode::ConfigMismatch,
+            Error::PeerSetTooLarge { .. } => ErrorCode::PeerSetTooLarge,
+            Error::PeerSetTooSmall { .. } => ErrorCode::PeerSetTooSmall,
+            Error::TooManyItems { .. } => ErrorCode::TooManyItems,
+            Error::UnexpectedFinish(_) => ErrorCode::UnexpectedFinish,
+            Error::InvalidConfig(_) => ErrorCode::InvalidConfig,
+            Error::Rng => ErrorCode::Rng,
+        }
+    }
+
+    /// Tells whether this error concerns a message received from the peer.
+    pub const fn is_protocol_error(&self) -> bool {
+        self.code().is_protocol()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeSet;
+
+    #[test]
+    fn codes_are_unique_and_snake_case() {
+        let strings: BTreeSet<&str> = ErrorCode::ALL.iter().map(|c| c.as_str()).collect();
+        assert_eq!(strings.len(), ErrorCode::ALL.len());
+        for s in strings {
+            assert!(s.chars().all(|c| c.is_ascii_lowercase() || c == '_'), "{s}");
+        }
+    }
+}

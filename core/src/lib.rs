@@ -1,0 +1,98 @@
+//! # blindmatch
+//!
+//! Private set intersection (PSI) and privacy-preserving record matching
+//! over hashed identifiers, on the ristretto255 group.
+//!
+//! Two agencies each hold a list of identifiers (phone numbers, e-mail
+//! addresses, accounts, wallets). They want to learn which entries they
+//! share, or only how many, without handing each other the rest. Plain
+//! hashing does not do this: identifiers have so little entropy that anyone
+//! holding `sha256(phone)` values can hash every phone number of a country
+//! in minutes and read the list back. blindmatch compares values that depend
+//! on secret keys the other side never sees.
+//!
+//! The crate does no I/O: every protocol step takes the peer's message as
+//! bytes and returns the next message as bytes ([`wire`] describes the
+//! format). Carry them over a socket, a portal, secure e-mail or a USB key.
+//!
+//! ## Balanced PSI in four steps
+//!
+//! ```
+//! use blindmatch::psi::{Config, Initiator, Responder};
+//!
+//! let agency_a = ["+442079460958", "anna@example.org", "NL91ABNA0417164300"];
+//! let agency_b = ["bob@example.net", "+442079460958", "NL91ABNA0417164300", "+33142685300"];
+//!
+//! let config = Config::default(); // reveal the intersection, to both parties
+//! // Agency A starts a session and sends `request` to agency B.
+//! let (initiator, request) = Initiator::new(config.clone(), &agency_a)?;
+//! // Agency B answers.
+//! let (responder, response) = Responder::new(config, &agency_b)?.respond(&request)?;
+//! // Agency A learns its matches and sends `finish` back.
+//! let (finish, mine) = initiator.finish(&response)?;
+//! // Agency B learns its matches.
+//! let theirs = responder.finish(finish.as_deref())?.expect("output goes to both");
+//!
+//! assert_eq!(mine.indices(), &[0, 2]);
+//! assert_eq!(theirs.indices(), &[1, 2]);
+//! assert_eq!(mine.cardinality(), 2);
+//! # Ok::<(), blindmatch::Error>(())
+//! ```
+//!
+//! ## Only the count, only to the initiator
+//!
+//! ```
+//! use blindmatch::psi::{Config, Initiator, Output, Responder, Reveal};
+//!
+//! let config = Config::new(Reveal::Cardinality, Output::Initiator);
+//! let (initiator, request) = Initiator::new(config.clone(), &["a", "b", "c"])?;
+//! let (responder, response) = Responder::new(config, &["c", "d", "a"])?.respond(&request)?;
+//! let (finish, mine) = initiator.finish(&response)?;
+//! assert!(finish.is_none());
+//! assert_eq!(mine.cardinality(), 2);
+//! assert!(mine.indices().is_empty()); // which ones stays hidden
+//! assert!(responder.finish(None)?.is_none()); // the responder learns nothing
+//! # Ok::<(), blindmatch::Error>(())
+//! ```
+//!
+//! ## The RFC 9497 OPRF
+//!
+//! ```
+//! use blindmatch::oprf::OprfKey;
+//!
+//! let key = OprfKey::derive(&[0xa3; 32], b"test key")?;
+//! let out: [u8; 64] = key.evaluate(&[0x00])?;
+//! assert_eq!(out[..4], [0x52, 0x77, 0x59, 0xc3]); // RFC 9497 A.1.1, vector 1
+//! # Ok::<(), blindmatch::Error>(())
+//! ```
+//!
+//! ## Modules
+//!
+//! - [`group`]: hash-to-group (RFC 9380) and validated element decoding (RFC 9496).
+//! - [`oprf`]: the RFC 9497 OPRF, mode `0x00`, suite ristretto255-SHA512.
+//! - [`psi`]: balanced PSI (per-session Diffie-Hellman).
+//! - [`wire`]: the versioned message envelope.
+//! - [`Error`] and [`ErrorCode`]: one error type with stable codes.
+//!
+//! ## Features
+//!
+//! | feature    | default | what it does |
+//! |------------|---------|--------------|
+//! | `parallel` | yes     | blinds and evaluates large batches on all cores (rayon) |
+//! | `os-rng`   | yes     | constructors without an RNG argument draw from the OS (getrandom) |
+
+#![forbid(unsafe_code)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+pub mod error;
+pub mod group;
+pub mod oprf;
+mod par;
+pub mod psi;
+mod rng;
+pub mod wire;
+
+pub use error::{Error, ErrorCode, Result};
+
+// Re-exported so that callers can name the RNG traits our functions take.
+pub use rand_core;

@@ -1,0 +1,69 @@
+//! Data-parallel helpers: rayon with the `parallel` feature, plain iterators
+//! without it (e.g. in WebAssembly). Results keep the input order.
+
+use crate::error::Result;
+
+/// Smallest number of items a parallel task gets; below it, splitting costs
+/// more than it saves (one item is tens of microseconds of group work).
+#[cfg(feature = "parallel")]
+const MIN_PER_TASK: usize = 64;
+
+/// Maps `f` over `items`, in parallel when enabled.
+pub(crate) fn map<T, U, F>(items: &[T], f: F) -> Vec<U>
+where
+    T: Sync,
+    U: Send,
+    F: Fn(&T) -> U + Sync + Send,
+{
+    #[cfg(feature = "parallel")]
+    {
+        use rayon::prelude::*;
+        items.par_iter().with_min_len(MIN_PER_TASK).map(f).collect()
+    }
+    #[cfg(not(feature = "parallel"))]
+    {
+        items.iter().map(f).collect()
+    }
+}
+
+/// Maps a fallible `f` over consecutive `size`-byte chunks of `bytes`
+/// (`bytes.len()` must be a multiple of `size`), stopping at an error.
+pub(crate) fn try_map_chunks<U, F>(bytes: &[u8], size: usize, f: F) -> Result<Vec<U>>
+where
+    U: Send,
+    F: Fn(&[u8]) -> Result<U> + Sync + Send,
+{
+    debug_assert_eq!(bytes.len() % size, 0);
+    #[cfg(feature = "parallel")]
+    {
+        use rayon::prelude::*;
+        bytes.par_chunks_exact(size).with_min_len(MIN_PER_TASK).map(f).collect()
+    }
+    #[cfg(not(feature = "parallel"))]
+    {
+        bytes.chunks_exact(size).map(f).collect()
+    }
+}
+
+/// Fills consecutive `size`-byte chunks of `out`, the i-th from `items[i]`.
+pub(crate) fn fill_chunks<T, F>(out: &mut [u8], size: usize, items: &[T], f: F)
+where
+    T: Sync,
+    F: Fn(&T, &mut [u8]) + Sync + Send,
+{
+    debug_assert_eq!(out.len(), items.len() * size);
+    #[cfg(feature = "parallel")]
+    {
+        use rayon::prelude::*;
+        out.par_chunks_exact_mut(size)
+            .zip(items.par_iter())
+            .with_min_len(MIN_PER_TASK)
+            .for_each(|(chunk, item)| f(item, chunk));
+    }
+    #[cfg(not(feature = "parallel"))]
+    {
+        for (chunk, item) in out.chunks_exact_mut(size).zip(items) {
+            f(item, chunk);
+        }
+    }
+}

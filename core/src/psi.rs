@@ -1,0 +1,784 @@
+//! Balanced private set intersection by per-session Diffie-Hellman
+//! ("DH-PSI", DESIGN §3.1).
+//!
+//! ```text
+//! Initiator (items X, key a)                 Responder (items Y, key b)
+//!  PsiRequest  = params, {H(x)^a}   ───────▶
+//!                                    ◀───────  PsiResponse = {H(x)^ab} (truncated digests,
+//!                                              in request order, or shuffled for
+//!                                              cardinality), {H(y)^b} (shuffled)
+//!  compares {H(y)^ab} with {H(x)^ab}
+//!  PsiFinish   = {H(y)^ab} digests  ───────▶  (only when the responder learns the
+//!                                              output too; shuffled for cardinality)
+//! ```
+//!
+//! `H` is `hash_to_ristretto255` with a DST that contains the 16-byte random
+//! session id, so values from one session are useless in another. Keys `a`
+//! and `b` are fresh per session and zeroized when the state is dropped.
+//!
+//! Every step is sans-IO: it takes the peer's message as bytes and returns
+//! the next message as bytes. States are consumed by each step, so a step
+//! cannot be replayed or taken out of order:
+//!
+//! ```compile_fail
+//! # use blindmatch::psi::{Config, Responder};
+//! let responder = Responder::new(Config::default(), &["a"]).unwrap();
+//! responder.finish(None); // no finish before respond: does not compile
+//! ```
+//!
+//! # What each party learns
+//!
+//! Both learn the number of distinct items the other holds. Then, with
+//! [`Reveal::Intersection`], the receivers of the output learn which of their
+//! own items are shared; with [`Reveal::Cardinality`], only how many.
+//! With [`Output::Initiator`] the responder learns nothing beyond the
+//! initiator's set size. The security model is semi-honest: a party that
+//! deviates from the protocol can, for example, withhold or falsify the
+//! finish message, but never learns the other's items outside the
+//! intersection.
+
+use core::fmt;
+use std::collections::{HashMap, HashSet};
+
+use curve25519_dalek::ristretto::RistrettoPoint;
+use curve25519_dalek::scalar::Scalar;
+use rand::seq::SliceRandom;
+use rand_core::CryptoRng;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha512};
+use zeroize::{Zeroize, ZeroizeOnDrop};
+
+use crate::error::{Error, Result};
+use crate::group::{self, Dst, ELEMENT_LEN};
+use crate::oprf::random_nonzero_scalar;
+use crate::par;
+use crate::rng::{self, Seed};
+use crate::wire::{self, MessageType, SessionId, Suite};
+
+/// Bits of security against a false match: the chance that any two distinct
+/// items of a session compare equal is at most 2^-40.
+pub const FALSE_MATCH_BITS: u32 = 40;
+
+/// Largest set either party may hold (the wire carries counts as `u32`).
+pub const MAX_ITEMS: usize = u32::MAX as usize;
+
+/// Prefix of the per-session hash-to-group DST; the session id follows.
+const H2G_DST_PREFIX: &[u8] = b"blindmatch-PSI-v1-ristretto255-SHA512-HashToGroup-";
+
+/// Prefix of the hash that turns a doubly blinded element into a comparison value.
+const COMPARE_LABEL: &[u8] = b"blindmatch-PSI-v1-compare";
+
+/// What the receivers of the output learn.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Reveal {
+    /// Which of their own items are shared.
+    #[default]
+    Intersection,
+    /// Only how many items are shared.
+    Cardinality,
+}
+
+/// Who learns the output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Output {
+    /// Only the initiator; the responder learns the initiator's set size only.
+    Initiator,
+    /// Both parties (the initiator sends a finish message).
+    #[default]
+    Both,
+}
+
+impl Reveal {
+    const fn code(self) -> u8 {
+        match self {
+            Reveal::Intersection => 1,
+            Reveal::Cardinality => 2,
+        }
+    }
+
+    fn from_code(code: u8) -> Result<Self> {
+        match code {
+            1 => Ok(Reveal::Intersection),
+            2 => Ok(Reveal::Cardinality),
+            _ => Err(Error::Malformed),
+        }
+    }
+}
+
+impl Output {
+    const fn code(self) -> u8 {
+        match self {
+            Output::Initiator => 1,
+            Output::Both => 2,
+        }
+    }
+
+    fn from_code(code: u8) -> Result<Self> {
+        match code {
+            1 => Ok(Output::Initiator),
+            2 => Ok(Output::Both),
+            _ => Err(Error::Malformed),
+        }
+    }
+}
+
+/// A party's policy on the peer's set size, enforced before any group
+/// operation is spent on the peer's message.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub struct Limits {
+    /// Largest number of distinct items the peer may hold. Bounds the work
+    /// and memory a peer can make us spend. Default 2^24.
+    pub max_peer_items: usize,
+    /// Smallest number of distinct items the peer may hold. A tiny peer set
+    /// is a probe ("is this one phone number in your list?"); a floor makes
+    /// such probing visible and costly, though a determined peer can pad
+    /// its set with random items. Default 0.
+    pub min_peer_items: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits { max_peer_items: 1 << 24, min_peer_items: 0 }
+    }
+}
+
+impl Limits {
+    fn check_peer(&self, count: usize) -> Result<()> {
+        if count > self.max_peer_items {
+            return Err(Error::PeerSetTooLarge { count, max: self.max_peer_items });
+        }
+        if count < self.min_peer_items {
+            return Err(Error::PeerSetTooSmall { count, min: self.min_peer_items });
+        }
+        Ok(())
+    }
+}
+
+/// Session parameters of one party. The initiator's `reveal` and `output`
+/// travel in the request; the responder refuses a request whose parameters
+/// differ from its own.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
+#[non_exhaustive]
+pub struct Config {
+    /// What the receivers of the output learn.
+    pub reveal: Reveal,
+    /// Who learns the output.
+    pub output: Output,
+    /// Policy on the peer's set size.
+    pub limits: Limits,
+}
+
+impl Config {
+    /// Returns a configuration with the given mode and default limits.
+    pub fn new(reveal: Reveal, output: Output) -> Self {
+        Config { reveal, output, limits: Limits::default() }
+    }
+
+    /// Sets what the receivers of the output learn.
+    #[must_use]
+    pub fn with_reveal(mut self, reveal: Reveal) -> Self {
+        self.reveal = reveal;
+        self
+    }
+
+    /// Sets who learns the output.
+    #[must_use]
+    pub fn with_output(mut self, output: Output) -> Self {
+        self.output = output;
+        self
+    }
+
+    /// Sets the largest peer set this party accepts.
+    #[must_use]
+    pub fn with_max_peer_items(mut self, max: usize) -> Self {
+        self.limits.max_peer_items = max;
+        self
+    }
+
+    /// Sets the smallest peer set this party accepts.
+    #[must_use]
+    pub fn with_min_peer_items(mut self, min: usize) -> Self {
+        self.limits.min_peer_items = min;
+        self
+    }
+
+    fn validate(&self) -> Result<()> {
+        if self.limits.min_peer_items > self.limits.max_peer_items {
+            return Err(Error::InvalidConfig("min_peer_items exceeds max_peer_items"));
+        }
+        Ok(())
+    }
+}
+
+/// The result of a session for one party.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Matches {
+    reveal: Reveal,
+    cardinality: usize,
+    indices: Vec<usize>,
+}
+
+impl Matches {
+    /// Returns the sorted indices into this party's `items` whose value is
+    /// shared. An item given several times appears at each of its indices.
+    /// Always empty with [`Reveal::Cardinality`].
+    pub fn indices(&self) -> &[usize] {
+        &self.indices
+    }
+
+    /// Consumes the result and returns [`Matches::indices`].
+    pub fn into_indices(self) -> Vec<usize> {
+        self.indices
+    }
+
+    /// Returns the number of distinct shared values.
+    pub fn cardinality(&self) -> usize {
+        self.cardinality
+    }
+
+    /// Returns which mode produced this result.
+    pub fn reveal(&self) -> Reveal {
+        self.reveal
+    }
+}
+
+/// Returns how many bytes of each doubly blinded value the parties exchange
+/// for sets of `initiator_items` and `responder_items` distinct items: enough
+/// that a false match anywhere in the session has probability at most
+/// 2^-[`FALSE_MATCH_BITS`].
+pub fn compare_len(initiator_items: usize, responder_items: usize) -> usize {
+    fn ceil_log2(n: usize) -> u32 {
+        let n = n.max(1);
+        usize::BITS - (n - 1).leading_zeros()
+    }
+    let bits = FALSE_MATCH_BITS + ceil_log2(initiator_items) + ceil_log2(responder_items);
+    // At most (40 + 64 + 64) / 8 = 21 bytes in theory; u32 counts keep it at 13.
+    (bits as usize).div_ceil(8).min(COMPARE_MAX)
+}
+
+/// Width of the in-memory comparison value (`u128`).
+const COMPARE_MAX: usize = 16;
+
+/// A per-session secret exponent, zeroized on drop.
+#[derive(Zeroize, ZeroizeOnDrop)]
+struct SessionKey(Scalar);
+
+/// Hash-to-group DST of one session.
+struct SessionDst([u8; H2G_DST_PREFIX.len() + wire::SESSION_ID_LEN]);
+
+impl SessionDst {
+    fn new(session_id: &SessionId) -> Self {
+        let mut d = [0u8; H2G_DST_PREFIX.len() + wire::SESSION_ID_LEN];
+        d[..H2G_DST_PREFIX.len()].copy_from_slice(H2G_DST_PREFIX);
+        d[H2G_DST_PREFIX.len()..].copy_from_slice(session_id);
+        SessionDst(d)
+    }
+
+    fn hash(&self, item: &[u8]) -> RistrettoPoint {
+        // 66 bytes, well under the 255-byte limit: this cannot fail.
+        const _: () = assert!(H2G_DST_PREFIX.len() + wire::SESSION_ID_LEN <= group::MAX_DST_LEN);
+        match Dst::new(&self.0) {
+            Ok(dst) => dst.hash_to_group(&[item]),
+            Err(_) => unreachable!("session DST length is checked at compile time"),
+        }
+    }
+}
+
+/// Hashes a doubly blinded element into the first `len` bytes of a
+/// comparison value.
+fn compare_value(session_id: &SessionId, point: &RistrettoPoint, len: usize) -> u128 {
+    let mut h = Sha512::new();
+    h.update(COMPARE_LABEL);
+    h.update(session_id);
+    h.update(point.compress().as_bytes());
+    let digest = h.finalize();
+    let mut v = [0u8; COMPARE_MAX];
+    v[..len].copy_from_slice(&digest[..len]);
+    u128::from_le_bytes(v)
+}
+
+/// Reads a comparison value of `len` bytes from the wire.
+fn read_compare(bytes: &[u8]) -> u128 {
+    let mut v = [0u8; COMPARE_MAX];
+    v[..bytes.len()].copy_from_slice(bytes);
+    u128::from_le_bytes(v)
+}
+
+/// Writes comparison values of `len` bytes each.
+fn write_compare(values: &[u128], len: usize) -> Vec<u8> {
+    let mut out = Vec::with_capacity(values.len() * len);
+    for v in values {
+        out.extend_from_slice(&v.to_le_bytes()[..len]);
+    }
+    out
+}
+
+/// Decodes the peer's elements, raises each to `key` and hashes it into a
+/// comparison value. Every element is validated.
+fn reblind_compare(bytes: &[u8], key: &SessionKey, session_id: &SessionId, len: usize) -> Result<Vec<u128>> {
+    par::try_map_chunks(bytes, ELEMENT_LEN, |chunk| {
+        let p = group::decode_element(chunk)?;
+        Ok(compare_value(session_id, &(p * key.0), len))
+    })
+}
+
+/// A party's own items, de-duplicated.
+struct OwnItems {
+    /// Number of items the caller gave, duplicates included.
+    given: usize,
+    /// For each given item, the index of its distinct value.
+    unique_of: Vec<u32>,
+    /// The distinct values, concatenated.
+    bytes: Vec<u8>,
+    /// `offsets[j]..offsets[j + 1]` is distinct value `j` in `bytes`.
+    offsets: Vec<usize>,
+}
+
+impl OwnItems {
+    fn new<T: AsRef<[u8]>>(items: &[T]) -> Result<Self> {
+        if items.len() > MAX_ITEMS {
+            return Err(Error::TooManyItems { count: items.len(), max: MAX_ITEMS });
+        }
+        let mut index: HashMap<&[u8], u32> = HashMap::with_capacity(items.len());
+        let mut unique_of = Vec::with_capacity(items.len());
+        let mut bytes = Vec::new();
+        let mut offsets = vec![0];
+        for item in items {
+            let item = item.as_ref();
+            let next = index.len() as u32; // bounded by items.len() <= u32::MAX
+            let j = *index.entry(item).or_insert_with(|| {
+                bytes.extend_from_slice(item);
+                offsets.push(bytes.len());
+                next
+            });
+            unique_of.push(j);
+        }
+        Ok(OwnItems { given: items.len(), unique_of, bytes, offsets })
+    }
+
+    fn distinct(&self) -> usize {
+        self.offsets.len() - 1
+    }
+
+    fn get(&self, j: u32) -> &[u8] {
+        let j = j as usize;
+        &self.bytes[self.offsets[j]..self.offsets[j + 1]]
+    }
+
+    /// Blinds the distinct values in the order given by `order`:
+    /// `H(item)^key` for each, serialized.
+    fn blind(&self, order: &[u32], dst: &SessionDst, key: &SessionKey) -> Vec<u8> {
+        let mut out = vec![0u8; order.len() * ELEMENT_LEN];
+        par::fill_chunks(&mut out, ELEMENT_LEN, order, |&j, chunk| {
+            let p = dst.hash(self.get(j)) * key.0;
+            chunk.copy_from_slice(p.compress().as_bytes());
+        });
+        out
+    }
+
+    /// Builds the result from a flag per distinct value.
+    fn matches(&self, reveal: Reveal, matched: &[bool]) -> Matches {
+        let cardinality = matched.iter().filter(|&&m| m).count();
+        let indices = match reveal {
+            Reveal::Intersection => {
+                (0..self.given).filter(|&i| matched[self.unique_of[i] as usize]).collect()
+            }
+            Reveal::Cardinality => Vec::new(),
+        };
+        Matches { reveal, cardinality, indices }
+    }
+
+    fn drop_values(&mut self) {
+        self.bytes.zeroize();
+        self.bytes = Vec::new();
+        self.offsets.truncate(1);
+    }
+}
+
+/// A random permutation of `0..n`.
+fn shuffled<R: CryptoRng + ?Sized>(n: usize, rng: &mut R) -> Vec<u32> {
+    let mut v: Vec<u32> = (0..n as u32).collect();
+    v.shuffle(rng);
+    v
+}
+
+#[derive(Serialize, Deserialize)]
+struct RequestMsg<'a> {
+    suite: u8,
+    reveal: u8,
+    output: u8,
+    session_id: SessionId,
+    count: u32,
+    #[serde(borrow, with = "serde_bytes")]
+    elements: &'a [u8],
+}
+
+#[derive(Serialize, Deserialize)]
+struct ResponseMsg<'a> {
+    session_id: SessionId,
+    initiator_count: u32,
+    responder_count: u32,
+    compare_len: u8,
+    #[serde(borrow, with = "serde_bytes")]
+    reblinded: &'a [u8],
+    #[serde(borrow, with = "serde_bytes")]
+    elements: &'a [u8],
+}
+
+#[derive(Serialize, Deserialize)]
+struct FinishMsg<'a> {
+    session_id: SessionId,
+    count: u32,
+    #[serde(borrow, with = "serde_bytes")]
+    reblinded: &'a [u8],
+}
+
+/// The initiator of a balanced PSI session, waiting for the response.
+pub struct Initiator {
+    config: Config,
+    key: SessionKey,
+    session_id: SessionId,
+    own: OwnItems,
+    /// Request position -> distinct value.
+    order: Vec<u32>,
+    seed: Seed,
+}
+
+impl fmt::Debug for Initiator {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Initiator")
+            .field("config", &self.config)
+            .field("distinct_items", &self.own.distinct())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Initiator {
+    /// Starts a session: de-duplicates and blinds `items` with a fresh key
+    /// and returns the state and the request message for the responder.
+    /// Randomness comes from the operating system.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidConfig`], [`Error::TooManyItems`], [`Error::Rng`].
+    #[cfg(feature = "os-rng")]
+    pub fn new<T: AsRef<[u8]>>(config: Config, items: &[T]) -> Result<(Self, Vec<u8>)> {
+        Self::new_with_rng(config, items, &mut rng::os_seeded()?)
+    }
+
+    /// [`Initiator::new`] with a caller-supplied RNG (seeded in tests).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidConfig`], [`Error::TooManyItems`].
+    pub fn new_with_rng<T: AsRef<[u8]>, R: CryptoRng + ?Sized>(
+        config: Config,
+        items: &[T],
+        rng: &mut R,
+    ) -> Result<(Self, Vec<u8>)> {
+        config.validate()?;
+        let own = OwnItems::new(items)?;
+        let key = SessionKey(random_nonzero_scalar(rng));
+        let mut session_id = SessionId::default();
+        rng.fill_bytes(&mut session_id);
+        let seed = rng::seed_from(rng);
+        // The request order is random, so nothing about the caller's order
+        // of items reaches the responder.
+        let order = shuffled(own.distinct(), rng);
+        let elements = own.blind(&order, &SessionDst::new(&session_id), &key);
+        let request = wire::encode(
+            MessageType::PsiRequest,
+            &RequestMsg {
+                suite: Suite::Ristretto255Sha512.code(),
+                reveal: config.reveal.code(),
+                output: config.output.code(),
+                session_id,
+                count: order.len() as u32, // <= MAX_ITEMS, checked in OwnItems::new
+                elements: &elements,
+            },
+        );
+        Ok((Initiator { config, key, session_id, own, order, seed }, request))
+    }
+
+    /// Returns the session id, which every message of the session carries.
+    pub fn session_id(&self) -> SessionId {
+        self.session_id
+    }
+
+    /// Returns this party's configuration.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// Processes the responder's response: computes the initiator's result
+    /// and, when the responder learns the output too, the finish message.
+    ///
+    /// # Errors
+    ///
+    /// Any decoding error of the response ([`Error::BadMagic`],
+    /// [`Error::WrongMessageType`], [`Error::Malformed`], ...),
+    /// [`Error::SessionMismatch`], [`Error::CountMismatch`],
+    /// [`Error::PeerSetTooLarge`] / [`Error::PeerSetTooSmall`] (checked
+    /// before any group operation), [`Error::InvalidElement`] /
+    /// [`Error::IdentityElement`] for a bad element.
+    pub fn finish(self, response: &[u8]) -> Result<(Option<Vec<u8>>, Matches)> {
+        let msg: ResponseMsg<'_> = wire::decode(response, MessageType::PsiResponse)?;
+        if msg.session_id != self.session_id {
+            return Err(Error::SessionMismatch);
+        }
+        let mine = self.order.len();
+        if msg.initiator_count as usize != mine {
+            return Err(Error::CountMismatch { declared: mine, actual: msg.initiator_count as usize });
+        }
+        let theirs = msg.responder_count as usize;
+        self.config.limits.check_peer(theirs)?;
+        let len = compare_len(mine, theirs);
+        if msg.compare_len as usize != len {
+            return Err(Error::ConfigMismatch("comparison length differs from the one the set sizes imply"));
+        }
+        wire::check_len(msg.reblinded, mine, len)?;
+        wire::check_len(msg.elements, theirs, ELEMENT_LEN)?;
+
+        // H(y)^ab for the responder's items, in the responder's order.
+        let their_values = reblind_compare(msg.elements, &self.key, &self.session_id, len)?;
+        let their_set: HashSet<u128> = their_values.iter().copied().collect();
+
+        let mut matched = vec![false; self.own.distinct()];
+        for (pos, chunk) in msg.reblinded.chunks_exact(len).enumerate() {
+            if their_set.contains(&read_compare(chunk)) {
+                // In cardinality mode the responder shuffled these values,
+                // so `pos` says nothing; only the count is used below.
+                matched[self.order[pos] as usize] = true;
+            }
+        }
+        let matches = self.own.matches(self.config.reveal, &matched);
+
+        let finish = match self.config.output {
+            Output::Initiator => None,
+            Output::Both => {
+                let mut values = their_values;
+                if self.config.reveal == Reveal::Cardinality {
+                    values.shuffle(&mut rng::from_seed(&self.seed));
+                }
+                let reblinded = write_compare(&values, len);
+                Some(wire::encode(
+                    MessageType::PsiFinish,
+                    &FinishMsg { session_id: self.session_id, count: values.len() as u32, reblinded: &reblinded },
+                ))
+            }
+        };
+        Ok((finish, matches))
+    }
+}
+
+/// The responder of a balanced PSI session, waiting for a request.
+pub struct Responder {
+    config: Config,
+    key: SessionKey,
+    own: OwnItems,
+    seed: Seed,
+}
+
+impl fmt::Debug for Responder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Responder")
+            .field("config", &self.config)
+            .field("distinct_items", &self.own.distinct())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Responder {
+    /// Prepares a responder over `items` with a fresh key from the
+    /// operating system's RNG. Nothing is hashed until the request arrives,
+    /// since every hash depends on the session id.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidConfig`], [`Error::TooManyItems`], [`Error::Rng`].
+    #[cfg(feature = "os-rng")]
+    pub fn new<T: AsRef<[u8]>>(config: Config, items: &[T]) -> Result<Self> {
+        Self::new_with_rng(config, items, &mut rng::os_seeded()?)
+    }
+
+    /// [`Responder::new`] with a caller-supplied RNG (seeded in tests).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidConfig`], [`Error::TooManyItems`].
+    pub fn new_with_rng<T: AsRef<[u8]>, R: CryptoRng + ?Sized>(
+        config: Config,
+        items: &[T],
+        rng: &mut R,
+    ) -> Result<Self> {
+        config.validate()?;
+        let own = OwnItems::new(items)?;
+        let key = SessionKey(random_nonzero_scalar(rng));
+        Ok(Responder { config, key, own, seed: rng::seed_from(rng) })
+    }
+
+    /// Returns this party's configuration.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// Answers the initiator's request: checks its parameters against this
+    /// party's configuration and limits (before any group operation), blinds
+    /// the request's elements again and its own items once.
+    ///
+    /// # Errors
+    ///
+    /// Any decoding error of the request, [`Error::UnsupportedSuite`],
+    /// [`Error::ConfigMismatch`] when the request asks for another mode,
+    /// [`Error::PeerSetTooLarge`] / [`Error::PeerSetTooSmall`],
+    /// [`Error::CountMismatch`], [`Error::InvalidElement`] /
+    /// [`Error::IdentityElement`].
+    pub fn respond(self, request: &[u8]) -> Result<(AwaitingFinish, Vec<u8>)> {
+        let Responder { config, key, mut own, seed } = self;
+        let msg: RequestMsg<'_> = wire::decode(request, MessageType::PsiRequest)?;
+        Suite::from_code(msg.suite)?;
+        if Reveal::from_code(msg.reveal)? != config.reveal {
+            return Err(Error::ConfigMismatch("reveal mode differs"));
+        }
+        if Output::from_code(msg.output)? != config.output {
+            return Err(Error::ConfigMismatch("output differs"));
+        }
+        let theirs = msg.count as usize;
+        config.limits.check_peer(theirs)?;
+        wire::check_len(msg.elements, theirs, ELEMENT_LEN)?;
+
+        let session_id = msg.session_id;
+        let mine = own.distinct();
+        let len = compare_len(theirs, mine);
+        let mut rng = rng::from_seed(&seed);
+
+        // H(x)^ab for the initiator's items, in request order.
+        let mut their_values = reblind_compare(msg.elements, &key, &session_id, len)?;
+        if config.reveal == Reveal::Cardinality {
+            their_values.shuffle(&mut rng);
+        }
+        let reblinded = write_compare(&their_values, len);
+
+        // H(y)^b for our own items, in a random order.
+        let order = shuffled(mine, &mut rng);
+        let elements = own.blind(&order, &SessionDst::new(&session_id), &key);
+
+        let response = wire::encode(
+            MessageType::PsiResponse,
+            &ResponseMsg {
+                session_id,
+                initiator_count: msg.count,
+                responder_count: mine as u32, // <= MAX_ITEMS
+                compare_len: len as u8,       // <= 16
+                reblinded: &reblinded,
+                elements: &elements,
+            },
+        );
+        // Only the mapping back to indices is needed from here on.
+        own.drop_values();
+        let their_set = match config.output {
+            Output::Both => their_values.into_iter().collect(),
+            Output::Initiator => HashSet::new(),
+        };
+        let next = AwaitingFinish { config, session_id, compare_len: len, own, order, their_set };
+        Ok((next, response))
+    }
+}
+
+/// The responder after its response, waiting for the finish message.
+pub struct AwaitingFinish {
+    config: Config,
+    session_id: SessionId,
+    compare_len: usize,
+    own: OwnItems,
+    /// Response position -> distinct value.
+    order: Vec<u32>,
+    /// The initiator's doubly blinded values (empty unless output is `Both`).
+    their_set: HashSet<u128>,
+}
+
+impl fmt::Debug for AwaitingFinish {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AwaitingFinish")
+            .field("config", &self.config)
+            .field("distinct_items", &self.order.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl AwaitingFinish {
+    /// Returns the session id of the request this party answered.
+    pub fn session_id(&self) -> SessionId {
+        self.session_id
+    }
+
+    /// Processes the initiator's finish message and returns the responder's
+    /// result, or `None` when the configuration gives the responder no
+    /// output ([`Output::Initiator`]; then `finish` must be `None` too).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::UnexpectedFinish`] when a finish message is missing or was
+    /// not expected, any decoding error of the message,
+    /// [`Error::SessionMismatch`], [`Error::CountMismatch`].
+    pub fn finish(self, finish: Option<&[u8]>) -> Result<Option<Matches>> {
+        let bytes = match (self.config.output, finish) {
+            (Output::Initiator, None) => return Ok(None),
+            (Output::Initiator, Some(_)) => {
+                return Err(Error::UnexpectedFinish("given, but the session's output is for the initiator only"));
+            }
+            (Output::Both, None) => return Err(Error::UnexpectedFinish("missing")),
+            (Output::Both, Some(bytes)) => bytes,
+        };
+        let msg: FinishMsg<'_> = wire::decode(bytes, MessageType::PsiFinish)?;
+        if msg.session_id != self.session_id {
+            return Err(Error::SessionMismatch);
+        }
+        let mine = self.order.len();
+        if msg.count as usize != mine {
+            return Err(Error::CountMismatch { declared: mine, actual: msg.count as usize });
+        }
+        wire::check_len(msg.reblinded, mine, self.compare_len)?;
+        let mut matched = vec![false; mine];
+        for (pos, chunk) in msg.reblinded.chunks_exact(self.compare_len).enumerate() {
+            if self.their_set.contains(&read_compare(chunk)) {
+                matched[self.order[pos] as usize] = true;
+            }
+        }
+        Ok(Some(self.own.matches(self.config.reveal, &matched)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn compare_len_meets_the_false_match_bound() {
+        assert_eq!(compare_len(0, 0), 5);
+        assert_eq!(compare_len(1, 1), 5);
+        assert_eq!(compare_len(1 << 16, 1 << 16), 9);
+        assert_eq!(compare_len((1 << 16) + 1, 1 << 16), 10);
+        assert_eq!(compare_len(u32::MAX as usize, u32::MAX as usize), 13);
+        for (a, b) in [(3usize, 1000usize), (1 << 20, 1 << 20), (70_000, 12)] {
+            let bits = (8 * compare_len(a, b)) as f64;
+            // pairs compared / 2^bits <= 2^-40
+            assert!((a as f64).log2() + (b as f64).log2() - bits <= -40.0);
+        }
+    }
+
+    #[test]
+    fn dedup_maps_every_index() {
+        let own = OwnItems::new(&["b", "a", "b", "", "a"]).unwrap();
+        assert_eq!(own.distinct(), 3);
+        assert_eq!(own.unique_of, vec![0, 1, 0, 2, 1]);
+        assert_eq!(own.get(2), b"");
+        let m = own.matches(Reveal::Intersection, &[true, false, false]);
+        assert_eq!(m.indices(), &[0, 2]);
+        assert_eq!(m.cardinality(), 1);
+        let m = own.matches(Reveal::Cardinality, &[true, true, false]);
+        assert!(m.indices().is_empty());
+        assert_eq!(m.cardinality(), 2);
+    }
+}

@@ -1,0 +1,36 @@
+//! Randomness: the operating system's RNG for convenience constructors, and
+//! a ChaCha20 stream for protocol states that need randomness in later steps.
+
+use rand::SeedableRng;
+use rand::rngs::ChaCha20Rng;
+use rand_core::CryptoRng;
+use zeroize::Zeroizing;
+
+/// A 32-byte seed from which a protocol state derives its later randomness
+/// (shuffles), so that a state needs no RNG parameter after construction.
+pub(crate) type Seed = Zeroizing<[u8; 32]>;
+
+/// Draws a fresh seed from `rng`.
+pub(crate) fn seed_from<R: CryptoRng + ?Sized>(rng: &mut R) -> Seed {
+    let mut seed = Zeroizing::new([0u8; 32]);
+    rng.fill_bytes(&mut seed[..]);
+    seed
+}
+
+/// Expands a seed into a cryptographically secure RNG.
+pub(crate) fn from_seed(seed: &Seed) -> ChaCha20Rng {
+    ChaCha20Rng::from_seed(**seed)
+}
+
+/// Returns a ChaCha20 RNG seeded from the operating system (`getrandom`;
+/// `crypto.getRandomValues` in browsers).
+///
+/// # Errors
+///
+/// [`crate::Error::Rng`] if the operating system cannot supply randomness.
+#[cfg(feature = "os-rng")]
+pub(crate) fn os_seeded() -> crate::Result<ChaCha20Rng> {
+    let mut seed = Zeroizing::new([0u8; 32]);
+    getrandom::fill(&mut seed[..]).map_err(|_| crate::Error::Rng)?;
+    Ok(from_seed(&seed))
+}

@@ -1,0 +1,228 @@
+//! The wire format: one versioned envelope around a compact body.
+//!
+//! ```text
+//! "BMCH" (4 bytes) | format version (1 byte) | message type (1 byte) | body
+//! ```
+//!
+//! The body is the `postcard` encoding of the message struct. Group elements
+//! and digests travel as one byte string per list, so a decoder borrows them
+//! from the input without allocating, checks the declared counts against the
+//! receiver's limits, and only then decodes elements. Decoding rejects a bad
+//! magic, another format version, another message type, malformed bodies and
+//! trailing bytes, each with its own [`Error`].
+//!
+//! The same bytes flow between Rust, Python and JavaScript, and can be
+//! written to a file and carried over any channel.
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+
+/// The four bytes every blindmatch message starts with.
+pub const MAGIC: [u8; 4] = *b"BMCH";
+
+/// The wire format version this build writes and reads.
+pub const FORMAT_VERSION: u8 = 1;
+
+/// Length of the envelope header (magic, version, type).
+pub const HEADER_LEN: usize = 6;
+
+/// Length of a session identifier.
+pub const SESSION_ID_LEN: usize = 16;
+
+/// A session identifier: 16 random bytes chosen by the initiator and bound
+/// into every hash of the session.
+pub type SessionId = [u8; SESSION_ID_LEN];
+
+/// The ciphersuites this build implements.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Suite {
+    /// ristretto255 with SHA-512 (RFC 9496, RFC 9380, RFC 9497).
+    Ristretto255Sha512,
+}
+
+impl Suite {
+    /// Returns the suite's code on the wire.
+    pub const fn code(self) -> u8 {
+        match self {
+            Suite::Ristretto255Sha512 => 1,
+        }
+    }
+
+    /// Looks a wire code up.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::UnsupportedSuite`] for a code this build does not implement.
+    pub const fn from_code(code: u8) -> Result<Self> {
+        match code {
+            1 => Ok(Suite::Ristretto255Sha512),
+            found => Err(Error::UnsupportedSuite { found }),
+        }
+    }
+}
+
+/// The type of a message, the sixth byte of the envelope.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum MessageType {
+    /// Balanced PSI, initiator to responder: session parameters and the
+    /// initiator's blinded items.
+    PsiRequest,
+    /// Balanced PSI, responder to initiator: the initiator's items blinded
+    /// again, and the responder's blinded items.
+    PsiResponse,
+    /// Balanced PSI, initiator to responder: the responder's items, doubly
+    /// blinded, when the responder also learns the output.
+    PsiFinish,
+}
+
+impl MessageType {
+    /// Returns the type's code on the wire.
+    pub const fn code(self) -> u8 {
+        match self {
+            MessageType::PsiRequest => 1,
+            MessageType::PsiResponse => 2,
+            MessageType::PsiFinish => 3,
+        }
+    }
+
+    /// Looks a wire code up.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::WrongMessageType`] (with `expected` 0) for an unknown code.
+    pub const fn from_code(code: u8) -> Result<Self> {
+        match code {
+            1 => Ok(MessageType::PsiRequest),
+            2 => Ok(MessageType::PsiResponse),
+            3 => Ok(MessageType::PsiFinish),
+            found => Err(Error::WrongMessageType { expected: 0, found }),
+        }
+    }
+
+    /// Returns a short human-readable name, e.g. for a file name.
+    pub const fn name(self) -> &'static str {
+        match self {
+            MessageType::PsiRequest => "psi-request",
+            MessageType::PsiResponse => "psi-response",
+            MessageType::PsiFinish => "psi-finish",
+        }
+    }
+}
+
+/// Reads the envelope of a message and returns its type, without decoding
+/// the body; useful to route a file that arrived from a peer.
+///
+/// # Errors
+///
+/// [`Error::Malformed`] if the message is shorter than the header,
+/// [`Error::BadMagic`], [`Error::UnsupportedVersion`], or
+/// [`Error::WrongMessageType`] for an unknown type code.
+pub fn message_type(bytes: &[u8]) -> Result<MessageType> {
+    let (ty, _) = split_header(bytes)?;
+    MessageType::from_code(ty)
+}
+
+fn split_header(bytes: &[u8]) -> Result<(u8, &[u8])> {
+    if bytes.len() < HEADER_LEN {
+        return Err(if bytes.len() >= 4 && bytes[..4] != MAGIC { Error::BadMagic } else { Error::Malformed });
+    }
+    if bytes[..4] != MAGIC {
+        return Err(Error::BadMagic);
+    }
+    if bytes[4] != FORMAT_VERSION {
+        return Err(Error::UnsupportedVersion { found: bytes[4], supported: FORMAT_VERSION });
+    }
+    Ok((bytes[5], &bytes[HEADER_LEN..]))
+}
+
+/// Serializes `body` into an envelope of type `ty`.
+pub(crate) fn encode<T: Serialize>(ty: MessageType, body: &T) -> Vec<u8> {
+    let mut out = Vec::with_capacity(HEADER_LEN + 64);
+    out.extend_from_slice(&MAGIC);
+    out.push(FORMAT_VERSION);
+    out.push(ty.code());
+    // postcard cannot fail on our message structs (no maps of unknown
+    // length, no custom serializers that error); an error here is a bug.
+    match postcard::to_extend(body, out) {
+        Ok(out) => out,
+        Err(_) => unreachable!("postcard encoding of a blindmatch message failed"),
+    }
+}
+
+/// Decodes an envelope of type `expected` into its body, borrowing byte
+/// strings from `bytes`.
+pub(crate) fn decode<'a, T: Deserialize<'a>>(bytes: &'a [u8], expected: MessageType) -> Result<T> {
+    let (ty, body) = split_header(bytes)?;
+    if ty != expected.code() {
+        return Err(Error::WrongMessageType { expected: expected.code(), found: ty });
+    }
+    let (value, rest) = postcard::take_from_bytes::<T>(body).map_err(|_| Error::Malformed)?;
+    if !rest.is_empty() {
+        return Err(Error::TrailingBytes { count: rest.len() });
+    }
+    Ok(value)
+}
+
+/// Checks that a byte string holds exactly `count` items of `size` bytes.
+pub(crate) fn check_len(bytes: &[u8], count: usize, size: usize) -> Result<()> {
+    let expected = count.checked_mul(size).ok_or(Error::Malformed)?;
+    if bytes.len() != expected {
+        return Err(Error::CountMismatch { declared: count, actual: bytes.len() / size.max(1) });
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Serialize, Deserialize, Debug, PartialEq)]
+    struct Body<'a> {
+        n: u32,
+        #[serde(borrow, with = "serde_bytes")]
+        blob: &'a [u8],
+    }
+
+    #[test]
+    fn round_trip_and_rejections() {
+        let body = Body { n: 3, blob: b"abc" };
+        let bytes = encode(MessageType::PsiFinish, &body);
+        assert_eq!(&bytes[..6], b"BMCH\x01\x03");
+        assert_eq!(decode::<Body<'_>>(&bytes, MessageType::PsiFinish).unwrap(), body);
+        assert_eq!(message_type(&bytes).unwrap(), MessageType::PsiFinish);
+
+        assert_eq!(
+            decode::<Body<'_>>(&bytes, MessageType::PsiRequest),
+            Err(Error::WrongMessageType { expected: 1, found: 3 })
+        );
+        let mut v = bytes.clone();
+        v[4] = 9;
+        assert_eq!(
+            decode::<Body<'_>>(&v, MessageType::PsiFinish),
+            Err(Error::UnsupportedVersion { found: 9, supported: 1 })
+        );
+        let mut v = bytes.clone();
+        v[0] = b'X';
+        assert_eq!(decode::<Body<'_>>(&v, MessageType::PsiFinish), Err(Error::BadMagic));
+        let mut v = bytes.clone();
+        v.push(0);
+        assert_eq!(decode::<Body<'_>>(&v, MessageType::PsiFinish), Err(Error::TrailingBytes { count: 1 }));
+        assert_eq!(
+            decode::<Body<'_>>(&bytes[..bytes.len() - 1], MessageType::PsiFinish),
+            Err(Error::Malformed)
+        );
+        assert_eq!(message_type(b"BMC"), Err(Error::Malformed));
+        assert_eq!(message_type(b"XXXXXXXX"), Err(Error::BadMagic));
+    }
+
+    #[test]
+    fn huge_declared_blob_is_rejected_without_allocation() {
+        // Header + n=1 + a blob length varint claiming 2^32 bytes, no data.
+        let mut v = b"BMCH\x01\x03".to_vec();
+        v.extend_from_slice(&[1, 0x80, 0x80, 0x80, 0x80, 0x10]);
+        assert_eq!(decode::<Body<'_>>(&v, MessageType::PsiFinish), Err(Error::Malformed));
+    }
+}
