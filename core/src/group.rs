@@ -43,10 +43,16 @@ pub fn expand_message_xmd(msg: &[u8], dst: &[u8], out: &mut [u8]) -> Result<()> 
 /// callers can hash `a || b || c` without concatenating first.
 pub(crate) fn expand_message_xmd_parts(parts: &[&[u8]], dst: &[u8], out: &mut [u8]) -> Result<()> {
     if dst.len() > MAX_DST_LEN {
-        return Err(Error::DstTooLong { len: dst.len(), max: MAX_DST_LEN });
+        return Err(Error::DstTooLong {
+            len: dst.len(),
+            max: MAX_DST_LEN,
+        });
     }
     if out.len() > MAX_EXPAND_LEN {
-        return Err(Error::ExpandTooLong { len: out.len(), max: MAX_EXPAND_LEN });
+        return Err(Error::ExpandTooLong {
+            len: out.len(),
+            max: MAX_EXPAND_LEN,
+        });
     }
     expand_checked(parts, dst, out);
     Ok(())
@@ -118,7 +124,10 @@ impl<'a> Dst<'a> {
     /// Checks the length of a DST.
     pub(crate) fn new(dst: &'a [u8]) -> Result<Self> {
         if dst.len() > MAX_DST_LEN {
-            return Err(Error::DstTooLong { len: dst.len(), max: MAX_DST_LEN });
+            return Err(Error::DstTooLong {
+                len: dst.len(),
+                max: MAX_DST_LEN,
+            });
         }
         Ok(Dst(dst))
     }
@@ -206,7 +215,10 @@ mod tests {
     #[test]
     fn zero_scalar_is_rejected() {
         assert_eq!(decode_nonzero_scalar(&[0u8; 32]), Err(Error::InvalidScalar));
-        assert_eq!(decode_nonzero_scalar(&[0xffu8; 32]), Err(Error::InvalidScalar));
+        assert_eq!(
+            decode_nonzero_scalar(&[0xffu8; 32]),
+            Err(Error::InvalidScalar)
+        );
         let mut one = [0u8; 32];
         one[0] = 1;
         assert_eq!(decode_nonzero_scalar(&one), Ok(Scalar::ONE));
@@ -215,9 +227,15 @@ mod tests {
     #[test]
     fn expand_limits() {
         let mut out = vec![0u8; MAX_EXPAND_LEN + 1];
-        assert!(matches!(expand_message_xmd(b"", b"d", &mut out), Err(Error::ExpandTooLong { .. })));
+        assert!(matches!(
+            expand_message_xmd(b"", b"d", &mut out),
+            Err(Error::ExpandTooLong { .. })
+        ));
         let mut out = [0u8; 32];
         let dst = [b'x'; 256];
-        assert!(matches!(expand_message_xmd(b"", &dst, &mut out), Err(Error::DstTooLong { .. })));
+        assert!(matches!(
+            expand_message_xmd(b"", &dst, &mut out),
+            Err(Error::DstTooLong { .. })
+        ));
     }
 }

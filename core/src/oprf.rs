@@ -62,7 +62,10 @@ pub(crate) fn hash_input(input: &[u8]) -> Result<RistrettoPoint> {
 
 fn check_input_len(input: &[u8]) -> Result<()> {
     if input.len() > MAX_INPUT_LEN {
-        return Err(Error::InputTooLong { len: input.len(), max: MAX_INPUT_LEN });
+        return Err(Error::InputTooLong {
+            len: input.len(),
+            max: MAX_INPUT_LEN,
+        });
     }
     Ok(())
 }
@@ -91,7 +94,9 @@ pub struct OprfKey {
 
 impl fmt::Debug for OprfKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("OprfKey").field("sk", &"<redacted>").finish()
+        f.debug_struct("OprfKey")
+            .field("sk", &"<redacted>")
+            .finish()
     }
 }
 
@@ -106,7 +111,10 @@ impl OprfKey {
     /// attempts (probability about 2^-8000).
     pub fn derive(seed: &[u8; 32], info: &[u8]) -> Result<Self> {
         if info.len() > u16::MAX as usize {
-            return Err(Error::DstTooLong { len: info.len(), max: u16::MAX as usize });
+            return Err(Error::DstTooLong {
+                len: info.len(),
+                max: u16::MAX as usize,
+            });
         }
         let info_len = (info.len() as u16).to_be_bytes();
         for counter in 0u8..=255 {
@@ -123,7 +131,9 @@ impl OprfKey {
 
     /// Generates a fresh random key (RFC 9497 §3.2 `GenerateKeyPair`).
     pub fn generate<R: CryptoRng + ?Sized>(rng: &mut R) -> Self {
-        OprfKey { sk: random_nonzero_scalar(rng) }
+        OprfKey {
+            sk: random_nonzero_scalar(rng),
+        }
     }
 
     /// Generates a fresh key from the operating system's RNG.
@@ -180,7 +190,9 @@ impl OprfKey {
     ///
     /// [`Error::InvalidScalar`] unless the bytes are a canonical non-zero scalar.
     pub fn from_secret_bytes(bytes: &[u8]) -> Result<Self> {
-        Ok(OprfKey { sk: group::decode_nonzero_scalar(bytes)? })
+        Ok(OprfKey {
+            sk: group::decode_nonzero_scalar(bytes)?,
+        })
     }
 }
 
@@ -302,7 +314,11 @@ pub fn blind<R: CryptoRng + ?Sized>(input: &[u8], rng: &mut R) -> Result<(Blind,
 /// # Errors
 ///
 /// [`Error::InputTooLong`] for inputs over 65535 bytes.
-pub fn finalize(input: &[u8], blind: &Blind, evaluated: &EvaluatedElement) -> Result<[u8; OUTPUT_LEN]> {
+pub fn finalize(
+    input: &[u8],
+    blind: &Blind,
+    evaluated: &EvaluatedElement,
+) -> Result<[u8; OUTPUT_LEN]> {
     check_input_len(input)?;
     let n = evaluated.0 * blind.0.invert();
     Ok(finalize_hash(input, &n.compress().to_bytes()))
@@ -335,7 +351,10 @@ mod tests {
         let input = vec![0u8; MAX_INPUT_LEN + 1];
         assert_eq!(
             key.evaluate(&input),
-            Err(Error::InputTooLong { len: MAX_INPUT_LEN + 1, max: MAX_INPUT_LEN })
+            Err(Error::InputTooLong {
+                len: MAX_INPUT_LEN + 1,
+                max: MAX_INPUT_LEN
+            })
         );
         assert!(key.evaluate(&input[..MAX_INPUT_LEN]).is_ok());
     }

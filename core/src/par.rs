@@ -37,7 +37,11 @@ where
     #[cfg(feature = "parallel")]
     {
         use rayon::prelude::*;
-        bytes.par_chunks_exact(size).with_min_len(MIN_PER_TASK).map(f).collect()
+        bytes
+            .par_chunks_exact(size)
+            .with_min_len(MIN_PER_TASK)
+            .map(f)
+            .collect()
     }
     #[cfg(not(feature = "parallel"))]
     {

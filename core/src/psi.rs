@@ -139,17 +139,26 @@ pub struct Limits {
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits { max_peer_items: 1 << 24, min_peer_items: 0 }
+        Limits {
+            max_peer_items: 1 << 24,
+            min_peer_items: 0,
+        }
     }
 }
 
 impl Limits {
     fn check_peer(&self, count: usize) -> Result<()> {
         if count > self.max_peer_items {
-            return Err(Error::PeerSetTooLarge { count, max: self.max_peer_items });
+            return Err(Error::PeerSetTooLarge {
+                count,
+                max: self.max_peer_items,
+            });
         }
         if count < self.min_peer_items {
-            return Err(Error::PeerSetTooSmall { count, min: self.min_peer_items });
+            return Err(Error::PeerSetTooSmall {
+                count,
+                min: self.min_peer_items,
+            });
         }
         Ok(())
     }
@@ -172,7 +181,11 @@ pub struct Config {
 impl Config {
     /// Returns a configuration with the given mode and default limits.
     pub fn new(reveal: Reveal, output: Output) -> Self {
-        Config { reveal, output, limits: Limits::default() }
+        Config {
+            reveal,
+            output,
+            limits: Limits::default(),
+        }
     }
 
     /// Sets what the receivers of the output learn.
@@ -205,7 +218,9 @@ impl Config {
 
     fn validate(&self) -> Result<()> {
         if self.limits.min_peer_items > self.limits.max_peer_items {
-            return Err(Error::InvalidConfig("min_peer_items exceeds max_peer_items"));
+            return Err(Error::InvalidConfig(
+                "min_peer_items exceeds max_peer_items",
+            ));
         }
         Ok(())
     }
@@ -316,7 +331,12 @@ fn write_compare(values: &[u128], len: usize) -> Vec<u8> {
 
 /// Decodes the peer's elements, raises each to `key` and hashes it into a
 /// comparison value. Every element is validated.
-fn reblind_compare(bytes: &[u8], key: &SessionKey, session_id: &SessionId, len: usize) -> Result<Vec<u128>> {
+fn reblind_compare(
+    bytes: &[u8],
+    key: &SessionKey,
+    session_id: &SessionId,
+    len: usize,
+) -> Result<Vec<u128>> {
     par::try_map_chunks(bytes, ELEMENT_LEN, |chunk| {
         let p = group::decode_element(chunk)?;
         Ok(compare_value(session_id, &(p * key.0), len))
@@ -338,7 +358,10 @@ struct OwnItems {
 impl OwnItems {
     fn new<T: AsRef<[u8]>>(items: &[T]) -> Result<Self> {
         if items.len() > MAX_ITEMS {
-            return Err(Error::TooManyItems { count: items.len(), max: MAX_ITEMS });
+            return Err(Error::TooManyItems {
+                count: items.len(),
+                max: MAX_ITEMS,
+            });
         }
         let mut index: HashMap<&[u8], u32> = HashMap::with_capacity(items.len());
         let mut unique_of = Vec::with_capacity(items.len());
@@ -354,7 +377,12 @@ impl OwnItems {
             });
             unique_of.push(j);
         }
-        Ok(OwnItems { given: items.len(), unique_of, bytes, offsets })
+        Ok(OwnItems {
+            given: items.len(),
+            unique_of,
+            bytes,
+            offsets,
+        })
     }
 
     fn distinct(&self) -> usize {
@@ -381,12 +409,16 @@ impl OwnItems {
     fn matches(&self, reveal: Reveal, matched: &[bool]) -> Matches {
         let cardinality = matched.iter().filter(|&&m| m).count();
         let indices = match reveal {
-            Reveal::Intersection => {
-                (0..self.given).filter(|&i| matched[self.unique_of[i] as usize]).collect()
-            }
+            Reveal::Intersection => (0..self.given)
+                .filter(|&i| matched[self.unique_of[i] as usize])
+                .collect(),
             Reveal::Cardinality => Vec::new(),
         };
-        Matches { reveal, cardinality, indices }
+        Matches {
+            reveal,
+            cardinality,
+            indices,
+        }
     }
 
     fn drop_values(&mut self) {
@@ -498,7 +530,17 @@ impl Initiator {
                 elements: &elements,
             },
         );
-        Ok((Initiator { config, key, session_id, own, order, seed }, request))
+        Ok((
+            Initiator {
+                config,
+                key,
+                session_id,
+                own,
+                order,
+                seed,
+            },
+            request,
+        ))
     }
 
     /// Returns the session id, which every message of the session carries.
@@ -529,13 +571,18 @@ impl Initiator {
         }
         let mine = self.order.len();
         if msg.initiator_count as usize != mine {
-            return Err(Error::CountMismatch { declared: mine, actual: msg.initiator_count as usize });
+            return Err(Error::CountMismatch {
+                declared: mine,
+                actual: msg.initiator_count as usize,
+            });
         }
         let theirs = msg.responder_count as usize;
         self.config.limits.check_peer(theirs)?;
         let len = compare_len(mine, theirs);
         if msg.compare_len as usize != len {
-            return Err(Error::ConfigMismatch("comparison length differs from the one the set sizes imply"));
+            return Err(Error::ConfigMismatch(
+                "comparison length differs from the one the set sizes imply",
+            ));
         }
         wire::check_len(msg.reblinded, mine, len)?;
         wire::check_len(msg.elements, theirs, ELEMENT_LEN)?;
@@ -564,7 +611,11 @@ impl Initiator {
                 let reblinded = write_compare(&values, len);
                 Some(wire::encode(
                     MessageType::PsiFinish,
-                    &FinishMsg { session_id: self.session_id, count: values.len() as u32, reblinded: &reblinded },
+                    &FinishMsg {
+                        session_id: self.session_id,
+                        count: values.len() as u32,
+                        reblinded: &reblinded,
+                    },
                 ))
             }
         };
@@ -615,7 +666,12 @@ impl Responder {
         config.validate()?;
         let own = OwnItems::new(items)?;
         let key = SessionKey(random_nonzero_scalar(rng));
-        Ok(Responder { config, key, own, seed: rng::seed_from(rng) })
+        Ok(Responder {
+            config,
+            key,
+            own,
+            seed: rng::seed_from(rng),
+        })
     }
 
     /// Returns this party's configuration.
@@ -635,7 +691,12 @@ impl Responder {
     /// [`Error::CountMismatch`], [`Error::InvalidElement`] /
     /// [`Error::IdentityElement`].
     pub fn respond(self, request: &[u8]) -> Result<(AwaitingFinish, Vec<u8>)> {
-        let Responder { config, key, mut own, seed } = self;
+        let Responder {
+            config,
+            key,
+            mut own,
+            seed,
+        } = self;
         let msg: RequestMsg<'_> = wire::decode(request, MessageType::PsiRequest)?;
         Suite::from_code(msg.suite)?;
         if Reveal::from_code(msg.reveal)? != config.reveal {
@@ -681,7 +742,14 @@ impl Responder {
             Output::Both => their_values.into_iter().collect(),
             Output::Initiator => HashSet::new(),
         };
-        let next = AwaitingFinish { config, session_id, compare_len: len, own, order, their_set };
+        let next = AwaitingFinish {
+            config,
+            session_id,
+            compare_len: len,
+            own,
+            order,
+            their_set,
+        };
         Ok((next, response))
     }
 }
@@ -726,7 +794,9 @@ impl AwaitingFinish {
         let bytes = match (self.config.output, finish) {
             (Output::Initiator, None) => return Ok(None),
             (Output::Initiator, Some(_)) => {
-                return Err(Error::UnexpectedFinish("given, but the session's output is for the initiator only"));
+                return Err(Error::UnexpectedFinish(
+                    "given, but the session's output is for the initiator only",
+                ));
             }
             (Output::Both, None) => return Err(Error::UnexpectedFinish("missing")),
             (Output::Both, Some(bytes)) => bytes,
@@ -737,7 +807,10 @@ impl AwaitingFinish {
         }
         let mine = self.order.len();
         if msg.count as usize != mine {
-            return Err(Error::CountMismatch { declared: mine, actual: msg.count as usize });
+            return Err(Error::CountMismatch {
+                declared: mine,
+                actual: msg.count as usize,
+            });
         }
         wire::check_len(msg.reblinded, mine, self.compare_len)?;
         let mut matched = vec![false; mine];

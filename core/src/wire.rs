@@ -127,13 +127,20 @@ pub fn message_type(bytes: &[u8]) -> Result<MessageType> {
 
 fn split_header(bytes: &[u8]) -> Result<(u8, &[u8])> {
     if bytes.len() < HEADER_LEN {
-        return Err(if bytes.len() >= 4 && bytes[..4] != MAGIC { Error::BadMagic } else { Error::Malformed });
+        return Err(if bytes.len() >= 4 && bytes[..4] != MAGIC {
+            Error::BadMagic
+        } else {
+            Error::Malformed
+        });
     }
     if bytes[..4] != MAGIC {
         return Err(Error::BadMagic);
     }
     if bytes[4] != FORMAT_VERSION {
-        return Err(Error::UnsupportedVersion { found: bytes[4], supported: FORMAT_VERSION });
+        return Err(Error::UnsupportedVersion {
+            found: bytes[4],
+            supported: FORMAT_VERSION,
+        });
     }
     Ok((bytes[5], &bytes[HEADER_LEN..]))
 }
@@ -157,7 +164,10 @@ pub(crate) fn encode<T: Serialize>(ty: MessageType, body: &T) -> Vec<u8> {
 pub(crate) fn decode<'a, T: Deserialize<'a>>(bytes: &'a [u8], expected: MessageType) -> Result<T> {
     let (ty, body) = split_header(bytes)?;
     if ty != expected.code() {
-        return Err(Error::WrongMessageType { expected: expected.code(), found: ty });
+        return Err(Error::WrongMessageType {
+            expected: expected.code(),
+            found: ty,
+        });
     }
     let (value, rest) = postcard::take_from_bytes::<T>(body).map_err(|_| Error::Malformed)?;
     if !rest.is_empty() {
@@ -170,7 +180,10 @@ pub(crate) fn decode<'a, T: Deserialize<'a>>(bytes: &'a [u8], expected: MessageT
 pub(crate) fn check_len(bytes: &[u8], count: usize, size: usize) -> Result<()> {
     let expected = count.checked_mul(size).ok_or(Error::Malformed)?;
     if bytes.len() != expected {
-        return Err(Error::CountMismatch { declared: count, actual: bytes.len() / size.max(1) });
+        return Err(Error::CountMismatch {
+            declared: count,
+            actual: bytes.len() / size.max(1),
+        });
     }
     Ok(())
 }
@@ -191,25 +204,40 @@ mod tests {
         let body = Body { n: 3, blob: b"abc" };
         let bytes = encode(MessageType::PsiFinish, &body);
         assert_eq!(&bytes[..6], b"BMCH\x01\x03");
-        assert_eq!(decode::<Body<'_>>(&bytes, MessageType::PsiFinish).unwrap(), body);
+        assert_eq!(
+            decode::<Body<'_>>(&bytes, MessageType::PsiFinish).unwrap(),
+            body
+        );
         assert_eq!(message_type(&bytes).unwrap(), MessageType::PsiFinish);
 
         assert_eq!(
             decode::<Body<'_>>(&bytes, MessageType::PsiRequest),
-            Err(Error::WrongMessageType { expected: 1, found: 3 })
+            Err(Error::WrongMessageType {
+                expected: 1,
+                found: 3
+            })
         );
         let mut v = bytes.clone();
         v[4] = 9;
         assert_eq!(
             decode::<Body<'_>>(&v, MessageType::PsiFinish),
-            Err(Error::UnsupportedVersion { found: 9, supported: 1 })
+            Err(Error::UnsupportedVersion {
+                found: 9,
+                supported: 1
+            })
         );
         let mut v = bytes.clone();
         v[0] = b'X';
-        assert_eq!(decode::<Body<'_>>(&v, MessageType::PsiFinish), Err(Error::BadMagic));
+        assert_eq!(
+            decode::<Body<'_>>(&v, MessageType::PsiFinish),
+            Err(Error::BadMagic)
+        );
         let mut v = bytes.clone();
         v.push(0);
-        assert_eq!(decode::<Body<'_>>(&v, MessageType::PsiFinish), Err(Error::TrailingBytes { count: 1 }));
+        assert_eq!(
+            decode::<Body<'_>>(&v, MessageType::PsiFinish),
+            Err(Error::TrailingBytes { count: 1 })
+        );
         assert_eq!(
             decode::<Body<'_>>(&bytes[..bytes.len() - 1], MessageType::PsiFinish),
             Err(Error::Malformed)
@@ -223,6 +251,9 @@ mod tests {
         // Header + n=1 + a blob length varint claiming 2^32 bytes, no data.
         let mut v = b"BMCH\x01\x03".to_vec();
         v.extend_from_slice(&[1, 0x80, 0x80, 0x80, 0x80, 0x10]);
-        assert_eq!(decode::<Body<'_>>(&v, MessageType::PsiFinish), Err(Error::Malformed));
+        assert_eq!(
+            decode::<Body<'_>>(&v, MessageType::PsiFinish),
+            Err(Error::Malformed)
+        );
     }
 }

@@ -2,14 +2,16 @@
 
 use std::path::PathBuf;
 
+use blindmatch::Error;
 use blindmatch::group::{self, decode_element, expand_message_xmd, hash_to_group};
 use blindmatch::oprf::{self, Blind, BlindedElement, EvaluatedElement, OprfKey};
-use blindmatch::Error;
 use curve25519_dalek::ristretto::RistrettoPoint;
 use serde_json::Value;
 
 fn load(name: &str) -> Value {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/vectors").join(name);
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/vectors")
+        .join(name);
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     serde_json::from_str(&text).unwrap()
 }
@@ -33,7 +35,12 @@ fn expand_message_xmd_rfc9380_k3() {
         let len = t["len_in_bytes"].as_u64().unwrap() as usize;
         let mut out = vec![0u8; len];
         expand_message_xmd(msg, dst, &mut out).unwrap();
-        assert_eq!(out, hex(&t["uniform_bytes"]), "msg {:?} len {len}", t["msg"]);
+        assert_eq!(
+            out,
+            hex(&t["uniform_bytes"]),
+            "msg {:?} len {len}",
+            t["msg"]
+        );
     }
 }
 
@@ -67,7 +74,12 @@ fn ristretto255_invalid_encodings_rfc9496_a2() {
     }
     assert_eq!(by_category, 29);
     for enc in &all {
-        assert_eq!(decode_element(enc), Err(Error::InvalidElement), "{}", hex::encode(enc));
+        assert_eq!(
+            decode_element(enc),
+            Err(Error::InvalidElement),
+            "{}",
+            hex::encode(enc)
+        );
         assert!(BlindedElement::from_bytes(enc).is_err());
         assert!(EvaluatedElement::from_bytes(enc).is_err());
     }
@@ -103,13 +115,26 @@ fn hash_to_ristretto255_sets() {
             let msg = hex(&t["msg_hex"]);
             let mut uniform = [0u8; 64];
             expand_message_xmd(&msg, &dst, &mut uniform).unwrap();
-            assert_eq!(uniform.to_vec(), hex(&t["uniform_bytes"]), "{}", set["name"]);
+            assert_eq!(
+                uniform.to_vec(),
+                hex(&t["uniform_bytes"]),
+                "{}",
+                set["name"]
+            );
             let p = hash_to_group(&msg, &dst).unwrap();
-            assert_eq!(p.compress().as_bytes(), &hex(&t["P"])[..], "{}", set["name"]);
+            assert_eq!(
+                p.compress().as_bytes(),
+                &hex(&t["P"])[..],
+                "{}",
+                set["name"]
+            );
             // Where the RFC 9497 blind is given, Blind · P is the RFC's BlindedElement.
             if let Some(blind) = t.get("rfc9497_Blind") {
                 let b = group::decode_nonzero_scalar(&hex(blind)).unwrap();
-                assert_eq!((p * b).compress().as_bytes(), &hex(&t["rfc9497_BlindedElement"])[..]);
+                assert_eq!(
+                    (p * b).compress().as_bytes(),
+                    &hex(&t["rfc9497_BlindedElement"])[..]
+                );
             }
             checked += 1;
         }
@@ -122,7 +147,10 @@ fn oprf_rfc9497_a11() {
     let v = load("oprf_ristretto255_sha512.json");
     assert_eq!(v["identifier"], "ristretto255-SHA512");
     assert_eq!(v["mode"], 0);
-    assert_eq!(hex(&v["conventions"]["contextString_hex"]), oprf::CONTEXT_STRING);
+    assert_eq!(
+        hex(&v["conventions"]["contextString_hex"]),
+        oprf::CONTEXT_STRING
+    );
     let seed: [u8; 32] = hex(&v["Seed"]).try_into().unwrap();
     let info = hex(&v["KeyInfo"]);
     let key = OprfKey::derive(&seed, &info).unwrap();
