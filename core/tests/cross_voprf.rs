@@ -2,6 +2,8 @@
 //! (facebook's `voprf` crate) on thousands of random inputs, in both
 //! directions of the oblivious flow.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use blindmatch::oprf::{self, BlindedElement, EvaluatedElement, OprfKey};
 use rand::rngs::ChaCha20Rng;
 use rand::{Rng, RngExt, SeedableRng};

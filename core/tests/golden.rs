@@ -5,6 +5,8 @@
 //! Regenerate (only after an intended wire change) with
 //! `BLINDMATCH_BLESS=1 cargo test -p blindmatch --test golden`.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::path::PathBuf;
 
 use blindmatch::oprf::OprfKey;

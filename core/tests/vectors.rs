@@ -1,5 +1,7 @@
 //! Every RFC test vector in `tests/vectors/` (copied from `../shared/vectors`).
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::path::PathBuf;
 
 use blindmatch::Error;

@@ -1,0 +1,135 @@
+//! The main job: two agencies find the suspects they have in common.
+//!
+//! Agency A (40,000 suspects) and agency B (25,000 suspects) each hold a
+//! list with names, e-mail addresses and phone numbers (shipped in
+//! `examples/data/`, synthetic). They run balanced PSI over every e-mail
+//! address and phone number; each learns which of its own suspects the
+//! other also holds, and through which identifier, and nothing else.
+//!
+//! ```text
+//! cargo run --release -p blindmatch-examples --bin two_agencies [-- --exchange-dir DIR] [--data-dir DIR]
+//! ```
+//!
+//! Exits non-zero if the result differs from `expected_overlap.csv`.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use blindmatch_examples::{
+    Kind, check_against_expected, data_dir, load_agency, load_expected, match_agencies,
+};
+
+fn main() -> ExitCode {
+    match run() {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::from(1),
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run() -> Result<bool, Box<dyn std::error::Error>> {
+    let mut data = data_dir();
+    let mut exchange = None;
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--data-dir" => data = PathBuf::from(args.next().ok_or("--data-dir needs a folder")?),
+            "--exchange-dir" => {
+                exchange = Some(PathBuf::from(
+                    args.next().ok_or("--exchange-dir needs a folder")?,
+                ))
+            }
+            "-h" | "--help" => {
+                println!("usage: two_agencies [--data-dir DIR] [--exchange-dir DIR]");
+                return Ok(true);
+            }
+            other => return Err(format!("unknown argument {other:?} (try --help)").into()),
+        }
+    }
+    if let Some(dir) = &exchange {
+        std::fs::create_dir_all(dir)?;
+    }
+    let a = load_agency(&data.join("agency_a.csv"))?;
+    let b = load_agency(&data.join("agency_b.csv"))?;
+    let expected = load_expected(&data.join("expected_overlap.csv"))?;
+    println!(
+        "agency A: {} suspects; agency B: {} suspects",
+        a.len(),
+        b.len()
+    );
+
+    let report = match_agencies(&a, &b, exchange.as_deref())?;
+    let t = &report.traffic;
+    println!(
+        "items (e-mail addresses and phone numbers): A {}, B {}",
+        report.items.0, report.items.1
+    );
+    println!("shared identifiers: {}", report.shared_identifiers);
+    println!(
+        "suspects shared: A sees {}, B sees {}",
+        report.a_matches.len(),
+        report.b_matches.len()
+    );
+    let by_kind = |k: Kind| report.a_matches.values().filter(|s| s.contains(&k)).count();
+    println!(
+        "  via e-mail: {}, via phone: {}",
+        by_kind(Kind::Email),
+        by_kind(Kind::Phone)
+    );
+    println!("first shared suspects of agency A (ids stay with A):");
+    let names: std::collections::HashMap<&str, &str> = a
+        .iter()
+        .map(|s| (s.id.as_str(), s.full_name.as_str()))
+        .collect();
+    for (id, kinds) in report.a_matches.iter().take(10) {
+        let via: Vec<&str> = kinds
+            .iter()
+            .map(|k| if *k == Kind::Email { "e-mail" } else { "phone" })
+            .collect();
+        println!(
+            "  {id}  {:<28} via {}",
+            names.get(id.as_str()).copied().unwrap_or("?"),
+            via.join(" + ")
+        );
+    }
+    println!(
+        "bytes exchanged: {} (request {}, response {}, finish {}), {:.1} bytes per item",
+        t.total_bytes(),
+        t.bytes[0],
+        t.bytes[1],
+        t.bytes[2],
+        t.total_bytes() as f64 / (report.items.0 + report.items.1) as f64
+    );
+    println!(
+        "time: {:.2} s (A request {:.2}, B respond {:.2}, A finish {:.2}, B finish {:.3})",
+        t.total_time().as_secs_f64(),
+        t.time[0].as_secs_f64(),
+        t.time[1].as_secs_f64(),
+        t.time[2].as_secs_f64(),
+        t.time[3].as_secs_f64()
+    );
+    if let Some(dir) = &exchange {
+        println!("message files: {}", dir.display());
+    }
+
+    let problems = check_against_expected(&report, &expected);
+    if problems.is_empty() {
+        println!(
+            "OK: the result equals the known overlap ({} suspect pairs)",
+            expected.len()
+        );
+        Ok(true)
+    } else {
+        for p in problems.iter().take(20) {
+            eprintln!("MISMATCH: {p}");
+        }
+        eprintln!(
+            "FAILED: {} differences from the known overlap",
+            problems.len()
+        );
+        Ok(false)
+    }
+}
