@@ -135,6 +135,15 @@ pub enum Error {
     /// The operating system's random number generator failed.
     #[error("the operating system's random number generator failed")]
     Rng,
+    /// An identifier could not be canonicalized (records). The message
+    /// names the kind and the reason, never the value.
+    #[error("invalid {kind}: {reason}")]
+    InvalidValue {
+        /// Tag of the identifier kind (`"email"`, `"phone"`, ...).
+        kind: &'static str,
+        /// Why the value was rejected.
+        reason: &'static str,
+    },
 }
 
 /// Stable, machine-readable identifier of an [`Error`] variant.
@@ -188,6 +197,8 @@ pub enum ErrorCode {
     InvalidConfig,
     /// [`Error::Rng`]
     Rng,
+    /// [`Error::InvalidValue`]
+    InvalidValue,
 }
 
 impl ErrorCode {
@@ -215,6 +226,7 @@ impl ErrorCode {
         ErrorCode::UnexpectedFinish,
         ErrorCode::InvalidConfig,
         ErrorCode::Rng,
+        ErrorCode::InvalidValue,
     ];
 
     /// Returns the stable snake_case string of this code.
@@ -242,6 +254,7 @@ impl ErrorCode {
             ErrorCode::UnexpectedFinish => "unexpected_finish",
             ErrorCode::InvalidConfig => "invalid_config",
             ErrorCode::Rng => "rng",
+            ErrorCode::InvalidValue => "invalid_value",
         }
     }
 
@@ -300,6 +313,7 @@ impl Error {
             Error::UnexpectedFinish(_) => ErrorCode::UnexpectedFinish,
             Error::InvalidConfig(_) => ErrorCode::InvalidConfig,
             Error::Rng => ErrorCode::Rng,
+            Error::InvalidValue { .. } => ErrorCode::InvalidValue,
         }
     }
 

@@ -71,6 +71,7 @@
 //! - [`group`]: hash-to-group (RFC 9380) and validated element decoding (RFC 9496).
 //! - [`oprf`]: the RFC 9497 OPRF, mode `0x00`, suite ristretto255-SHA512.
 //! - [`psi`]: balanced PSI (per-session Diffie-Hellman).
+//! - [`records`]: identifier kinds, canonicalization, record sets and record matches.
 //! - [`wire`]: the versioned message envelope.
 //! - [`Error`] and [`ErrorCode`]: one error type with stable codes.
 //!
@@ -89,6 +90,7 @@ pub mod group;
 pub mod oprf;
 mod par;
 pub mod psi;
+pub mod records;
 mod rng;
 pub mod wire;
 

@@ -1,0 +1,573 @@
+//! Record matching: records with several identifiers of different kinds,
+//! canonicalized, turned into PSI items, and matches mapped back to records.
+//!
+//! Real case files are records, not strings, written by different people in
+//! different countries. Without canonicalization `John.Doe@Example.COM ` and
+//! `john.doe@example.com`, or `020 7946 0958` and `+44 20 7946 0958`, would
+//! silently fail to match. Each identifier is canonicalized per [`Kind`]
+//! ([`normalize`]) and encoded as `kind-tag || 0x00 || canonical bytes`, so
+//! values of different kinds never match.
+//!
+//! ```
+//! use blindmatch::psi::{Config, Initiator, Responder};
+//! use blindmatch::records::{Field, Kind, Options, RecordSet};
+//!
+//! let mut ours = RecordSet::new(Options::default().with_default_region("GB")?);
+//! ours.add_composite(&[Kind::Name, Kind::DateOfBirth])?;
+//! ours.add("case-17", &[
+//!     Field::new(Kind::Email, "John.Doe@Example.COM "),
+//!     Field::new(Kind::Phone, "020 7946 0958"),
+//!     Field::new(Kind::Name, "DOE, John"),
+//!     Field::new(Kind::DateOfBirth, "1980-04-03"),
+//! ]);
+//! ours.add("case-18", &[Field::new(Kind::Phone, "not a number")]);
+//! assert_eq!(ours.errors().len(), 2); // the bad phone, and a record with no usable identifier
+//!
+//! let mut theirs = RecordSet::new(Options::default().with_date_format("%d/%m/%Y"));
+//! theirs.add_composite(&[Kind::Name, Kind::DateOfBirth])?;
+//! theirs.add("X-1", &[
+//!     Field::new(Kind::Phone, "+44 20 7946 0958"),
+//!     Field::new(Kind::Name, "john doe"),
+//!     Field::new(Kind::DateOfBirth, "03/04/1980"),
+//! ]);
+//!
+//! let config = Config::default();
+//! let (initiator, request) = Initiator::new(config.clone(), ours.keys())?;
+//! let (responder, response) = Responder::new(config, theirs.keys())?.respond(&request)?;
+//! let (finish, mine) = initiator.finish(&response)?;
+//! let matches = ours.record_matches(&mine);
+//! assert_eq!(matches[0].record_id, "case-17");
+//! assert_eq!(matches[0].kinds, ["name", "name+date_of_birth", "phone"]);
+//! # let _ = responder.finish(finish.as_deref())?;
+//! # Ok::<(), blindmatch::Error>(())
+//! ```
+
+pub mod normalize;
+
+use core::fmt;
+use core::str::FromStr;
+use std::collections::{BTreeMap, BTreeSet, HashSet};
+
+use crate::error::{Error, Result};
+use crate::psi::Matches;
+
+/// The kind of an identifier; decides how it is canonicalized and keeps
+/// values of different kinds from ever matching.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum Kind {
+    /// E-mail address ([`normalize::email`]).
+    Email,
+    /// Phone number ([`normalize::phone`]).
+    Phone,
+    /// International bank account number ([`normalize::iban`]).
+    Iban,
+    /// Personal name ([`normalize::name`]).
+    Name,
+    /// Date of birth ([`normalize::date_of_birth`]). Thousands of people
+    /// share one, so it is never a key on its own: it takes part only in
+    /// composite keys ([`RecordSet::add_composite`]).
+    DateOfBirth,
+    /// Passport or national identity document ([`normalize::document`]).
+    Document,
+    /// IP address ([`normalize::ip`]).
+    Ip,
+    /// Cryptocurrency address ([`normalize::crypto_address`]).
+    CryptoAddress,
+    /// Anything else ([`normalize::text`]).
+    Text,
+}
+
+impl Kind {
+    /// Every kind.
+    pub const ALL: [Kind; 9] = [
+        Kind::Email,
+        Kind::Phone,
+        Kind::Iban,
+        Kind::Name,
+        Kind::DateOfBirth,
+        Kind::Document,
+        Kind::Ip,
+        Kind::CryptoAddress,
+        Kind::Text,
+    ];
+
+    /// Tells whether a value of this kind is a key on its own (every kind
+    /// but [`Kind::DateOfBirth`]).
+    pub const fn is_standalone(self) -> bool {
+        !matches!(self, Kind::DateOfBirth)
+    }
+
+    /// Returns the kind's tag: its name in keys, errors and results, and the
+    /// keyword the Python binding uses (`rs.add(id, email=...)`).
+    pub const fn tag(self) -> &'static str {
+        match self {
+            Kind::Email => "email",
+            Kind::Phone => "phone",
+            Kind::Iban => "iban",
+            Kind::Name => "name",
+            Kind::DateOfBirth => "date_of_birth",
+            Kind::Document => "document",
+            Kind::Ip => "ip",
+            Kind::CryptoAddress => "crypto_address",
+            Kind::Text => "text",
+        }
+    }
+}
+
+impl fmt::Display for Kind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.tag())
+    }
+}
+
+impl FromStr for Kind {
+    type Err = Error;
+
+    fn from_str(s: &str) -> Result<Self> {
+        Kind::ALL
+            .into_iter()
+            .find(|k| k.tag() == s)
+            .ok_or(Error::InvalidConfig("unknown identifier kind"))
+    }
+}
+
+/// How a [`RecordSet`] reads its values.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Options {
+    /// Region (ISO 3166-1 alpha-2) for phone numbers written without an
+    /// international prefix, and the default issuer of documents. None by
+    /// default: such numbers are then errors.
+    pub default_region: Option<String>,
+    /// The `strftime` format dates of birth are written in. `%Y-%m-%d` by
+    /// default; the format is never guessed.
+    pub date_format: String,
+    /// Drop a `+tag` from e-mail local parts. Off by default.
+    pub email_drop_plus_tag: bool,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            default_region: None,
+            date_format: "%Y-%m-%d".to_owned(),
+            email_drop_plus_tag: false,
+        }
+    }
+}
+
+impl Options {
+    /// Sets the default region.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidValue`] for an unknown ISO 3166-1 alpha-2 code.
+    pub fn with_default_region(mut self, region: &str) -> Result<Self> {
+        self.default_region = Some(normalize::region(region)?);
+        Ok(self)
+    }
+
+    /// Sets the date-of-birth format (`strftime` syntax, e.g. `%d/%m/%Y`).
+    #[must_use]
+    pub fn with_date_format(mut self, format: &str) -> Self {
+        self.date_format = format.to_owned();
+        self
+    }
+
+    /// Drops `+tag` suffixes of e-mail local parts.
+    #[must_use]
+    pub fn with_email_drop_plus_tag(mut self, on: bool) -> Self {
+        self.email_drop_plus_tag = on;
+        self
+    }
+}
+
+/// One identifier of a record, as written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Field<'a> {
+    /// What kind of identifier it is.
+    pub kind: Kind,
+    /// The value as written.
+    pub value: &'a str,
+    /// A region for this value alone (phone numbers; document issuer),
+    /// overriding [`Options::default_region`].
+    pub region: Option<&'a str>,
+}
+
+impl<'a> Field<'a> {
+    /// A field of `kind` with `value`.
+    pub fn new(kind: Kind, value: &'a str) -> Self {
+        Field {
+            kind,
+            value,
+            region: None,
+        }
+    }
+
+    /// Sets the region of this value (phone region or document issuer).
+    #[must_use]
+    pub fn with_region(mut self, region: &'a str) -> Self {
+        self.region = Some(region);
+        self
+    }
+}
+
+/// Canonicalizes one value of `kind` under `options` (and an optional
+/// per-value region).
+///
+/// # Errors
+///
+/// [`Error::InvalidValue`] when the value cannot be canonicalized.
+pub fn canonicalize(
+    kind: Kind,
+    value: &str,
+    region: Option<&str>,
+    options: &Options,
+) -> Result<String> {
+    let region = region.or(options.default_region.as_deref());
+    match kind {
+        Kind::Email => normalize::email(value, options.email_drop_plus_tag),
+        Kind::Phone => normalize::phone(value, region),
+        Kind::Iban => normalize::iban(value),
+        Kind::Name => normalize::name(value),
+        Kind::DateOfBirth => normalize::date_of_birth(value, &options.date_format),
+        Kind::Document => normalize::document(value, region),
+        Kind::Ip => normalize::ip(value),
+        Kind::CryptoAddress => normalize::crypto_address(value),
+        Kind::Text => normalize::text(value),
+    }
+}
+
+/// Encodes a canonical value as a PSI item: `tag || 0x00 || canonical`.
+fn encode_key(tag: &str, parts: &[&str]) -> Vec<u8> {
+    let mut key =
+        Vec::with_capacity(tag.len() + 1 + parts.iter().map(|p| p.len() + 2).sum::<usize>());
+    key.extend_from_slice(tag.as_bytes());
+    key.push(0);
+    if let [single] = parts {
+        key.extend_from_slice(single.as_bytes());
+    } else {
+        // Composite: each part length-prefixed, so ("ab", "c") != ("a", "bc").
+        for p in parts {
+            // Canonical values are short; a part over 65535 bytes is cut off by
+            // the length check in `add` before it gets here.
+            key.extend_from_slice(&(p.len() as u16).to_be_bytes());
+            key.extend_from_slice(p.as_bytes());
+        }
+    }
+    key
+}
+
+/// A value that could not be used, reported with its record and field.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldError {
+    /// The id of the record the value belongs to.
+    pub record_id: String,
+    /// The field: a kind tag, `"id"` for a duplicate record id, or `"*"` for
+    /// a record without any usable identifier.
+    pub field: String,
+    /// Why (never contains the value).
+    pub error: Error,
+}
+
+/// A record of this party that matched, and through which keys.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordMatch {
+    /// The record's id (it never leaves its owner).
+    pub record_id: String,
+    /// Tags of the keys that matched, sorted (`"email"`, `"name+date_of_birth"`, ...).
+    pub kinds: Vec<String>,
+}
+
+/// Longest value accepted, in bytes, before canonicalization.
+pub const MAX_VALUE_LEN: usize = 4096;
+
+/// Most combinations one composite key may produce for one record.
+const MAX_COMBINATIONS: usize = 16;
+
+/// A party's records, canonicalized into PSI items.
+///
+/// Bad values are collected in [`RecordSet::errors`]; they never abort the
+/// batch and never vanish silently. Pass [`RecordSet::keys`] to
+/// [`crate::psi::Initiator::new`] or [`crate::psi::Responder::new`] and
+/// map the result back with [`RecordSet::record_matches`].
+#[derive(Debug, Clone)]
+pub struct RecordSet {
+    options: Options,
+    composites: Vec<Vec<Kind>>,
+    record_ids: Vec<String>,
+    ids_seen: HashSet<String>,
+    keys: Vec<Vec<u8>>,
+    /// For each key: (record index, key label: a kind tag or composite label).
+    owners: Vec<(usize, usize)>,
+    labels: Vec<String>,
+    errors: Vec<FieldError>,
+}
+
+impl RecordSet {
+    /// An empty set that reads values with `options`.
+    pub fn new(options: Options) -> Self {
+        RecordSet {
+            options,
+            composites: Vec::new(),
+            record_ids: Vec::new(),
+            ids_seen: HashSet::new(),
+            keys: Vec::new(),
+            owners: Vec::new(),
+            labels: Kind::ALL.iter().map(|k| k.tag().to_owned()).collect(),
+            errors: Vec::new(),
+        }
+    }
+
+    /// Declares a composite key: records with a valid value of every kind in
+    /// `kinds` also get a key made of all of them (e.g. name + date of
+    /// birth). Both parties must declare the same composites.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidConfig`] with fewer than two or repeated kinds, or
+    /// after records were added.
+    pub fn add_composite(&mut self, kinds: &[Kind]) -> Result<()> {
+        if !self.record_ids.is_empty() {
+            return Err(Error::InvalidConfig(
+                "composite keys must be declared before records are added",
+            ));
+        }
+        let distinct: BTreeSet<Kind> = kinds.iter().copied().collect();
+        if kinds.len() < 2 || distinct.len() != kinds.len() {
+            return Err(Error::InvalidConfig(
+                "a composite key needs two or more distinct kinds",
+            ));
+        }
+        if self.composites.iter().any(|c| c == kinds) {
+            return Err(Error::InvalidConfig("composite key declared twice"));
+        }
+        self.labels
+            .push(kinds.iter().map(|k| k.tag()).collect::<Vec<_>>().join("+"));
+        self.composites.push(kinds.to_vec());
+        Ok(())
+    }
+
+    /// Adds a record. Values that cannot be canonicalized are reported in
+    /// [`RecordSet::errors`]; the record keeps its other values. Returns the
+    /// number of keys the record contributed.
+    pub fn add(&mut self, id: &str, fields: &[Field<'_>]) -> usize {
+        if !self.ids_seen.insert(id.to_owned()) {
+            self.report(
+                id,
+                "id",
+                Error::InvalidConfig("duplicate record id; record skipped"),
+            );
+            return 0;
+        }
+        let record = self.record_ids.len();
+        self.record_ids.push(id.to_owned());
+        let mut canonical: BTreeMap<Kind, Vec<String>> = BTreeMap::new();
+        for f in fields {
+            let result = if f.value.len() > MAX_VALUE_LEN {
+                Err(Error::InvalidValue {
+                    kind: f.kind.tag(),
+                    reason: "longer than 4096 bytes",
+                })
+            } else {
+                canonicalize(f.kind, f.value, f.region, &self.options)
+            };
+            match result {
+                Ok(v) => {
+                    let values = canonical.entry(f.kind).or_default();
+                    if !values.contains(&v) {
+                        values.push(v);
+                    }
+                }
+                Err(e) => self.report(id, f.kind.tag(), e),
+            }
+        }
+        let before = self.keys.len();
+        for (kind, values) in canonical.iter().filter(|(k, _)| k.is_standalone()) {
+            let label = Kind::ALL.iter().position(|k| k == kind).unwrap_or_default();
+            for v in values {
+                self.keys.push(encode_key(kind.tag(), &[v]));
+                self.owners.push((record, label));
+            }
+        }
+        for (c, kinds) in self.composites.iter().enumerate() {
+            let label = Kind::ALL.len() + c;
+            let tag = &self.labels[label];
+            let mut combos: Vec<Vec<&str>> = vec![Vec::new()];
+            for kind in kinds {
+                let Some(values) = canonical.get(kind) else {
+                    combos.clear();
+                    break;
+                };
+                combos = combos
+                    .into_iter()
+                    .flat_map(|prefix| {
+                        values.iter().map(move |v| {
+                            let mut next = prefix.clone();
+                            next.push(v.as_str());
+                            next
+                        })
+                    })
+                    .take(MAX_COMBINATIONS)
+                    .collect();
+            }
+            for combo in combos {
+                self.keys.push(encode_key(tag, &combo));
+                self.owners.push((record, label));
+            }
+        }
+        let added = self.keys.len() - before;
+        if added == 0 {
+            self.report(
+                id,
+                "*",
+                Error::InvalidValue {
+                    kind: "record",
+                    reason: "no usable identifier",
+                },
+            );
+        }
+        added
+    }
+
+    fn report(&mut self, record_id: &str, field: &str, error: Error) {
+        self.errors.push(FieldError {
+            record_id: record_id.to_owned(),
+            field: field.to_owned(),
+            error,
+        });
+    }
+
+    /// Returns the PSI items: one per canonical key, in the order the
+    /// indices of a [`Matches`] refer to.
+    pub fn keys(&self) -> &[Vec<u8>] {
+        &self.keys
+    }
+
+    /// Returns the values that could not be used, in the order they were met.
+    pub fn errors(&self) -> &[FieldError] {
+        &self.errors
+    }
+
+    /// Returns the number of records added (records with errors included).
+    pub fn len(&self) -> usize {
+        self.record_ids.len()
+    }
+
+    /// Tells whether no record was added.
+    pub fn is_empty(&self) -> bool {
+        self.record_ids.is_empty()
+    }
+
+    /// Returns the ids of the records, in the order they were added.
+    pub fn record_ids(&self) -> &[String] {
+        &self.record_ids
+    }
+
+    /// Returns the options this set reads values with.
+    pub fn options(&self) -> &Options {
+        &self.options
+    }
+
+    /// Maps a PSI result over [`RecordSet::keys`] back to records: which
+    /// records matched, through which keys, in the order records were added.
+    /// Empty for a cardinality-only result.
+    pub fn record_matches(&self, matches: &Matches) -> Vec<RecordMatch> {
+        let mut by_record: BTreeMap<usize, BTreeSet<&str>> = BTreeMap::new();
+        for &i in matches.indices() {
+            if let Some(&(record, label)) = self.owners.get(i) {
+                by_record
+                    .entry(record)
+                    .or_default()
+                    .insert(&self.labels[label]);
+            }
+        }
+        by_record
+            .into_iter()
+            .map(|(record, labels)| RecordMatch {
+                record_id: self.record_ids[record].clone(),
+                kinds: labels.into_iter().map(str::to_owned).collect(),
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_of_different_kinds_never_collide() {
+        assert_ne!(encode_key("email", &["x"]), encode_key("text", &["x"]));
+        assert_ne!(
+            encode_key("a+b", &["ab", "c"]),
+            encode_key("a+b", &["a", "bc"])
+        );
+        assert_eq!(encode_key("email", &["a@b.c"]), b"email\0a@b.c");
+    }
+
+    #[test]
+    fn kind_tags_round_trip() {
+        for k in Kind::ALL {
+            assert_eq!(k.tag().parse::<Kind>().unwrap(), k);
+        }
+        assert!("passport".parse::<Kind>().is_err());
+    }
+
+    #[test]
+    fn composites_need_every_component() {
+        let mut rs = RecordSet::new(Options::default());
+        rs.add_composite(&[Kind::Name, Kind::DateOfBirth]).unwrap();
+        assert_eq!(rs.add("1", &[Field::new(Kind::Name, "Ann Lee")]), 1);
+        assert_eq!(
+            rs.add(
+                "2",
+                &[
+                    Field::new(Kind::Name, "Ann Lee"),
+                    Field::new(Kind::DateOfBirth, "1990-01-02")
+                ]
+            ),
+            2
+        );
+        // A date of birth alone is no identifier.
+        assert_eq!(
+            rs.add("3", &[Field::new(Kind::DateOfBirth, "1990-01-02")]),
+            0
+        );
+        assert_eq!(rs.errors()[0].field, "*");
+        assert!(rs.add_composite(&[Kind::Name, Kind::Email]).is_err());
+        assert!(
+            RecordSet::new(Options::default())
+                .add_composite(&[Kind::Name])
+                .is_err()
+        );
+    }
+
+    #[test]
+    fn errors_are_reported_per_record_and_field() {
+        let mut rs = RecordSet::new(Options::default());
+        rs.add(
+            "a",
+            &[
+                Field::new(Kind::Email, "nope"),
+                Field::new(Kind::Ip, "10.0.0.1"),
+            ],
+        );
+        rs.add("a", &[Field::new(Kind::Ip, "10.0.0.2")]);
+        rs.add("b", &[Field::new(Kind::Phone, "020 7946 0958")]); // no region
+        let errs: Vec<(&str, &str)> = rs
+            .errors()
+            .iter()
+            .map(|e| (e.record_id.as_str(), e.field.as_str()))
+            .collect();
+        assert_eq!(
+            errs,
+            [("a", "email"), ("a", "id"), ("b", "phone"), ("b", "*")]
+        );
+        assert_eq!(rs.len(), 2);
+        for e in rs.errors() {
+            assert!(!e.error.to_string().contains("0958"));
+        }
+    }
+}
