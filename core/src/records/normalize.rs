@@ -63,7 +63,9 @@ pub fn region(code: &str) -> Result<String> {
 /// or space-containing local part, or a domain IDNA rejects or that has no dot.
 pub fn email(value: &str, drop_plus_tag: bool) -> Result<String> {
     const KIND: Kind = Kind::Email;
-    let v = nfkc_trim(value).to_lowercase();
+    // NFKC again after lower-casing: a few lower-case mappings produce
+    // sequences that are not in NFKC, and the result must be a fixed point.
+    let v = nfkc_trim(&nfkc_trim(value).to_lowercase());
     let (local, domain) = v.split_once('@').ok_or_else(|| invalid(KIND, "no @"))?;
     if domain.contains('@') {
         return Err(invalid(KIND, "more than one @"));
@@ -203,7 +205,9 @@ pub fn name(value: &str) -> Result<String> {
 /// Date of birth as ISO 8601 `YYYY-MM-DD`, read with the caller's `format`
 /// (chrono `strftime` syntax, e.g. `"%d/%m/%Y"`). The format is never
 /// guessed: `03/04/1980` is 3 April with `%d/%m/%Y` and 4 March with
-/// `%m/%d/%Y`.
+/// `%m/%d/%Y`. A value already in ISO form (`1980-04-03`) is accepted
+/// whatever the format, since it cannot be read two ways; this makes the
+/// canonical form a fixed point.
 ///
 /// ```
 /// # use blindmatch::records::normalize::date_of_birth;
@@ -217,9 +221,28 @@ pub fn name(value: &str) -> Result<String> {
 /// [`Error::InvalidValue`] if the value does not match the format or is no
 /// calendar date.
 pub fn date_of_birth(value: &str, format: &str) -> Result<String> {
-    let date = NaiveDate::parse_from_str(nfkc_trim(value).as_str(), format)
+    let v = nfkc_trim(value);
+    let date = NaiveDate::parse_from_str(&v, format)
+        .or_else(|e| {
+            if is_iso_date(&v) {
+                NaiveDate::parse_from_str(&v, "%Y-%m-%d")
+            } else {
+                Err(e)
+            }
+        })
         .map_err(|_| invalid(Kind::DateOfBirth, "does not match the date format"))?;
     Ok(date.format("%Y-%m-%d").to_string())
+}
+
+/// `YYYY-MM-DD` exactly: four-digit year, two-digit month and day.
+fn is_iso_date(v: &str) -> bool {
+    let b = v.as_bytes();
+    b.len() == 10
+        && b[4] == b'-'
+        && b[7] == b'-'
+        && b.iter()
+            .enumerate()
+            .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit())
 }
 
 /// Identity document (passport, national id card) number: the issuing
@@ -315,6 +338,23 @@ pub fn ip(value: &str) -> Result<String> {
 pub fn crypto_address(value: &str) -> Result<String> {
     const KIND: Kind = Kind::CryptoAddress;
     let v = nfkc_trim(value);
+    let (chain, v) = match v.split_once(':') {
+        Some((scheme, rest)) => match scheme.to_ascii_lowercase().as_str() {
+            "btc" | "bitcoin" => (Some("btc"), rest.to_owned()),
+            "eth" | "ethereum" => (Some("eth"), rest.to_owned()),
+            _ => return Err(invalid(KIND, "unknown chain prefix")),
+        },
+        None => (None, v),
+    };
+    let canonical = crypto_address_bare(&v)?;
+    match chain {
+        Some(c) if !canonical.starts_with(c) => Err(invalid(KIND, "prefix names another chain")),
+        _ => Ok(canonical),
+    }
+}
+
+fn crypto_address_bare(v: &str) -> Result<String> {
+    const KIND: Kind = Kind::CryptoAddress;
     if let Some(hex) = v.strip_prefix("0x").or_else(|| v.strip_prefix("0X")) {
         if hex.len() != 40 || !hex.chars().all(|c| c.is_ascii_hexdigit()) {
             return Err(invalid(KIND, "Ethereum address must be 40 hex digits"));
