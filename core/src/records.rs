@@ -145,6 +145,10 @@ pub struct Options {
     pub date_format: String,
     /// Drop a `+tag` from e-mail local parts. Off by default.
     pub email_drop_plus_tag: bool,
+    /// Kinds whose values are keys on their own. Every
+    /// [standalone](Kind::is_standalone) kind by default; remove one (e.g.
+    /// names, which many people share) to use it only in composite keys.
+    pub single_keys: BTreeSet<Kind>,
 }
 
 impl Default for Options {
@@ -153,6 +157,10 @@ impl Default for Options {
             default_region: None,
             date_format: "%Y-%m-%d".to_owned(),
             email_drop_plus_tag: false,
+            single_keys: Kind::ALL
+                .into_iter()
+                .filter(|k| k.is_standalone())
+                .collect(),
         }
     }
 }
@@ -172,6 +180,14 @@ impl Options {
     #[must_use]
     pub fn with_date_format(mut self, format: &str) -> Self {
         self.date_format = format.to_owned();
+        self
+    }
+
+    /// Stops values of `kind` from being keys on their own; they still take
+    /// part in composite keys.
+    #[must_use]
+    pub fn without_single_key(mut self, kind: Kind) -> Self {
+        self.single_keys.remove(&kind);
         self
     }
 
@@ -384,7 +400,10 @@ impl RecordSet {
             }
         }
         let before = self.keys.len();
-        for (kind, values) in canonical.iter().filter(|(k, _)| k.is_standalone()) {
+        for (kind, values) in canonical
+            .iter()
+            .filter(|(k, _)| self.options.single_keys.contains(k))
+        {
             let label = Kind::ALL.iter().position(|k| k == kind).unwrap_or_default();
             for v in values {
                 self.keys.push(encode_key(kind.tag(), &[v]));

@@ -215,6 +215,18 @@ fn name_table() {
             ],
             &[("Ｊｏｈｎ Ｄｏｅｒ", N), ("John Doer", N)],
             &[("Jon Doe", N)],
+            &[
+                ("Ayşe Yılmaz", N),
+                ("YILMAZ, AYŞE", N),
+                ("Ayse Yilmaz", N),
+                ("AYŞE YILMAZ", N),
+            ],
+            &[
+                ("Łukasz Wójcik", N),
+                ("WÓJCIK, ŁUKASZ", N),
+                ("Lukasz Wojcik", N),
+            ],
+            &[("Søren Ærø", N), ("SOREN AERO", N)],
             &[("Müller", N)],
             &[("Mueller", N)],
             &[("李雷", N)],

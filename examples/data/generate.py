@@ -6,13 +6,30 @@ Every person, e-mail address and phone number is made up; e-mail domains
 are the reserved example.* names. Phone numbers are random digits in real
 national formats (E.164), so some may exist: they are not anybody's data.
 
+Agency A keeps tidy records (E.164 phone numbers, ISO dates, "First Last").
+Agency B, a UK agency, writes what its officers typed: national UK phone
+numbers, foreign numbers with spaces or a 00 prefix, upper-case and padded
+e-mail addresses, "LAST, First" names, dd/mm/yyyy dates, some dates
+missing, and a few values that are not identifiers at all.
+
+Phone numbers are checked with the `phonenumbers` package, the Python port
+of libphonenumber, at the metadata version the Rust `phonenumber` crate in
+Cargo.lock carries (`pip install phonenumbers==9.0.33`): numbering plans
+change between versions, and a number valid in one may not be in another.
+
 Output (next to this script):
   agency_a.csv, agency_b.csv   suspect_id,full_name,date_of_birth,nationality,email,phone
-  expected_overlap.csv         a_id,b_id,shared_via  (email, phone or email+phone)
+  expected_overlap.csv         a_id,b_id,shared_via (kinds that match, space-separated)
+  expected_errors.csv          agency,record_id,field (values that must be reported)
 """
 import csv
 import os
 import random
+
+import phonenumbers
+
+# Must equal the metadata version of the Rust `phonenumber` crate (0.3.10+9.0.33).
+assert phonenumbers.__version__ == "9.0.33", "pip install phonenumbers==9.0.33"
 
 SEED = 20261128
 N_A, N_B = 40_000, 25_000
@@ -65,6 +82,7 @@ class Population:
         self.rng = rng
         self.emails = set()
         self.phones = set()
+        self.name_dob = set()
 
     def email(self, first, last):
         rng = self.rng
@@ -85,6 +103,8 @@ class Population:
         while True:
             n = int(pattern.split("{d")[1].rstrip("}"))
             number = "+" + cc + pattern.split("{")[0] + "".join(str(self.rng.randrange(10)) for _ in range(n))
+            if not phonenumbers.is_valid_number(phonenumbers.parse(number)):
+                continue
             if number not in self.phones:
                 self.phones.add(number)
                 return number
@@ -92,10 +112,33 @@ class Population:
     def person(self):
         rng = self.rng
         country = rng.choice(list(NAMES))
-        first, last = rng.choice(NAMES[country][0]), rng.choice(NAMES[country][1])
-        dob = f"{rng.randrange(1950, 2006)}-{rng.randrange(1, 13):02d}-{rng.randrange(1, 29):02d}"
+        while True:
+            first, last = rng.choice(NAMES[country][0]), rng.choice(NAMES[country][1])
+            dob = f"{rng.randrange(1950, 2006)}-{rng.randrange(1, 13):02d}-{rng.randrange(1, 29):02d}"
+            # Name + date of birth is a key: no two people may share it by chance.
+            key = (tuple(sorted(ascii_fold(t) for t in f"{first} {last}".replace("-", " ").split())), dob)
+            if key not in self.name_dob:
+                self.name_dob.add(key)
+                break
         return {"full_name": f"{first} {last}", "date_of_birth": dob, "nationality": country,
                 "email": self.email(first, last), "phone": self.phone(country), "_first": first, "_last": last}
+
+
+def messy_b(rng, p):
+    """Agency B's spelling of a person's record."""
+    email = p["email"]
+    email = rng.choice([email, email.upper(), " " + email, email.capitalize() + " ", email.replace("@", "@").title()])
+    number = phonenumbers.parse(p["phone"])
+    if p["nationality"] == "GB":
+        phone = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
+    else:
+        intl = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+        phone = rng.choice([intl, "00" + intl[1:], intl.replace(" ", "-"), p["phone"]])
+    first, last = p["_first"], p["_last"]
+    name = rng.choice([f"{first} {last}", f"{last.upper()}, {first}", f"{last}, {first}", f"{first.upper()} {last.upper()}"])
+    y, m, d = p["date_of_birth"].split("-")
+    dob = "" if rng.random() < 0.08 else f"{d}/{m}/{y}"
+    return {"full_name": name, "date_of_birth": dob, "nationality": p["nationality"], "email": email, "phone": phone}
 
 
 def main():
@@ -113,6 +156,20 @@ def main():
             shared.append((kind, p, q))
     a_rows = [(None, p) for _, p, _ in shared] + [(None, pop.person()) for _ in range(N_A - len(shared))]
     b_rows = [(None, q) for _, _, q in shared] + [(None, pop.person()) for _ in range(N_B - len(shared))]
+    b_rows = [(None, messy_b(rng, p)) for _, p in b_rows]
+    # A few values that are no identifiers at all, on records that are not
+    # shared, so that the known overlap stays as it is.
+    bad_b = {}
+    for i in rng.sample(range(len(shared), N_B), 60):
+        field = rng.choice(["phone", "email", "date_of_birth"])
+        b_rows[i][1][field] = {"phone": rng.choice(["n/a", "unknown", "0791"]),
+                               "email": rng.choice(["see file 7", "john at example dot com", "x@"]),
+                               "date_of_birth": rng.choice(["31/02/1980", "1980", "unknown"])}[field]
+        bad_b[i] = field
+    bad_a = {}
+    for i in rng.sample(range(len(shared), N_A), 40):
+        a_rows[i][1]["email"] = a_rows[i][1]["email"].replace("@", " at ")
+        bad_a[i] = "email"
     a_order = list(range(N_A)); rng.shuffle(a_order)
     b_order = list(range(N_B)); rng.shuffle(b_order)
     a_ids = {}  # original index -> id
@@ -136,7 +193,18 @@ def main():
     with open(os.path.join(here, "expected_overlap.csv"), "w", newline="", encoding="utf-8") as f:
         w = csv.writer(f, lineterminator="\n")
         w.writerow(["a_id", "b_id", "shared_via"])
-        for row in sorted((a_ids[i], b_ids[i], kind) for i, (kind, _, _) in enumerate(shared)):
+        for i, (kind, _, _) in enumerate(shared):
+            kinds = set(kind.split("+"))
+            if b_rows[i][1]["date_of_birth"]:
+                kinds.add("name+date_of_birth")
+            shared[i] = (a_ids[i], b_ids[i], " ".join(sorted(kinds)))
+        for row in sorted(shared):
+            w.writerow(row)
+    with open(os.path.join(here, "expected_errors.csv"), "w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f, lineterminator="\n")
+        w.writerow(["agency", "record_id", "field"])
+        rows = [("A", a_ids[i], field) for i, field in bad_a.items()] + [("B", b_ids[i], field) for i, field in bad_b.items()]
+        for row in sorted(rows):
             w.writerow(row)
 
 

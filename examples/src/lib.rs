@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use blindmatch::psi::{Config, Initiator, Responder};
+use blindmatch::records::{Field, Kind, Options, RecordSet};
 
 /// One suspect record of an agency's list.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -18,28 +19,12 @@ pub struct Suspect {
     pub id: String,
     /// Full name, as recorded.
     pub full_name: String,
-    /// E-mail address (already in canonical lower-case form in the shipped data).
+    /// Date of birth, as recorded (empty when unknown).
+    pub date_of_birth: String,
+    /// E-mail address, as recorded.
     pub email: String,
-    /// Phone number in E.164 form.
+    /// Phone number, as recorded.
     pub phone: String,
-}
-
-/// The identifier kinds the example matches on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Kind {
-    /// E-mail address.
-    Email,
-    /// Phone number.
-    Phone,
-}
-
-impl Kind {
-    fn tag(self) -> &'static str {
-        match self {
-            Kind::Email => "email",
-            Kind::Phone => "phone",
-        }
-    }
 }
 
 /// Errors of the example: bad data files, or a protocol failure.
@@ -95,12 +80,8 @@ pub fn load_agency(path: &Path) -> Result<Vec<Suspect>, ExampleError> {
             .position(|h| h == name)
             .ok_or_else(|| bad(format!("no column {name:?}")))
     };
-    let (id, name, email, phone) = (
-        col("suspect_id")?,
-        col("full_name")?,
-        col("email")?,
-        col("phone")?,
-    );
+    let (id, name, dob) = (col("suspect_id")?, col("full_name")?, col("date_of_birth")?);
+    let (email, phone) = (col("email")?, col("phone")?);
     let mut out = Vec::new();
     for (line, row) in reader.records().enumerate() {
         let row = row.map_err(|e| bad(e.to_string()))?;
@@ -112,6 +93,7 @@ pub fn load_agency(path: &Path) -> Result<Vec<Suspect>, ExampleError> {
         out.push(Suspect {
             id: field(id)?,
             full_name: field(name)?,
+            date_of_birth: field(dob)?,
             email: field(email)?,
             phone: field(phone)?,
         });
@@ -144,35 +126,57 @@ pub fn load_expected(path: &Path) -> Result<BTreeMap<(String, String), String>, 
     Ok(out)
 }
 
-/// An agency's items: one per identifier, tagged with its kind so that an
-/// e-mail address never matches a phone number, and the suspect it
-/// belongs to.
-pub fn items_of(suspects: &[Suspect]) -> (Vec<String>, Vec<(usize, Kind)>) {
-    let mut items = Vec::with_capacity(2 * suspects.len());
-    let mut owner = Vec::with_capacity(2 * suspects.len());
-    for (n, s) in suspects.iter().enumerate() {
-        for (kind, value) in [(Kind::Email, &s.email), (Kind::Phone, &s.phone)] {
-            if !value.is_empty() {
-                items.push(format!("{}\0{}", kind.tag(), value));
-                owner.push((n, kind));
-            }
-        }
+/// Builds an agency's [`RecordSet`]: every e-mail address and phone
+/// number is a key, and so is name + date of birth together (a name alone
+/// is shared by too many people). Empty cells are skipped; values that
+/// cannot be read are reported in [`RecordSet::errors`].
+///
+/// # Errors
+///
+/// [`ExampleError::Protocol`] if the options are inconsistent.
+pub fn record_set(suspects: &[Suspect], options: Options) -> Result<RecordSet, ExampleError> {
+    let mut rs = RecordSet::new(options.without_single_key(Kind::Name));
+    rs.add_composite(&[Kind::Name, Kind::DateOfBirth])?;
+    for s in suspects {
+        let fields: Vec<Field<'_>> = [
+            (Kind::Name, &s.full_name),
+            (Kind::DateOfBirth, &s.date_of_birth),
+            (Kind::Email, &s.email),
+            (Kind::Phone, &s.phone),
+        ]
+        .into_iter()
+        .filter(|(_, v)| !v.trim().is_empty())
+        .map(|(k, v)| Field::new(k, v))
+        .collect();
+        rs.add(&s.id, &fields);
     }
-    (items, owner)
+    Ok(rs)
 }
 
-/// Maps matched item indices back to suspects and the kinds that matched.
-pub fn suspects_matched(
-    suspects: &[Suspect],
-    owner: &[(usize, Kind)],
-    indices: &[usize],
-) -> BTreeMap<String, BTreeSet<Kind>> {
-    let mut out: BTreeMap<String, BTreeSet<Kind>> = BTreeMap::new();
-    for &i in indices {
-        let (n, kind) = owner[i];
-        out.entry(suspects[n].id.clone()).or_default().insert(kind);
-    }
-    out
+/// Agency A's reading rules: tidy data, ISO dates, phone numbers in E.164.
+pub fn options_a() -> Options {
+    Options::default()
+}
+
+/// Agency B's reading rules: a UK agency, dates written day first.
+///
+/// # Errors
+///
+/// Never in practice ("GB" is a known region).
+pub fn options_b() -> Result<Options, ExampleError> {
+    Ok(Options::default()
+        .with_default_region("GB")?
+        .with_date_format("%d/%m/%Y"))
+}
+
+/// Record matches as `record id -> kinds that matched`.
+pub type RecordMatches = BTreeMap<String, Vec<String>>;
+
+fn by_record(rs: &RecordSet, m: &blindmatch::psi::Matches) -> RecordMatches {
+    rs.record_matches(m)
+        .into_iter()
+        .map(|r| (r.record_id, r.kinds))
+        .collect()
 }
 
 /// Sizes and timings of one exchange.
@@ -196,19 +200,26 @@ impl Traffic {
     }
 }
 
+/// A value an agency could not use: `(record id, field, reason)`.
+pub type ValueError = (String, String, String);
+
 /// The outcome of the two-agency match.
 #[derive(Debug, Clone)]
 pub struct Report {
     /// Suspects of agency A that B also holds, with the kinds that matched.
-    pub a_matches: BTreeMap<String, BTreeSet<Kind>>,
+    pub a_matches: RecordMatches,
     /// Suspects of agency B that A also holds, with the kinds that matched.
-    pub b_matches: BTreeMap<String, BTreeSet<Kind>>,
-    /// Distinct identifiers shared.
+    pub b_matches: RecordMatches,
+    /// Values each agency could not use: `(record id, field, reason)`.
+    pub errors: (Vec<ValueError>, Vec<ValueError>),
+    /// Distinct keys shared.
     pub shared_identifiers: usize,
-    /// Items (identifiers) each side put in.
+    /// Keys each side put in.
     pub items: (usize, usize),
     /// Messages exchanged.
     pub traffic: Traffic,
+    /// Time both agencies spent canonicalizing their records into keys.
+    pub canonicalize_time: Duration,
 }
 
 /// Writes a message to `dir/name` and reads it back, as a file carried to
@@ -232,19 +243,22 @@ pub fn match_agencies(
     b: &[Suspect],
     exchange_dir: Option<&Path>,
 ) -> Result<Report, ExampleError> {
-    let (a_items, a_owner) = items_of(a);
-    let (b_items, b_owner) = items_of(b);
+    let t = Instant::now();
+    let a_set = record_set(a, options_a())?;
+    let b_set = record_set(b, options_b()?)?;
+    let canonicalize_time = t.elapsed();
+    let (a_items, b_items) = (a_set.keys(), b_set.keys());
     let config = Config::default();
     let mut traffic = Traffic::default();
 
     let t = Instant::now();
-    let (initiator, request) = Initiator::new(config.clone(), &a_items)?;
+    let (initiator, request) = Initiator::new(config.clone(), a_items)?;
     traffic.time[0] = t.elapsed();
     traffic.bytes[0] = request.len();
     let request = carry(exchange_dir, "1-request.bmch", request)?;
 
     let t = Instant::now();
-    let (responder, response) = Responder::new(config, &b_items)?.respond(&request)?;
+    let (responder, response) = Responder::new(config, b_items)?.respond(&request)?;
     traffic.time[1] = t.elapsed();
     traffic.bytes[1] = response.len();
     let response = carry(exchange_dir, "2-response.bmch", response)?;
@@ -263,21 +277,56 @@ pub fn match_agencies(
         .ok_or(blindmatch::Error::UnexpectedFinish("missing"))?;
     traffic.time[3] = t.elapsed();
 
+    let errors = |rs: &RecordSet| {
+        rs.errors()
+            .iter()
+            .map(|e| (e.record_id.clone(), e.field.clone(), e.error.to_string()))
+            .collect()
+    };
     Ok(Report {
-        a_matches: suspects_matched(a, &a_owner, mine.indices()),
-        b_matches: suspects_matched(b, &b_owner, theirs.indices()),
+        a_matches: by_record(&a_set, &mine),
+        b_matches: by_record(&b_set, &theirs),
+        errors: (errors(&a_set), errors(&b_set)),
         shared_identifiers: mine.cardinality(),
         items: (a_items.len(), b_items.len()),
         traffic,
+        canonicalize_time,
     })
+}
+
+/// The values the shipped data is known to hold that cannot be used:
+/// `(agency, record id, field)`.
+pub type ExpectedErrors = BTreeSet<(String, String, String)>;
+
+/// Loads `expected_errors.csv`.
+///
+/// # Errors
+///
+/// [`ExampleError::Data`] if the file is missing or malformed.
+pub fn load_expected_errors(path: &Path) -> Result<ExpectedErrors, ExampleError> {
+    let mut reader = read_csv(path)?;
+    let mut out = BTreeSet::new();
+    for row in reader.records() {
+        let row = row.map_err(|e| ExampleError::Data(path.to_owned(), e.to_string()))?;
+        match (row.get(0), row.get(1), row.get(2)) {
+            (Some(a), Some(id), Some(f)) => out.insert((a.to_owned(), id.to_owned(), f.to_owned())),
+            _ => {
+                return Err(ExampleError::Data(
+                    path.to_owned(),
+                    "expected agency,record_id,field".into(),
+                ));
+            }
+        };
+    }
+    Ok(out)
 }
 
 /// Differences between a report and the known answer; empty when they agree.
 pub fn check_against_expected(
     report: &Report,
     expected: &BTreeMap<(String, String), String>,
+    expected_errors: &ExpectedErrors,
 ) -> Vec<String> {
-    let via = |kinds: &BTreeSet<Kind>| kinds.iter().map(|k| k.tag()).collect::<Vec<_>>().join("+");
     let mut problems = Vec::new();
     let want_a: BTreeMap<&str, &str> = expected
         .iter()
@@ -292,16 +341,14 @@ pub fn check_against_expected(
         ("B", &report.b_matches, &want_b),
     ] {
         for (id, kinds) in got {
+            let via = kinds.join(" ");
             match want.get(id.as_str()) {
                 None => problems.push(format!(
-                    "agency {side}: {id} matched but is not in the known overlap"
+                    "agency {side}: {id} matched ({via}) but is not in the known overlap"
                 )),
-                Some(&w) if w != via(kinds) => {
-                    problems.push(format!(
-                        "agency {side}: {id} matched via {} but expected {w}",
-                        via(kinds)
-                    ));
-                }
+                Some(&w) if w != via => problems.push(format!(
+                    "agency {side}: {id} matched via {via}, expected {w}"
+                )),
                 Some(_) => {}
             }
         }
@@ -313,13 +360,28 @@ pub fn check_against_expected(
             }
         }
     }
-    let shared_ids: usize = expected
-        .values()
-        .map(|v| if v == "email+phone" { 2 } else { 1 })
-        .sum();
-    if report.shared_identifiers != shared_ids {
+    let got_errors: ExpectedErrors = [("A", &report.errors.0), ("B", &report.errors.1)]
+        .into_iter()
+        .flat_map(|(side, errs)| {
+            errs.iter()
+                .map(move |(id, field, _)| (side.to_owned(), id.clone(), field.clone()))
+        })
+        .collect();
+    for e in got_errors.symmetric_difference(expected_errors) {
+        let what = if expected_errors.contains(e) {
+            "not reported"
+        } else {
+            "reported but not expected"
+        };
         problems.push(format!(
-            "{} shared identifiers, expected {shared_ids}",
+            "error {what}: agency {}, record {}, field {}",
+            e.0, e.1, e.2
+        ));
+    }
+    let shared: usize = expected.values().map(|v| v.split(' ').count()).sum();
+    if report.shared_identifiers != shared {
+        problems.push(format!(
+            "{} shared keys, expected {shared}",
             report.shared_identifiers
         ));
     }

@@ -4,7 +4,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use blindmatch_examples::{
-    check_against_expected, data_dir, load_agency, load_expected, match_agencies,
+    check_against_expected, data_dir, load_agency, load_expected, load_expected_errors,
+    match_agencies,
 };
 
 #[test]
@@ -13,12 +14,14 @@ fn two_agencies_find_exactly_the_known_overlap() {
     let a = load_agency(&data.join("agency_a.csv")).unwrap();
     let b = load_agency(&data.join("agency_b.csv")).unwrap();
     let expected = load_expected(&data.join("expected_overlap.csv")).unwrap();
+    let expected_errors = load_expected_errors(&data.join("expected_errors.csv")).unwrap();
+    assert_eq!(expected_errors.len(), 100);
     assert_eq!((a.len(), b.len(), expected.len()), (40_000, 25_000, 1_500));
 
     let dir = std::env::temp_dir().join(format!("blindmatch-two-agencies-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let report = match_agencies(&a, &b, Some(&dir)).unwrap();
-    let problems = check_against_expected(&report, &expected);
+    let problems = check_against_expected(&report, &expected, &expected_errors);
     assert!(problems.is_empty(), "{problems:#?}");
     // What crossed the wire is what the files hold.
     let on_disk: usize = ["1-request.bmch", "2-response.bmch", "3-finish.bmch"]
@@ -36,6 +39,6 @@ fn a_missing_column_is_a_clear_error() {
     let path = dir.join("bad.csv");
     std::fs::write(&path, "suspect_id,full_name,email\nA-1,X,x@example.org\n").unwrap();
     let err = load_agency(&path).unwrap_err().to_string();
-    assert!(err.contains("no column \"phone\""), "{err}");
+    assert!(err.contains("no column \"date_of_birth\""), "{err}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
