@@ -1,0 +1,105 @@
+"""Type stubs of the native module blindmatch._blindmatch."""
+
+from typing import Iterable, List, Optional, Sequence, Tuple, Union, final
+
+_Item = Union[str, bytes]
+_FieldValue = Union[str, Tuple[str, Optional[str]], List[Union[str, Tuple[str, Optional[str]]]], None]
+
+__all__ = [
+    "OprfKey",
+    "Initiator",
+    "Responder",
+    "RecordSet",
+    "message_type",
+    "ERROR_CODES",
+    "PROTOCOL_CODES",
+    "KINDS",
+]
+
+ERROR_CODES: List[str]
+PROTOCOL_CODES: List[str]
+KINDS: List[str]
+
+@final
+class OprfKey:
+    """A server's RFC 9497 OPRF key (mode 0x00, ristretto255-SHA512)."""
+
+    @staticmethod
+    def derive(seed: bytes, info: bytes) -> OprfKey: ...
+    @staticmethod
+    def generate() -> OprfKey: ...
+    @staticmethod
+    def from_secret_bytes(secret: bytes) -> OprfKey: ...
+    def to_secret_bytes(self) -> bytes: ...
+    def public_key(self) -> bytes: ...
+    def evaluate(self, input: bytes) -> bytes: ...
+
+@final
+class RecordSet:
+    """A party's records, canonicalized into PSI keys."""
+
+    def __new__(
+        cls,
+        default_region: Optional[str] = None,
+        date_format: str = "%Y-%m-%d",
+        email_drop_plus_tag: bool = False,
+        composites: Optional[Sequence[Sequence[str]]] = None,
+        single_keys: Optional[Sequence[str]] = None,
+    ) -> RecordSet: ...
+    def add_composite(self, kinds: Sequence[str]) -> None: ...
+    def add(self, record_id: str, /, **fields: _FieldValue) -> int: ...
+    @property
+    def errors(self) -> List[Tuple[str, str, str]]: ...
+    @property
+    def record_ids(self) -> List[str]: ...
+    @property
+    def key_count(self) -> int: ...
+    def __len__(self) -> int: ...
+
+_Items = Union[Iterable[_Item], RecordSet]
+
+@final
+class Initiator:
+    """The initiator of a balanced PSI session."""
+
+    def __new__(
+        cls,
+        items: _Items,
+        reveal: str = "intersection",
+        output: str = "both",
+        max_peer_items: Optional[int] = None,
+        min_peer_items: int = 0,
+        rng_seed: Optional[bytes] = None,
+    ) -> Initiator: ...
+    def request(self) -> bytes: ...
+    def finish(self, response: bytes) -> Optional[bytes]: ...
+    @property
+    def matches(self) -> List[int]: ...
+    @property
+    def cardinality(self) -> int: ...
+    @property
+    def record_matches(self) -> List[Tuple[str, List[str]]]: ...
+
+@final
+class Responder:
+    """The responder of a balanced PSI session."""
+
+    def __new__(
+        cls,
+        items: _Items,
+        reveal: str = "intersection",
+        output: str = "both",
+        max_peer_items: Optional[int] = None,
+        min_peer_items: int = 0,
+        rng_seed: Optional[bytes] = None,
+    ) -> Responder: ...
+    def respond(self, request: bytes) -> bytes: ...
+    def finish(self, finish: Optional[bytes]) -> None: ...
+    @property
+    def matches(self) -> List[int]: ...
+    @property
+    def cardinality(self) -> int: ...
+    @property
+    def record_matches(self) -> List[Tuple[str, List[str]]]: ...
+
+def message_type(message: bytes) -> str: ...

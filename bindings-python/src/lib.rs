@@ -1,0 +1,26 @@
+//! The native module `blindmatch._blindmatch`: thin pyo3 wrappers over the
+//! `blindmatch` core, mirroring its modules. Protocol logic stays in core;
+//! this crate converts types and errors and releases the GIL around the
+//! heavy work. Users import the pure-Python package `blindmatch`.
+
+use pyo3::prelude::*;
+
+mod errors;
+mod items;
+mod oprf;
+mod psi;
+mod records;
+
+/// The native module.
+#[pymodule]
+fn _blindmatch(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<oprf::OprfKey>()?;
+    m.add_class::<psi::Initiator>()?;
+    m.add_class::<psi::Responder>()?;
+    m.add_class::<records::RecordSet>()?;
+    m.add_function(wrap_pyfunction!(psi::message_type, m)?)?;
+    m.add("ERROR_CODES", errors::all_codes())?;
+    m.add("PROTOCOL_CODES", errors::protocol_codes())?;
+    m.add("KINDS", records::kind_tags())?;
+    Ok(())
+}
