@@ -10,6 +10,7 @@ mod items;
 mod oprf;
 mod psi;
 mod records;
+mod unbalanced;
 
 /// The native module.
 #[pymodule]
@@ -18,6 +19,8 @@ fn _blindmatch(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<psi::Initiator>()?;
     m.add_class::<psi::Responder>()?;
     m.add_class::<records::RecordSet>()?;
+    m.add_class::<unbalanced::UnbalancedServer>()?;
+    m.add_class::<unbalanced::UnbalancedClient>()?;
     m.add_function(wrap_pyfunction!(psi::message_type, m)?)?;
     m.add("ERROR_CODES", errors::all_codes())?;
     m.add("PROTOCOL_CODES", errors::protocol_codes())?;

@@ -12,6 +12,16 @@ use crate::errors::IntoPy;
 #[pyclass(module = "blindmatch._blindmatch", frozen)]
 pub(crate) struct OprfKey(blindmatch::oprf::OprfKey);
 
+impl OprfKey {
+    pub(crate) fn inner(&self) -> &blindmatch::oprf::OprfKey {
+        &self.0
+    }
+
+    pub(crate) fn from_core(key: blindmatch::oprf::OprfKey) -> Self {
+        OprfKey(key)
+    }
+}
+
 #[pymethods]
 impl OprfKey {
     /// Derives a key from a 32-byte seed and an info string (RFC 9497 DeriveKeyPair).

@@ -135,6 +135,18 @@ pub enum Error {
     /// The operating system's random number generator failed.
     #[error("the operating system's random number generator failed")]
     Rng,
+    /// Messages of unbalanced PSI belong to different key epochs (e.g. an
+    /// answer and a digest from different keys, or a query for another key).
+    #[error("messages belong to different key epochs")]
+    EpochMismatch,
+    /// A client asked for more evaluations than its budget for the epoch allows.
+    #[error("query of {requested} elements exceeds the remaining budget of {remaining}")]
+    BudgetExceeded {
+        /// Elements the query asks for.
+        requested: u64,
+        /// Elements the client may still have evaluated this epoch.
+        remaining: u64,
+    },
     /// An identifier could not be canonicalized (records). The message
     /// names the kind and the reason, never the value.
     #[error("invalid {kind}: {reason}")]
@@ -199,6 +211,10 @@ pub enum ErrorCode {
     Rng,
     /// [`Error::InvalidValue`]
     InvalidValue,
+    /// [`Error::EpochMismatch`]
+    EpochMismatch,
+    /// [`Error::BudgetExceeded`]
+    BudgetExceeded,
 }
 
 impl ErrorCode {
@@ -227,6 +243,8 @@ impl ErrorCode {
         ErrorCode::InvalidConfig,
         ErrorCode::Rng,
         ErrorCode::InvalidValue,
+        ErrorCode::EpochMismatch,
+        ErrorCode::BudgetExceeded,
     ];
 
     /// Returns the stable snake_case string of this code.
@@ -255,6 +273,8 @@ impl ErrorCode {
             ErrorCode::InvalidConfig => "invalid_config",
             ErrorCode::Rng => "rng",
             ErrorCode::InvalidValue => "invalid_value",
+            ErrorCode::EpochMismatch => "epoch_mismatch",
+            ErrorCode::BudgetExceeded => "budget_exceeded",
         }
     }
 
@@ -277,6 +297,8 @@ impl ErrorCode {
                 | ErrorCode::PeerSetTooLarge
                 | ErrorCode::PeerSetTooSmall
                 | ErrorCode::UnexpectedFinish
+                | ErrorCode::EpochMismatch
+                | ErrorCode::BudgetExceeded
         )
     }
 }
@@ -314,6 +336,8 @@ impl Error {
             Error::InvalidConfig(_) => ErrorCode::InvalidConfig,
             Error::Rng => ErrorCode::Rng,
             Error::InvalidValue { .. } => ErrorCode::InvalidValue,
+            Error::EpochMismatch => ErrorCode::EpochMismatch,
+            Error::BudgetExceeded { .. } => ErrorCode::BudgetExceeded,
         }
     }
 

@@ -72,6 +72,7 @@
 //! - [`oprf`]: the RFC 9497 OPRF, mode `0x00`, suite ristretto255-SHA512.
 //! - [`psi`]: balanced PSI (per-session Diffie-Hellman).
 //! - [`records`]: identifier kinds, canonicalization, record sets and record matches.
+//! - [`unbalanced`]: reusable OPRF-based PSI against a large server set: digest, labels, epochs, budgets.
 //! - [`wire`]: the versioned message envelope.
 //! - [`Error`] and [`ErrorCode`]: one error type with stable codes.
 //!
@@ -92,6 +93,7 @@ mod par;
 pub mod psi;
 pub mod records;
 mod rng;
+pub mod unbalanced;
 pub mod wire;
 
 pub use error::{Error, ErrorCode, Result};

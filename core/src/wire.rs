@@ -76,6 +76,12 @@ pub enum MessageType {
     /// Balanced PSI, initiator to responder: the responder's items, doubly
     /// blinded, when the responder also learns the output.
     PsiFinish,
+    /// Unbalanced PSI, server to everyone: the set digest of a key epoch.
+    SetDigest,
+    /// Unbalanced PSI, client to server: blinded items.
+    UnbalancedQuery,
+    /// Unbalanced PSI, server to client: evaluated items.
+    UnbalancedAnswer,
 }
 
 impl MessageType {
@@ -85,6 +91,9 @@ impl MessageType {
             MessageType::PsiRequest => 1,
             MessageType::PsiResponse => 2,
             MessageType::PsiFinish => 3,
+            MessageType::SetDigest => 4,
+            MessageType::UnbalancedQuery => 5,
+            MessageType::UnbalancedAnswer => 6,
         }
     }
 
@@ -98,6 +107,9 @@ impl MessageType {
             1 => Ok(MessageType::PsiRequest),
             2 => Ok(MessageType::PsiResponse),
             3 => Ok(MessageType::PsiFinish),
+            4 => Ok(MessageType::SetDigest),
+            5 => Ok(MessageType::UnbalancedQuery),
+            6 => Ok(MessageType::UnbalancedAnswer),
             found => Err(Error::WrongMessageType { expected: 0, found }),
         }
     }
@@ -108,6 +120,9 @@ impl MessageType {
             MessageType::PsiRequest => "psi-request",
             MessageType::PsiResponse => "psi-response",
             MessageType::PsiFinish => "psi-finish",
+            MessageType::SetDigest => "set-digest",
+            MessageType::UnbalancedQuery => "unbalanced-query",
+            MessageType::UnbalancedAnswer => "unbalanced-answer",
         }
     }
 }

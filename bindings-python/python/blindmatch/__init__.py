@@ -27,6 +27,8 @@ from ._blindmatch import (
     OprfKey,
     RecordSet,
     Responder,
+    UnbalancedClient,
+    UnbalancedServer,
     message_type,
 )
 from ._errors import *  # noqa: F401,F403  (one class per error code)
@@ -51,8 +53,8 @@ def save_message(path: PathLike, message: bytes) -> None:
 def load_message(path: PathLike, expected: Union[str, None] = None) -> bytes:
     """Reads a protocol message from a file.
 
-    With ``expected`` (``"psi-request"``, ``"psi-response"`` or
-    ``"psi-finish"``), a file of another type raises ``WrongMessageTypeError``
+    With ``expected`` (``"psi-request"``, ``"psi-response"``, ``"psi-finish"``,
+    ``"set-digest"``, ``"unbalanced-query"`` or ``"unbalanced-answer"``), a file of another type raises ``WrongMessageTypeError``
     right away, naming both types.
     """
     with open(path, "rb") as f:
@@ -70,6 +72,8 @@ __all__ = [
     "Initiator",
     "Responder",
     "RecordSet",
+    "UnbalancedServer",
+    "UnbalancedClient",
     "message_type",
     "save_message",
     "load_message",

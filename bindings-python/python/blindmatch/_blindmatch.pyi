@@ -1,6 +1,6 @@
 """Type stubs of the native module blindmatch._blindmatch."""
 
-from typing import Iterable, List, Optional, Sequence, Tuple, Union, final
+from typing import Dict, Iterable, List, Optional, Sequence, Tuple, Union, final
 
 _Item = Union[str, bytes]
 _FieldValue = Union[str, Tuple[str, Optional[str]], List[Union[str, Tuple[str, Optional[str]]]], None]
@@ -10,6 +10,8 @@ __all__ = [
     "Initiator",
     "Responder",
     "RecordSet",
+    "UnbalancedServer",
+    "UnbalancedClient",
     "message_type",
     "ERROR_CODES",
     "PROTOCOL_CODES",
@@ -101,5 +103,38 @@ class Responder:
     def cardinality(self) -> int: ...
     @property
     def record_matches(self) -> List[Tuple[str, List[str]]]: ...
+
+@final
+class UnbalancedServer:
+    """The server of unbalanced PSI for one key epoch."""
+
+    def __new__(
+        cls,
+        items: _Items,
+        labels: Optional[Iterable[_Item]] = None,
+        key: Optional[OprfKey] = None,
+        fpr_bits: int = 40,
+        query_budget: Optional[int] = None,
+        max_query_items: int = 1048576,
+    ) -> UnbalancedServer: ...
+    def digest(self) -> bytes: ...
+    @property
+    def epoch(self) -> bytes: ...
+    @property
+    def key(self) -> OprfKey: ...
+    def answer(self, query: bytes, client_id: str = "default") -> bytes: ...
+    def remaining_budget(self, client_id: str) -> Optional[int]: ...
+
+@final
+class UnbalancedClient:
+    """A client of unbalanced PSI."""
+
+    def __new__(cls, items: _Items, epoch: Optional[bytes] = None, rng_seed: Optional[bytes] = None) -> UnbalancedClient: ...
+    def query(self) -> bytes: ...
+    def finish(self, answer: bytes, digest: bytes) -> None: ...
+    @property
+    def matches(self) -> List[int]: ...
+    @property
+    def labels(self) -> Dict[int, bytes]: ...
 
 def message_type(message: bytes) -> str: ...

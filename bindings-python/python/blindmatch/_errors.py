@@ -156,9 +156,21 @@ class InvalidValueError(Error):
     code = "invalid_value"
 
 
+class EpochMismatchError(ProtocolError):
+    """Messages of unbalanced PSI belong to different key epochs (mixed-up files)."""
+
+    code = "epoch_mismatch"
+
+
+class BudgetExceededError(ProtocolError):
+    """A client asked for more evaluations than its budget for the epoch allows."""
+
+    code = "budget_exceeded"
+
+
 _BY_CODE: Dict[str, Type[Error]] = {
     cls.code: cls
-    for cls in (StateError, InvalidElementError, IdentityElementError, InputTooLongError, DstTooLongError, ExpandTooLongError, DeriveKeyPairError, InvalidScalarError, BadMagicError, UnsupportedVersionError, WrongMessageTypeError, UnsupportedSuiteError, MalformedError, TrailingBytesError, CountMismatchError, SessionMismatchError, ConfigMismatchError, PeerSetTooLargeError, PeerSetTooSmallError, TooManyItemsError, UnexpectedFinishError, InvalidConfigError, RngError, InvalidValueError)
+    for cls in (StateError, InvalidElementError, IdentityElementError, InputTooLongError, DstTooLongError, ExpandTooLongError, DeriveKeyPairError, InvalidScalarError, BadMagicError, UnsupportedVersionError, WrongMessageTypeError, UnsupportedSuiteError, MalformedError, TrailingBytesError, CountMismatchError, SessionMismatchError, ConfigMismatchError, PeerSetTooLargeError, PeerSetTooSmallError, TooManyItemsError, UnexpectedFinishError, InvalidConfigError, RngError, InvalidValueError, EpochMismatchError, BudgetExceededError)
 }
 
 
@@ -172,4 +184,4 @@ def error_for(code: str, message: str) -> Error:
     return error_class(code)(message, code)
 
 
-__all__ = ["Error", "ProtocolError", "StateError", "error_class", "error_for", "InvalidElementError", "IdentityElementError", "InputTooLongError", "DstTooLongError", "ExpandTooLongError", "DeriveKeyPairError", "InvalidScalarError", "BadMagicError", "UnsupportedVersionError", "WrongMessageTypeError", "UnsupportedSuiteError", "MalformedError", "TrailingBytesError", "CountMismatchError", "SessionMismatchError", "ConfigMismatchError", "PeerSetTooLargeError", "PeerSetTooSmallError", "TooManyItemsError", "UnexpectedFinishError", "InvalidConfigError", "RngError", "InvalidValueError"]
+__all__ = ["Error", "ProtocolError", "StateError", "error_class", "error_for", "InvalidElementError", "IdentityElementError", "InputTooLongError", "DstTooLongError", "ExpandTooLongError", "DeriveKeyPairError", "InvalidScalarError", "BadMagicError", "UnsupportedVersionError", "WrongMessageTypeError", "UnsupportedSuiteError", "MalformedError", "TrailingBytesError", "CountMismatchError", "SessionMismatchError", "ConfigMismatchError", "PeerSetTooLargeError", "PeerSetTooSmallError", "TooManyItemsError", "UnexpectedFinishError", "InvalidConfigError", "RngError", "InvalidValueError", "EpochMismatchError", "BudgetExceededError"]

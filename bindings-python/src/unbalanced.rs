@@ -1,0 +1,266 @@
+//! `UnbalancedServer` and `UnbalancedClient`: reusable OPRF-based PSI
+//! (mirrors `blindmatch::unbalanced`).
+
+use std::collections::BTreeMap;
+use std::sync::Mutex;
+
+use blindmatch::oprf::OprfKey as CoreKey;
+use blindmatch::unbalanced::{self as core, ServerConfig, UnbalancedMatches};
+use pyo3::exceptions::PyValueError;
+use pyo3::prelude::*;
+use pyo3::types::PyBytes;
+use rand::SeedableRng;
+use rand::rngs::ChaCha20Rng;
+
+use crate::errors::{self, IntoPy};
+use crate::items;
+use crate::oprf::OprfKey;
+
+/// The server of unbalanced PSI for one key epoch.
+#[pyclass(module = "blindmatch._blindmatch", frozen)]
+pub(crate) struct UnbalancedServer {
+    inner: Mutex<core::Server>,
+    digest: Vec<u8>,
+    epoch: [u8; 16],
+}
+
+#[pymethods]
+impl UnbalancedServer {
+    #[new]
+    #[pyo3(signature = (items, labels=None, key=None, fpr_bits=40, query_budget=None, max_query_items=1_048_576))]
+    fn new(
+        py: Python<'_>,
+        items: &Bound<'_, PyAny>,
+        labels: Option<&Bound<'_, PyAny>>,
+        key: Option<&OprfKey>,
+        fpr_bits: u8,
+        query_budget: Option<u64>,
+        max_query_items: usize,
+    ) -> PyResult<Self> {
+        let values = items::extract(items)?.values;
+        let labels = labels
+            .map(|l| items::extract(l).map(|x| x.values))
+            .transpose()?;
+        let key = match key {
+            Some(k) => k.inner().clone(),
+            None => CoreKey::generate_os().py_err(py)?,
+        };
+        let mut config = ServerConfig::default()
+            .with_fpr_bits(fpr_bits)
+            .with_max_query_items(max_query_items);
+        if let Some(b) = query_budget {
+            config = config.with_query_budget(b);
+        }
+        let server = py
+            .detach(|| core::Server::new(key, &values, labels.as_deref(), config))
+            .py_err(py)?;
+        Ok(UnbalancedServer {
+            digest: server.digest().to_vec(),
+            epoch: server.epoch(),
+            inner: Mutex::new(server),
+        })
+    }
+
+    /// The set digest of this epoch: publish it to every client.
+    fn digest<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
+        PyBytes::new(py, &self.digest)
+    }
+
+    /// The epoch id (16 bytes), a fingerprint of the key.
+    #[getter]
+    fn epoch<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
+        PyBytes::new(py, &self.epoch)
+    }
+
+    /// The server's OPRF key (export it with to_secret_bytes() before a restart).
+    #[getter]
+    fn key(&self, py: Python<'_>) -> PyResult<OprfKey> {
+        let g = self
+            .inner
+            .lock()
+            .map_err(|_| errors::state(py, "state poisoned"))?;
+        Ok(OprfKey::from_core(g.key().clone()))
+    }
+
+    /// Evaluates a client's query, counted against client_id's budget.
+    #[pyo3(signature = (query, client_id="default"))]
+    fn answer<'py>(
+        &self,
+        py: Python<'py>,
+        query: &[u8],
+        client_id: &str,
+    ) -> PyResult<Bound<'py, PyBytes>> {
+        let answer = py
+            .detach(|| match self.inner.lock() {
+                Ok(mut s) => Ok(s.answer(query, client_id)),
+                Err(_) => Err(()),
+            })
+            .map_err(|_| errors::state(py, "state poisoned"))?
+            .py_err(py)?;
+        Ok(PyBytes::new(py, &answer))
+    }
+
+    /// Elements client_id may still have evaluated this epoch (None without a budget).
+    fn remaining_budget(&self, py: Python<'_>, client_id: &str) -> PyResult<Option<u64>> {
+        let g = self
+            .inner
+            .lock()
+            .map_err(|_| errors::state(py, "state poisoned"))?;
+        Ok(g.remaining_budget(client_id))
+    }
+
+    fn __repr__(&self) -> String {
+        let hex: String = self
+            .epoch
+            .iter()
+            .take(4)
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        format!(
+            "UnbalancedServer(epoch {hex}…, digest {} bytes)",
+            self.digest.len()
+        )
+    }
+}
+
+enum ClientState {
+    Waiting(core::Client),
+    Busy,
+    Done(UnbalancedMatches),
+    Failed,
+}
+
+/// A client of unbalanced PSI.
+#[pyclass(module = "blindmatch._blindmatch", frozen)]
+pub(crate) struct UnbalancedClient {
+    state: Mutex<ClientState>,
+    query: Vec<u8>,
+}
+
+impl UnbalancedClient {
+    fn with_done<R>(&self, py: Python<'_>, f: impl FnOnce(&UnbalancedMatches) -> R) -> PyResult<R> {
+        let g = self
+            .state
+            .lock()
+            .map_err(|_| errors::state(py, "state poisoned"))?;
+        match &*g {
+            ClientState::Done(m) => Ok(f(m)),
+            ClientState::Failed => Err(errors::state(py, "the query failed; start a new client")),
+            _ => Err(errors::state(py, "finish has not been called yet")),
+        }
+    }
+}
+
+#[pymethods]
+impl UnbalancedClient {
+    #[new]
+    #[pyo3(signature = (items, epoch=None, rng_seed=None))]
+    fn new(
+        py: Python<'_>,
+        items: &Bound<'_, PyAny>,
+        epoch: Option<&[u8]>,
+        rng_seed: Option<&[u8]>,
+    ) -> PyResult<Self> {
+        let values = items::extract(items)?.values;
+        let epoch: Option<[u8; 16]> = epoch
+            .map(|e| {
+                e.try_into()
+                    .map_err(|_| PyValueError::new_err("epoch must be exactly 16 bytes"))
+            })
+            .transpose()?;
+        let mut rng = match rng_seed {
+            Some(s) => {
+                let s: [u8; 32] = s
+                    .try_into()
+                    .map_err(|_| PyValueError::new_err("rng_seed must be exactly 32 bytes"))?;
+                ChaCha20Rng::from_seed(s)
+            }
+            None => {
+                let mut seed = [0u8; 32];
+                os_seed(py, &mut seed)?;
+                ChaCha20Rng::from_seed(seed)
+            }
+        };
+        let (client, query) = py
+            .detach(|| core::Client::new_with_rng(&values, epoch, &mut rng))
+            .py_err(py)?;
+        Ok(UnbalancedClient {
+            state: Mutex::new(ClientState::Waiting(client)),
+            query,
+        })
+    }
+
+    /// The query message for the server.
+    fn query<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
+        PyBytes::new(py, &self.query)
+    }
+
+    /// Finalizes the server's answer and looks the items up in the digest.
+    fn finish(&self, py: Python<'_>, answer: &[u8], digest: &[u8]) -> PyResult<()> {
+        let client = {
+            let mut g = self
+                .state
+                .lock()
+                .map_err(|_| errors::state(py, "state poisoned"))?;
+            match std::mem::replace(&mut *g, ClientState::Busy) {
+                ClientState::Waiting(c) => c,
+                other => {
+                    let msg = match &other {
+                        ClientState::Busy => "finish is running in another thread",
+                        ClientState::Done(_) => "finish was already called",
+                        _ => "the query failed; start a new client",
+                    };
+                    *g = other;
+                    return Err(errors::state(py, msg));
+                }
+            }
+        };
+        let result = py.detach(|| client.finish(answer, digest));
+        let mut g = self
+            .state
+            .lock()
+            .map_err(|_| errors::state(py, "state poisoned"))?;
+        match result {
+            Ok(m) => {
+                *g = ClientState::Done(m);
+                Ok(())
+            }
+            Err(e) => {
+                *g = ClientState::Failed;
+                Err(errors::to_py(py, e))
+            }
+        }
+    }
+
+    /// Sorted indices into items that are in the server's set.
+    #[getter]
+    fn matches(&self, py: Python<'_>) -> PyResult<Vec<usize>> {
+        self.with_done(py, |m| m.indices().to_vec())
+    }
+
+    /// {index: label} for matched items, when the server has labels.
+    #[getter]
+    fn labels<'py>(&self, py: Python<'py>) -> PyResult<BTreeMap<usize, Bound<'py, PyBytes>>> {
+        self.with_done(py, |m| {
+            m.labels()
+                .iter()
+                .map(|(i, l)| (*i, PyBytes::new(py, l)))
+                .collect()
+        })
+    }
+
+    fn __repr__(&self) -> String {
+        let state = match self.state.lock().as_deref() {
+            Ok(ClientState::Waiting(_)) => "waiting for the answer",
+            Ok(ClientState::Busy) => "busy",
+            Ok(ClientState::Done(_)) => "finished",
+            _ => "failed",
+        };
+        format!("UnbalancedClient({state})")
+    }
+}
+
+/// Seeds the client's RNG from the operating system (getrandom).
+fn os_seed(py: Python<'_>, seed: &mut [u8; 32]) -> PyResult<()> {
+    getrandom::fill(seed).map_err(|_| errors::to_py(py, blindmatch::Error::Rng))
+}

@@ -1,0 +1,834 @@
+//! Unbalanced, reusable PSI over the RFC 9497 OPRF (DESIGN §3.2).
+//!
+//! A server holding a large list (a watch-list of millions of entries)
+//! publishes once per key epoch a **set digest**: a Golomb-compressed set of
+//! short tags of `OPRF(k, y)` for every item `y`, optionally with an
+//! AEAD-encrypted **label** per item. Many clients with a few hundred or
+//! thousand items each blind their items, have the server evaluate them
+//! obliviously, finalize, and look the results up in the digest. A client's
+//! online work depends on its own set only; the digest is downloaded (and
+//! decoded) once per epoch.
+//!
+//! ```
+//! use blindmatch::oprf::OprfKey;
+//! use blindmatch::unbalanced::{Client, Server, ServerConfig};
+//!
+//! let watch_list = ["+442079460958", "bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4", "anna@example.org"];
+//! let labels = ["case 17", "case 18", "case 19"];
+//! let mut server = Server::new(OprfKey::generate_os()?, &watch_list, Some(&labels[..]), ServerConfig::default())?;
+//! let digest = server.digest().to_vec(); // published once per epoch
+//!
+//! let (client, query) = Client::new(&["bob@example.net", "anna@example.org"])?;
+//! let answer = server.answer(&query, "agency-nl")?;
+//! let result = client.finish(&answer, &digest)?;
+//! assert_eq!(result.indices(), &[1]);
+//! assert_eq!(result.label(1), Some(&b"case 19"[..]));
+//! # Ok::<(), blindmatch::Error>(())
+//! ```
+//!
+//! # What each party learns
+//!
+//! The client learns which of its items are in the server's set, their
+//! labels, and the server's set size (the digest's length). The server
+//! learns how many items a client queries, nothing about which. Labels of
+//! items the client does not hold stay sealed: their keys derive from OPRF
+//! outputs the client cannot compute without querying the item.
+//!
+//! # Query budget
+//!
+//! An OPRF server is an oracle: a client that may query without limit can
+//! run every phone number of a country through it and read the watch-list
+//! back from the digest. [`ServerConfig::query_budget`] caps how many
+//! elements each client (by a caller-supplied id) may have evaluated per
+//! epoch; rotating the key starts a new epoch and a new digest.
+
+use core::fmt;
+use std::collections::{BTreeMap, HashMap};
+
+use chacha20poly1305::aead::Aead;
+use chacha20poly1305::{ChaCha20Poly1305, KeyInit, Nonce};
+use rand_core::CryptoRng;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha512};
+
+use crate::error::{Error, Result};
+use crate::group::ELEMENT_LEN;
+use crate::oprf::{self, Blind, BlindedElement, EvaluatedElement, OprfKey};
+use crate::par;
+use crate::wire::{self, MessageType};
+
+/// Identifier of a key epoch: a fingerprint of the server's public key, so
+/// two servers (or two keys) never share one, and a restarted server that
+/// reloads its key keeps its epoch.
+pub type EpochId = [u8; 16];
+
+/// Default false-positive rate, per client item: 2^-40.
+pub const DEFAULT_FPR_BITS: u8 = 40;
+
+/// Longest label, in bytes.
+pub const MAX_LABEL_LEN: usize = 4096;
+
+/// Largest server set a digest may describe.
+pub const MAX_DIGEST_ITEMS: usize = 1 << 28;
+
+const LOCATOR_LEN: usize = 16;
+const AEAD_TAG_LEN: usize = 16;
+const EPOCH_LABEL: &[u8] = b"blindmatch-UPSI-v1-epoch";
+const TAG_LABEL: &[u8] = b"blindmatch-UPSI-v1-tag";
+const LABEL_LABEL: &[u8] = b"blindmatch-UPSI-v1-label";
+
+/// Returns the epoch of a key.
+pub fn epoch_of(key: &OprfKey) -> EpochId {
+    let h = Sha512::new()
+        .chain_update(EPOCH_LABEL)
+        .chain_update(key.public_key())
+        .finalize();
+    let mut e = EpochId::default();
+    e.copy_from_slice(&h[..16]);
+    e
+}
+
+/// A server's policy.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ServerConfig {
+    /// The digest's false-positive rate per client item is 2^-`fpr_bits`
+    /// (1 to 56; default 40).
+    pub fpr_bits: u8,
+    /// How many elements one client may have evaluated per epoch; `None`
+    /// for no cap (only for clients you trust not to enumerate).
+    pub query_budget: Option<u64>,
+    /// Most elements in one query. Default 2^20.
+    pub max_query_items: usize,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        ServerConfig {
+            fpr_bits: DEFAULT_FPR_BITS,
+            query_budget: None,
+            max_query_items: 1 << 20,
+        }
+    }
+}
+
+impl ServerConfig {
+    /// Sets the false-positive rate to 2^-`bits`.
+    #[must_use]
+    pub fn with_fpr_bits(mut self, bits: u8) -> Self {
+        self.fpr_bits = bits;
+        self
+    }
+
+    /// Caps the elements each client may have evaluated per epoch.
+    #[must_use]
+    pub fn with_query_budget(mut self, budget: u64) -> Self {
+        self.query_budget = Some(budget);
+        self
+    }
+
+    /// Sets the largest query accepted.
+    #[must_use]
+    pub fn with_max_query_items(mut self, max: usize) -> Self {
+        self.max_query_items = max;
+        self
+    }
+}
+
+/// Tag, label key and label locator of one OPRF output.
+struct Derived {
+    tag: u64,
+    key: [u8; 32],
+    locator: [u8; LOCATOR_LEN],
+}
+
+fn derive(epoch: &EpochId, output: &[u8; oprf::OUTPUT_LEN], range: u64) -> Derived {
+    let t = Sha512::new()
+        .chain_update(TAG_LABEL)
+        .chain_update(epoch)
+        .chain_update(output)
+        .finalize();
+    let mut first = [0u8; 8];
+    first.copy_from_slice(&t[..8]);
+    // Uniform in [0, range) by multiply-high (bias below 2^-64 · range).
+    let tag = ((u64::from_le_bytes(first) as u128 * range as u128) >> 64) as u64;
+    let l = Sha512::new()
+        .chain_update(LABEL_LABEL)
+        .chain_update(epoch)
+        .chain_update(output)
+        .finalize();
+    let mut key = [0u8; 32];
+    key.copy_from_slice(&l[..32]);
+    let mut locator = [0u8; LOCATOR_LEN];
+    locator.copy_from_slice(&l[32..32 + LOCATOR_LEN]);
+    Derived { tag, key, locator }
+}
+
+/// Tag range for `n` items at 2^-`bits` false positives: `n · 2^bits`.
+fn tag_range(n: usize, bits: u8) -> Result<u64> {
+    (n.max(1) as u64)
+        .checked_mul(1u64 << bits)
+        .ok_or(Error::InvalidConfig(
+            "set too large for this false-positive rate",
+        ))
+}
+
+/// Golomb-Rice coding of sorted values with parameter `k`.
+mod gcs {
+    use crate::error::{Error, Result};
+
+    pub(super) fn encode(sorted: &[u64], k: u8) -> Vec<u8> {
+        let mut w = Writer::default();
+        let mut prev = 0u64;
+        for &v in sorted {
+            let d = v - prev;
+            prev = v;
+            for _ in 0..(d >> k) {
+                w.bit(true);
+            }
+            w.bit(false);
+            for i in (0..k).rev() {
+                w.bit((d >> i) & 1 == 1);
+            }
+        }
+        w.bytes
+    }
+
+    /// Decodes exactly `n` values, each below `range`; any other shape of
+    /// input is an error.
+    pub(super) fn decode(bytes: &[u8], n: usize, k: u8, range: u64) -> Result<Vec<u64>> {
+        let mut r = Reader { bytes, pos: 0 };
+        // Every value takes at least k + 1 bits: refuse before allocating.
+        if (n as u128) * (k as u128 + 1) > (bytes.len() as u128) * 8 {
+            return Err(Error::Malformed);
+        }
+        let mut out = Vec::with_capacity(n);
+        let mut prev = 0u64;
+        for _ in 0..n {
+            let mut q = 0u64;
+            while r.bit()? {
+                q += 1;
+                if q > (range >> k) {
+                    return Err(Error::Malformed);
+                }
+            }
+            let mut rem = 0u64;
+            for _ in 0..k {
+                rem = (rem << 1) | u64::from(r.bit()?);
+            }
+            prev = prev.checked_add((q << k) | rem).ok_or(Error::Malformed)?;
+            if prev >= range {
+                return Err(Error::Malformed);
+            }
+            out.push(prev);
+        }
+        // Only zero padding may follow, within the last byte.
+        if bytes.len() != r.pos.div_ceil(8) || (r.pos..bytes.len() * 8).any(|p| r.at(p)) {
+            return Err(Error::Malformed);
+        }
+        Ok(out)
+    }
+
+    #[derive(Default)]
+    struct Writer {
+        bytes: Vec<u8>,
+        bits: usize,
+    }
+
+    impl Writer {
+        fn bit(&mut self, b: bool) {
+            if self.bits % 8 == 0 {
+                self.bytes.push(0);
+            }
+            if b {
+                let last = self.bytes.len() - 1;
+                self.bytes[last] |= 0x80 >> (self.bits % 8);
+            }
+            self.bits += 1;
+        }
+    }
+
+    struct Reader<'a> {
+        bytes: &'a [u8],
+        pos: usize,
+    }
+
+    impl Reader<'_> {
+        fn at(&self, p: usize) -> bool {
+            self.bytes[p / 8] & (0x80 >> (p % 8)) != 0
+        }
+
+        fn bit(&mut self) -> Result<bool> {
+            if self.pos >= self.bytes.len() * 8 {
+                return Err(Error::Malformed);
+            }
+            let b = self.at(self.pos);
+            self.pos += 1;
+            Ok(b)
+        }
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+struct DigestMsg<'a> {
+    epoch: EpochId,
+    count: u32,
+    fpr_bits: u8,
+    #[serde(borrow, with = "serde_bytes")]
+    tags: &'a [u8],
+    /// Length of each padded label plaintext (0: no labels).
+    label_len: u16,
+    #[serde(borrow, with = "serde_bytes")]
+    labels: &'a [u8],
+}
+
+#[derive(Serialize, Deserialize)]
+struct QueryMsg<'a> {
+    epoch: Option<EpochId>,
+    count: u32,
+    #[serde(borrow, with = "serde_bytes")]
+    elements: &'a [u8],
+}
+
+#[derive(Serialize, Deserialize)]
+struct AnswerMsg<'a> {
+    epoch: EpochId,
+    count: u32,
+    #[serde(borrow, with = "serde_bytes")]
+    elements: &'a [u8],
+}
+
+/// The server of unbalanced PSI for one key epoch.
+pub struct Server {
+    key: OprfKey,
+    epoch: EpochId,
+    config: ServerConfig,
+    digest: Vec<u8>,
+    items: usize,
+    used: HashMap<String, u64>,
+}
+
+impl fmt::Debug for Server {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Server")
+            .field("epoch", &self.epoch)
+            .field("items", &self.items)
+            .field("config", &self.config)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Server {
+    /// Builds the server's set digest for `key`'s epoch: evaluates the OPRF
+    /// on every distinct item (in parallel), and seals each label under a
+    /// key derived from its item's OPRF output. Labels are padded to the
+    /// longest one, so their lengths reveal nothing. An item given twice
+    /// keeps its first label.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidConfig`] for a label list of another length than the
+    /// items, a false-positive rate outside 1..=56 bits, or too many items;
+    /// [`Error::InputTooLong`] for an item over 65535 bytes or a label over
+    /// [`MAX_LABEL_LEN`].
+    pub fn new<T: AsRef<[u8]> + Sync, L: AsRef<[u8]> + Sync>(
+        key: OprfKey,
+        items: &[T],
+        labels: Option<&[L]>,
+        config: ServerConfig,
+    ) -> Result<Self> {
+        if !(1..=56).contains(&config.fpr_bits) {
+            return Err(Error::InvalidConfig("fpr_bits must be 1 to 56"));
+        }
+        if let Some(l) = labels {
+            if l.len() != items.len() {
+                return Err(Error::InvalidConfig("labels must be as many as items"));
+            }
+            if let Some(long) = l.iter().find(|l| l.as_ref().len() > MAX_LABEL_LEN) {
+                return Err(Error::InputTooLong {
+                    len: long.as_ref().len(),
+                    max: MAX_LABEL_LEN,
+                });
+            }
+        }
+        let mut seen = HashMap::with_capacity(items.len());
+        let distinct: Vec<usize> = (0..items.len())
+            .filter(|&i| seen.insert(items[i].as_ref(), ()).is_none())
+            .collect();
+        drop(seen);
+        if distinct.len() > MAX_DIGEST_ITEMS {
+            return Err(Error::TooManyItems {
+                count: distinct.len(),
+                max: MAX_DIGEST_ITEMS,
+            });
+        }
+        let epoch = epoch_of(&key);
+        let range = tag_range(distinct.len(), config.fpr_bits)?;
+        let derived: Vec<Derived> = par::map(&distinct, |&i| {
+            Ok(derive(&epoch, &key.evaluate(items[i].as_ref())?, range))
+        })
+        .into_iter()
+        .collect::<Result<_>>()?;
+
+        let mut tags: Vec<u64> = derived.iter().map(|d| d.tag).collect();
+        tags.sort_unstable();
+        let tags = gcs::encode(&tags, config.fpr_bits);
+
+        let (label_len, sealed) = match labels {
+            None => (0usize, Vec::new()),
+            Some(labels) => {
+                let longest = distinct
+                    .iter()
+                    .map(|&i| labels[i].as_ref().len())
+                    .max()
+                    .unwrap_or(0);
+                let padded = longest + 2;
+                let mut entries: Vec<Vec<u8>> =
+                    par::map(&(0..distinct.len()).collect::<Vec<_>>(), |&j| {
+                        let label = labels[distinct[j]].as_ref();
+                        let mut plain = Vec::with_capacity(padded);
+                        plain.extend_from_slice(&(label.len() as u16).to_be_bytes());
+                        plain.extend_from_slice(label);
+                        plain.resize(padded, 0);
+                        let mut entry = derived[j].locator.to_vec();
+                        entry.extend_from_slice(&seal(&derived[j].key, &plain));
+                        entry
+                    });
+                entries.sort_unstable();
+                (padded, entries.concat())
+            }
+        };
+        let digest = wire::encode(
+            MessageType::SetDigest,
+            &DigestMsg {
+                epoch,
+                count: distinct.len() as u32,
+                fpr_bits: config.fpr_bits,
+                tags: &tags,
+                label_len: label_len as u16,
+                labels: &sealed,
+            },
+        );
+        Ok(Server {
+            key,
+            epoch,
+            config,
+            digest,
+            items: distinct.len(),
+            used: HashMap::new(),
+        })
+    }
+
+    /// Returns the set digest of this epoch: the same bytes for every client.
+    pub fn digest(&self) -> &[u8] {
+        &self.digest
+    }
+
+    /// Returns this server's epoch.
+    pub fn epoch(&self) -> EpochId {
+        self.epoch
+    }
+
+    /// Returns the OPRF key, e.g. to export it with
+    /// [`OprfKey::to_secret_bytes`] before a restart.
+    pub fn key(&self) -> &OprfKey {
+        &self.key
+    }
+
+    /// Returns how many more elements `client_id` may have evaluated this
+    /// epoch (`None` without a budget).
+    pub fn remaining_budget(&self, client_id: &str) -> Option<u64> {
+        self.config
+            .query_budget
+            .map(|b| b.saturating_sub(self.used.get(client_id).copied().unwrap_or(0)))
+    }
+
+    /// Evaluates a client's query (RFC 9497 BlindEvaluate for each element),
+    /// counting it against `client_id`'s budget. Limits are checked before
+    /// any group operation.
+    ///
+    /// # Errors
+    ///
+    /// Decoding errors of the query, [`Error::EpochMismatch`] for a query
+    /// addressed to another epoch, [`Error::PeerSetTooLarge`] above
+    /// `max_query_items`, [`Error::BudgetExceeded`], [`Error::CountMismatch`],
+    /// [`Error::InvalidElement`] / [`Error::IdentityElement`].
+    pub fn answer(&mut self, query: &[u8], client_id: &str) -> Result<Vec<u8>> {
+        let msg: QueryMsg<'_> = wire::decode(query, MessageType::UnbalancedQuery)?;
+        if msg.epoch.is_some_and(|e| e != self.epoch) {
+            return Err(Error::EpochMismatch);
+        }
+        let count = msg.count as usize;
+        if count > self.config.max_query_items {
+            return Err(Error::PeerSetTooLarge {
+                count,
+                max: self.config.max_query_items,
+            });
+        }
+        let used = self.used.get(client_id).copied().unwrap_or(0);
+        if let Some(budget) = self.config.query_budget {
+            if used.saturating_add(count as u64) > budget {
+                return Err(Error::BudgetExceeded {
+                    requested: count as u64,
+                    remaining: budget.saturating_sub(used),
+                });
+            }
+        }
+        wire::check_len(msg.elements, count, ELEMENT_LEN)?;
+        let evaluated = par::try_map_chunks(msg.elements, ELEMENT_LEN, |c| {
+            Ok(self
+                .key
+                .blind_evaluate(&BlindedElement::from_bytes(c)?)
+                .to_bytes())
+        })?;
+        // Only a well-formed query spends budget.
+        self.used.insert(client_id.to_owned(), used + count as u64);
+        Ok(wire::encode(
+            MessageType::UnbalancedAnswer,
+            &AnswerMsg {
+                epoch: self.epoch,
+                count: msg.count,
+                elements: &evaluated.concat(),
+            },
+        ))
+    }
+}
+
+fn seal(key: &[u8; 32], plain: &[u8]) -> Vec<u8> {
+    // Each key seals exactly one label (it derives from one item's OPRF
+    // output), so the all-zero nonce is never reused under a key.
+    let cipher = ChaCha20Poly1305::new(&(*key).into());
+    match cipher.encrypt(&Nonce::default(), plain) {
+        Ok(c) => c,
+        Err(_) => unreachable!("ChaCha20-Poly1305 encrypts any label up to MAX_LABEL_LEN"),
+    }
+}
+
+fn open(key: &[u8; 32], sealed: &[u8]) -> Option<Vec<u8>> {
+    let plain = ChaCha20Poly1305::new(&(*key).into())
+        .decrypt(&Nonce::default(), sealed)
+        .ok()?;
+    let len = u16::from_be_bytes([*plain.first()?, *plain.get(1)?]) as usize;
+    plain.get(2..2 + len).map(<[u8]>::to_vec)
+}
+
+/// A decoded, validated set digest.
+#[derive(Debug, Clone)]
+pub struct SetDigest {
+    epoch: EpochId,
+    fpr_bits: u8,
+    range: u64,
+    tags: Vec<u64>,
+    label_len: usize,
+    labels: Vec<u8>,
+}
+
+impl SetDigest {
+    /// Decodes and validates a digest.
+    ///
+    /// # Errors
+    ///
+    /// Any decoding error; [`Error::Malformed`] for an inconsistent
+    /// compressed set or label table.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
+        let msg: DigestMsg<'_> = wire::decode(bytes, MessageType::SetDigest)?;
+        let n = msg.count as usize;
+        if n > MAX_DIGEST_ITEMS {
+            return Err(Error::PeerSetTooLarge {
+                count: n,
+                max: MAX_DIGEST_ITEMS,
+            });
+        }
+        if !(1..=56).contains(&msg.fpr_bits) {
+            return Err(Error::Malformed);
+        }
+        let range = tag_range(n, msg.fpr_bits).map_err(|_| Error::Malformed)?;
+        let tags = gcs::decode(msg.tags, n, msg.fpr_bits, range)?;
+        let label_len = msg.label_len as usize;
+        let entry = if label_len == 0 {
+            0
+        } else {
+            LOCATOR_LEN + label_len + AEAD_TAG_LEN
+        };
+        wire::check_len(msg.labels, if label_len == 0 { 0 } else { n }, entry.max(1))?;
+        Ok(SetDigest {
+            epoch: msg.epoch,
+            fpr_bits: msg.fpr_bits,
+            range,
+            tags,
+            label_len,
+            labels: msg.labels.to_vec(),
+        })
+    }
+
+    /// Returns the epoch the digest belongs to.
+    pub fn epoch(&self) -> EpochId {
+        self.epoch
+    }
+
+    /// Returns the number of items in the server's set.
+    pub fn len(&self) -> usize {
+        self.tags.len()
+    }
+
+    /// Tells whether the server's set is empty.
+    pub fn is_empty(&self) -> bool {
+        self.tags.is_empty()
+    }
+
+    /// Tells whether the digest carries labels.
+    pub fn has_labels(&self) -> bool {
+        self.label_len > 0
+    }
+
+    /// Returns the false-positive rate exponent (2^-bits per client item).
+    pub fn fpr_bits(&self) -> u8 {
+        self.fpr_bits
+    }
+
+    fn entry(&self, locator: &[u8; LOCATOR_LEN]) -> Option<&[u8]> {
+        let size = LOCATOR_LEN + self.label_len + AEAD_TAG_LEN;
+        let n = self.labels.len() / size;
+        let (mut lo, mut hi) = (0usize, n);
+        while lo < hi {
+            let mid = (lo + hi) / 2;
+            let e = &self.labels[mid * size..(mid + 1) * size];
+            match e[..LOCATOR_LEN].cmp(locator) {
+                core::cmp::Ordering::Less => lo = mid + 1,
+                core::cmp::Ordering::Greater => hi = mid,
+                core::cmp::Ordering::Equal => return Some(&e[LOCATOR_LEN..]),
+            }
+        }
+        None
+    }
+}
+
+/// The result of an unbalanced query.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnbalancedMatches {
+    indices: Vec<usize>,
+    labels: BTreeMap<usize, Vec<u8>>,
+}
+
+impl UnbalancedMatches {
+    /// Returns the sorted indices into the client's items that are in the
+    /// server's set.
+    pub fn indices(&self) -> &[usize] {
+        &self.indices
+    }
+
+    /// Returns the label of matched item `index`, when the server has labels.
+    pub fn label(&self, index: usize) -> Option<&[u8]> {
+        self.labels.get(&index).map(Vec::as_slice)
+    }
+
+    /// Returns every opened label by item index.
+    pub fn labels(&self) -> &BTreeMap<usize, Vec<u8>> {
+        &self.labels
+    }
+}
+
+/// A client of unbalanced PSI, waiting for the server's answer.
+pub struct Client {
+    given: usize,
+    unique_of: Vec<u32>,
+    values: Vec<Vec<u8>>,
+    blinds: Vec<Blind>,
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Client")
+            .field("distinct_items", &self.values.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Client {
+    /// Blinds `items` (de-duplicated) with fresh blinds from the operating
+    /// system's RNG and returns the state and the query message.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InputTooLong`] for an item over 65535 bytes, [`Error::Rng`].
+    #[cfg(feature = "os-rng")]
+    pub fn new<T: AsRef<[u8]>>(items: &[T]) -> Result<(Self, Vec<u8>)> {
+        Self::new_with_rng(items, None, &mut crate::rng::os_seeded()?)
+    }
+
+    /// [`Client::new`] with a caller-supplied RNG, optionally addressing
+    /// the query to one epoch (the server then refuses it under another key).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InputTooLong`], [`Error::TooManyItems`].
+    pub fn new_with_rng<T: AsRef<[u8]>, R: CryptoRng + ?Sized>(
+        items: &[T],
+        epoch: Option<EpochId>,
+        rng: &mut R,
+    ) -> Result<(Self, Vec<u8>)> {
+        if items.len() > u32::MAX as usize {
+            return Err(Error::TooManyItems {
+                count: items.len(),
+                max: u32::MAX as usize,
+            });
+        }
+        let mut index: HashMap<&[u8], u32> = HashMap::with_capacity(items.len());
+        let mut values = Vec::new();
+        let mut unique_of = Vec::with_capacity(items.len());
+        for item in items {
+            let item = item.as_ref();
+            if item.len() > oprf::MAX_INPUT_LEN {
+                return Err(Error::InputTooLong {
+                    len: item.len(),
+                    max: oprf::MAX_INPUT_LEN,
+                });
+            }
+            let next = index.len() as u32;
+            let j = *index.entry(item).or_insert_with(|| {
+                values.push(item.to_vec());
+                next
+            });
+            unique_of.push(j);
+        }
+        let blinds: Vec<Blind> = values.iter().map(|_| Blind::random(rng)).collect();
+        let pairs: Vec<(&Vec<u8>, &Blind)> = values.iter().zip(blinds.iter()).collect();
+        let elements = par::map(&pairs, |(v, b)| b.blind(v).map(|e| e.to_bytes()))
+            .into_iter()
+            .collect::<Result<Vec<_>>>()?
+            .concat();
+        let query = wire::encode(
+            MessageType::UnbalancedQuery,
+            &QueryMsg {
+                epoch,
+                count: values.len() as u32,
+                elements: &elements,
+            },
+        );
+        Ok((
+            Client {
+                given: items.len(),
+                unique_of,
+                values,
+                blinds,
+            },
+            query,
+        ))
+    }
+
+    /// Finalizes the server's answer and looks the results up in the digest.
+    ///
+    /// # Errors
+    ///
+    /// Decoding errors of either message, [`Error::EpochMismatch`] when the
+    /// answer and the digest belong to different keys (a mixed-up file never
+    /// yields a silently empty result), [`Error::CountMismatch`],
+    /// [`Error::InvalidElement`] / [`Error::IdentityElement`].
+    pub fn finish(self, answer: &[u8], digest: &[u8]) -> Result<UnbalancedMatches> {
+        let digest = SetDigest::from_bytes(digest)?;
+        self.finish_with(answer, &digest)
+    }
+
+    /// [`Client::finish`] with a digest decoded once and reused.
+    ///
+    /// # Errors
+    ///
+    /// As [`Client::finish`].
+    pub fn finish_with(self, answer: &[u8], digest: &SetDigest) -> Result<UnbalancedMatches> {
+        let msg: AnswerMsg<'_> = wire::decode(answer, MessageType::UnbalancedAnswer)?;
+        if msg.epoch != digest.epoch {
+            return Err(Error::EpochMismatch);
+        }
+        let n = self.values.len();
+        if msg.count as usize != n {
+            return Err(Error::CountMismatch {
+                declared: n,
+                actual: msg.count as usize,
+            });
+        }
+        wire::check_len(msg.elements, n, ELEMENT_LEN)?;
+        let evaluated =
+            par::try_map_chunks(msg.elements, ELEMENT_LEN, EvaluatedElement::from_bytes)?;
+        let positions: Vec<usize> = (0..n).collect();
+        let found: Vec<Option<Option<Vec<u8>>>> = par::map(&positions, |&j| {
+            let out = oprf::finalize(&self.values[j], &self.blinds[j], &evaluated[j]).ok()?;
+            let d = derive(&digest.epoch, &out, digest.range);
+            digest.tags.binary_search(&d.tag).ok()?;
+            if !digest.has_labels() {
+                return Some(None);
+            }
+            // With labels, the sealed label confirms the match: a tag
+            // collision (probability 2^-fpr_bits) has no label to open.
+            let sealed = digest.entry(&d.locator)?;
+            Some(Some(open(&d.key, sealed)?))
+        });
+        let mut indices = Vec::new();
+        let mut labels = BTreeMap::new();
+        for i in 0..self.given {
+            if let Some(hit) = &found[self.unique_of[i] as usize] {
+                indices.push(i);
+                if let Some(label) = hit {
+                    labels.insert(i, label.clone());
+                }
+            }
+        }
+        Ok(UnbalancedMatches { indices, labels })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn gcs_round_trips_and_rejects_garbage() {
+        let k = 8;
+        let values = vec![0u64, 0, 5, 300, 1000, 1023];
+        let enc = gcs::encode(&values, k);
+        assert_eq!(gcs::decode(&enc, values.len(), k, 1024).unwrap(), values);
+        assert!(gcs::decode(&enc, values.len() + 1, k, 1024).is_err());
+        assert!(gcs::decode(&enc, values.len(), k, 1000).is_err());
+        let mut extra = enc.clone();
+        extra.push(0);
+        assert!(gcs::decode(&extra, values.len(), k, 1024).is_err());
+        assert!(gcs::decode(&[0xff; 64], 3, k, 1 << 20).is_err());
+        assert_eq!(gcs::decode(&[], 0, k, 1).unwrap(), Vec::<u64>::new());
+    }
+
+    #[test]
+    fn a_label_opens_only_with_its_items_output() {
+        let key = OprfKey::derive(&[1; 32], b"t").unwrap();
+        let items = ["held", "not held 1", "not held 2"];
+        let server = Server::new(
+            key.clone(),
+            &items,
+            Some(&["A", "B", "C"][..]),
+            ServerConfig::default(),
+        )
+        .unwrap();
+        let digest = SetDigest::from_bytes(server.digest()).unwrap();
+        let size = LOCATOR_LEN + digest.label_len + AEAD_TAG_LEN;
+        let entries: Vec<&[u8]> = digest.labels.chunks(size).collect();
+        // The keys a client holding only "held" (and guessing others) can derive.
+        for (guess, opens) in [("held", 1), ("someone else", 0), ("not held", 0)] {
+            let d = derive(
+                &digest.epoch,
+                &key.evaluate(guess.as_bytes()).unwrap(),
+                digest.range,
+            );
+            let opened = entries
+                .iter()
+                .filter(|e| open(&d.key, &e[LOCATOR_LEN..]).is_some())
+                .count();
+            assert_eq!(opened, opens, "{guess}");
+        }
+    }
+
+    #[test]
+    fn labels_seal_and_open() {
+        let key = [7u8; 32];
+        let sealed = seal(&key, b"\x00\x03abc\x00\x00");
+        assert_eq!(open(&key, &sealed).unwrap(), b"abc");
+        assert!(open(&[8u8; 32], &sealed).is_none());
+    }
+}

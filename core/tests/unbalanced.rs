@@ -1,0 +1,259 @@
+//! Unbalanced PSI: results and labels equal the naive answer, epochs and
+//! budgets are enforced, the digest meets its size bound, and malformed
+//! digests and answers are errors, never panics.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::collections::HashMap;
+
+use blindmatch::oprf::OprfKey;
+use blindmatch::unbalanced::{Client, Server, ServerConfig, SetDigest};
+use blindmatch::{Error, ErrorCode};
+use proptest::prelude::*;
+use rand::SeedableRng;
+use rand::rngs::ChaCha20Rng;
+
+fn key(seed: u8) -> OprfKey {
+    OprfKey::derive(&[seed; 32], b"unbalanced tests").unwrap()
+}
+
+fn client(items: &[String], seed: u64) -> (Client, Vec<u8>) {
+    Client::new_with_rng(items, None, &mut ChaCha20Rng::seed_from_u64(seed)).unwrap()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
+
+    #[test]
+    fn matches_and_labels_equal_the_naive_answer(
+        pool in prop::collection::vec("\\PC{0,10}", 1..120),
+        server_pick in prop::collection::vec(any::<prop::sample::Index>(), 0..200),
+        client_pick in prop::collection::vec(any::<prop::sample::Index>(), 0..60),
+        with_labels in any::<bool>(),
+        seed in any::<u64>(),
+    ) {
+        let server_items: Vec<String> = server_pick.iter().map(|i| i.get(&pool).clone()).collect();
+        let client_items: Vec<String> = client_pick.iter().map(|i| i.get(&pool).clone()).collect();
+        // The label of an item is its first occurrence's, as documented.
+        let labels: Vec<Vec<u8>> = (0..server_items.len()).map(|i| format!("label {i}").into_bytes()).collect();
+        let mut first_label: HashMap<&String, &Vec<u8>> = HashMap::new();
+        for (item, label) in server_items.iter().zip(&labels) {
+            first_label.entry(item).or_insert(label);
+        }
+        let mut server = Server::new(
+            key(seed as u8),
+            &server_items,
+            if with_labels { Some(&labels[..]) } else { None },
+            ServerConfig::default(),
+        ).unwrap();
+        let (c, query) = client(&client_items, seed);
+        let answer = server.answer(&query, "c").unwrap();
+        let result = c.finish(&answer, server.digest()).unwrap();
+        let expected: Vec<usize> = (0..client_items.len()).filter(|&i| first_label.contains_key(&client_items[i])).collect();
+        prop_assert_eq!(result.indices(), &expected[..]);
+        for &i in &expected {
+            let want = if with_labels { Some(first_label[&client_items[i]].as_slice()) } else { None };
+            prop_assert_eq!(result.label(i), want);
+        }
+        prop_assert_eq!(result.labels().len(), if with_labels { expected.len() } else { 0 });
+    }
+}
+
+fn items(prefix: &str, n: usize) -> Vec<String> {
+    (0..n).map(|i| format!("{prefix}{i}")).collect()
+}
+
+#[test]
+fn answer_and_digest_from_different_keys_are_refused() {
+    let list = items("x", 50);
+    let mut s1 = Server::new(key(1), &list, None::<&[&[u8]]>, ServerConfig::default()).unwrap();
+    let mut s2 = Server::new(key(2), &list, None::<&[&[u8]]>, ServerConfig::default()).unwrap();
+    assert_ne!(s1.epoch(), s2.epoch());
+    let (c, query) = client(&items("x", 5), 1);
+    let answer = s2.answer(&query, "c").unwrap();
+    assert_eq!(
+        c.finish(&answer, s1.digest()).unwrap_err(),
+        Error::EpochMismatch
+    );
+
+    // A query addressed to one epoch is refused under another key.
+    let (_, query) = Client::new_with_rng(
+        &["x1"],
+        Some(s1.epoch()),
+        &mut ChaCha20Rng::seed_from_u64(2),
+    )
+    .unwrap();
+    assert_eq!(s2.answer(&query, "c").unwrap_err(), Error::EpochMismatch);
+    assert!(s1.answer(&query, "c").is_ok());
+}
+
+#[test]
+fn query_budget_is_enforced_per_client() {
+    let list = items("x", 20);
+    let config = ServerConfig::default().with_query_budget(10);
+    let mut server = Server::new(key(3), &list, None::<&[&[u8]]>, config).unwrap();
+    let (_, q8) = client(&items("x", 8), 1);
+    let (_, q3) = client(&items("y", 3), 2);
+    server.answer(&q8, "agency-a").unwrap();
+    assert_eq!(server.remaining_budget("agency-a"), Some(2));
+    assert_eq!(
+        server.answer(&q3, "agency-a").unwrap_err(),
+        Error::BudgetExceeded {
+            requested: 3,
+            remaining: 2
+        }
+    );
+    // A refused or malformed query spends nothing.
+    assert_eq!(server.remaining_budget("agency-a"), Some(2));
+    assert!(server.answer(&q3[..q3.len() - 1], "agency-a").is_err());
+    assert_eq!(server.remaining_budget("agency-a"), Some(2));
+    server.answer(&q3, "agency-b").unwrap();
+    assert_eq!(server.remaining_budget("agency-b"), Some(7));
+}
+
+#[test]
+fn query_size_is_checked_before_any_work() {
+    let mut server = Server::new(
+        key(4),
+        &items("x", 5),
+        None::<&[&[u8]]>,
+        ServerConfig::default().with_max_query_items(4),
+    )
+    .unwrap();
+    let (_, query) = client(&items("x", 5), 1);
+    assert_eq!(
+        server.answer(&query, "c").unwrap_err(),
+        Error::PeerSetTooLarge { count: 5, max: 4 }
+    );
+}
+
+#[test]
+fn digest_size_is_within_ten_percent_of_the_bound() {
+    for (n, bits) in [(20_000usize, 40u8), (5_000, 20)] {
+        let server = Server::new(
+            key(5),
+            &items("id", n),
+            None::<&[&[u8]]>,
+            ServerConfig::default().with_fpr_bits(bits),
+        )
+        .unwrap();
+        let bound = n as f64 * (bits as f64 + 1.5) / 8.0;
+        let size = server.digest().len() as f64;
+        assert!(
+            (size - bound).abs() <= 0.1 * bound,
+            "n {n}: {size} bytes vs bound {bound}"
+        );
+        assert_eq!(SetDigest::from_bytes(server.digest()).unwrap().len(), n);
+    }
+}
+
+#[test]
+fn restarted_server_keeps_its_epoch_and_digest() {
+    let list = items("x", 30);
+    let labels = items("label", 30);
+    let s1 = Server::new(key(6), &list, Some(&labels[..]), ServerConfig::default()).unwrap();
+    let secret = s1.key().to_secret_bytes();
+    let s2 = Server::new(
+        OprfKey::from_secret_bytes(&secret[..]).unwrap(),
+        &list,
+        Some(&labels[..]),
+        ServerConfig::default(),
+    )
+    .unwrap();
+    assert_eq!(s1.epoch(), s2.epoch());
+    assert_eq!(s1.digest(), s2.digest());
+}
+
+#[test]
+fn labels_are_padded_to_one_length() {
+    let list = items("x", 3);
+    let short = Server::new(
+        key(7),
+        &list,
+        Some(&["a", "b", "c"][..]),
+        ServerConfig::default(),
+    )
+    .unwrap();
+    let mixed = Server::new(
+        key(7),
+        &list,
+        Some(&["a", "bbbbbbbbbb", ""][..]),
+        ServerConfig::default(),
+    )
+    .unwrap();
+    let long = Server::new(
+        key(7),
+        &list,
+        Some(&["aaaaaaaaaa", "bbbbbbbbbb", "cccccccccc"][..]),
+        ServerConfig::default(),
+    )
+    .unwrap();
+    assert_eq!(mixed.digest().len(), long.digest().len());
+    assert!(short.digest().len() < long.digest().len());
+}
+
+#[test]
+fn bad_server_arguments() {
+    let list = items("x", 3);
+    assert_eq!(
+        Server::new(key(8), &list, Some(&["a"][..]), ServerConfig::default())
+            .unwrap_err()
+            .code(),
+        ErrorCode::InvalidConfig
+    );
+    assert_eq!(
+        Server::new(
+            key(8),
+            &list,
+            None::<&[&[u8]]>,
+            ServerConfig::default().with_fpr_bits(0)
+        )
+        .unwrap_err()
+        .code(),
+        ErrorCode::InvalidConfig
+    );
+    let big = vec![vec![0u8; 5000]; 3];
+    assert_eq!(
+        Server::new(key(8), &list, Some(&big[..]), ServerConfig::default())
+            .unwrap_err()
+            .code(),
+        ErrorCode::InputTooLong
+    );
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 200, ..ProptestConfig::default() })]
+
+    #[test]
+    fn malformed_digests_and_answers_are_errors(
+        target in 0..3usize,
+        cut in any::<prop::sample::Index>(),
+        flip in any::<prop::sample::Index>(),
+        x in 1..=255u8,
+        op in 0..3usize,
+    ) {
+        let list = items("x", 40);
+        let labels = items("l", 40);
+        let mut server = Server::new(key(9), &list, Some(&labels[..]), ServerConfig::default()).unwrap();
+        let digest = server.digest().to_vec();
+        let (c, query) = client(&items("x", 6), 3);
+        let answer = server.answer(&query, "c").unwrap();
+        let base = match target { 0 => &digest, 1 => &answer, _ => &query };
+        let mut bad = base.clone();
+        match op {
+            0 => bad.truncate(cut.index(base.len())),
+            1 => bad.push(x),
+            _ => { let i = flip.index(base.len()); bad[i] ^= x; }
+        }
+        let result = match target {
+            0 => c.finish(&answer, &bad).map(|_| ()),
+            1 => c.finish(&bad, &digest).map(|_| ()),
+            _ => server.answer(&bad, "c").map(|_| ()),
+        };
+        // Truncation and trailing bytes must fail; a flipped payload byte
+        // may still decode (e.g. another valid element), but never panics.
+        if op < 2 {
+            prop_assert!(result.is_err());
+        }
+    }
+}
