@@ -3,7 +3,8 @@
 //! A server holding a large list (a watch-list of millions of entries)
 //! publishes once per key epoch a **set digest**: a Golomb-compressed set of
 //! short tags of `OPRF(k, y)` for every item `y`, optionally with an
-//! AEAD-encrypted **label** per item. Many clients with a few hundred or
+//! AEAD-encrypted **label** per item, stored in the order of the sorted
+//! tags so that a client finds an item's label at its tag's position. Many clients with a few hundred or
 //! thousand items each blind their items, have the server evaluate them
 //! obliviously, finalize, and look the results up in the digest. A client's
 //! online work depends on its own set only; the digest is downloaded (and
@@ -71,7 +72,6 @@ pub const MAX_LABEL_LEN: usize = 4096;
 /// Largest server set a digest may describe.
 pub const MAX_DIGEST_ITEMS: usize = 1 << 28;
 
-const LOCATOR_LEN: usize = 16;
 const AEAD_TAG_LEN: usize = 16;
 const EPOCH_LABEL: &[u8] = b"blindmatch-UPSI-v1-epoch";
 const TAG_LABEL: &[u8] = b"blindmatch-UPSI-v1-tag";
@@ -135,11 +135,10 @@ impl ServerConfig {
     }
 }
 
-/// Tag, label key and label locator of one OPRF output.
+/// Tag and label key of one OPRF output.
 struct Derived {
     tag: u64,
     key: [u8; 32],
-    locator: [u8; LOCATOR_LEN],
 }
 
 fn derive(epoch: &EpochId, output: &[u8; oprf::OUTPUT_LEN], range: u64) -> Derived {
@@ -159,9 +158,7 @@ fn derive(epoch: &EpochId, output: &[u8; oprf::OUTPUT_LEN], range: u64) -> Deriv
         .finalize();
     let mut key = [0u8; 32];
     key.copy_from_slice(&l[..32]);
-    let mut locator = [0u8; LOCATOR_LEN];
-    locator.copy_from_slice(&l[32..32 + LOCATOR_LEN]);
-    Derived { tag, key, locator }
+    Derived { tag, key }
 }
 
 /// Tag range for `n` items at 2^-`bits` false positives: `n · 2^bits`.
@@ -370,9 +367,12 @@ impl Server {
         .into_iter()
         .collect::<Result<_>>()?;
 
-        let mut tags: Vec<u64> = derived.iter().map(|d| d.tag).collect();
-        tags.sort_unstable();
-        let tags = gcs::encode(&tags, config.fpr_bits);
+        // Labels sit in the order of the sorted tags, so a client finds an
+        // item's label at its tag's position: no per-label locator needed.
+        let mut order: Vec<usize> = (0..derived.len()).collect();
+        order.sort_unstable_by_key(|&j| derived[j].tag);
+        let sorted: Vec<u64> = order.iter().map(|&j| derived[j].tag).collect();
+        let tags = gcs::encode(&sorted, config.fpr_bits);
 
         let (label_len, sealed) = match labels {
             None => (0usize, Vec::new()),
@@ -383,18 +383,14 @@ impl Server {
                     .max()
                     .unwrap_or(0);
                 let padded = longest + 2;
-                let mut entries: Vec<Vec<u8>> =
-                    par::map(&(0..distinct.len()).collect::<Vec<_>>(), |&j| {
-                        let label = labels[distinct[j]].as_ref();
-                        let mut plain = Vec::with_capacity(padded);
-                        plain.extend_from_slice(&(label.len() as u16).to_be_bytes());
-                        plain.extend_from_slice(label);
-                        plain.resize(padded, 0);
-                        let mut entry = derived[j].locator.to_vec();
-                        entry.extend_from_slice(&seal(&derived[j].key, &plain));
-                        entry
-                    });
-                entries.sort_unstable();
+                let entries: Vec<Vec<u8>> = par::map(&order, |&j| {
+                    let label = labels[distinct[j]].as_ref();
+                    let mut plain = Vec::with_capacity(padded);
+                    plain.extend_from_slice(&(label.len() as u16).to_be_bytes());
+                    plain.extend_from_slice(label);
+                    plain.resize(padded, 0);
+                    seal(&derived[j].key, &plain)
+                });
                 (padded, entries.concat())
             }
         };
@@ -548,7 +544,7 @@ impl SetDigest {
         let entry = if label_len == 0 {
             0
         } else {
-            LOCATOR_LEN + label_len + AEAD_TAG_LEN
+            label_len + AEAD_TAG_LEN
         };
         wire::check_len(msg.labels, if label_len == 0 { 0 } else { n }, entry.max(1))?;
         Ok(SetDigest {
@@ -586,20 +582,15 @@ impl SetDigest {
         self.fpr_bits
     }
 
-    fn entry(&self, locator: &[u8; LOCATOR_LEN]) -> Option<&[u8]> {
-        let size = LOCATOR_LEN + self.label_len + AEAD_TAG_LEN;
-        let n = self.labels.len() / size;
-        let (mut lo, mut hi) = (0usize, n);
-        while lo < hi {
-            let mid = (lo + hi) / 2;
-            let e = &self.labels[mid * size..(mid + 1) * size];
-            match e[..LOCATOR_LEN].cmp(locator) {
-                core::cmp::Ordering::Less => lo = mid + 1,
-                core::cmp::Ordering::Greater => hi = mid,
-                core::cmp::Ordering::Equal => return Some(&e[LOCATOR_LEN..]),
-            }
-        }
-        None
+    /// Positions of `tag` in the sorted tags (usually none or one).
+    fn positions(&self, tag: u64) -> core::ops::Range<usize> {
+        self.tags.partition_point(|&t| t < tag)..self.tags.partition_point(|&t| t <= tag)
+    }
+
+    /// The sealed label at a tag position.
+    fn sealed(&self, position: usize) -> &[u8] {
+        let size = self.label_len + AEAD_TAG_LEN;
+        &self.labels[position * size..(position + 1) * size]
     }
 }
 
@@ -753,14 +744,16 @@ impl Client {
         let found: Vec<Option<Option<Vec<u8>>>> = par::map(&positions, |&j| {
             let out = oprf::finalize(&self.values[j], &self.blinds[j], &evaluated[j]).ok()?;
             let d = derive(&digest.epoch, &out, digest.range);
-            digest.tags.binary_search(&d.tag).ok()?;
+            let mut at = digest.positions(d.tag);
+            if at.is_empty() {
+                return None;
+            }
             if !digest.has_labels() {
                 return Some(None);
             }
             // With labels, the sealed label confirms the match: a tag
             // collision (probability 2^-fpr_bits) has no label to open.
-            let sealed = digest.entry(&d.locator)?;
-            Some(Some(open(&d.key, sealed)?))
+            at.find_map(|p| open(&d.key, digest.sealed(p))).map(Some)
         });
         let mut indices = Vec::new();
         let mut labels = BTreeMap::new();
@@ -807,7 +800,7 @@ mod tests {
         )
         .unwrap();
         let digest = SetDigest::from_bytes(server.digest()).unwrap();
-        let size = LOCATOR_LEN + digest.label_len + AEAD_TAG_LEN;
+        let size = digest.label_len + AEAD_TAG_LEN;
         let entries: Vec<&[u8]> = digest.labels.chunks(size).collect();
         // The keys a client holding only "held" (and guessing others) can derive.
         for (guess, opens) in [("held", 1), ("someone else", 0), ("not held", 0)] {
@@ -816,10 +809,7 @@ mod tests {
                 &key.evaluate(guess.as_bytes()).unwrap(),
                 digest.range,
             );
-            let opened = entries
-                .iter()
-                .filter(|e| open(&d.key, &e[LOCATOR_LEN..]).is_some())
-                .count();
+            let opened = entries.iter().filter(|e| open(&d.key, e).is_some()).count();
             assert_eq!(opened, opens, "{guess}");
         }
     }
