@@ -86,6 +86,7 @@
 #![forbid(unsafe_code)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+mod distinct;
 pub mod error;
 pub mod group;
 pub mod oprf;

@@ -38,7 +38,7 @@
 //! intersection.
 
 use core::fmt;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
 use curve25519_dalek::ristretto::RistrettoPoint;
 use curve25519_dalek::scalar::Scalar;
@@ -48,6 +48,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha512};
 use zeroize::{Zeroize, ZeroizeOnDrop};
 
+use crate::distinct::Distinct;
 use crate::error::{Error, Result};
 use crate::group::{self, Dst, ELEMENT_LEN};
 use crate::oprf::random_nonzero_scalar;
@@ -343,88 +344,28 @@ fn reblind_compare(
     })
 }
 
-/// A party's own items, de-duplicated.
-struct OwnItems {
-    /// Number of items the caller gave, duplicates included.
-    given: usize,
-    /// For each given item, the index of its distinct value.
-    unique_of: Vec<u32>,
-    /// The distinct values, concatenated.
-    bytes: Vec<u8>,
-    /// `offsets[j]..offsets[j + 1]` is distinct value `j` in `bytes`.
-    offsets: Vec<usize>,
+/// Blinds the distinct values in the order given by `order`:
+/// `H(item)^key` for each, serialized.
+fn blind(own: &Distinct, order: &[u32], dst: &SessionDst, key: &SessionKey) -> Vec<u8> {
+    let mut out = vec![0u8; order.len() * ELEMENT_LEN];
+    par::fill_chunks(&mut out, ELEMENT_LEN, order, |&j, chunk| {
+        let p = dst.hash(own.get(j as usize)) * key.0;
+        chunk.copy_from_slice(p.compress().as_bytes());
+    });
+    out
 }
 
-impl OwnItems {
-    fn new<T: AsRef<[u8]>>(items: &[T]) -> Result<Self> {
-        if items.len() > MAX_ITEMS {
-            return Err(Error::TooManyItems {
-                count: items.len(),
-                max: MAX_ITEMS,
-            });
-        }
-        let mut index: HashMap<&[u8], u32> = HashMap::with_capacity(items.len());
-        let mut unique_of = Vec::with_capacity(items.len());
-        let mut bytes = Vec::new();
-        let mut offsets = vec![0];
-        for item in items {
-            let item = item.as_ref();
-            let next = index.len() as u32; // bounded by items.len() <= u32::MAX
-            let j = *index.entry(item).or_insert_with(|| {
-                bytes.extend_from_slice(item);
-                offsets.push(bytes.len());
-                next
-            });
-            unique_of.push(j);
-        }
-        Ok(OwnItems {
-            given: items.len(),
-            unique_of,
-            bytes,
-            offsets,
-        })
-    }
-
-    fn distinct(&self) -> usize {
-        self.offsets.len() - 1
-    }
-
-    fn get(&self, j: u32) -> &[u8] {
-        let j = j as usize;
-        &self.bytes[self.offsets[j]..self.offsets[j + 1]]
-    }
-
-    /// Blinds the distinct values in the order given by `order`:
-    /// `H(item)^key` for each, serialized.
-    fn blind(&self, order: &[u32], dst: &SessionDst, key: &SessionKey) -> Vec<u8> {
-        let mut out = vec![0u8; order.len() * ELEMENT_LEN];
-        par::fill_chunks(&mut out, ELEMENT_LEN, order, |&j, chunk| {
-            let p = dst.hash(self.get(j)) * key.0;
-            chunk.copy_from_slice(p.compress().as_bytes());
-        });
-        out
-    }
-
-    /// Builds the result from a flag per distinct value.
-    fn matches(&self, reveal: Reveal, matched: &[bool]) -> Matches {
-        let cardinality = matched.iter().filter(|&&m| m).count();
-        let indices = match reveal {
-            Reveal::Intersection => (0..self.given)
-                .filter(|&i| matched[self.unique_of[i] as usize])
-                .collect(),
-            Reveal::Cardinality => Vec::new(),
-        };
-        Matches {
-            reveal,
-            cardinality,
-            indices,
-        }
-    }
-
-    fn drop_values(&mut self) {
-        self.bytes.zeroize();
-        self.bytes = Vec::new();
-        self.offsets.truncate(1);
+/// Builds a party's result from a flag per distinct value.
+fn matches(own: &Distinct, reveal: Reveal, matched: &[bool]) -> Matches {
+    let cardinality = matched.iter().filter(|&&m| m).count();
+    let indices = match reveal {
+        Reveal::Intersection => own.indices_where(matched),
+        Reveal::Cardinality => Vec::new(),
+    };
+    Matches {
+        reveal,
+        cardinality,
+        indices,
     }
 }
 
@@ -471,7 +412,7 @@ pub struct Initiator {
     config: Config,
     key: SessionKey,
     session_id: SessionId,
-    own: OwnItems,
+    own: Distinct,
     /// Request position -> distinct value.
     order: Vec<u32>,
     seed: Seed,
@@ -481,7 +422,7 @@ impl fmt::Debug for Initiator {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Initiator")
             .field("config", &self.config)
-            .field("distinct_items", &self.own.distinct())
+            .field("distinct_items", &self.own.len())
             .finish_non_exhaustive()
     }
 }
@@ -510,15 +451,15 @@ impl Initiator {
         rng: &mut R,
     ) -> Result<(Self, Vec<u8>)> {
         config.validate()?;
-        let own = OwnItems::new(items)?;
+        let own = Distinct::new(items, MAX_ITEMS)?;
         let key = SessionKey(random_nonzero_scalar(rng));
         let mut session_id = SessionId::default();
         rng.fill_bytes(&mut session_id);
         let seed = rng::seed_from(rng);
         // The request order is random, so nothing about the caller's order
         // of items reaches the responder.
-        let order = shuffled(own.distinct(), rng);
-        let elements = own.blind(&order, &SessionDst::new(&session_id), &key);
+        let order = shuffled(own.len(), rng);
+        let elements = blind(&own, &order, &SessionDst::new(&session_id), &key);
         let request = wire::encode(
             MessageType::PsiRequest,
             &RequestMsg {
@@ -526,7 +467,7 @@ impl Initiator {
                 reveal: config.reveal.code(),
                 output: config.output.code(),
                 session_id,
-                count: order.len() as u32, // <= MAX_ITEMS, checked in OwnItems::new
+                count: order.len() as u32, // <= MAX_ITEMS, checked in Distinct::new
                 elements: &elements,
             },
         );
@@ -591,7 +532,7 @@ impl Initiator {
         let their_values = reblind_compare(msg.elements, &self.key, &self.session_id, len)?;
         let their_set: HashSet<u128> = their_values.iter().copied().collect();
 
-        let mut matched = vec![false; self.own.distinct()];
+        let mut matched = vec![false; self.own.len()];
         for (pos, chunk) in msg.reblinded.chunks_exact(len).enumerate() {
             if their_set.contains(&read_compare(chunk)) {
                 // In cardinality mode the responder shuffled these values,
@@ -599,7 +540,7 @@ impl Initiator {
                 matched[self.order[pos] as usize] = true;
             }
         }
-        let matches = self.own.matches(self.config.reveal, &matched);
+        let matches = matches(&self.own, self.config.reveal, &matched);
 
         let finish = match self.config.output {
             Output::Initiator => None,
@@ -627,7 +568,7 @@ impl Initiator {
 pub struct Responder {
     config: Config,
     key: SessionKey,
-    own: OwnItems,
+    own: Distinct,
     seed: Seed,
 }
 
@@ -635,7 +576,7 @@ impl fmt::Debug for Responder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Responder")
             .field("config", &self.config)
-            .field("distinct_items", &self.own.distinct())
+            .field("distinct_items", &self.own.len())
             .finish_non_exhaustive()
     }
 }
@@ -664,7 +605,7 @@ impl Responder {
         rng: &mut R,
     ) -> Result<Self> {
         config.validate()?;
-        let own = OwnItems::new(items)?;
+        let own = Distinct::new(items, MAX_ITEMS)?;
         let key = SessionKey(random_nonzero_scalar(rng));
         Ok(Responder {
             config,
@@ -710,7 +651,7 @@ impl Responder {
         wire::check_len(msg.elements, theirs, ELEMENT_LEN)?;
 
         let session_id = msg.session_id;
-        let mine = own.distinct();
+        let mine = own.len();
         let len = compare_len(theirs, mine);
         let mut rng = rng::from_seed(&seed);
 
@@ -723,7 +664,7 @@ impl Responder {
 
         // H(y)^b for our own items, in a random order.
         let order = shuffled(mine, &mut rng);
-        let elements = own.blind(&order, &SessionDst::new(&session_id), &key);
+        let elements = blind(&own, &order, &SessionDst::new(&session_id), &key);
 
         let response = wire::encode(
             MessageType::PsiResponse,
@@ -759,7 +700,7 @@ pub struct AwaitingFinish {
     config: Config,
     session_id: SessionId,
     compare_len: usize,
-    own: OwnItems,
+    own: Distinct,
     /// Response position -> distinct value.
     order: Vec<u32>,
     /// The initiator's doubly blinded values (empty unless output is `Both`).
@@ -819,7 +760,7 @@ impl AwaitingFinish {
                 matched[self.order[pos] as usize] = true;
             }
         }
-        Ok(Some(self.own.matches(self.config.reveal, &matched)))
+        Ok(Some(matches(&self.own, self.config.reveal, &matched)))
     }
 }
 
@@ -839,19 +780,5 @@ mod tests {
             // pairs compared / 2^bits <= 2^-40
             assert!((a as f64).log2() + (b as f64).log2() - bits <= -40.0);
         }
-    }
-
-    #[test]
-    fn dedup_maps_every_index() {
-        let own = OwnItems::new(&["b", "a", "b", "", "a"]).unwrap();
-        assert_eq!(own.distinct(), 3);
-        assert_eq!(own.unique_of, vec![0, 1, 0, 2, 1]);
-        assert_eq!(own.get(2), b"");
-        let m = own.matches(Reveal::Intersection, &[true, false, false]);
-        assert_eq!(m.indices(), &[0, 2]);
-        assert_eq!(m.cardinality(), 1);
-        let m = own.matches(Reveal::Cardinality, &[true, true, false]);
-        assert!(m.indices().is_empty());
-        assert_eq!(m.cardinality(), 2);
     }
 }

@@ -52,6 +52,7 @@ use rand_core::CryptoRng;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha512};
 
+use crate::distinct::Distinct;
 use crate::error::{Error, Result};
 use crate::group::ELEMENT_LEN;
 use crate::oprf::{self, Blind, BlindedElement, EvaluatedElement, OprfKey};
@@ -621,16 +622,14 @@ impl UnbalancedMatches {
 
 /// A client of unbalanced PSI, waiting for the server's answer.
 pub struct Client {
-    given: usize,
-    unique_of: Vec<u32>,
-    values: Vec<Vec<u8>>,
+    own: Distinct,
     blinds: Vec<Blind>,
 }
 
 impl fmt::Debug for Client {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Client")
-            .field("distinct_items", &self.values.len())
+            .field("distinct_items", &self.own.len())
             .finish_non_exhaustive()
     }
 }
@@ -658,53 +657,25 @@ impl Client {
         epoch: Option<EpochId>,
         rng: &mut R,
     ) -> Result<(Self, Vec<u8>)> {
-        if items.len() > u32::MAX as usize {
-            return Err(Error::TooManyItems {
-                count: items.len(),
-                max: u32::MAX as usize,
-            });
-        }
-        let mut index: HashMap<&[u8], u32> = HashMap::with_capacity(items.len());
-        let mut values = Vec::new();
-        let mut unique_of = Vec::with_capacity(items.len());
-        for item in items {
-            let item = item.as_ref();
-            if item.len() > oprf::MAX_INPUT_LEN {
-                return Err(Error::InputTooLong {
-                    len: item.len(),
-                    max: oprf::MAX_INPUT_LEN,
-                });
-            }
-            let next = index.len() as u32;
-            let j = *index.entry(item).or_insert_with(|| {
-                values.push(item.to_vec());
-                next
-            });
-            unique_of.push(j);
-        }
-        let blinds: Vec<Blind> = values.iter().map(|_| Blind::random(rng)).collect();
-        let pairs: Vec<(&Vec<u8>, &Blind)> = values.iter().zip(blinds.iter()).collect();
-        let elements = par::map(&pairs, |(v, b)| b.blind(v).map(|e| e.to_bytes()))
-            .into_iter()
-            .collect::<Result<Vec<_>>>()?
-            .concat();
+        let own = Distinct::new(items, u32::MAX as usize)?;
+        let positions: Vec<usize> = (0..own.len()).collect();
+        let blinds: Vec<Blind> = positions.iter().map(|_| Blind::random(rng)).collect();
+        // Blind::blind rejects values over 65535 bytes (RFC 9497).
+        let elements = par::map(&positions, |&j| {
+            blinds[j].blind(own.get(j)).map(|e| e.to_bytes())
+        })
+        .into_iter()
+        .collect::<Result<Vec<_>>>()?
+        .concat();
         let query = wire::encode(
             MessageType::UnbalancedQuery,
             &QueryMsg {
                 epoch,
-                count: values.len() as u32,
+                count: own.len() as u32, // <= u32::MAX, checked in Distinct::new
                 elements: &elements,
             },
         );
-        Ok((
-            Client {
-                given: items.len(),
-                unique_of,
-                values,
-                blinds,
-            },
-            query,
-        ))
+        Ok((Client { own, blinds }, query))
     }
 
     /// Finalizes the server's answer and looks the results up in the digest.
@@ -730,7 +701,7 @@ impl Client {
         if msg.epoch != digest.epoch {
             return Err(Error::EpochMismatch);
         }
-        let n = self.values.len();
+        let n = self.own.len();
         if msg.count as usize != n {
             return Err(Error::CountMismatch {
                 declared: n,
@@ -742,7 +713,7 @@ impl Client {
             par::try_map_chunks(msg.elements, ELEMENT_LEN, EvaluatedElement::from_bytes)?;
         let positions: Vec<usize> = (0..n).collect();
         let found: Vec<Option<Option<Vec<u8>>>> = par::map(&positions, |&j| {
-            let out = oprf::finalize(&self.values[j], &self.blinds[j], &evaluated[j]).ok()?;
+            let out = oprf::finalize(self.own.get(j), &self.blinds[j], &evaluated[j]).ok()?;
             let d = derive(&digest.epoch, &out, digest.range);
             let mut at = digest.positions(d.tag);
             if at.is_empty() {
@@ -755,16 +726,15 @@ impl Client {
             // collision (probability 2^-fpr_bits) has no label to open.
             at.find_map(|p| open(&d.key, digest.sealed(p))).map(Some)
         });
-        let mut indices = Vec::new();
-        let mut labels = BTreeMap::new();
-        for i in 0..self.given {
-            if let Some(hit) = &found[self.unique_of[i] as usize] {
-                indices.push(i);
-                if let Some(label) = hit {
-                    labels.insert(i, label.clone());
-                }
-            }
-        }
+        let hit: Vec<bool> = found.iter().map(Option::is_some).collect();
+        let indices = self.own.indices_where(&hit);
+        let labels = indices
+            .iter()
+            .filter_map(|&i| match &found[self.own.unique_of(i)] {
+                Some(Some(label)) => Some((i, label.clone())),
+                _ => None,
+            })
+            .collect();
         Ok(UnbalancedMatches { indices, labels })
     }
 }

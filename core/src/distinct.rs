@@ -1,0 +1,104 @@
+//! De-duplication of a party's own items, shared by the protocols.
+//!
+//! Duplicates are removed before anything is blinded (they would leak
+//! multiplicities); results map back to every index the caller gave.
+
+use std::collections::HashMap;
+
+use crate::error::{Error, Result};
+
+/// A party's items, de-duplicated.
+pub(crate) struct Distinct {
+    /// For each given item, the index of its distinct value.
+    unique_of: Vec<u32>,
+    /// The distinct values, concatenated.
+    bytes: Vec<u8>,
+    /// `offsets[j]..offsets[j + 1]` is distinct value `j` in `bytes`.
+    offsets: Vec<usize>,
+}
+
+impl Distinct {
+    /// De-duplicates `items`, keeping the order of first occurrence.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::TooManyItems`] for more than `max` (at most `u32::MAX`) items.
+    pub(crate) fn new<T: AsRef<[u8]>>(items: &[T], max: usize) -> Result<Self> {
+        let max = max.min(u32::MAX as usize);
+        if items.len() > max {
+            return Err(Error::TooManyItems {
+                count: items.len(),
+                max,
+            });
+        }
+        let mut index: HashMap<&[u8], u32> = HashMap::with_capacity(items.len());
+        let mut unique_of = Vec::with_capacity(items.len());
+        let mut bytes = Vec::new();
+        let mut offsets = vec![0];
+        for item in items {
+            let item = item.as_ref();
+            let next = index.len() as u32; // bounded by items.len() <= u32::MAX
+            let j = *index.entry(item).or_insert_with(|| {
+                bytes.extend_from_slice(item);
+                offsets.push(bytes.len());
+                next
+            });
+            unique_of.push(j);
+        }
+        Ok(Distinct {
+            unique_of,
+            bytes,
+            offsets,
+        })
+    }
+
+    /// Number of distinct values.
+    pub(crate) fn len(&self) -> usize {
+        self.offsets.len() - 1
+    }
+
+    /// Distinct value `j`.
+    pub(crate) fn get(&self, j: usize) -> &[u8] {
+        &self.bytes[self.offsets[j]..self.offsets[j + 1]]
+    }
+
+    /// The distinct value of given item `i`.
+    pub(crate) fn unique_of(&self, i: usize) -> usize {
+        self.unique_of[i] as usize
+    }
+
+    /// Sorted indices of the given items whose distinct value is flagged.
+    pub(crate) fn indices_where(&self, flagged: &[bool]) -> Vec<usize> {
+        (0..self.unique_of.len())
+            .filter(|&i| flagged[self.unique_of(i)])
+            .collect()
+    }
+
+    /// Forgets the values, keeping the mapping back to indices.
+    pub(crate) fn drop_values(&mut self) {
+        zeroize::Zeroize::zeroize(&mut self.bytes);
+        self.bytes = Vec::new();
+        self.offsets.truncate(1);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dedup_maps_every_index() {
+        let d = Distinct::new(&["b", "a", "b", "", "a"], usize::MAX).unwrap();
+        assert_eq!(d.len(), 3);
+        assert_eq!(
+            (d.get(0), d.get(1), d.get(2)),
+            (&b"b"[..], &b"a"[..], &b""[..])
+        );
+        assert_eq!(d.indices_where(&[true, false, false]), vec![0, 2]);
+        assert_eq!(d.indices_where(&[false, true, true]), vec![1, 3, 4]);
+        assert!(matches!(
+            Distinct::new(&["a", "b"], 1),
+            Err(Error::TooManyItems { count: 2, max: 1 })
+        ));
+    }
+}
