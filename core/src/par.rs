@@ -49,25 +49,21 @@ where
     }
 }
 
-/// Fills consecutive `size`-byte chunks of `out`, the i-th from `items[i]`.
-pub(crate) fn fill_chunks<T, F>(out: &mut [u8], size: usize, items: &[T], f: F)
+/// Maps `f` over consecutive chunks of `chunk` items (the last may be
+/// shorter), in parallel when enabled. Results keep the chunk order.
+pub(crate) fn map_chunks<T, U, F>(items: &[T], chunk: usize, f: F) -> Vec<U>
 where
     T: Sync,
-    F: Fn(&T, &mut [u8]) + Sync + Send,
+    U: Send,
+    F: Fn(&[T]) -> U + Sync + Send,
 {
-    debug_assert_eq!(out.len(), items.len() * size);
     #[cfg(feature = "parallel")]
     {
         use rayon::prelude::*;
-        out.par_chunks_exact_mut(size)
-            .zip(items.par_iter())
-            .with_min_len(MIN_PER_TASK)
-            .for_each(|(chunk, item)| f(item, chunk));
+        items.par_chunks(chunk).map(f).collect()
     }
     #[cfg(not(feature = "parallel"))]
     {
-        for (chunk, item) in out.chunks_exact_mut(size).zip(items) {
-            f(item, chunk);
-        }
+        items.chunks(chunk).map(f).collect()
     }
 }

@@ -276,9 +276,31 @@ pub fn compare_len(initiator_items: usize, responder_items: usize) -> usize {
 /// Width of the in-memory comparison value (`u128`).
 const COMPARE_MAX: usize = 16;
 
-/// A per-session secret exponent, zeroized on drop.
+/// A per-session secret exponent `k`, zeroized on drop.
+///
+/// It is kept as `k / 2`: every product `k · P` the protocol sends is
+/// compressed by `double_and_compress_batch`, which returns the encoding of
+/// `2 · (k / 2) · P` with one field inversion per batch instead of one per
+/// point.
 #[derive(Zeroize, ZeroizeOnDrop)]
-struct SessionKey(Scalar);
+struct SessionKey {
+    half: Scalar,
+}
+
+impl SessionKey {
+    fn random<R: CryptoRng + ?Sized>(rng: &mut R) -> Self {
+        let mut k = random_nonzero_scalar(rng);
+        let key = SessionKey {
+            half: k * Scalar::from(2u8).invert(),
+        };
+        k.zeroize();
+        key
+    }
+}
+
+/// Elements per batched compression: large enough that the one inversion
+/// is noise, small enough to stay in cache and to spread over threads.
+const BATCH: usize = 256;
 
 /// Hash-to-group DST of one session.
 struct SessionDst([u8; H2G_DST_PREFIX.len() + wire::SESSION_ID_LEN]);
@@ -303,11 +325,11 @@ impl SessionDst {
 
 /// Hashes a doubly blinded element into the first `len` bytes of a
 /// comparison value.
-fn compare_value(session_id: &SessionId, point: &RistrettoPoint, len: usize) -> u128 {
+fn compare_value(session_id: &SessionId, encoded: &[u8; ELEMENT_LEN], len: usize) -> u128 {
     let mut h = Sha512::new();
     h.update(COMPARE_LABEL);
     h.update(session_id);
-    h.update(point.compress().as_bytes());
+    h.update(encoded);
     let digest = h.finalize();
     let mut v = [0u8; COMPARE_MAX];
     v[..len].copy_from_slice(&digest[..len]);
@@ -338,21 +360,37 @@ fn reblind_compare(
     session_id: &SessionId,
     len: usize,
 ) -> Result<Vec<u128>> {
-    par::try_map_chunks(bytes, ELEMENT_LEN, |chunk| {
-        let p = group::decode_element(chunk)?;
-        Ok(compare_value(session_id, &(p * key.0), len))
-    })
+    let parts = par::map_chunks(bytes, ELEMENT_LEN * BATCH, |chunk| {
+        let points = chunk
+            .chunks_exact(ELEMENT_LEN)
+            .map(|c| group::decode_element(c).map(|p| p * key.half))
+            .collect::<Result<Vec<RistrettoPoint>>>()?;
+        Ok(RistrettoPoint::double_and_compress_batch(&points)
+            .iter()
+            .map(|c| compare_value(session_id, c.as_bytes(), len))
+            .collect::<Vec<u128>>())
+    });
+    let mut out = Vec::with_capacity(bytes.len() / ELEMENT_LEN);
+    for part in parts {
+        out.extend(part?);
+    }
+    Ok(out)
 }
 
 /// Blinds the distinct values in the order given by `order`:
 /// `H(item)^key` for each, serialized.
 fn blind(own: &Distinct, order: &[u32], dst: &SessionDst, key: &SessionKey) -> Vec<u8> {
-    let mut out = vec![0u8; order.len() * ELEMENT_LEN];
-    par::fill_chunks(&mut out, ELEMENT_LEN, order, |&j, chunk| {
-        let p = dst.hash(own.get(j as usize)) * key.0;
-        chunk.copy_from_slice(p.compress().as_bytes());
-    });
-    out
+    par::map_chunks(order, BATCH, |js| {
+        let points: Vec<RistrettoPoint> = js
+            .iter()
+            .map(|&j| dst.hash(own.get(j as usize)) * key.half)
+            .collect();
+        RistrettoPoint::double_and_compress_batch(&points)
+            .iter()
+            .flat_map(|c| c.to_bytes())
+            .collect::<Vec<u8>>()
+    })
+    .concat()
 }
 
 /// Builds a party's result from a flag per distinct value.
@@ -452,7 +490,7 @@ impl Initiator {
     ) -> Result<(Self, Vec<u8>)> {
         config.validate()?;
         let own = Distinct::new(items, MAX_ITEMS)?;
-        let key = SessionKey(random_nonzero_scalar(rng));
+        let key = SessionKey::random(rng);
         let mut session_id = SessionId::default();
         rng.fill_bytes(&mut session_id);
         let seed = rng::seed_from(rng);
@@ -606,7 +644,7 @@ impl Responder {
     ) -> Result<Self> {
         config.validate()?;
         let own = Distinct::new(items, MAX_ITEMS)?;
-        let key = SessionKey(random_nonzero_scalar(rng));
+        let key = SessionKey::random(rng);
         Ok(Responder {
             config,
             key,
