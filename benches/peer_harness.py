@@ -12,6 +12,7 @@ Run it through peer_harness.sh, which builds its own virtualenv. Options:
 from __future__ import annotations
 
 import argparse
+import ast
 import os
 import statistics
 import subprocess
@@ -99,7 +100,7 @@ def main() -> int:
                 [sys.executable, __file__, "--child", "blindmatch" if lib == "blindmatch" else "openmined", str(log2), str(args.reps)],
                 env=env, check=True, capture_output=True, text=True,
             ).stdout
-            rows.append((log2, lib, threads, eval(out.strip().splitlines()[-1])))  # noqa: S307 - our own child's repr
+            rows.append((log2, lib, threads, ast.literal_eval(out.strip().splitlines()[-1])))
     print(f"{'n/side':>8} {'library':<14} {'thr':>3} {'setup s':>8} {'request s':>9} {'respond s':>9} {'finish s':>8} "
           f"{'total s':>8} {'items/s':>9} {'B/item':>7} {'ratio':>6}")
     base = {}
