@@ -549,12 +549,7 @@ impl Initiator {
             return Err(Error::SessionMismatch);
         }
         let mine = self.order.len();
-        if msg.initiator_count as usize != mine {
-            return Err(Error::CountMismatch {
-                declared: mine,
-                actual: msg.initiator_count as usize,
-            });
-        }
+        wire::check_echoed_count(msg.initiator_count, mine)?;
         let theirs = msg.responder_count as usize;
         self.config.limits.check_peer(theirs)?;
         let len = compare_len(mine, theirs);
@@ -785,12 +780,7 @@ impl AwaitingFinish {
             return Err(Error::SessionMismatch);
         }
         let mine = self.order.len();
-        if msg.count as usize != mine {
-            return Err(Error::CountMismatch {
-                declared: mine,
-                actual: msg.count as usize,
-            });
-        }
+        wire::check_echoed_count(msg.count, mine)?;
         wire::check_len(msg.reblinded, mine, self.compare_len)?;
         let mut matched = vec![false; mine];
         for (pos, chunk) in msg.reblinded.chunks_exact(self.compare_len).enumerate() {

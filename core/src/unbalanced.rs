@@ -44,7 +44,7 @@
 //! epoch; rotating the key starts a new epoch and a new digest.
 
 use core::fmt;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chacha20poly1305::aead::Aead;
 use chacha20poly1305::{ChaCha20Poly1305, KeyInit, Nonce};
@@ -349,9 +349,10 @@ impl Server {
                 });
             }
         }
-        let mut seen = HashMap::with_capacity(items.len());
+        // Indices of first occurrences: an item given twice keeps its first label.
+        let mut seen = HashSet::with_capacity(items.len());
         let distinct: Vec<usize> = (0..items.len())
-            .filter(|&i| seen.insert(items[i].as_ref(), ()).is_none())
+            .filter(|&i| seen.insert(items[i].as_ref()))
             .collect();
         drop(seen);
         if distinct.len() > MAX_DIGEST_ITEMS {
@@ -702,12 +703,7 @@ impl Client {
             return Err(Error::EpochMismatch);
         }
         let n = self.own.len();
-        if msg.count as usize != n {
-            return Err(Error::CountMismatch {
-                declared: n,
-                actual: msg.count as usize,
-            });
-        }
+        wire::check_echoed_count(msg.count, n)?;
         wire::check_len(msg.elements, n, ELEMENT_LEN)?;
         let evaluated =
             par::try_map_chunks(msg.elements, ELEMENT_LEN, EvaluatedElement::from_bytes)?;

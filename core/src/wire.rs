@@ -191,6 +191,18 @@ pub(crate) fn decode<'a, T: Deserialize<'a>>(bytes: &'a [u8], expected: MessageT
     Ok(value)
 }
 
+/// Checks that a count the peer echoes back (our own set size, as the peer
+/// received it) is the one we sent.
+pub(crate) fn check_echoed_count(found: u32, ours: usize) -> Result<()> {
+    if found as usize != ours {
+        return Err(Error::CountMismatch {
+            declared: ours,
+            actual: found as usize,
+        });
+    }
+    Ok(())
+}
+
 /// Checks that a byte string holds exactly `count` items of `size` bytes.
 pub(crate) fn check_len(bytes: &[u8], count: usize, size: usize) -> Result<()> {
     let expected = count.checked_mul(size).ok_or(Error::Malformed)?;
