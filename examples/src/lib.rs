@@ -107,21 +107,27 @@ pub fn load_agency(path: &Path) -> Result<Vec<Suspect>, ExampleError> {
 ///
 /// [`ExampleError::Data`] if the file is missing or malformed.
 pub fn load_expected(path: &Path) -> Result<BTreeMap<(String, String), String>, ExampleError> {
+    Ok(read_triples(path, "a_id,b_id,shared_via")?
+        .into_iter()
+        .map(|(a, b, via)| ((a, b), via))
+        .collect())
+}
+
+/// Reads the rows of a three-column CSV file (after its header).
+fn read_triples(path: &Path, columns: &str) -> Result<Vec<(String, String, String)>, ExampleError> {
     let mut reader = read_csv(path)?;
-    let mut out = BTreeMap::new();
+    let mut out = Vec::new();
     for row in reader.records() {
         let row = row.map_err(|e| ExampleError::Data(path.to_owned(), e.to_string()))?;
         match (row.get(0), row.get(1), row.get(2)) {
-            (Some(a), Some(b), Some(via)) => {
-                out.insert((a.to_owned(), b.to_owned()), via.to_owned())
-            }
+            (Some(a), Some(b), Some(c)) => out.push((a.to_owned(), b.to_owned(), c.to_owned())),
             _ => {
                 return Err(ExampleError::Data(
                     path.to_owned(),
-                    "expected a_id,b_id,shared_via".into(),
+                    format!("expected {columns}"),
                 ));
             }
-        };
+        }
     }
     Ok(out)
 }
@@ -304,21 +310,9 @@ pub type ExpectedErrors = BTreeSet<(String, String, String)>;
 ///
 /// [`ExampleError::Data`] if the file is missing or malformed.
 pub fn load_expected_errors(path: &Path) -> Result<ExpectedErrors, ExampleError> {
-    let mut reader = read_csv(path)?;
-    let mut out = BTreeSet::new();
-    for row in reader.records() {
-        let row = row.map_err(|e| ExampleError::Data(path.to_owned(), e.to_string()))?;
-        match (row.get(0), row.get(1), row.get(2)) {
-            (Some(a), Some(id), Some(f)) => out.insert((a.to_owned(), id.to_owned(), f.to_owned())),
-            _ => {
-                return Err(ExampleError::Data(
-                    path.to_owned(),
-                    "expected agency,record_id,field".into(),
-                ));
-            }
-        };
-    }
-    Ok(out)
+    Ok(read_triples(path, "agency,record_id,field")?
+        .into_iter()
+        .collect())
 }
 
 /// Differences between a report and the known answer; empty when they agree.
