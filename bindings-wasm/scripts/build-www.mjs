@@ -1,0 +1,1 @@
+export function buildPage({ pkg }) { return pkg; }

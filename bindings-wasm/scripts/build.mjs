@@ -1,0 +1,259 @@
+// Builds the npm package `blindmatch` into bindings-wasm/pkg/ and the
+// browser tool into bindings-wasm/pkg/www/.
+//
+//   npm ci && npm run build        (inside bindings-wasm/)
+//
+// Steps: cargo build for wasm32-unknown-unknown (profile wasm-release),
+// wasm-bindgen for the `web` and `nodejs` targets with the CLI pinned to
+// the wasm-bindgen version in Cargo.lock (installed into target/tools when
+// missing), wasm-opt -O3 from the `binaryen` npm package, then the entry
+// modules, type declarations, package.json and README of the package.
+//
+// Environment: WASM_BINDGEN=/path/to/wasm-bindgen overrides the CLI;
+// BLINDMATCH_SKIP_WASM_OPT=1 skips wasm-opt (to measure what it buys).
+
+import { execFileSync } from "node:child_process";
+import { createRequire } from "node:module";
+import fs from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import zlib from "node:zlib";
+
+import { buildPage } from "./build-www.mjs";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const crateDir = path.resolve(here, "..");
+const root = path.resolve(crateDir, "..");
+const pkg = path.join(crateDir, "pkg");
+const toolsDir = path.join(root, "target", "tools");
+
+function run(cmd, args, opts = {}) {
+  console.log(`$ ${cmd} ${args.join(" ")}`);
+  execFileSync(cmd, args, { stdio: "inherit", cwd: root, ...opts });
+}
+
+function lockedVersion(name) {
+  const lock = fs.readFileSync(path.join(root, "Cargo.lock"), "utf8");
+  const m = lock.match(new RegExp(`name = "${name}"\\nversion = "([^"]+)"`));
+  if (!m) throw new Error(`${name} is not in Cargo.lock`);
+  return m[1];
+}
+
+function cliVersion(bin) {
+  try {
+    return execFileSync(bin, ["--version"], { encoding: "utf8" }).trim().split(/\s+/)[1];
+  } catch {
+    return null;
+  }
+}
+
+/** The wasm-bindgen CLI at exactly the library's version, installed if missing. */
+function wasmBindgen() {
+  const want = lockedVersion("wasm-bindgen");
+  const local = path.join(toolsDir, "bin", "wasm-bindgen");
+  const candidates = [process.env.WASM_BINDGEN, local, "wasm-bindgen"].filter(Boolean);
+  for (const bin of candidates) {
+    const v = cliVersion(bin);
+    if (v === want) return bin;
+    if (v && bin === process.env.WASM_BINDGEN) {
+      throw new Error(`WASM_BINDGEN is version ${v}, Cargo.lock has wasm-bindgen ${want}`);
+    }
+  }
+  console.log(`wasm-bindgen-cli ${want} not found; installing it into ${toolsDir}`);
+  const args = ["install", "wasm-bindgen-cli", "--version", want, "--root", toolsDir];
+  try {
+    run("cargo", [...args, "--locked"]);
+  } catch {
+    // The CLI's own lock file can name a dependency version a registry
+    // mirror lacks; the CLI version itself stays pinned either way.
+    console.log("install with --locked failed; retrying with fresh dependency resolution");
+    run("cargo", args);
+  }
+  if (cliVersion(local) !== want) throw new Error(`wasm-bindgen ${want} did not install`);
+  return local;
+}
+
+function wasmOpt(file) {
+  if (process.env.BLINDMATCH_SKIP_WASM_OPT) return;
+  const bin = path.join(crateDir, "node_modules", ".bin", "wasm-opt");
+  if (!fs.existsSync(bin)) throw new Error("wasm-opt missing: run `npm ci` in bindings-wasm/ first");
+  // Rust's wasm32 target emits these features; wasm-opt must accept them.
+  run(bin, [
+    "-O3",
+    "--enable-bulk-memory",
+    "--enable-nontrapping-float-to-int",
+    "--enable-sign-ext",
+    "--enable-mutable-globals",
+    "--enable-reference-types",
+    "--enable-multivalue",
+    file,
+    "-o",
+    file,
+  ]);
+}
+
+function sizes(file) {
+  const raw = fs.readFileSync(file);
+  return { raw: raw.length, gzip: zlib.gzipSync(raw, { level: 9 }).length };
+}
+
+const version = fs
+  .readFileSync(path.join(root, "Cargo.toml"), "utf8")
+  .match(/\[workspace\.package\][^[]*?version = "([^"]+)"/)[1];
+
+// 1. The WebAssembly module.
+const bindgen = wasmBindgen();
+run("cargo", [
+  "build",
+  "--locked",
+  "-p",
+  "blindmatch-wasm",
+  "--target",
+  "wasm32-unknown-unknown",
+  "--profile",
+  "wasm-release",
+]);
+const wasm = path.join(root, "target", "wasm32-unknown-unknown", "wasm-release", "blindmatch.wasm");
+
+// 2. JS glue for both targets.
+fs.rmSync(pkg, { recursive: true, force: true });
+for (const target of ["web", "nodejs"]) {
+  const out = path.join(pkg, target === "web" ? "web" : "node");
+  run(bindgen, ["--target", target, "--out-dir", out, "--out-name", "blindmatch", wasm]);
+  wasmOpt(path.join(out, "blindmatch_bg.wasm"));
+}
+// Explicit module types, whatever the enclosing package.json says.
+fs.writeFileSync(path.join(pkg, "node", "package.json"), `{ "type": "commonjs" }\n`);
+fs.writeFileSync(path.join(pkg, "web", "package.json"), `{ "type": "module" }\n`);
+
+// 3. Error classes as ES module and CommonJS.
+const errorsSrc = fs.readFileSync(path.join(crateDir, "js", "errors.js"), "utf8");
+const errorNames = ["BlindmatchError", "ProtocolError", "StateError", "ArgumentError"];
+const header = "// Generated by scripts/build.mjs from js/errors.js.\n";
+fs.writeFileSync(
+  path.join(pkg, "errors.mjs"),
+  `${header}${errorsSrc}\nexport { ${errorNames.join(", ")}, makeError };\n`,
+);
+fs.writeFileSync(
+  path.join(pkg, "errors.cjs"),
+  `${header}"use strict";\n${errorsSrc}\nmodule.exports = { ${errorNames.join(", ")}, makeError };\n`,
+);
+fs.copyFileSync(path.join(crateDir, "js", "errors.d.ts"), path.join(pkg, "errors.d.ts"));
+
+// 4. Entry modules. The exported names come from the generated module
+// itself, so a class added in Rust needs no change here.
+const require = createRequire(import.meta.url);
+const generated = Object.keys(require(path.join(pkg, "node", "blindmatch.js"))).filter(
+  (n) => !n.startsWith("__"),
+);
+const publicNames = [...generated, ...errorNames].sort();
+
+fs.writeFileSync(
+  path.join(pkg, "node", "index.cjs"),
+  `// Generated by scripts/build.mjs: the Node.js (CommonJS) entry point.
+"use strict";
+const wasm = require("./blindmatch.js");
+const errors = require("../errors.cjs");
+wasm.__setErrorFactory(errors.makeError);
+/** Nothing to load in Node.js (the module is instantiated on require); kept for code shared with browsers. */
+async function init() {}
+function initSync() {}
+module.exports = {
+${generated.map((n) => `  ${n}: wasm.${n},`).join("\n")}
+${errorNames.map((n) => `  ${n}: errors.${n},`).join("\n")}
+  init,
+  initSync,
+  default: init,
+};
+`,
+);
+fs.writeFileSync(
+  path.join(pkg, "node", "index.mjs"),
+  `// Generated by scripts/build.mjs: the Node.js ES module entry point.
+import m from "./index.cjs";
+export const { ${[...publicNames, "init", "initSync"].join(", ")} } = m;
+export default m.init;
+`,
+);
+fs.writeFileSync(path.join(pkg, "index.js"), `"use strict";\nmodule.exports = require("./node/index.cjs");\n`);
+fs.writeFileSync(path.join(pkg, "index.mjs"), `export * from "./node/index.mjs";\nexport { default } from "./node/index.mjs";\n`);
+fs.writeFileSync(
+  path.join(pkg, "web", "index.js"),
+  `// Generated by scripts/build.mjs: the browser (ES module) entry point.
+// Call \`await init()\` (or \`initSync({ module })\`) once before anything else.
+import wbgInit, { initSync as wbgInitSync, __setErrorFactory } from "./blindmatch.js";
+import { makeError } from "../errors.mjs";
+export { ${generated.join(", ")} } from "./blindmatch.js";
+export { ${errorNames.join(", ")} } from "../errors.mjs";
+
+/** Loads the WebAssembly module (fetched next to this file unless given). */
+export default async function init(moduleOrPath) {
+  const out = await wbgInit(moduleOrPath === undefined ? undefined : { module_or_path: moduleOrPath });
+  __setErrorFactory(makeError);
+  return out;
+}
+export { init };
+
+/** Instantiates the module synchronously from its bytes or a WebAssembly.Module. */
+export function initSync(module) {
+  const out = wbgInitSync({ module });
+  __setErrorFactory(makeError);
+  return out;
+}
+`,
+);
+
+// 5. Type declarations.
+const entryTypes = (glue, errors) => `// Generated by scripts/build.mjs.
+export * from "${glue}";
+export * from "${errors}";
+/** Loads the WebAssembly module; a no-op in Node.js, where require/import already did. */
+declare function init(moduleOrPath?: unknown): Promise<unknown>;
+export { init };
+export default init;
+/** Instantiates the module synchronously from its bytes or a WebAssembly.Module (browsers). */
+export function initSync(module?: unknown): unknown;
+`;
+fs.writeFileSync(path.join(pkg, "index.d.ts"), entryTypes("./node/blindmatch", "./errors"));
+fs.writeFileSync(path.join(pkg, "index.d.mts"), entryTypes("./node/blindmatch.js", "./errors.js"));
+fs.writeFileSync(path.join(pkg, "node", "index.d.cts"), entryTypes("./blindmatch", "../errors"));
+fs.writeFileSync(path.join(pkg, "node", "index.d.mts"), entryTypes("./blindmatch.js", "../errors.js"));
+fs.writeFileSync(path.join(pkg, "web", "index.d.ts"), entryTypes("./blindmatch.js", "../errors.js"));
+
+// 6. package.json and README.
+const manifest = {
+  name: "blindmatch",
+  version,
+  description:
+    "Private set intersection and privacy-preserving record matching (ristretto255 ECDH, RFC 9497 OPRF), compiled to WebAssembly",
+  license: "MIT OR Apache-2.0",
+  main: "./index.js",
+  module: "./web/index.js",
+  types: "./index.d.ts",
+  exports: {
+    ".": {
+      node: {
+        import: { types: "./node/index.d.mts", default: "./node/index.mjs" },
+        require: { types: "./node/index.d.cts", default: "./node/index.cjs" },
+      },
+      default: { types: "./web/index.d.ts", default: "./web/index.js" },
+    },
+    "./web": { types: "./web/index.d.ts", default: "./web/index.js" },
+    "./package.json": "./package.json",
+  },
+  files: ["index.js", "index.mjs", "index.d.ts", "index.d.mts", "errors.*", "node/", "web/", "README.md"],
+  sideEffects: ["./node/index.cjs", "./web/index.js"],
+  engines: { node: ">=20" },
+  keywords: ["psi", "private-set-intersection", "oprf", "ristretto255", "record-linkage", "wasm"],
+};
+fs.writeFileSync(path.join(pkg, "package.json"), `${JSON.stringify(manifest, null, 2)}\n`);
+fs.copyFileSync(path.join(crateDir, "README.md"), path.join(pkg, "README.md"));
+
+// 7. The browser tool: one self-contained HTML file.
+const page = buildPage({ pkg, crateDir });
+
+const s = sizes(path.join(pkg, "web", "blindmatch_bg.wasm"));
+console.log(`\nbuilt ${pkg}`);
+console.log(`  blindmatch_bg.wasm: ${s.raw} bytes, ${s.gzip} bytes gzipped (level 9)`);
+console.log(`  browser tool: ${page} (${fs.statSync(page).size} bytes)`);
+console.log(`  exports: ${publicNames.join(", ")}`);

@@ -1,0 +1,334 @@
+//! `Initiator` and `Responder`: balanced PSI (mirrors `blindmatch::psi`).
+//!
+//! The core states are consumed by each step; here they sit in an enum that
+//! each step takes out and replaces with the next state, so a second
+//! `finish`, results read too early or a step after a failure throw a
+//! `StateError` (code `invalid_state`) instead of misbehaving.
+
+use std::sync::Arc;
+
+use blindmatch::psi::{self as core, Config, Matches, Output, Reveal};
+use blindmatch::records::RecordSet;
+use js_sys::{Array, Uint8Array};
+use wasm_bindgen::prelude::*;
+
+use crate::errors::{self, IntoJs};
+use crate::items::{self, index_array};
+use crate::options::Opts;
+use crate::{ItemsArg, PsiOptions, records, rng};
+
+const PSI_OPTIONS: &[&str] = &[
+    "reveal",
+    "output",
+    "maxPeerItems",
+    "minPeerItems",
+    "rngSeed",
+];
+
+/// The configuration and RNG seed from a `PsiOptions` object.
+fn config(options: Option<&PsiOptions>) -> Result<(Config, Option<Vec<u8>>), JsValue> {
+    let o = Opts::new(options.map(AsRef::as_ref), "PSI options", PSI_OPTIONS)?;
+    let reveal = match o.string("reveal")?.as_deref() {
+        None | Some("intersection") => Reveal::Intersection,
+        Some("cardinality") => Reveal::Cardinality,
+        Some(other) => {
+            return Err(errors::arg(&format!(
+                "reveal must be \"intersection\" or \"cardinality\", not {other:?}"
+            )));
+        }
+    };
+    let output = match o.string("output")?.as_deref() {
+        None | Some("both") => Output::Both,
+        Some("initiator") => Output::Initiator,
+        Some(other) => {
+            return Err(errors::arg(&format!(
+                "output must be \"both\" or \"initiator\", not {other:?}"
+            )));
+        }
+    };
+    let mut c = Config::new(reveal, output);
+    if let Some(max) = o.uint("maxPeerItems", u64::from(u32::MAX))? {
+        c = c.with_max_peer_items(usize::try_from(max).unwrap_or(usize::MAX));
+    }
+    if let Some(min) = o.uint("minPeerItems", u64::from(u32::MAX))? {
+        c = c.with_min_peer_items(usize::try_from(min).unwrap_or(usize::MAX));
+    }
+    Ok((c, o.bytes("rngSeed")?))
+}
+
+/// The result of a finished party.
+struct Done {
+    matches: Option<Matches>,
+    records: Option<Arc<RecordSet>>,
+}
+
+impl Done {
+    fn get(&self) -> Result<&Matches, JsValue> {
+        self.matches.as_ref().ok_or_else(|| {
+            errors::state("this party receives no output in this mode (output: \"initiator\")")
+        })
+    }
+
+    fn record_matches(&self) -> Result<Array, JsValue> {
+        let m = self.get()?;
+        let rs = self
+            .records
+            .as_ref()
+            .ok_or_else(|| errors::state("recordMatches needs a RecordSet as items"))?;
+        Ok(records::record_matches(rs, m))
+    }
+}
+
+enum InitState {
+    Waiting(core::Initiator),
+    Done(Done),
+    Failed,
+}
+
+/// The initiator of a balanced PSI session: sends the request, receives the
+/// response, and (unless only it learns the output) sends the finish message.
+///
+/// ```js
+/// const a = new Initiator(["alice@example.com", "+441632960001"], { reveal: "intersection", output: "both" });
+/// const request = a.request();          // Uint8Array for the responder
+/// const finish = a.finish(response);    // Uint8Array, or undefined with output: "initiator"
+/// a.matches;                            // sorted indices into the items
+/// ```
+#[wasm_bindgen]
+pub struct Initiator {
+    state: InitState,
+    request: Vec<u8>,
+    records: Option<Arc<RecordSet>>,
+}
+
+impl std::fmt::Debug for Initiator {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.describe())
+    }
+}
+
+fn not_done(failed: bool) -> JsValue {
+    errors::state(if failed {
+        "the session failed; start a new one"
+    } else {
+        "the protocol has not finished yet"
+    })
+}
+
+#[wasm_bindgen]
+impl Initiator {
+    /// Blinds the items and prepares the request. Throws `invalid_argument`
+    /// for bad items or options, `input_too_long` for an item over 65,535 bytes.
+    #[wasm_bindgen(constructor)]
+    pub fn new(items: &ItemsArg, options: Option<PsiOptions>) -> Result<Initiator, JsValue> {
+        let (config, seed) = config(options.as_ref())?;
+        let items = items::extract(items.as_ref(), "items")?;
+        let mut rng = rng::rng(seed)?;
+        let (initiator, request) =
+            core::Initiator::new_with_rng(config, &items.values, &mut rng).js()?;
+        Ok(Initiator {
+            state: InitState::Waiting(initiator),
+            request,
+            records: items.records,
+        })
+    }
+
+    /// The request message for the responder.
+    pub fn request(&self) -> Uint8Array {
+        Uint8Array::from(&self.request[..])
+    }
+
+    /// Processes the responder's response; returns the finish message for
+    /// the responder, or `undefined` when only the initiator learns the
+    /// output. Throws a `ProtocolError` for a bad response (the session is
+    /// then failed) and a `StateError` when called twice.
+    pub fn finish(&mut self, response: &[u8]) -> Result<Option<Uint8Array>, JsValue> {
+        let initiator = match std::mem::replace(&mut self.state, InitState::Failed) {
+            InitState::Waiting(i) => i,
+            other => {
+                let msg = match &other {
+                    InitState::Done(_) => "finish was already called",
+                    _ => "the session failed; start a new one",
+                };
+                self.state = other;
+                return Err(errors::state(msg));
+            }
+        };
+        let (finish, matches) = initiator.finish(response).js()?;
+        self.state = InitState::Done(Done {
+            matches: Some(matches),
+            records: self.records.clone(),
+        });
+        Ok(finish.map(|f| Uint8Array::from(&f[..])))
+    }
+
+    fn done(&self) -> Result<&Done, JsValue> {
+        match &self.state {
+            InitState::Done(d) => Ok(d),
+            InitState::Failed => Err(not_done(true)),
+            InitState::Waiting(_) => Err(not_done(false)),
+        }
+    }
+
+    /// Sorted indices into the items that are shared (`[]` in cardinality mode).
+    #[wasm_bindgen(getter, unchecked_return_type = "number[]")]
+    pub fn matches(&self) -> Result<Array, JsValue> {
+        Ok(index_array(self.done()?.get()?.indices()))
+    }
+
+    /// The number of distinct shared items.
+    #[wasm_bindgen(getter)]
+    pub fn cardinality(&self) -> Result<usize, JsValue> {
+        Ok(self.done()?.get()?.cardinality())
+    }
+
+    /// `[{recordId, kinds}]` of my records that matched, when the items were a `RecordSet`.
+    #[wasm_bindgen(getter = recordMatches, unchecked_return_type = "RecordMatch[]")]
+    pub fn record_matches(&self) -> Result<Array, JsValue> {
+        self.done()?.record_matches()
+    }
+
+    fn describe(&self) -> String {
+        let state = match &self.state {
+            InitState::Waiting(_) => "waiting for the response",
+            InitState::Done(_) => "finished",
+            InitState::Failed => "failed",
+        };
+        format!("Initiator({state})")
+    }
+
+    /// `Initiator(<state>)`.
+    #[wasm_bindgen(js_name = toString)]
+    pub fn to_string_js(&self) -> String {
+        self.describe()
+    }
+}
+
+enum RespState {
+    Ready(core::Responder),
+    Responded(core::AwaitingFinish),
+    Done(Done),
+    Failed,
+}
+
+/// The responder of a balanced PSI session: answers the request, then
+/// processes the initiator's finish message.
+///
+/// ```js
+/// const b = new Responder(itemsB, { reveal: "intersection", output: "both" });
+/// const response = b.respond(request);
+/// b.finish(finish);                     // finish is undefined with output: "initiator"
+/// b.matches;
+/// ```
+#[wasm_bindgen]
+pub struct Responder {
+    state: RespState,
+    records: Option<Arc<RecordSet>>,
+}
+
+impl std::fmt::Debug for Responder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.describe())
+    }
+}
+
+fn misuse(state: &RespState, step: &str) -> JsValue {
+    errors::state(&match state {
+        RespState::Ready(_) => format!("{step}: respond() must come first"),
+        RespState::Responded(_) => format!("{step}: respond() was already called"),
+        RespState::Done(_) => format!("{step}: the session is finished"),
+        RespState::Failed => format!("{step}: the session failed; start a new one"),
+    })
+}
+
+#[wasm_bindgen]
+impl Responder {
+    /// Blinds the items. Throws `invalid_argument` for bad items or options.
+    #[wasm_bindgen(constructor)]
+    pub fn new(items: &ItemsArg, options: Option<PsiOptions>) -> Result<Responder, JsValue> {
+        let (config, seed) = config(options.as_ref())?;
+        let items = items::extract(items.as_ref(), "items")?;
+        let mut rng = rng::rng(seed)?;
+        let responder = core::Responder::new_with_rng(config, &items.values, &mut rng).js()?;
+        Ok(Responder {
+            state: RespState::Ready(responder),
+            records: items.records,
+        })
+    }
+
+    /// Answers the initiator's request; returns the response message.
+    pub fn respond(&mut self, request: &[u8]) -> Result<Uint8Array, JsValue> {
+        let responder = match std::mem::replace(&mut self.state, RespState::Failed) {
+            RespState::Ready(r) => r,
+            other => {
+                let e = misuse(&other, "respond");
+                self.state = other;
+                return Err(e);
+            }
+        };
+        let (next, response) = responder.respond(request).js()?;
+        self.state = RespState::Responded(next);
+        Ok(Uint8Array::from(&response[..]))
+    }
+
+    /// Processes the initiator's finish message (`undefined` or `null` when
+    /// only the initiator learns the output).
+    pub fn finish(&mut self, finish: Option<Vec<u8>>) -> Result<(), JsValue> {
+        let waiting = match std::mem::replace(&mut self.state, RespState::Failed) {
+            RespState::Responded(w) => w,
+            other => {
+                let e = misuse(&other, "finish");
+                self.state = other;
+                return Err(e);
+            }
+        };
+        let matches = waiting.finish(finish.as_deref()).js()?;
+        self.state = RespState::Done(Done {
+            matches,
+            records: self.records.clone(),
+        });
+        Ok(())
+    }
+
+    fn done(&self) -> Result<&Done, JsValue> {
+        match &self.state {
+            RespState::Done(d) => Ok(d),
+            RespState::Failed => Err(not_done(true)),
+            _ => Err(not_done(false)),
+        }
+    }
+
+    /// Sorted indices into the items that are shared (`[]` in cardinality mode).
+    #[wasm_bindgen(getter, unchecked_return_type = "number[]")]
+    pub fn matches(&self) -> Result<Array, JsValue> {
+        Ok(index_array(self.done()?.get()?.indices()))
+    }
+
+    /// The number of distinct shared items.
+    #[wasm_bindgen(getter)]
+    pub fn cardinality(&self) -> Result<usize, JsValue> {
+        Ok(self.done()?.get()?.cardinality())
+    }
+
+    /// `[{recordId, kinds}]` of my records that matched, when the items were a `RecordSet`.
+    #[wasm_bindgen(getter = recordMatches, unchecked_return_type = "RecordMatch[]")]
+    pub fn record_matches(&self) -> Result<Array, JsValue> {
+        self.done()?.record_matches()
+    }
+
+    fn describe(&self) -> String {
+        let state = match &self.state {
+            RespState::Ready(_) => "waiting for the request",
+            RespState::Responded(_) => "waiting for the finish message",
+            RespState::Done(_) => "finished",
+            RespState::Failed => "failed",
+        };
+        format!("Responder({state})")
+    }
+
+    /// `Responder(<state>)`.
+    #[wasm_bindgen(js_name = toString)]
+    pub fn to_string_js(&self) -> String {
+        self.describe()
+    }
+}

@@ -1,0 +1,241 @@
+//! `UnbalancedServer` and `UnbalancedClient`: labeled, reusable PSI over
+//! RFC 9497 (mirrors `blindmatch::unbalanced`).
+
+use blindmatch::oprf::OprfKey as CoreKey;
+use blindmatch::unbalanced::{self as core, ServerConfig, UnbalancedMatches};
+use js_sys::{Array, Map, Uint8Array};
+use wasm_bindgen::prelude::*;
+
+use crate::errors::{self, IntoJs};
+use crate::items::{self, index_array};
+use crate::oprf::OprfKey;
+use crate::options::Opts;
+use crate::{ClientOptions, ItemsArg, ServerOptions, rng};
+
+/// The server of unbalanced PSI: holds the large set, publishes its digest
+/// once per key epoch and answers each client's query.
+///
+/// ```js
+/// const server = new UnbalancedServer(items, { labels });
+/// const digest = server.digest();             // reusable by every client of this key
+/// const answer = server.answer(client.query(), "agency-b");
+/// ```
+#[wasm_bindgen]
+#[derive(Debug)]
+pub struct UnbalancedServer {
+    inner: core::Server,
+}
+
+#[wasm_bindgen]
+impl UnbalancedServer {
+    /// Evaluates the OPRF on every item under a fresh random key and builds
+    /// the set digest. Throws `invalid_argument` for bad options and
+    /// `invalid_value` for labels that do not fit the items.
+    #[wasm_bindgen(constructor)]
+    pub fn new(
+        items: &ItemsArg,
+        options: Option<ServerOptions>,
+    ) -> Result<UnbalancedServer, JsValue> {
+        let mut rng = rng::rng(None)?;
+        Self::build(CoreKey::generate(&mut rng), items, options.as_ref())
+    }
+
+    /// Like the constructor, under an existing key (e.g. one restored with
+    /// `OprfKey.fromSecretBytes`): the same key gives the same epoch and digest.
+    #[wasm_bindgen(js_name = withKey)]
+    pub fn with_key(
+        key: &OprfKey,
+        items: &ItemsArg,
+        options: Option<ServerOptions>,
+    ) -> Result<UnbalancedServer, JsValue> {
+        Self::build(key.inner().clone(), items, options.as_ref())
+    }
+
+    fn build(
+        key: CoreKey,
+        items: &ItemsArg,
+        options: Option<&ServerOptions>,
+    ) -> Result<UnbalancedServer, JsValue> {
+        let o = Opts::new(
+            options.map(AsRef::as_ref),
+            "server options",
+            &["labels", "fprBits", "queryBudget", "maxQueryItems"],
+        )?;
+        let values = items::extract(items.as_ref(), "items")?.values;
+        let labels = o
+            .get("labels")?
+            .map(|l| items::values(&l, "labels"))
+            .transpose()?;
+        let mut config = ServerConfig::default();
+        if let Some(bits) = o.uint("fprBits", u64::from(u8::MAX))? {
+            config = config.with_fpr_bits(u8::try_from(bits).unwrap_or(u8::MAX));
+        }
+        if let Some(max) = o.uint("maxQueryItems", u64::from(u32::MAX))? {
+            config = config.with_max_query_items(usize::try_from(max).unwrap_or(usize::MAX));
+        }
+        if let Some(budget) = o.uint("queryBudget", u64::MAX)? {
+            config = config.with_query_budget(budget);
+        }
+        let inner = core::Server::new(key, &values, labels.as_deref(), config).js()?;
+        Ok(UnbalancedServer { inner })
+    }
+
+    /// The set digest (message type `set-digest`) that clients need to finish.
+    pub fn digest(&self) -> Uint8Array {
+        Uint8Array::from(self.inner.digest())
+    }
+
+    /// The 16-byte key epoch id.
+    #[wasm_bindgen(getter)]
+    pub fn epoch(&self) -> Uint8Array {
+        Uint8Array::from(&self.inner.epoch()[..])
+    }
+
+    /// The OPRF key (a copy), to store with `toSecretBytes` for a restart.
+    #[wasm_bindgen(getter)]
+    pub fn key(&self) -> OprfKey {
+        OprfKey::from_core(self.inner.key().clone())
+    }
+
+    /// Answers a client's query, counting it against `clientId`'s budget
+    /// (default `"default"`). Throws `budget_exceeded`, `epoch_mismatch` or
+    /// another `ProtocolError` for a bad query.
+    pub fn answer(
+        &mut self,
+        query: &[u8],
+        client_id: Option<String>,
+    ) -> Result<Uint8Array, JsValue> {
+        let answer = self
+            .inner
+            .answer(query, client_id.as_deref().unwrap_or("default"))
+            .js()?;
+        Ok(Uint8Array::from(&answer[..]))
+    }
+
+    /// Queries `clientId` may still make in this epoch (`undefined`: no budget set).
+    #[wasm_bindgen(js_name = remainingBudget)]
+    pub fn remaining_budget(&self, client_id: &str) -> Option<f64> {
+        #[allow(clippy::cast_precision_loss)]
+        self.inner.remaining_budget(client_id).map(|b| b as f64)
+    }
+}
+
+enum ClientState {
+    Waiting(core::Client),
+    Done(UnbalancedMatches),
+    Failed,
+}
+
+/// The client of unbalanced PSI: sends a query of its (small) set, then
+/// finishes with the server's answer and digest.
+///
+/// ```js
+/// const client = new UnbalancedClient(myItems);
+/// const query = client.query();
+/// client.finish(answer, digest);
+/// client.matches;   // sorted indices into myItems
+/// client.labels;    // Map<index, Uint8Array> for matched items
+/// ```
+#[wasm_bindgen]
+pub struct UnbalancedClient {
+    state: ClientState,
+    query: Vec<u8>,
+}
+
+impl std::fmt::Debug for UnbalancedClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.describe())
+    }
+}
+
+#[wasm_bindgen]
+impl UnbalancedClient {
+    /// Blinds the items and prepares the query.
+    #[wasm_bindgen(constructor)]
+    pub fn new(
+        items: &ItemsArg,
+        options: Option<ClientOptions>,
+    ) -> Result<UnbalancedClient, JsValue> {
+        let o = Opts::new(
+            options.as_ref().map(AsRef::as_ref),
+            "client options",
+            &["epoch", "rngSeed"],
+        )?;
+        let values = items::extract(items.as_ref(), "items")?.values;
+        let epoch: Option<[u8; 16]> = o
+            .bytes("epoch")?
+            .map(|e| {
+                <[u8; 16]>::try_from(e.as_slice())
+                    .map_err(|_| errors::arg("epoch must be exactly 16 bytes"))
+            })
+            .transpose()?;
+        let mut rng = rng::rng(o.bytes("rngSeed")?)?;
+        let (client, query) = core::Client::new_with_rng(&values, epoch, &mut rng).js()?;
+        Ok(UnbalancedClient {
+            state: ClientState::Waiting(client),
+            query,
+        })
+    }
+
+    /// The query message for the server.
+    pub fn query(&self) -> Uint8Array {
+        Uint8Array::from(&self.query[..])
+    }
+
+    /// Unblinds the server's answer and looks the results up in its digest.
+    pub fn finish(&mut self, answer: &[u8], digest: &[u8]) -> Result<(), JsValue> {
+        let client = match std::mem::replace(&mut self.state, ClientState::Failed) {
+            ClientState::Waiting(c) => c,
+            other => {
+                let msg = match &other {
+                    ClientState::Done(_) => "finish was already called",
+                    _ => "the query failed; start a new client",
+                };
+                self.state = other;
+                return Err(errors::state(msg));
+            }
+        };
+        self.state = ClientState::Done(client.finish(answer, digest).js()?);
+        Ok(())
+    }
+
+    fn done(&self) -> Result<&UnbalancedMatches, JsValue> {
+        match &self.state {
+            ClientState::Done(m) => Ok(m),
+            ClientState::Failed => Err(errors::state("the query failed; start a new client")),
+            ClientState::Waiting(_) => Err(errors::state("finish has not been called yet")),
+        }
+    }
+
+    /// Sorted indices into the items that the server holds.
+    #[wasm_bindgen(getter, unchecked_return_type = "number[]")]
+    pub fn matches(&self) -> Result<Array, JsValue> {
+        Ok(index_array(self.done()?.indices()))
+    }
+
+    /// The labels of matched items, by index (empty when the server has no labels).
+    #[wasm_bindgen(getter, unchecked_return_type = "Map<number, Uint8Array>")]
+    pub fn labels(&self) -> Result<Map, JsValue> {
+        let map = Map::new();
+        for (i, l) in self.done()?.labels() {
+            #[allow(clippy::cast_precision_loss)]
+            map.set(&JsValue::from_f64(*i as f64), &Uint8Array::from(&l[..]));
+        }
+        Ok(map)
+    }
+
+    fn describe(&self) -> String {
+        let state = match &self.state {
+            ClientState::Waiting(_) => "waiting for the answer",
+            ClientState::Done(_) => "finished",
+            ClientState::Failed => "failed",
+        };
+        format!("UnbalancedClient({state})")
+    }
+
+    /// `UnbalancedClient(<state>)`.
+    #[wasm_bindgen(js_name = toString)]
+    pub fn to_string_js(&self) -> String {
+        self.describe()
+    }
+}
