@@ -1,0 +1,51 @@
+// Type-checked (tsc --strict, never run) against the package's declarations:
+// the names of DESIGN §6 with their TypeScript types.
+import init, {
+  ArgumentError,
+  BlindmatchError,
+  Initiator,
+  OprfKey,
+  ProtocolError,
+  RecordSet,
+  Responder,
+  StateError,
+  UnbalancedClient,
+  UnbalancedServer,
+  errorCodes,
+  messageType,
+  type RecordMatch,
+} from "../../pkg/index.mjs";
+
+export async function twoParties(mine: string[], theirs: Uint8Array[]): Promise<number[]> {
+  await init();
+  const a = new Initiator(mine, { reveal: "intersection", output: "both" });
+  const b = new Responder(theirs, { reveal: "intersection", output: "both" });
+  const finish: Uint8Array | undefined = a.finish(b.respond(a.request()));
+  b.finish(finish);
+  const kinds: string = messageType(a.request());
+  const n: number = a.cardinality + b.matches.length + kinds.length;
+  return [...a.matches, n];
+}
+
+export function records(): RecordMatch[] {
+  const rs = new RecordSet({ defaultRegion: "GB", composites: [["name", "date_of_birth"]] });
+  rs.add("case-17", { email: "John.Doe@Example.com", phone: ["020 7946 0958", { value: "06 12 34 56 78", region: "FR" }] });
+  const a = new Initiator(rs, { reveal: "cardinality" });
+  a.finish(new Responder(["x"]).respond(a.request()));
+  for (const e of rs.errors) console.log(e.recordId, e.field, e.message);
+  return a.recordMatches;
+}
+
+export function unbalanced(): Map<number, Uint8Array> {
+  const server = UnbalancedServer.withKey(OprfKey.generate(), ["a"], { labels: ["x"], queryBudget: 3 });
+  const c = new UnbalancedClient(["a"], { epoch: server.epoch });
+  c.finish(server.answer(c.query(), "agency-b"), server.digest());
+  const left: number | undefined = server.remainingBudget("agency-b");
+  console.log(left, errorCodes().length);
+  return c.labels;
+}
+
+export function describe(e: unknown): string {
+  if (e instanceof ProtocolError || e instanceof StateError || e instanceof ArgumentError) return e.code;
+  return e instanceof BlindmatchError ? e.code : "other";
+}
