@@ -1,0 +1,150 @@
+// Real-browser test of the browser tool: Playwright (playwright-core)
+// drives Debian's Chromium. Two pages, one per agency, open the built page
+// from disk (file://), upload the shipped sample CSVs, exchange the message
+// files through the pages' own download links and file inputs, and the
+// matches each page shows are checked against the known answer. The result
+// pages are saved as screenshots (target/browser-test/).
+//
+//   node tests/browser/two_agencies.mjs        (after npm run build)
+//
+// CHROMIUM=/path/to/chromium overrides the browser (default /usr/bin/chromium).
+// Exits non-zero on any difference.
+import assert from "node:assert/strict";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+
+import { chromium } from "playwright-core";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const crateDir = path.resolve(here, "..", "..");
+const repo = path.resolve(crateDir, "..");
+const samples = path.join(repo, "examples", "browser");
+const page = path.join(crateDir, "pkg", "www", "blindmatch.html");
+const shots = path.join(repo, "target", "browser-test");
+const TIMEOUT = 180_000;
+
+function readCsv(file) {
+  const [head, ...rows] = fs.readFileSync(file, "utf8").trim().split("\n").map((l) => l.split(","));
+  return rows.map((r) => Object.fromEntries(head.map((h, i) => [h, r[i]])));
+}
+
+async function openAgency(browser, name, csv, settings) {
+  const context = await browser.newContext({ acceptDownloads: true, viewport: { width: 1200, height: 900 } });
+  // Any request other than the page itself (and its blob: URLs) fails the test.
+  const requests = [];
+  context.on("request", (r) => {
+    const u = r.url();
+    if (!u.startsWith("file://") && !u.startsWith("blob:") && !u.startsWith("data:")) requests.push(u);
+  });
+  const p = await context.newPage();
+  const errors = [];
+  p.on("pageerror", (e) => errors.push(e.message));
+  p.on("console", (m) => m.type() === "error" && errors.push(m.text()));
+  await p.goto(pathToFileURL(page).href);
+  await p.locator("#version").filter({ hasText: /\d/ }).waitFor({ timeout: 30_000 });
+  await p.setInputFiles("#csv-file", csv);
+  await p.locator("#columns-box").waitFor({ state: "visible" });
+  await p.selectOption("#id-column", "suspect_id");
+  const kinds = { full_name: "name", date_of_birth: "date_of_birth", email: "email", phone: "phone", nationality: "" };
+  for (const [column, kind] of Object.entries(kinds)) {
+    await p.selectOption(`#columns select[data-column="${column}"]`, kind);
+  }
+  await p.fill("#default-region", settings.region ?? "");
+  await p.selectOption("#date-format", settings.dateFormat);
+  await p.check(settings.role === "initiator" ? "#role-initiator" : "#role-responder");
+  return { name, context, page: p, errors, requests };
+}
+
+/** Clicks a download link and returns the saved file's path. */
+async function download(agency, selector, dir) {
+  const link = agency.page.locator(selector);
+  await link.waitFor({ state: "visible", timeout: TIMEOUT });
+  const [d] = await Promise.all([agency.page.waitForEvent("download"), link.click()]);
+  const file = path.join(dir, `${agency.name}-${d.suggestedFilename()}`);
+  await d.saveAs(file);
+  return file;
+}
+
+async function shownMatches(agency) {
+  await agency.page.locator("#step-results").waitFor({ state: "visible", timeout: TIMEOUT });
+  return agency.page.$$eval("#matches tbody tr", (rows) =>
+    rows.map((r) => [r.cells[0].textContent, r.cells[1].textContent]),
+  );
+}
+
+async function main() {
+  assert.ok(fs.existsSync(page), `${page} is missing: run npm run build first`);
+  fs.mkdirSync(shots, { recursive: true });
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "blindmatch-browser-"));
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+    headless: true,
+    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+      "--disable-component-update", "--disable-sync"],
+  });
+  try {
+    const a = await openAgency(browser, "a", path.join(samples, "agency_a_sample.csv"), {
+      role: "initiator", dateFormat: "%Y-%m-%d",
+    });
+    const b = await openAgency(browser, "b", path.join(samples, "agency_b_sample.csv"), {
+      role: "responder", region: "GB", dateFormat: "%d/%m/%Y",
+    });
+
+    const t0 = Date.now();
+    await a.page.click("#create-request");
+    const request = await download(a, "#download-request", dir);
+    await b.page.setInputFiles("#request-file", request);
+    const response = await download(b, "#download-response", dir);
+    await a.page.setInputFiles("#response-file", response);
+    const finish = await download(a, "#download-finish", dir);
+    await b.page.setInputFiles("#finish-file", finish);
+    const [shownA, shownB] = [await shownMatches(a), await shownMatches(b)];
+    const seconds = (Date.now() - t0) / 1000;
+
+    // The known answer: (a_id, b_id, shared_via).
+    const known = readCsv(path.join(samples, "expected_overlap_sample.csv"));
+    const want = (side) => known.map((k) => [k[`${side}_id`], k.shared_via]).sort();
+    assert.deepEqual([...shownA].sort(), want("a"), "agency A's matches");
+    assert.deepEqual([...shownB].sort(), want("b"), "agency B's matches");
+
+    // The downloaded matches.csv holds the same records.
+    const csv = fs.readFileSync(await download(a, "#download-matches", dir), "utf8").trim().split("\n");
+    assert.equal(csv.length, known.length + 1);
+    assert.match(await a.page.textContent("#result-summary"), new RegExp(`^${known.length} of your records match`));
+
+    // B's data has unreadable values; the page lists them.
+    assert.equal(await b.page.isVisible("#errors-box"), true);
+
+    for (const agency of [a, b]) {
+      await agency.page.screenshot({ path: path.join(shots, `agency_${agency.name}.png`), fullPage: true });
+      assert.deepEqual(agency.errors, [], `page errors on agency ${agency.name}`);
+      assert.deepEqual(agency.requests, [], `network requests from agency ${agency.name}`);
+      assert.equal(await agency.page.isVisible("#error"), false);
+    }
+    const sizes = [request, response, finish].map((f) => fs.statSync(f).size);
+    console.log(`browser: ${known.length} known pairs shown on both pages; messages ${sizes.join(" + ")} bytes; ` +
+      `exchange took ${seconds.toFixed(1)} s; screenshots in ${shots}`);
+
+    // A wrong file is refused with a clear message, and the page recovers.
+    const c = await openAgency(browser, "c", path.join(samples, "agency_b_sample.csv"), { role: "responder", dateFormat: "%d/%m/%Y" });
+    await c.page.setInputFiles("#request-file", response);
+    await c.page.locator("#error").filter({ hasText: /not a request/ }).waitFor({ timeout: TIMEOUT });
+    await c.page.setInputFiles("#request-file", { name: "junk.bmch", mimeType: "application/octet-stream", buffer: Buffer.from("BMCH junk") });
+    await c.page.locator("#error").filter({ hasText: /\(\w+\)$/ }).waitFor({ timeout: TIMEOUT });
+    console.log(`browser: wrong files refused: "${await c.page.textContent("#error")}"`);
+  } finally {
+    await browser.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+main().then(
+  () => console.log("browser test: 1 passed, 0 failed"),
+  (e) => {
+    console.error(e);
+    console.log("browser test: 0 passed, 1 failed");
+    process.exit(1);
+  },
+);

@@ -1,0 +1,271 @@
+// The browser tool's page: collects the file and the settings, starts the
+// worker (built from the inline sources of this page, so it also works when
+// the page is opened from disk), offers the messages as downloads, accepts
+// the peer's files and shows the results. All protocol work is in the worker.
+(() => {
+  "use strict";
+  const $ = (id) => document.getElementById(id);
+  const KIND_OPTIONS = [
+    ["", "(ignore)"], ["email", "e-mail"], ["phone", "phone"], ["name", "name"],
+    ["date_of_birth", "date of birth"], ["iban", "IBAN"], ["document", "document number"],
+    ["ip", "IP address"], ["crypto_address", "crypto address"], ["text", "other identifier (exact text)"],
+  ];
+  // Header words -> kind, for a first guess the analyst can change.
+  const GUESS = [
+    [/e-?mail/i, "email"], [/phone|mobile|tel/i, "phone"], [/birth|dob/i, "date_of_birth"],
+    [/iban/i, "iban"], [/passport|document|id_?card/i, "document"], [/(^|_)ip(_|$)|ip.?address/i, "ip"],
+    [/wallet|btc|eth|crypto/i, "crypto_address"], [/name/i, "name"],
+  ];
+
+  let csvText = null;
+  let header = [];
+  let worker = null;
+  let busy = false;
+  const downloads = [];
+
+  function setError(e) {
+    const box = $("error");
+    if (!e) {
+      box.hidden = true;
+      box.textContent = "";
+      return;
+    }
+    box.hidden = false;
+    box.textContent = e.code ? `${e.message} (${e.code})` : e.message;
+  }
+
+  function setBusy(on, text) {
+    busy = on;
+    $("progress-box").hidden = !on;
+    if (text !== undefined) $("status").textContent = text;
+    refresh();
+  }
+
+  function role() {
+    return $("role-responder").checked ? "responder" : "initiator";
+  }
+
+  function config() {
+    const columns = [...document.querySelectorAll("#columns select")]
+      .filter((s) => s.value)
+      .map((s) => ({ name: s.dataset.column, kind: s.value }));
+    return {
+      idColumn: $("id-column").value,
+      columns,
+      defaultRegion: $("default-region").value.trim().toUpperCase(),
+      dateFormat: $("date-format").value,
+      nameWithDateOfBirth: $("name-with-dob").checked,
+      reveal: $("reveal").value,
+      output: $("output").value,
+    };
+  }
+
+  function refresh() {
+    const ready = csvText !== null && worker !== null && config().columns.length > 0 && !busy;
+    $("initiator-steps").hidden = role() !== "initiator";
+    $("responder-steps").hidden = role() !== "responder";
+    $("create-request").disabled = !ready;
+    $("request-file").disabled = !ready;
+    $("no-finish").hidden = $("output").value !== "initiator";
+  }
+
+  function offer(link, bytes, name) {
+    const url = URL.createObjectURL(new Blob([bytes], { type: "application/octet-stream" }));
+    downloads.push(url);
+    link.href = url;
+    link.download = name;
+    link.hidden = false;
+  }
+
+  function firstLine(text) {
+    const end = text.search(/\r?\n/);
+    return end < 0 ? text : text.slice(0, end);
+  }
+
+  function splitHeader(line) {
+    // The header only (the worker parses the whole file): quoted names allowed.
+    const out = [];
+    let cur = "";
+    let q = false;
+    for (let i = 0; i < line.length; i++) {
+      const c = line[i];
+      if (q) {
+        if (c === '"' && line[i + 1] === '"') { cur += '"'; i++; } else if (c === '"') q = false; else cur += c;
+      } else if (c === '"') q = true;
+      else if (c === ",") { out.push(cur); cur = ""; } else cur += c;
+    }
+    out.push(cur);
+    return out.map((h) => h.replace(/^\ufeff/, "").trim());
+  }
+
+  async function loadCsv(file) {
+    setError(null);
+    csvText = await file.text();
+    header = splitHeader(firstLine(csvText));
+    const rows = csvText.split(/\n/).length - 1;
+    $("csv-info").textContent = `${file.name}: ${header.length} columns, about ${rows.toLocaleString()} rows`;
+    const second = splitHeader(firstLine(csvText.slice(firstLine(csvText).length).replace(/^\r?\n/, "")));
+    const body = $("columns").querySelector("tbody");
+    body.replaceChildren();
+    const idSelect = $("id-column");
+    idSelect.replaceChildren();
+    header.forEach((name, i) => {
+      const tr = document.createElement("tr");
+      const select = document.createElement("select");
+      select.dataset.column = name;
+      for (const [value, label] of KIND_OPTIONS) select.add(new Option(label, value));
+      const guess = GUESS.find(([re]) => re.test(name));
+      if (guess && !/(^|_)id$/i.test(name)) select.value = guess[1];
+      select.addEventListener("change", refresh);
+      for (const text of [name, null, second[i] ?? ""]) {
+        const td = document.createElement("td");
+        if (text === null) td.append(select); else td.textContent = text;
+        tr.append(td);
+      }
+      body.append(tr);
+      idSelect.add(new Option(name, name));
+    });
+    const id = header.find((h) => /(^|_)id$/i.test(h)) ?? header[0];
+    idSelect.value = id;
+    $("columns-box").hidden = false;
+    refresh();
+  }
+
+  function showResults(msg) {
+    $("step-results").hidden = false;
+    const intersection = $("reveal").value === "intersection";
+    $("result-summary").textContent = intersection
+      ? `${msg.matches.length.toLocaleString()} of your records match (${msg.cardinality.toLocaleString()} shared identifiers).`
+      : `${msg.cardinality.toLocaleString()} identifiers are shared (this mode reveals only the number).`;
+    const thead = $("matches").querySelector("thead");
+    const tbody = $("matches").querySelector("tbody");
+    thead.replaceChildren();
+    tbody.replaceChildren();
+    if (intersection) {
+      const hr = document.createElement("tr");
+      for (const h of ["record", "matched through", ...msg.header]) {
+        const th = document.createElement("th");
+        th.textContent = h;
+        hr.append(th);
+      }
+      thead.append(hr);
+      for (const m of msg.matches) {
+        const tr = document.createElement("tr");
+        tr.dataset.recordId = m.recordId;
+        for (const v of [m.recordId, m.kinds.join(" "), ...m.row]) {
+          const td = document.createElement("td");
+          td.textContent = v;
+          tr.append(td);
+        }
+        tbody.append(tr);
+      }
+      const csv = toCsv([["record_id", "matched_through", ...msg.header],
+        ...msg.matches.map((m) => [m.recordId, m.kinds.join(" "), ...m.row])]);
+      offer($("download-matches"), new TextEncoder().encode(csv), "matches.csv");
+    }
+  }
+
+  function showErrors(errors) {
+    if (!errors.length) return;
+    $("errors-box").hidden = false;
+    $("errors-summary").textContent = `${errors.length} values could not be read (they are not part of the match)`;
+    const tbody = $("errors").querySelector("tbody");
+    tbody.replaceChildren();
+    for (const e of errors.slice(0, 1000)) {
+      const tr = document.createElement("tr");
+      for (const v of [e.recordId, e.field, e.message]) {
+        const td = document.createElement("td");
+        td.textContent = v;
+        tr.append(td);
+      }
+      tbody.append(tr);
+    }
+  }
+
+  function onWorkerMessage({ data: msg }) {
+    switch (msg.type) {
+      case "ready":
+        $("version").textContent = msg.version;
+        refresh();
+        break;
+      case "progress": {
+        const p = $("progress");
+        const phases = { reading: "Reading the file", canonicalizing: "Reading identifiers", blinding: "Blinding", answering: "Answering", finishing: "Finishing" };
+        if (msg.phase === "canonicalizing") {
+          p.max = msg.total;
+          p.value = msg.done;
+          $("progress-text").textContent = `${phases[msg.phase]}: ${msg.done.toLocaleString()} / ${msg.total.toLocaleString()} records`;
+        } else {
+          p.removeAttribute("value");
+          $("progress-text").textContent = msg.phase === "blinding"
+            ? `Blinding ${msg.total.toLocaleString()} identifiers…` : `${phases[msg.phase]}…`;
+        }
+        break;
+      }
+      case "message": {
+        const s = msg.summary;
+        showErrors(s.errors);
+        const link = msg.kind === "request" ? $("download-request") : $("download-response");
+        offer(link, msg.bytes, `${msg.kind}.bmch`);
+        setBusy(false, `${s.records.toLocaleString()} records gave ${s.keys.toLocaleString()} identifiers` +
+          `${s.errors.length ? ` (${s.errors.length} values unreadable)` : ""}; ${msg.kind} ready` +
+          ` (${msg.bytes.length.toLocaleString()} bytes, ${(msg.ms / 1000).toFixed(1)} s). Send it to the other agency.`);
+        if (msg.kind === "request") $("response-file").disabled = false;
+        else { $("finish-file").disabled = false; $("no-finish").disabled = false; }
+        break;
+      }
+      case "finished":
+        if (msg.finish) offer($("download-finish"), msg.finish, "finish.bmch");
+        setBusy(false, msg.finish ? "Done. Send the finish message back so the other agency sees its results too." : "Done.");
+        showResults(msg);
+        break;
+      case "error":
+        setBusy(false, "");
+        setError(msg.error);
+        break;
+    }
+  }
+
+  function startWorker() {
+    const src = $("bm-worker").textContent;
+    const url = URL.createObjectURL(new Blob([src], { type: "text/javascript" }));
+    worker = new Worker(url);
+    worker.onmessage = onWorkerMessage;
+    worker.onerror = (e) => { setBusy(false, ""); setError({ message: `worker failed: ${e.message}` }); };
+    const b64 = $("bm-wasm").textContent.trim();
+    const bin = atob(b64);
+    const wasm = new Uint8Array(bin.length);
+    for (let i = 0; i < bin.length; i++) wasm[i] = bin.charCodeAt(i);
+    worker.postMessage({ type: "init", wasm }, [wasm.buffer]);
+  }
+
+  async function fileBytes(input) {
+    const f = input.files[0];
+    return f ? new Uint8Array(await f.arrayBuffer()) : null;
+  }
+
+  function send(msg, text, transfer) {
+    setError(null);
+    setBusy(true, text);
+    worker.postMessage(msg, transfer || []);
+  }
+
+  $("csv-file").addEventListener("change", (e) => e.target.files[0] && loadCsv(e.target.files[0]).catch((err) => setError(err)));
+  for (const id of ["role-initiator", "role-responder", "output", "reveal"]) $(id).addEventListener("change", refresh);
+  $("create-request").addEventListener("click", () => send({ type: "start", csvText, config: config() }, "Creating the request…"));
+  $("request-file").addEventListener("change", async (e) => {
+    const bytes = await fileBytes(e.target);
+    if (bytes) send({ type: "respond", csvText, config: config(), bytes }, "Answering the request…", [bytes.buffer]);
+  });
+  $("response-file").addEventListener("change", async (e) => {
+    const bytes = await fileBytes(e.target);
+    if (bytes) send({ type: "reply", bytes }, "Processing the response…", [bytes.buffer]);
+  });
+  $("finish-file").addEventListener("change", async (e) => {
+    const bytes = await fileBytes(e.target);
+    if (bytes) send({ type: "finish", bytes }, "Processing the finish message…", [bytes.buffer]);
+  });
+  $("no-finish").addEventListener("click", () => send({ type: "finish", bytes: null }, "Finishing…"));
+  window.addEventListener("unload", () => downloads.forEach((u) => URL.revokeObjectURL(u)));
+  startWorker();
+})();
