@@ -79,6 +79,48 @@ impl Done {
     }
 }
 
+/// The result getters, `toString` and `Debug` of a party type that has
+/// `done()` and `describe()`.
+macro_rules! party_results {
+    ($t:ident) => {
+        #[wasm_bindgen]
+        impl $t {
+            /// Sorted indices into the items that are shared (`[]` in cardinality mode).
+            #[wasm_bindgen(getter, unchecked_return_type = "number[]")]
+            pub fn matches(&self) -> Result<Array, JsValue> {
+                Ok(index_array(self.done()?.get()?.indices()))
+            }
+
+            /// The number of distinct shared items.
+            #[wasm_bindgen(getter)]
+            pub fn cardinality(&self) -> Result<usize, JsValue> {
+                Ok(self.done()?.get()?.cardinality())
+            }
+
+            /// `[{recordId, kinds}]` of my records that matched, when the items were a `RecordSet`.
+            #[wasm_bindgen(getter = recordMatches, unchecked_return_type = "RecordMatch[]")]
+            pub fn record_matches(&self) -> Result<Array, JsValue> {
+                self.done()?.record_matches()
+            }
+
+            /// The role and state of the party, e.g. `Initiator(finished)`.
+            #[wasm_bindgen(js_name = toString)]
+            pub fn to_string_js(&self) -> String {
+                self.describe()
+            }
+        }
+
+        impl std::fmt::Debug for $t {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(&self.describe())
+            }
+        }
+    };
+}
+
+party_results!(Initiator);
+party_results!(Responder);
+
 enum InitState {
     Waiting(core::Initiator),
     Done(Done),
@@ -99,12 +141,6 @@ pub struct Initiator {
     state: InitState,
     request: Vec<u8>,
     records: Option<Arc<RecordSet>>,
-}
-
-impl std::fmt::Debug for Initiator {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.describe())
-    }
 }
 
 fn not_done(failed: bool) -> JsValue {
@@ -170,24 +206,6 @@ impl Initiator {
         }
     }
 
-    /// Sorted indices into the items that are shared (`[]` in cardinality mode).
-    #[wasm_bindgen(getter, unchecked_return_type = "number[]")]
-    pub fn matches(&self) -> Result<Array, JsValue> {
-        Ok(index_array(self.done()?.get()?.indices()))
-    }
-
-    /// The number of distinct shared items.
-    #[wasm_bindgen(getter)]
-    pub fn cardinality(&self) -> Result<usize, JsValue> {
-        Ok(self.done()?.get()?.cardinality())
-    }
-
-    /// `[{recordId, kinds}]` of my records that matched, when the items were a `RecordSet`.
-    #[wasm_bindgen(getter = recordMatches, unchecked_return_type = "RecordMatch[]")]
-    pub fn record_matches(&self) -> Result<Array, JsValue> {
-        self.done()?.record_matches()
-    }
-
     fn describe(&self) -> String {
         let state = match &self.state {
             InitState::Waiting(_) => "waiting for the response",
@@ -195,12 +213,6 @@ impl Initiator {
             InitState::Failed => "failed",
         };
         format!("Initiator({state})")
-    }
-
-    /// `Initiator(<state>)`.
-    #[wasm_bindgen(js_name = toString)]
-    pub fn to_string_js(&self) -> String {
-        self.describe()
     }
 }
 
@@ -224,12 +236,6 @@ enum RespState {
 pub struct Responder {
     state: RespState,
     records: Option<Arc<RecordSet>>,
-}
-
-impl std::fmt::Debug for Responder {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.describe())
-    }
 }
 
 fn misuse(state: &RespState, step: &str) -> JsValue {
@@ -298,24 +304,6 @@ impl Responder {
         }
     }
 
-    /// Sorted indices into the items that are shared (`[]` in cardinality mode).
-    #[wasm_bindgen(getter, unchecked_return_type = "number[]")]
-    pub fn matches(&self) -> Result<Array, JsValue> {
-        Ok(index_array(self.done()?.get()?.indices()))
-    }
-
-    /// The number of distinct shared items.
-    #[wasm_bindgen(getter)]
-    pub fn cardinality(&self) -> Result<usize, JsValue> {
-        Ok(self.done()?.get()?.cardinality())
-    }
-
-    /// `[{recordId, kinds}]` of my records that matched, when the items were a `RecordSet`.
-    #[wasm_bindgen(getter = recordMatches, unchecked_return_type = "RecordMatch[]")]
-    pub fn record_matches(&self) -> Result<Array, JsValue> {
-        self.done()?.record_matches()
-    }
-
     fn describe(&self) -> String {
         let state = match &self.state {
             RespState::Ready(_) => "waiting for the request",
@@ -324,11 +312,5 @@ impl Responder {
             RespState::Failed => "failed",
         };
         format!("Responder({state})")
-    }
-
-    /// `Responder(<state>)`.
-    #[wasm_bindgen(js_name = toString)]
-    pub fn to_string_js(&self) -> String {
-        self.describe()
     }
 }
