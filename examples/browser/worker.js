@@ -1,8 +1,8 @@
 // The browser tool's worker: reads the CSV, canonicalizes the records and
 // runs the protocol, so the page stays responsive. The build prepends the
-// package's error classes, the wasm-bindgen glue (web target) and csv.js to
-// this file, all in one module scope; the page sends the WebAssembly bytes
-// in its first message. Nothing here touches the network.
+// package's error classes, the wasm-bindgen glue (web target, turned into a
+// classic script) and csv.js to this file, all in one script; the page sends
+// the WebAssembly bytes in its first message. Nothing here touches the network.
 
 let party = null; // Initiator or Responder
 let role = null;
