@@ -1,0 +1,88 @@
+//! Writes the seed corpus: valid messages of every type, from the fixed
+//! parties of the library, into `corpus/<target>/`.
+//!
+//! ```text
+//! cargo run --manifest-path core/fuzz/Cargo.toml --example make_corpus
+//! ```
+
+use std::fs;
+use std::path::Path;
+
+use blindmatch_fuzz::{client, initiator, responded, server};
+
+fn write(target: &str, name: &str, bytes: &[u8]) {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("corpus")
+        .join(target);
+    if let Err(e) = fs::create_dir_all(&dir).and_then(|()| fs::write(dir.join(name), bytes)) {
+        eprintln!("cannot write {}: {e}", dir.display());
+        std::process::exit(1);
+    }
+}
+
+fn main() {
+    for mode in 0..4u8 {
+        let (init, request) = initiator(mode);
+        let (waiting, response) = responded(mode);
+        let finish = match init.finish(&response) {
+            Ok((f, _)) => f,
+            Err(e) => unreachable!("fixed session: {e}"),
+        };
+        drop(waiting);
+        // The session target reads its mode from the first byte.
+        let mut session = vec![mode];
+        session.extend_from_slice(&request[..request.len().min(16)]);
+        write(
+            "psi_request",
+            &format!("mode{mode}"),
+            &[&[mode][..], &request].concat(),
+        );
+        write(
+            "psi_response",
+            &format!("mode{mode}"),
+            &[&[mode][..], &response].concat(),
+        );
+        if let Some(f) = &finish {
+            write(
+                "psi_finish",
+                &format!("mode{mode}"),
+                &[&[mode][..], f].concat(),
+            );
+        }
+        write("message_type", &format!("request{mode}"), &request);
+        write("message_type", &format!("response{mode}"), &response);
+        write("session", &format!("mode{mode}"), &session);
+    }
+    let mut s = server();
+    let (_, query) = client();
+    let answer = match s.answer(&query, "fuzz") {
+        Ok(a) => a,
+        Err(e) => unreachable!("fixed answer: {e}"),
+    };
+    write("set_digest", "digest", s.digest());
+    write("unbalanced_query", "query", &query);
+    write("unbalanced_answer", "answer", &answer);
+    write("message_type", "digest", s.digest());
+    write("message_type", "query", &query);
+    write("message_type", "answer", &answer);
+    for (i, v) in [
+        "John.Doe@Example.COM",
+        "020 7946 0958",
+        "DE89 3704 0044 0532 0130 00",
+        "DOE, John",
+        "1980-02-01",
+        "bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq",
+        "::ffff:192.0.2.1",
+        "GB:123456789",
+    ]
+    .iter()
+    .enumerate()
+    {
+        write(
+            "canonicalize",
+            &format!("value{i}"),
+            &[&[i as u8][..], v.as_bytes()].concat(),
+        );
+    }
+    println!("corpus written");
+}

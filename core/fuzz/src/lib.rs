@@ -1,0 +1,89 @@
+//! Fixed parties shared by the fuzz targets and by `make_corpus`, which
+//! writes the seed corpus: the same seeds give the same sessions, so a
+//! committed valid response is valid for the target's own initiator and
+//! mutations of it reach every check, down to the group operations.
+
+use blindmatch::oprf::OprfKey;
+use blindmatch::psi::{AwaitingFinish, Config, Initiator, Output, Responder, Reveal};
+use blindmatch::unbalanced::{Client, Server, ServerConfig};
+use rand::SeedableRng;
+use rand::rngs::ChaCha20Rng;
+
+/// The initiator's items.
+pub const ITEMS_A: &[&str] = &[
+    "anna@example.org",
+    "+442079460958",
+    "DE89370400440532013000",
+    "李雷",
+];
+/// The responder's items.
+pub const ITEMS_B: &[&str] = &["+442079460958", "bob@example.net", "李雷"];
+
+/// A seeded generator.
+pub fn rng(seed: u8) -> ChaCha20Rng {
+    ChaCha20Rng::from_seed([seed; 32])
+}
+
+/// The four modes, by index (`index % 4`).
+pub fn config(index: u8) -> Config {
+    let reveal = if index & 1 == 0 {
+        Reveal::Intersection
+    } else {
+        Reveal::Cardinality
+    };
+    let output = if index & 2 == 0 {
+        Output::Both
+    } else {
+        Output::Initiator
+    };
+    Config::new(reveal, output)
+}
+
+/// The fixed initiator and its request.
+pub fn initiator(mode: u8) -> (Initiator, Vec<u8>) {
+    match Initiator::new_with_rng(config(mode), ITEMS_A, &mut rng(1)) {
+        Ok(x) => x,
+        Err(e) => unreachable!("fixed initiator: {e}"),
+    }
+}
+
+/// The fixed responder.
+pub fn responder(mode: u8) -> Responder {
+    match Responder::new_with_rng(config(mode), ITEMS_B, &mut rng(2)) {
+        Ok(x) => x,
+        Err(e) => unreachable!("fixed responder: {e}"),
+    }
+}
+
+/// The fixed responder after answering the fixed request, and its response.
+pub fn responded(mode: u8) -> (AwaitingFinish, Vec<u8>) {
+    let (_, request) = initiator(mode);
+    match responder(mode).respond(&request) {
+        Ok(x) => x,
+        Err(e) => unreachable!("fixed session: {e}"),
+    }
+}
+
+/// The fixed unbalanced server (with labels and a budget).
+pub fn server() -> Server {
+    let key = match OprfKey::derive(&[7; 32], b"fuzz") {
+        Ok(k) => k,
+        Err(e) => unreachable!("fixed key: {e}"),
+    };
+    let labels: Vec<String> = ITEMS_B.iter().map(|i| format!("label of {i}")).collect();
+    let config = ServerConfig::default()
+        .with_fpr_bits(20)
+        .with_query_budget(1 << 20);
+    match Server::new(key, ITEMS_B, Some(&labels), config) {
+        Ok(s) => s,
+        Err(e) => unreachable!("fixed server: {e}"),
+    }
+}
+
+/// The fixed unbalanced client and its query.
+pub fn client() -> (Client, Vec<u8>) {
+    match Client::new_with_rng(ITEMS_A, None, &mut rng(3)) {
+        Ok(x) => x,
+        Err(e) => unreachable!("fixed client: {e}"),
+    }
+}
