@@ -120,8 +120,15 @@ fs.rmSync(pkg, { recursive: true, force: true });
 for (const target of ["web", "nodejs"]) {
   const out = path.join(pkg, target === "web" ? "web" : "node");
   run(bindgen, ["--target", target, "--out-dir", out, "--out-name", "blindmatch", wasm]);
-  wasmOpt(path.join(out, "blindmatch_bg.wasm"));
 }
+// The two targets differ in their JS glue; their modules are normally the
+// same bytes, then optimized once and copied.
+const webWasm = path.join(pkg, "web", "blindmatch_bg.wasm");
+const nodeWasm = path.join(pkg, "node", "blindmatch_bg.wasm");
+const same = fs.readFileSync(webWasm).equals(fs.readFileSync(nodeWasm));
+wasmOpt(webWasm);
+if (same) fs.copyFileSync(webWasm, nodeWasm);
+else wasmOpt(nodeWasm);
 // Explicit module types, whatever the enclosing package.json says.
 fs.writeFileSync(path.join(pkg, "node", "package.json"), `{ "type": "commonjs" }\n`);
 fs.writeFileSync(path.join(pkg, "web", "package.json"), `{ "type": "module" }\n`);
