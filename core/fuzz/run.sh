@@ -18,7 +18,7 @@ cargo_fuzz_version=0.13.2
 
 fuzz="$root/target/tools/bin/cargo-fuzz"
 if ! "$fuzz" --version 2>/dev/null | grep -q " $cargo_fuzz_version"; then
-  cargo install cargo-fuzz --version "$cargo_fuzz_version" --locked --root "$root/target/tools"
+  cargo install cargo-fuzz --version "$cargo_fuzz_version" --locked --debug --root "$root/target/tools"
 fi
 
 targets=("$@")
