@@ -225,9 +225,10 @@ impl RecordSet {
         }
         let fields: Vec<Field<'_>> = values
             .iter()
-            .map(|(k, v, r)| match r {
-                Some(r) => Field::new(*k, v).with_region(r),
-                None => Field::new(*k, v),
+            .map(|(kind, value, region)| Field {
+                kind: *kind,
+                value,
+                region: region.as_deref(),
             })
             .collect();
         self.with_mut(|rs| rs.add(record_id, &fields))
