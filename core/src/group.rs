@@ -5,10 +5,13 @@
 //! for every operation that involves a secret scalar. This module only adds
 //! the glue the RFCs specify.
 
+use std::sync::LazyLock;
+
 use curve25519_dalek::ristretto::{CompressedRistretto, RistrettoPoint};
 use curve25519_dalek::scalar::Scalar;
 use curve25519_dalek::traits::IsIdentity;
 use sha2::{Digest, Sha512};
+use zeroize::Zeroizing;
 
 use crate::error::{Error, Result};
 
@@ -27,6 +30,19 @@ pub const MAX_EXPAND_LEN: usize = 255 * 64;
 
 /// SHA-512 input block size (`s_in_bytes` in RFC 9380).
 const SHA512_BLOCK: usize = 128;
+
+/// Elements per batched compression: large enough that its one field
+/// inversion is noise, small enough to stay in cache and to spread over
+/// threads.
+pub(crate) const BATCH: usize = 256;
+
+/// `s / 2`, for scalars kept halved: `double_and_compress_batch` of
+/// `(s/2) · P` is the encoding of `s · P`, with one field inversion per batch instead of
+/// an inverse square root per point.
+pub(crate) fn halve(s: &Scalar) -> Zeroizing<Scalar> {
+    static HALF: LazyLock<Scalar> = LazyLock::new(|| Scalar::from(2u8).invert());
+    Zeroizing::new(s * *HALF)
+}
 
 /// Expands `msg` into `out.len()` uniformly random bytes
 /// (RFC 9380 §5.3.1, `expand_message_xmd` with SHA-512).

@@ -67,3 +67,27 @@ where
         items.chunks(chunk).map(f).collect()
     }
 }
+
+/// Maps `f` over the consecutive ranges of `chunk` positions that cover
+/// `0..n` (the last may be shorter), in parallel when enabled. Results keep
+/// the range order.
+pub(crate) fn map_ranges<U, F>(n: usize, chunk: usize, f: F) -> Vec<U>
+where
+    U: Send,
+    F: Fn(core::ops::Range<usize>) -> U + Sync + Send,
+{
+    debug_assert!(chunk > 0);
+    let range = move |c: usize| c * chunk..((c + 1) * chunk).min(n);
+    #[cfg(feature = "parallel")]
+    {
+        use rayon::prelude::*;
+        (0..n.div_ceil(chunk))
+            .into_par_iter()
+            .map(|c| f(range(c)))
+            .collect()
+    }
+    #[cfg(not(feature = "parallel"))]
+    {
+        (0..n.div_ceil(chunk)).map(|c| f(range(c))).collect()
+    }
+}

@@ -55,7 +55,7 @@ use sha2::{Digest, Sha512};
 use crate::distinct::Distinct;
 use crate::error::{Error, Result};
 use crate::group::ELEMENT_LEN;
-use crate::oprf::{self, Blind, BlindedElement, EvaluatedElement, OprfKey};
+use crate::oprf::{self, Blind, EvaluatedElement, OprfKey};
 use crate::par;
 use crate::wire::{self, MessageType};
 
@@ -363,11 +363,11 @@ impl Server {
         }
         let epoch = epoch_of(&key);
         let range = tag_range(distinct.len(), config.fpr_bits)?;
-        let derived: Vec<Derived> = par::map(&distinct, |&i| {
-            Ok(derive(&epoch, &key.evaluate(items[i].as_ref())?, range))
-        })
-        .into_iter()
-        .collect::<Result<_>>()?;
+        let derived: Vec<Derived> = key.evaluate_with(
+            distinct.len(),
+            |j| items[distinct[j]].as_ref(),
+            |_, output| derive(&epoch, &output, range),
+        )?;
 
         // Labels sit in the order of the sorted tags, so a client finds an
         // item's label at its tag's position: no per-label locator needed.
@@ -473,12 +473,7 @@ impl Server {
             }
         }
         wire::check_len(msg.elements, count, ELEMENT_LEN)?;
-        let evaluated = par::try_map_chunks(msg.elements, ELEMENT_LEN, |c| {
-            Ok(self
-                .key
-                .blind_evaluate(&BlindedElement::from_bytes(c)?)
-                .to_bytes())
-        })?;
+        let evaluated = self.key.blind_evaluate_encoded(msg.elements)?;
         // Only a well-formed query spends budget.
         self.used.insert(client_id.to_owned(), used + count as u64);
         Ok(wire::encode(
@@ -486,7 +481,7 @@ impl Server {
             &AnswerMsg {
                 epoch: self.epoch,
                 count: msg.count,
-                elements: &evaluated.concat(),
+                elements: &evaluated,
             },
         ))
     }
@@ -659,15 +654,9 @@ impl Client {
         rng: &mut R,
     ) -> Result<(Self, Vec<u8>)> {
         let own = Distinct::new(items, u32::MAX as usize)?;
-        let positions: Vec<usize> = (0..own.len()).collect();
-        let blinds: Vec<Blind> = positions.iter().map(|_| Blind::random(rng)).collect();
-        // Blind::blind rejects values over 65535 bytes (RFC 9497).
-        let elements = par::map(&positions, |&j| {
-            blinds[j].blind(own.get(j)).map(|e| e.to_bytes())
-        })
-        .into_iter()
-        .collect::<Result<Vec<_>>>()?
-        .concat();
+        let blinds: Vec<Blind> = (0..own.len()).map(|_| Blind::random(rng)).collect();
+        // Rejects values over 65535 bytes (RFC 9497).
+        let elements = oprf::blind_encoded(&blinds, |j| own.get(j))?;
         let query = wire::encode(
             MessageType::UnbalancedQuery,
             &QueryMsg {
@@ -707,10 +696,13 @@ impl Client {
         wire::check_len(msg.elements, n, ELEMENT_LEN)?;
         let evaluated =
             par::try_map_chunks(msg.elements, ELEMENT_LEN, EvaluatedElement::from_bytes)?;
-        let positions: Vec<usize> = (0..n).collect();
-        let found: Vec<Option<Option<Vec<u8>>>> = par::map(&positions, |&j| {
-            let out = oprf::finalize(self.own.get(j), &self.blinds[j], &evaluated[j]).ok()?;
-            let d = derive(&digest.epoch, &out, digest.range);
+        let outputs = oprf::finalize_with(
+            &self.blinds,
+            &evaluated,
+            |j| self.own.get(j),
+            |_, out| derive(&digest.epoch, &out, digest.range),
+        )?;
+        let found: Vec<Option<Option<Vec<u8>>>> = par::map(&outputs, |d| {
             let mut at = digest.positions(d.tag);
             if at.is_empty() {
                 return None;

@@ -176,5 +176,8 @@ fn oprf_rfc9497_a11() {
         let output = oprf::finalize(&input, &blind, &evaluated).unwrap();
         assert_eq!(output.to_vec(), hex(&t["Output"]));
         assert_eq!(key.evaluate(&input).unwrap().to_vec(), hex(&t["Output"]));
+        let outputs = key.evaluate_batch(&[&input[..], &input[..]]).unwrap();
+        assert_eq!(outputs[0].to_vec(), hex(&t["Output"]));
+        assert_eq!(outputs[1].to_vec(), hex(&t["Output"]));
     }
 }
