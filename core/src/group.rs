@@ -31,6 +31,15 @@ pub const MAX_EXPAND_LEN: usize = 255 * 64;
 /// SHA-512 input block size (`s_in_bytes` in RFC 9380).
 const SHA512_BLOCK: usize = 128;
 
+/// SHA-512 after absorbing `Z_pad` (one block of zeros): the same for every
+/// call, so each `b_0` starts from this state instead of compressing the
+/// block again (one of the three compressions of a hash-to-group).
+static Z_PAD_ABSORBED: LazyLock<Sha512> = LazyLock::new(|| {
+    let mut h = Sha512::new();
+    h.update([0u8; SHA512_BLOCK]);
+    h
+});
+
 /// Elements per batched compression: large enough that its one field
 /// inversion is noise, small enough to stay in cache and to spread over
 /// threads.
@@ -84,8 +93,7 @@ fn expand_checked(parts: &[&[u8]], dst: &[u8], out: &mut [u8]) {
     let len_bytes = (len as u16).to_be_bytes();
 
     // b_0 = H(Z_pad || msg || I2OSP(len, 2) || I2OSP(0, 1) || DST_prime)
-    let mut h = Sha512::new();
-    h.update([0u8; SHA512_BLOCK]);
+    let mut h = Z_PAD_ABSORBED.clone();
     for part in parts {
         h.update(part);
     }
