@@ -38,6 +38,7 @@
 //! intersection.
 
 use core::fmt;
+use core::hash::{BuildHasherDefault, Hasher};
 use std::collections::HashSet;
 
 use curve25519_dalek::ristretto::RistrettoPoint;
@@ -291,16 +292,12 @@ impl SessionKey {
     fn random<R: CryptoRng + ?Sized>(rng: &mut R) -> Self {
         let mut k = random_nonzero_scalar(rng);
         let key = SessionKey {
-            half: k * Scalar::from(2u8).invert(),
+            half: *group::halve(&k),
         };
         k.zeroize();
         key
     }
 }
-
-/// Elements per batched compression: large enough that the one inversion
-/// is noise, small enough to stay in cache and to spread over threads.
-const BATCH: usize = 256;
 
 /// Hash-to-group DST of one session.
 struct SessionDst([u8; H2G_DST_PREFIX.len() + wire::SESSION_ID_LEN]);
@@ -322,6 +319,47 @@ impl SessionDst {
         }
     }
 }
+
+/// Hasher of the lookup sets of comparison values.
+///
+/// Every value a party puts into its set is the truncated SHA-512 digest of
+/// an element it raised to its own secret key: uniformly distributed and
+/// unpredictable to the peer, who only chooses the values looked up. So no
+/// keyed hash (SipHash) is needed against collision flooding; one multiply
+/// spreads the value's bits over the high bits the table probes with.
+#[derive(Default, Clone, Copy)]
+struct CompareHasher(u64);
+
+impl CompareHasher {
+    /// Fibonacci hashing's multiplier, 2^64 / golden ratio (odd).
+    const MUL: u64 = 0x9e37_79b9_7f4a_7c15;
+
+    fn mix(&mut self, word: u64) {
+        self.0 = (self.0 ^ word).wrapping_mul(Self::MUL);
+    }
+}
+
+impl Hasher for CompareHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        // Only `write_u128` is used; this keeps any other use correct.
+        for chunk in bytes.chunks(8) {
+            let mut word = [0u8; 8];
+            word[..chunk.len()].copy_from_slice(chunk);
+            self.mix(u64::from_le_bytes(word));
+        }
+    }
+
+    fn write_u128(&mut self, v: u128) {
+        self.mix(v as u64 ^ (v >> 64) as u64);
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+/// A set of comparison values.
+type CompareSet = HashSet<u128, BuildHasherDefault<CompareHasher>>;
 
 /// Hashes a doubly blinded element into the first `len` bytes of a
 /// comparison value.
@@ -360,7 +398,7 @@ fn reblind_compare(
     session_id: &SessionId,
     len: usize,
 ) -> Result<Vec<u128>> {
-    let parts = par::map_chunks(bytes, ELEMENT_LEN * BATCH, |chunk| {
+    let parts = par::map_chunks(bytes, ELEMENT_LEN * group::BATCH, |chunk| {
         let points = chunk
             .chunks_exact(ELEMENT_LEN)
             .map(|c| group::decode_element(c).map(|p| p * key.half))
@@ -380,7 +418,7 @@ fn reblind_compare(
 /// Blinds the distinct values in the order given by `order`:
 /// `H(item)^key` for each, serialized.
 fn blind(own: &Distinct, order: &[u32], dst: &SessionDst, key: &SessionKey) -> Vec<u8> {
-    par::map_chunks(order, BATCH, |js| {
+    par::map_chunks(order, group::BATCH, |js| {
         let points: Vec<RistrettoPoint> = js
             .iter()
             .map(|&j| dst.hash(own.get(j as usize)) * key.half)
@@ -563,7 +601,7 @@ impl Initiator {
 
         // H(y)^ab for the responder's items, in the responder's order.
         let their_values = reblind_compare(msg.elements, &self.key, &self.session_id, len)?;
-        let their_set: HashSet<u128> = their_values.iter().copied().collect();
+        let their_set: CompareSet = their_values.iter().copied().collect();
 
         let mut matched = vec![false; self.own.len()];
         for (pos, chunk) in msg.reblinded.chunks_exact(len).enumerate() {
@@ -714,7 +752,7 @@ impl Responder {
         own.drop_values();
         let their_set = match config.output {
             Output::Both => their_values.into_iter().collect(),
-            Output::Initiator => HashSet::new(),
+            Output::Initiator => CompareSet::default(),
         };
         let next = AwaitingFinish {
             config,
@@ -737,7 +775,7 @@ pub struct AwaitingFinish {
     /// Response position -> distinct value.
     order: Vec<u32>,
     /// The initiator's doubly blinded values (empty unless output is `Both`).
-    their_set: HashSet<u128>,
+    their_set: CompareSet,
 }
 
 impl fmt::Debug for AwaitingFinish {
