@@ -7,6 +7,7 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 
 use crate::errors;
+use crate::items;
 
 /// An options object (or `undefined`/`null`: every option at its default).
 pub(crate) struct Opts {
@@ -57,9 +58,12 @@ impl Opts {
     }
 
     pub(crate) fn string(&self, key: &str) -> Result<Option<String>, JsValue> {
-        self.get(key)?
-            .map(|v| v.as_string().ok_or_else(|| self.bad(key, "a string")))
-            .transpose()
+        match self.get(key)? {
+            None => Ok(None),
+            Some(v) => items::string(&v, || format!("{}: {key}", self.what))?
+                .map(Some)
+                .ok_or_else(|| self.bad(key, "a string")),
+        }
     }
 
     pub(crate) fn bool(&self, key: &str) -> Result<Option<bool>, JsValue> {

@@ -56,6 +56,25 @@ test("a string and its UTF-8 bytes are the same item", () => {
   assert.deepEqual(b.matches, [0]);
 });
 
+test("strings with unpaired surrogates are refused, not merged into U+FFFD", () => {
+  // Both would become the bytes of "x\uFFFD" and falsely match each other.
+  for (const bad of ["x\uD800", "x\uDC00", "\uDBFFy"]) {
+    assert.throws(() => new bm.Initiator(["ok", bad]), (e) => {
+      assert.ok(e instanceof bm.ArgumentError, String(e));
+      assert.equal(e.code, "invalid_argument");
+      assert.match(e.message, /items\[1\] has an unpaired surrogate/);
+      assert.ok(!e.message.includes(bad), e.message);
+      return true;
+    });
+  }
+  assert.throws(() => new bm.RecordSet().add("r", { email: "a\uD800@example.org" }), bm.ArgumentError);
+  assert.throws(() => new bm.RecordSet().add("r", { phone: { value: "\uDC00+44 20 7946 0958" } }), bm.ArgumentError);
+  assert.throws(() => new bm.UnbalancedClient(["\uD83D"]), bm.ArgumentError);
+  // A real U+FFFD and a well-formed pair (an emoji) are ordinary text.
+  const { a } = session(["x\uFFFD", "\uD83D\uDE00"], [new TextEncoder().encode("x\uFFFD"), "\u{1F600}"]);
+  assert.deepEqual(a.matches, [0, 1]);
+});
+
 test("golden vectors: same bytes as Rust and Python", () => {
   const g = vectors("golden_psi.json");
   for (const c of g.psi) {
