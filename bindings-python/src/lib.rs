@@ -21,6 +21,7 @@ fn _blindmatch(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<records::RecordSet>()?;
     m.add_class::<unbalanced::UnbalancedServer>()?;
     m.add_class::<unbalanced::UnbalancedClient>()?;
+    m.add_class::<unbalanced::SetDigest>()?;
     m.add_function(wrap_pyfunction!(psi::message_type, m)?)?;
     m.add("ERROR_CODES", errors::all_codes())?;
     m.add("PROTOCOL_CODES", errors::protocol_codes())?;

@@ -2,11 +2,11 @@
 //! (mirrors `blindmatch::unbalanced`).
 
 use std::collections::BTreeMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use blindmatch::oprf::OprfKey as CoreKey;
 use blindmatch::unbalanced::{self as core, ServerConfig, UnbalancedMatches};
-use pyo3::exceptions::PyValueError;
+use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 use rand::SeedableRng;
@@ -123,6 +123,86 @@ impl UnbalancedServer {
     }
 }
 
+/// A set digest decoded and validated once, for clients that finish many
+/// queries against the same epoch: `UnbalancedClient.finish` then skips
+/// decoding, so a client's work no longer grows with the server's set.
+#[pyclass(module = "blindmatch._blindmatch", frozen)]
+pub(crate) struct SetDigest {
+    inner: Arc<core::SetDigest>,
+}
+
+#[pymethods]
+impl SetDigest {
+    /// Decodes and validates a digest (bytes from `UnbalancedServer.digest()`).
+    #[new]
+    fn new(py: Python<'_>, digest: &[u8]) -> PyResult<Self> {
+        let inner = py
+            .detach(|| core::SetDigest::from_bytes(digest))
+            .py_err(py)?;
+        Ok(SetDigest {
+            inner: Arc::new(inner),
+        })
+    }
+
+    /// The epoch id (16 bytes) of the key that made the digest.
+    #[getter]
+    fn epoch<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
+        PyBytes::new(py, &self.inner.epoch())
+    }
+
+    /// The false-positive rate exponent: 2^-fpr_bits per client item.
+    #[getter]
+    fn fpr_bits(&self) -> u8 {
+        self.inner.fpr_bits()
+    }
+
+    /// Whether the server attached a label to each item.
+    #[getter]
+    fn has_labels(&self) -> bool {
+        self.inner.has_labels()
+    }
+
+    /// The number of items in the server's set.
+    fn __len__(&self) -> usize {
+        self.inner.len()
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "SetDigest({} items, 2^-{} false positives{})",
+            self.inner.len(),
+            self.inner.fpr_bits(),
+            if self.inner.has_labels() {
+                ", labeled"
+            } else {
+                ""
+            }
+        )
+    }
+}
+
+/// The digest argument of `UnbalancedClient.finish`: bytes, decoded on each
+/// call, or a `SetDigest` decoded once.
+enum DigestArg<'a> {
+    Bytes(&'a [u8]),
+    Decoded(Arc<core::SetDigest>),
+}
+
+impl<'a> DigestArg<'a> {
+    fn from_py(digest: &'a Bound<'_, PyAny>) -> PyResult<Self> {
+        if let Ok(d) = digest.cast::<SetDigest>() {
+            return Ok(DigestArg::Decoded(Arc::clone(&d.get().inner)));
+        }
+        if let Ok(b) = digest.cast::<PyBytes>() {
+            return Ok(DigestArg::Bytes(b.as_bytes()));
+        }
+        Err(PyTypeError::new_err(format!(
+            "digest must be bytes or a SetDigest, not {}",
+            digest.get_type().name()?
+        )))
+    }
+}
+
 enum ClientState {
     Waiting(core::Client),
     Busy,
@@ -195,8 +275,10 @@ impl UnbalancedClient {
         PyBytes::new(py, &self.query)
     }
 
-    /// Finalizes the server's answer and looks the items up in the digest.
-    fn finish(&self, py: Python<'_>, answer: &[u8], digest: &[u8]) -> PyResult<()> {
+    /// Finalizes the server's answer and looks the items up in the digest
+    /// (bytes, or a SetDigest decoded once for many queries).
+    fn finish(&self, py: Python<'_>, answer: &[u8], digest: &Bound<'_, PyAny>) -> PyResult<()> {
+        let digest = DigestArg::from_py(digest)?;
         let client = {
             let mut g = self
                 .state
@@ -215,7 +297,10 @@ impl UnbalancedClient {
                 }
             }
         };
-        let result = py.detach(|| client.finish(answer, digest));
+        let result = py.detach(|| match &digest {
+            DigestArg::Bytes(b) => client.finish(answer, b),
+            DigestArg::Decoded(d) => client.finish_with(answer, d),
+        });
         let mut g = self
             .state
             .lock()

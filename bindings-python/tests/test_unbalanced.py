@@ -69,3 +69,44 @@ def test_misuse_and_bad_input():
         bm.UnbalancedClient(["a"], epoch=b"short")
     with pytest.raises(bm.ProtocolError):
         s.answer(b"BMCH\x01\x05\x00")
+
+
+def test_a_decoded_digest_serves_many_clients():
+    rng = random.Random(9)
+    server_items = [f"wallet-{rng.randrange(10**9):09d}" for _ in range(2000)]
+    labels = [f"ref {i}".encode() for i in range(len(server_items))]
+    server = bm.UnbalancedServer(server_items, labels=labels, fpr_bits=32)
+    digest = bm.SetDigest(server.digest())
+    assert len(digest) == len(set(server_items))
+    assert digest.epoch == server.epoch and digest.fpr_bits == 32 and digest.has_labels
+    assert "2^-32" in repr(digest) and "labeled" in repr(digest)
+    label_of = dict(zip(server_items, labels))
+    for n in range(4):
+        mine = rng.sample(server_items, 25) + [f"wallet-x{n}-{i}" for i in range(25)]
+        rng.shuffle(mine)
+        by_object = bm.UnbalancedClient(mine, rng_seed=bytes([n]) * 32)
+        by_bytes = bm.UnbalancedClient(mine, rng_seed=bytes([n]) * 32)
+        by_object.finish(server.answer(by_object.query()), digest)
+        by_bytes.finish(server.answer(by_bytes.query()), server.digest())
+        expected = [i for i, x in enumerate(mine) if x in label_of]
+        assert by_object.matches == by_bytes.matches == expected
+        assert by_object.labels == by_bytes.labels == {i: label_of[mine[i]] for i in expected}
+    plain = bm.SetDigest(bm.UnbalancedServer(["a"]).digest())
+    assert not plain.has_labels and plain.fpr_bits == 40 and len(plain) == 1
+
+
+def test_a_decoded_digest_keeps_its_checks():
+    s1, s2 = bm.UnbalancedServer(["a", "b"]), bm.UnbalancedServer(["a", "b"])
+    c = bm.UnbalancedClient(["a"])
+    answer = s2.answer(c.query())
+    with pytest.raises(TypeError, match="bytes or a SetDigest"):
+        c.finish(answer, "not a digest")
+    # A wrong argument type leaves the client usable; a wrong epoch fails it.
+    with pytest.raises(bm.EpochMismatchError):
+        c.finish(answer, bm.SetDigest(s1.digest()))
+    with pytest.raises(bm.MalformedError):
+        bm.SetDigest(s1.digest()[:-1])
+    with pytest.raises(bm.WrongMessageTypeError):
+        bm.SetDigest(c.query())
+    with pytest.raises(TypeError):
+        bm.SetDigest("text")

@@ -29,7 +29,7 @@ pub use errors::{error_codes, protocol_error_codes, set_error_factory};
 pub use oprf::OprfKey;
 pub use psi::{Initiator, Responder};
 pub use records::{RecordSet, kinds};
-pub use unbalanced::{UnbalancedClient, UnbalancedServer};
+pub use unbalanced::{SetDigest, UnbalancedClient, UnbalancedServer};
 
 #[wasm_bindgen(typescript_custom_section)]
 const TS_TYPES: &'static str = r#"

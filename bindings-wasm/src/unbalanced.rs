@@ -120,6 +120,71 @@ impl UnbalancedServer {
     }
 }
 
+/// A set digest decoded and validated once. A client that finishes many
+/// queries against one epoch passes it to `finishWith`, which skips the
+/// decoding, so each query's work no longer grows with the server's set.
+///
+/// ```js
+/// const decoded = new SetDigest(server.digest());   // once per epoch
+/// client.finishWith(answer, decoded);
+/// ```
+#[wasm_bindgen]
+#[derive(Debug)]
+pub struct SetDigest {
+    inner: core::SetDigest,
+}
+
+#[wasm_bindgen]
+impl SetDigest {
+    /// Decodes and validates a digest (from `UnbalancedServer.digest()`).
+    /// Throws a `ProtocolError` (`malformed`, `wrong_message_type`, …) for
+    /// bytes that are not a valid digest.
+    #[wasm_bindgen(constructor)]
+    pub fn new(digest: &[u8]) -> Result<SetDigest, JsValue> {
+        let inner = core::SetDigest::from_bytes(digest).js()?;
+        Ok(SetDigest { inner })
+    }
+
+    /// The number of items in the server's set.
+    #[wasm_bindgen(getter)]
+    pub fn length(&self) -> usize {
+        self.inner.len()
+    }
+
+    /// The 16-byte key epoch id.
+    #[wasm_bindgen(getter)]
+    pub fn epoch(&self) -> Uint8Array {
+        Uint8Array::from(&self.inner.epoch()[..])
+    }
+
+    /// The false-positive rate exponent: 2^-fprBits per client item.
+    #[wasm_bindgen(getter, js_name = fprBits)]
+    pub fn fpr_bits(&self) -> u8 {
+        self.inner.fpr_bits()
+    }
+
+    /// Whether the server attached a label to each item.
+    #[wasm_bindgen(getter, js_name = hasLabels)]
+    pub fn has_labels(&self) -> bool {
+        self.inner.has_labels()
+    }
+
+    /// `SetDigest(<items> items, 2^-<bits> false positives[, labeled])`.
+    #[wasm_bindgen(js_name = toString)]
+    pub fn to_string_js(&self) -> String {
+        format!(
+            "SetDigest({} items, 2^-{} false positives{})",
+            self.inner.len(),
+            self.inner.fpr_bits(),
+            if self.inner.has_labels() {
+                ", labeled"
+            } else {
+                ""
+            }
+        )
+    }
+}
+
 enum ClientState {
     Waiting(core::Client),
     Done(UnbalancedMatches),
@@ -182,21 +247,36 @@ impl UnbalancedClient {
         Uint8Array::from(&self.query[..])
     }
 
-    /// Unblinds the server's answer and looks the results up in its digest.
+    /// Unblinds the server's answer and looks the results up in its digest
+    /// (decoded on each call; see `finishWith`).
     pub fn finish(&mut self, answer: &[u8], digest: &[u8]) -> Result<(), JsValue> {
-        let client = match std::mem::replace(&mut self.state, ClientState::Failed) {
-            ClientState::Waiting(c) => c,
+        let client = self.take()?;
+        self.state = ClientState::Done(client.finish(answer, digest).js()?);
+        Ok(())
+    }
+
+    /// `finish` with a digest decoded once (`new SetDigest(bytes)`) and
+    /// reused for many queries.
+    #[wasm_bindgen(js_name = finishWith)]
+    pub fn finish_with(&mut self, answer: &[u8], digest: &SetDigest) -> Result<(), JsValue> {
+        let client = self.take()?;
+        self.state = ClientState::Done(client.finish_with(answer, &digest.inner).js()?);
+        Ok(())
+    }
+
+    /// Takes the waiting client out, leaving `Failed` until the step succeeds.
+    fn take(&mut self) -> Result<core::Client, JsValue> {
+        match std::mem::replace(&mut self.state, ClientState::Failed) {
+            ClientState::Waiting(c) => Ok(c),
             other => {
                 let msg = match &other {
                     ClientState::Done(_) => "finish was already called",
                     _ => "the query failed; start a new client",
                 };
                 self.state = other;
-                return Err(errors::state(msg));
+                Err(errors::state(msg))
             }
-        };
-        self.state = ClientState::Done(client.finish(answer, digest).js()?);
-        Ok(())
+        }
     }
 
     fn done(&self) -> Result<&UnbalancedMatches, JsValue> {

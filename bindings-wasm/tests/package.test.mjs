@@ -10,7 +10,7 @@ import { bm, pkgDir } from "./helpers.mjs";
 test("the package loads by path with require and with import, with the same API", async () => {
   const esm = await import(pathToFileURL(path.join(pkgDir, "index.mjs")).href);
   const names = ["Initiator", "Responder", "RecordSet", "OprfKey", "UnbalancedServer", "UnbalancedClient",
-    "messageType", "errorCodes", "kinds", "BlindmatchError", "ProtocolError", "StateError", "ArgumentError"];
+    "SetDigest", "messageType", "errorCodes", "kinds", "BlindmatchError", "ProtocolError", "StateError", "ArgumentError"];
   for (const n of names) {
     assert.equal(typeof bm[n], "function", n);
     assert.equal(esm[n], bm[n], n);

@@ -46,3 +46,54 @@ test("budgets count accepted queries per client", () => {
   assert.equal(s.remainingBudget("x"), 1);
   assert.equal(new bm.UnbalancedServer(["a"]).remainingBudget("x"), undefined);
 });
+
+test("a SetDigest decoded once serves many clients with the same results", () => {
+  const rand = prng(23);
+  const server = Array.from({ length: 2000 }, (_, i) => `wallet-${i}`);
+  const s = new bm.UnbalancedServer(server, { labels: server.map((w) => `ref ${w}`), fprBits: 32 });
+  const decoded = new bm.SetDigest(s.digest());
+  assert.equal(decoded.length, 2000);
+  assert.equal(decoded.fprBits, 32);
+  assert.equal(decoded.hasLabels, true);
+  assert.deepEqual(decoded.epoch, s.epoch);
+  assert.equal(String(decoded), "SetDigest(2000 items, 2^-32 false positives, labeled)");
+  for (let round = 0; round < 4; round++) {
+    const mine = Array.from({ length: 100 }, () => `wallet-${Math.floor(rand() * 4000)}`);
+    const seed = { rngSeed: new Uint8Array(32).fill(round) };
+    const byObject = new bm.UnbalancedClient(mine, seed);
+    const byBytes = new bm.UnbalancedClient(mine, seed);
+    byObject.finishWith(s.answer(byObject.query()), decoded);
+    byBytes.finish(s.answer(byBytes.query()), s.digest());
+    const want = expectedIndices(mine, server);
+    assert.deepEqual(byObject.matches, want);
+    assert.deepEqual(byBytes.matches, want);
+    assert.deepEqual(byObject.labels, byBytes.labels);
+  }
+  const plain = new bm.SetDigest(new bm.UnbalancedServer(["a"]).digest());
+  assert.equal(plain.hasLabels, false);
+  assert.equal(plain.fprBits, 40);
+});
+
+test("a SetDigest keeps the digest's checks", () => {
+  const s1 = new bm.UnbalancedServer(["a", "b"]);
+  const s2 = new bm.UnbalancedServer(["a", "b"]);
+  assert.throws(() => new bm.SetDigest(s1.digest().slice(0, -1)), { name: "ProtocolError", code: "malformed" });
+  const c = new bm.UnbalancedClient(["a"]);
+  assert.throws(() => new bm.SetDigest(c.query()), { name: "ProtocolError", code: "wrong_message_type" });
+  assert.throws(() => c.finishWith(s2.answer(c.query()), new bm.SetDigest(s1.digest())), {
+    name: "ProtocolError",
+    code: "epoch_mismatch",
+  });
+  assert.throws(() => c.finishWith(s1.answer(c.query()), new bm.SetDigest(s1.digest())), {
+    name: "StateError",
+    message: /failed/,
+  });
+  // Bytes where a SetDigest belongs are refused before the client is touched.
+  const c2 = new bm.UnbalancedClient(["a"]);
+  assert.throws(() => c2.finishWith(s1.answer(c2.query()), s1.digest()), /expected instance of SetDigest/);
+  c2.finishWith(s1.answer(c2.query()), new bm.SetDigest(s1.digest()));
+  assert.deepEqual(c2.matches, [0]);
+  const freed = new bm.SetDigest(s1.digest());
+  freed.free();
+  assert.throws(() => new bm.UnbalancedClient(["a"]).finishWith(new Uint8Array(0), freed));
+});

@@ -8,6 +8,7 @@ import init, {
   ProtocolError,
   RecordSet,
   Responder,
+  SetDigest,
   StateError,
   UnbalancedClient,
   UnbalancedServer,
@@ -40,6 +41,11 @@ export function unbalanced(): Map<number, Uint8Array> {
   const server = UnbalancedServer.withKey(OprfKey.generate(), ["a"], { labels: ["x"], queryBudget: 3 });
   const c = new UnbalancedClient(["a"], { epoch: server.epoch });
   c.finish(server.answer(c.query(), "agency-b"), server.digest());
+  const decoded = new SetDigest(server.digest());
+  const again = new UnbalancedClient(["a"]);
+  again.finishWith(server.answer(again.query(), "agency-c"), decoded);
+  const size: number = decoded.length + decoded.fprBits + (decoded.hasLabels ? 1 : 0) + decoded.epoch.length;
+  console.log(size, again.matches.length);
   const left: number | undefined = server.remainingBudget("agency-b");
   console.log(left, errorCodes().length);
   return c.labels;
