@@ -168,16 +168,7 @@ impl SetDigest {
     }
 
     fn __repr__(&self) -> String {
-        format!(
-            "SetDigest({} items, 2^-{} false positives{})",
-            self.inner.len(),
-            self.inner.fpr_bits(),
-            if self.inner.has_labels() {
-                ", labeled"
-            } else {
-                ""
-            }
-        )
+        self.inner.to_string()
     }
 }
 

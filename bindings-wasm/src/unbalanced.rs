@@ -172,16 +172,7 @@ impl SetDigest {
     /// `SetDigest(<items> items, 2^-<bits> false positives[, labeled])`.
     #[wasm_bindgen(js_name = toString)]
     pub fn to_string_js(&self) -> String {
-        format!(
-            "SetDigest({} items, 2^-{} false positives{})",
-            self.inner.len(),
-            self.inner.fpr_bits(),
-            if self.inner.has_labels() {
-                ", labeled"
-            } else {
-                ""
-            }
-        )
+        self.inner.to_string()
     }
 }
 

@@ -506,7 +506,12 @@ fn open(key: &[u8; 32], sealed: &[u8]) -> Option<Vec<u8>> {
 }
 
 /// A decoded, validated set digest.
-#[derive(Debug, Clone)]
+///
+/// Decode it once per epoch and pass it to [`Client::finish_with`]: a
+/// client's lookup then costs the same whatever the size of the server's
+/// set. `Display` and `Debug` summarize it (size, false-positive rate,
+/// labels) rather than print its tags.
+#[derive(Clone)]
 pub struct SetDigest {
     epoch: EpochId,
     fpr_bits: u8,
@@ -588,6 +593,29 @@ impl SetDigest {
     fn sealed(&self, position: usize) -> &[u8] {
         let size = self.label_len + AEAD_TAG_LEN;
         &self.labels[position * size..(position + 1) * size]
+    }
+}
+
+impl fmt::Display for SetDigest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "SetDigest({} items, 2^-{} false positives{})",
+            self.len(),
+            self.fpr_bits,
+            if self.has_labels() { ", labeled" } else { "" }
+        )
+    }
+}
+
+impl fmt::Debug for SetDigest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SetDigest")
+            .field("epoch", &self.epoch)
+            .field("items", &self.len())
+            .field("fpr_bits", &self.fpr_bits)
+            .field("label_len", &self.label_len)
+            .finish_non_exhaustive()
     }
 }
 
@@ -744,6 +772,28 @@ mod tests {
         assert!(gcs::decode(&extra, values.len(), k, 1024).is_err());
         assert!(gcs::decode(&[0xff; 64], 3, k, 1 << 20).is_err());
         assert_eq!(gcs::decode(&[], 0, k, 1).unwrap(), Vec::<u64>::new());
+    }
+
+    #[test]
+    fn a_digest_shows_a_summary_not_its_tags() {
+        let key = OprfKey::derive(&[2; 32], b"t").unwrap();
+        let items: Vec<String> = (0..500).map(|i| format!("item {i}")).collect();
+        let config = ServerConfig::default().with_fpr_bits(20);
+        let plain = Server::new(key.clone(), &items, None::<&[&str]>, config.clone()).unwrap();
+        let digest = SetDigest::from_bytes(plain.digest()).unwrap();
+        assert_eq!(
+            digest.to_string(),
+            "SetDigest(500 items, 2^-20 false positives)"
+        );
+        let debug = format!("{digest:?}");
+        assert!(debug.contains("items: 500") && debug.len() < 200, "{debug}");
+        let labels: Vec<String> = (0..500).map(|i| format!("case {i}")).collect();
+        let labeled = Server::new(key, &items, Some(&labels[..]), config).unwrap();
+        let digest = SetDigest::from_bytes(labeled.digest()).unwrap();
+        assert_eq!(
+            digest.to_string(),
+            "SetDigest(500 items, 2^-20 false positives, labeled)"
+        );
     }
 
     #[test]
