@@ -1,7 +1,8 @@
 """Side-by-side: blindmatch (Python bindings) vs OpenMined PSI (openmined-psi).
 
-Same process, same items, both revealing the intersection to one party, the
-same false-positive rate (2^-40 for the whole session). Prints time per
+Same items, both revealing the intersection to one party, the same
+false-positive rate (2^-40 for the whole session); each library (and thread
+count) runs both sides of its sessions in a fresh child process of one run. Prints time per
 phase, items per second per side, bytes on the wire per item, and the ratio.
 
 Run it through peer_harness.sh, which builds its own virtualenv. Options:
