@@ -14,6 +14,7 @@ use sha2::{Digest, Sha512};
 use zeroize::Zeroizing;
 
 use crate::error::{Error, Result};
+use crate::par;
 
 /// Length of a serialized group element (RFC 9496 §4.3.2), in bytes.
 pub const ELEMENT_LEN: usize = 32;
@@ -51,6 +52,34 @@ pub(crate) const BATCH: usize = 256;
 pub(crate) fn halve(s: &Scalar) -> Zeroizing<Scalar> {
     static HALF: LazyLock<Scalar> = LazyLock::new(|| Scalar::from(2u8).invert());
     Zeroizing::new(s * *HALF)
+}
+
+/// Computes `point(j)` for every position `j < n` in batches of
+/// [`BATCH`], encodes the doubles of each batch at once (one field
+/// inversion per batch) and maps each encoding with `out(j, encoding)`.
+///
+/// So `point(j)` must be `(s / 2) · P` for a wanted `s · P` (see [`halve`]).
+/// The first error of a batch stops it; the first failed batch is returned.
+pub(crate) fn compress_doubled<U, P, O>(n: usize, point: P, out: O) -> Result<Vec<U>>
+where
+    U: Send,
+    P: Fn(usize) -> Result<RistrettoPoint> + Sync + Send,
+    O: Fn(usize, &[u8; ELEMENT_LEN]) -> U + Sync + Send,
+{
+    let parts = par::map_ranges(n, BATCH, |range| -> Result<Vec<U>> {
+        let start = range.start;
+        let points = range.map(&point).collect::<Result<Vec<RistrettoPoint>>>()?;
+        Ok(RistrettoPoint::double_and_compress_batch(&points)
+            .iter()
+            .enumerate()
+            .map(|(i, c)| out(start + i, c.as_bytes()))
+            .collect())
+    });
+    let mut all = Vec::with_capacity(n);
+    for part in parts {
+        all.extend(part?);
+    }
+    Ok(all)
 }
 
 /// Expands `msg` into `out.len()` uniformly random bytes

@@ -30,7 +30,6 @@ use zeroize::{Zeroize, ZeroizeOnDrop};
 
 use crate::error::{Error, Result};
 use crate::group::{self, ELEMENT_LEN};
-use crate::par;
 
 /// `contextString` of RFC 9497 §3.1 for mode `0x00` and `ristretto255-SHA512`.
 pub const CONTEXT_STRING: &[u8] = b"OPRFV1-\x00-ristretto255-SHA512";
@@ -192,7 +191,7 @@ impl OprfKey {
         F: Fn(usize, [u8; OUTPUT_LEN]) -> U + Sync + Send,
     {
         let half = group::halve(&self.sk);
-        batched(
+        group::compress_doubled(
             n,
             |j| {
                 let x = input(j);
@@ -214,7 +213,7 @@ impl OprfKey {
     pub(crate) fn blind_evaluate_encoded(&self, elements: &[u8]) -> Result<Vec<u8>> {
         debug_assert_eq!(elements.len() % ELEMENT_LEN, 0);
         let half = group::halve(&self.sk);
-        let encoded = batched(
+        let encoded = group::compress_doubled(
             elements.len() / ELEMENT_LEN,
             |j| {
                 let at = j * ELEMENT_LEN;
@@ -377,7 +376,7 @@ pub(crate) fn blind_encoded<'a, I>(blinds: &[Blind], input: I) -> Result<Vec<u8>
 where
     I: Fn(usize) -> &'a [u8] + Sync + Send,
 {
-    let encoded = batched(
+    let encoded = group::compress_doubled(
         blinds.len(),
         |j| {
             let x = input(j);
@@ -408,7 +407,7 @@ where
     F: Fn(usize, [u8; OUTPUT_LEN]) -> U + Sync + Send,
 {
     debug_assert_eq!(blinds.len(), evaluated.len());
-    batched(
+    group::compress_doubled(
         blinds.len().min(evaluated.len()),
         |j| {
             check_input_len(input(j))?;
@@ -417,33 +416,6 @@ where
         },
         |j, unblinded| f(j, finalize_hash(input(j), unblinded)),
     )
-}
-
-/// Computes `point(j)` for every position `j < n` in batches of
-/// [`group::BATCH`], encodes the doubles of each batch at once (one field
-/// inversion per batch) and maps each encoding with `out(j, encoding)`.
-///
-/// So `point(j)` must be `(s / 2) · P` for a wanted `s · P`.
-fn batched<U, P, O>(n: usize, point: P, out: O) -> Result<Vec<U>>
-where
-    U: Send,
-    P: Fn(usize) -> Result<RistrettoPoint> + Sync + Send,
-    O: Fn(usize, &[u8; ELEMENT_LEN]) -> U + Sync + Send,
-{
-    let parts = par::map_ranges(n, group::BATCH, |range| -> Result<Vec<U>> {
-        let start = range.start;
-        let points = range.map(&point).collect::<Result<Vec<RistrettoPoint>>>()?;
-        Ok(RistrettoPoint::double_and_compress_batch(&points)
-            .iter()
-            .enumerate()
-            .map(|(i, c)| out(start + i, c.as_bytes()))
-            .collect())
-    });
-    let mut all = Vec::with_capacity(n);
-    for part in parts {
-        all.extend(part?);
-    }
-    Ok(all)
 }
 
 /// Unblinds the server's answer and hashes it into the PRF output

@@ -49,25 +49,6 @@ where
     }
 }
 
-/// Maps `f` over consecutive chunks of `chunk` items (the last may be
-/// shorter), in parallel when enabled. Results keep the chunk order.
-pub(crate) fn map_chunks<T, U, F>(items: &[T], chunk: usize, f: F) -> Vec<U>
-where
-    T: Sync,
-    U: Send,
-    F: Fn(&[T]) -> U + Sync + Send,
-{
-    #[cfg(feature = "parallel")]
-    {
-        use rayon::prelude::*;
-        items.par_chunks(chunk).map(f).collect()
-    }
-    #[cfg(not(feature = "parallel"))]
-    {
-        items.chunks(chunk).map(f).collect()
-    }
-}
-
 /// Maps `f` over the consecutive ranges of `chunk` positions that cover
 /// `0..n` (the last may be shorter), in parallel when enabled. Results keep
 /// the range order.

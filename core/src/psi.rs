@@ -53,7 +53,6 @@ use crate::distinct::Distinct;
 use crate::error::{Error, Result};
 use crate::group::{self, Dst, ELEMENT_LEN};
 use crate::oprf::random_nonzero_scalar;
-use crate::par;
 use crate::rng::{self, Seed};
 use crate::wire::{self, MessageType, SessionId, Suite};
 
@@ -398,37 +397,25 @@ fn reblind_compare(
     session_id: &SessionId,
     len: usize,
 ) -> Result<Vec<u128>> {
-    let parts = par::map_chunks(bytes, ELEMENT_LEN * group::BATCH, |chunk| {
-        let points = chunk
-            .chunks_exact(ELEMENT_LEN)
-            .map(|c| group::decode_element(c).map(|p| p * key.half))
-            .collect::<Result<Vec<RistrettoPoint>>>()?;
-        Ok(RistrettoPoint::double_and_compress_batch(&points)
-            .iter()
-            .map(|c| compare_value(session_id, c.as_bytes(), len))
-            .collect::<Vec<u128>>())
-    });
-    let mut out = Vec::with_capacity(bytes.len() / ELEMENT_LEN);
-    for part in parts {
-        out.extend(part?);
-    }
-    Ok(out)
+    group::compress_doubled(
+        bytes.len() / ELEMENT_LEN,
+        |j| {
+            let at = j * ELEMENT_LEN;
+            Ok(group::decode_element(&bytes[at..at + ELEMENT_LEN])? * key.half)
+        },
+        |_, encoded| compare_value(session_id, encoded, len),
+    )
 }
 
 /// Blinds the distinct values in the order given by `order`:
 /// `H(item)^key` for each, serialized.
-fn blind(own: &Distinct, order: &[u32], dst: &SessionDst, key: &SessionKey) -> Vec<u8> {
-    par::map_chunks(order, group::BATCH, |js| {
-        let points: Vec<RistrettoPoint> = js
-            .iter()
-            .map(|&j| dst.hash(own.get(j as usize)) * key.half)
-            .collect();
-        RistrettoPoint::double_and_compress_batch(&points)
-            .iter()
-            .flat_map(|c| c.to_bytes())
-            .collect::<Vec<u8>>()
-    })
-    .concat()
+fn blind(own: &Distinct, order: &[u32], dst: &SessionDst, key: &SessionKey) -> Result<Vec<u8>> {
+    let encoded = group::compress_doubled(
+        order.len(),
+        |i| Ok(dst.hash(own.get(order[i] as usize)) * key.half),
+        |_, encoded| *encoded,
+    )?;
+    Ok(encoded.into_flattened())
 }
 
 /// Builds a party's result from a flag per distinct value.
@@ -535,7 +522,7 @@ impl Initiator {
         // The request order is random, so nothing about the caller's order
         // of items reaches the responder.
         let order = shuffled(own.len(), rng);
-        let elements = blind(&own, &order, &SessionDst::new(&session_id), &key);
+        let elements = blind(&own, &order, &SessionDst::new(&session_id), &key)?;
         let request = wire::encode(
             MessageType::PsiRequest,
             &RequestMsg {
@@ -735,7 +722,7 @@ impl Responder {
 
         // H(y)^b for our own items, in a random order.
         let order = shuffled(mine, &mut rng);
-        let elements = blind(&own, &order, &SessionDst::new(&session_id), &key);
+        let elements = blind(&own, &order, &SessionDst::new(&session_id), &key)?;
 
         let response = wire::encode(
             MessageType::PsiResponse,
