@@ -13,7 +13,7 @@ use std::time::Duration;
 use blindmatch::oprf::OprfKey;
 use blindmatch::psi::{Config, Initiator, Responder};
 use blindmatch::records::{Kind, Options, canonicalize};
-use blindmatch::unbalanced::{Client, Server, ServerConfig, SetDigest};
+use blindmatch::unbalanced::{Client, ClientConfig, Server, ServerConfig, SetDigest};
 use blindmatch_benches::{GroupInputs, items, ops, rng};
 use criterion::{BatchSize, BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 
@@ -155,7 +155,8 @@ fn unbalanced(c: &mut Criterion) {
         group.throughput(Throughput::Elements(mine.len() as u64));
         group.bench_function("client_1024_online", |bch| {
             bch.iter(|| {
-                let (client, query) = Client::new_with_rng(&mine, None, &mut rng(4)).unwrap();
+                let (client, query) =
+                    Client::new_with_rng(ClientConfig::default(), &mine, &mut rng(4)).unwrap();
                 let answer = server.answer(&query, "bench").unwrap();
                 client.finish_with(&answer, &digest).unwrap()
             })
@@ -168,7 +169,8 @@ fn canonicalization(c: &mut Criterion) {
     let options = Options::default()
         .with_default_region("GB")
         .unwrap()
-        .with_date_format("%d/%m/%Y");
+        .with_date_format("%d/%m/%Y")
+        .unwrap();
     let samples: [(Kind, &str); 9] = [
         (Kind::Email, " John.Doe@Example.COM "),
         (Kind::Phone, "+33 1 42 68 53 00"),

@@ -15,6 +15,15 @@ pub(crate) struct Distinct {
     bytes: Vec<u8>,
     /// `offsets[j]..offsets[j + 1]` is distinct value `j` in `bytes`.
     offsets: Vec<usize>,
+    /// Number of distinct values (kept when the values are dropped).
+    count: usize,
+}
+
+impl Drop for Distinct {
+    fn drop(&mut self) {
+        // The values are a party's identifiers: wipe them, not just free them.
+        zeroize::Zeroize::zeroize(&mut self.bytes);
+    }
 }
 
 impl Distinct {
@@ -45,16 +54,18 @@ impl Distinct {
             });
             unique_of.push(j);
         }
+        let count = offsets.len() - 1;
         Ok(Distinct {
             unique_of,
             bytes,
             offsets,
+            count,
         })
     }
 
     /// Number of distinct values.
     pub(crate) fn len(&self) -> usize {
-        self.offsets.len() - 1
+        self.count
     }
 
     /// Distinct value `j`.
@@ -74,7 +85,8 @@ impl Distinct {
             .collect()
     }
 
-    /// Forgets the values, keeping the mapping back to indices.
+    /// Forgets (and wipes) the values, keeping their number and the mapping
+    /// back to indices; [`Distinct::get`] must not be called afterwards.
     pub(crate) fn drop_values(&mut self) {
         zeroize::Zeroize::zeroize(&mut self.bytes);
         self.bytes = Vec::new();
@@ -95,6 +107,10 @@ mod tests {
             (&b"b"[..], &b"a"[..], &b""[..])
         );
         assert_eq!(d.indices_where(&[true, false, false]), vec![0, 2]);
+        assert_eq!(d.indices_where(&[false, true, true]), vec![1, 3, 4]);
+        let mut d = d;
+        d.drop_values();
+        assert_eq!(d.len(), 3);
         assert_eq!(d.indices_where(&[false, true, true]), vec![1, 3, 4]);
         assert!(matches!(
             Distinct::new(&["a", "b"], 1),

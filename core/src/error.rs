@@ -39,6 +39,9 @@ pub enum Error {
         /// Largest accepted length.
         max: usize,
     },
+    /// A domain separation tag is empty (RFC 9380 §3.1 requires a non-empty one).
+    #[error("domain separation tag is empty")]
+    EmptyDst,
     /// `expand_message_xmd` was asked for more output than RFC 9380 allows.
     #[error("requested {len} uniform bytes; RFC 9380 allows at most {max}")]
     ExpandTooLong {
@@ -98,6 +101,15 @@ pub enum Error {
     /// A message belongs to another session.
     #[error("message belongs to another session")]
     SessionMismatch,
+    /// An unbalanced answer belongs to another query than the one it is
+    /// finished with (its echoed query id differs).
+    #[error("answer belongs to another query")]
+    QueryMismatch,
+    /// The peer canonicalized its records under another profile (composite
+    /// keys or options that change a key's bytes): its keys could never
+    /// match ours, so the session stops before any group operation.
+    #[error("peer's canonicalization profile differs from ours")]
+    ProfileMismatch,
     /// The peer asked for a mode (reveal or output) this party's configuration does not allow.
     #[error("peer's session parameters differ from ours: {0}")]
     ConfigMismatch(&'static str),
@@ -158,149 +170,100 @@ pub enum Error {
     },
 }
 
-/// Stable, machine-readable identifier of an [`Error`] variant.
-///
-/// Bindings expose these strings (Python `err.code`, JavaScript `err.code`);
-/// they never change meaning once released.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[non_exhaustive]
-pub enum ErrorCode {
-    /// [`Error::InvalidElement`]
-    InvalidElement,
-    /// [`Error::IdentityElement`]
-    IdentityElement,
-    /// [`Error::InputTooLong`]
-    InputTooLong,
-    /// [`Error::DstTooLong`]
-    DstTooLong,
-    /// [`Error::ExpandTooLong`]
-    ExpandTooLong,
-    /// [`Error::DeriveKeyPair`]
-    DeriveKeyPair,
-    /// [`Error::InvalidScalar`]
-    InvalidScalar,
-    /// [`Error::BadMagic`]
-    BadMagic,
-    /// [`Error::UnsupportedVersion`]
-    UnsupportedVersion,
-    /// [`Error::WrongMessageType`]
-    WrongMessageType,
-    /// [`Error::UnsupportedSuite`]
-    UnsupportedSuite,
-    /// [`Error::Malformed`]
-    Malformed,
-    /// [`Error::TrailingBytes`]
-    TrailingBytes,
-    /// [`Error::CountMismatch`]
-    CountMismatch,
-    /// [`Error::SessionMismatch`]
-    SessionMismatch,
-    /// [`Error::ConfigMismatch`]
-    ConfigMismatch,
-    /// [`Error::PeerSetTooLarge`]
-    PeerSetTooLarge,
-    /// [`Error::PeerSetTooSmall`]
-    PeerSetTooSmall,
-    /// [`Error::TooManyItems`]
-    TooManyItems,
-    /// [`Error::UnexpectedFinish`]
-    UnexpectedFinish,
-    /// [`Error::InvalidConfig`]
-    InvalidConfig,
-    /// [`Error::Rng`]
-    Rng,
-    /// [`Error::InvalidValue`]
-    InvalidValue,
-    /// [`Error::EpochMismatch`]
-    EpochMismatch,
-    /// [`Error::BudgetExceeded`]
-    BudgetExceeded,
+/// Declares [`ErrorCode`] once: the enum, [`ErrorCode::ALL`], the stable
+/// strings and the protocol flag come from one table, so a new code cannot
+/// be half-added.
+macro_rules! error_codes {
+    ($($(#[$doc:meta])* $code:ident = $s:literal, $protocol:literal;)*) => {
+        /// Stable, machine-readable identifier of an [`Error`] variant.
+        ///
+        /// Bindings expose these strings (Python `err.code`, JavaScript `err.code`);
+        /// they never change meaning once released.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        #[non_exhaustive]
+        pub enum ErrorCode {
+            $($(#[$doc])* $code,)*
+        }
+
+        impl ErrorCode {
+            /// Every code, for exhaustive mapping tests in the bindings.
+            pub const ALL: &'static [ErrorCode] = &[$(ErrorCode::$code,)*];
+
+            /// Returns the stable snake_case string of this code.
+            pub const fn as_str(self) -> &'static str {
+                match self {
+                    $(ErrorCode::$code => $s,)*
+                }
+            }
+
+            /// Tells whether errors of this code concern a message from the peer
+            /// (malformed, hostile or from another session) rather than local input.
+            pub const fn is_protocol(self) -> bool {
+                match self {
+                    $(ErrorCode::$code => $protocol,)*
+                }
+            }
+        }
+    };
 }
 
-impl ErrorCode {
-    /// Every code, for exhaustive mapping tests in the bindings.
-    pub const ALL: &'static [ErrorCode] = &[
-        ErrorCode::InvalidElement,
-        ErrorCode::IdentityElement,
-        ErrorCode::InputTooLong,
-        ErrorCode::DstTooLong,
-        ErrorCode::ExpandTooLong,
-        ErrorCode::DeriveKeyPair,
-        ErrorCode::InvalidScalar,
-        ErrorCode::BadMagic,
-        ErrorCode::UnsupportedVersion,
-        ErrorCode::WrongMessageType,
-        ErrorCode::UnsupportedSuite,
-        ErrorCode::Malformed,
-        ErrorCode::TrailingBytes,
-        ErrorCode::CountMismatch,
-        ErrorCode::SessionMismatch,
-        ErrorCode::ConfigMismatch,
-        ErrorCode::PeerSetTooLarge,
-        ErrorCode::PeerSetTooSmall,
-        ErrorCode::TooManyItems,
-        ErrorCode::UnexpectedFinish,
-        ErrorCode::InvalidConfig,
-        ErrorCode::Rng,
-        ErrorCode::InvalidValue,
-        ErrorCode::EpochMismatch,
-        ErrorCode::BudgetExceeded,
-    ];
-
-    /// Returns the stable snake_case string of this code.
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            ErrorCode::InvalidElement => "invalid_element",
-            ErrorCode::IdentityElement => "identity_element",
-            ErrorCode::InputTooLong => "input_too_long",
-            ErrorCode::DstTooLong => "dst_too_long",
-            ErrorCode::ExpandTooLong => "expand_too_long",
-            ErrorCode::DeriveKeyPair => "derive_key_pair",
-            ErrorCode::InvalidScalar => "invalid_scalar",
-            ErrorCode::BadMagic => "bad_magic",
-            ErrorCode::UnsupportedVersion => "unsupported_version",
-            ErrorCode::WrongMessageType => "wrong_message_type",
-            ErrorCode::UnsupportedSuite => "unsupported_suite",
-            ErrorCode::Malformed => "malformed",
-            ErrorCode::TrailingBytes => "trailing_bytes",
-            ErrorCode::CountMismatch => "count_mismatch",
-            ErrorCode::SessionMismatch => "session_mismatch",
-            ErrorCode::ConfigMismatch => "config_mismatch",
-            ErrorCode::PeerSetTooLarge => "peer_set_too_large",
-            ErrorCode::PeerSetTooSmall => "peer_set_too_small",
-            ErrorCode::TooManyItems => "too_many_items",
-            ErrorCode::UnexpectedFinish => "unexpected_finish",
-            ErrorCode::InvalidConfig => "invalid_config",
-            ErrorCode::Rng => "rng",
-            ErrorCode::InvalidValue => "invalid_value",
-            ErrorCode::EpochMismatch => "epoch_mismatch",
-            ErrorCode::BudgetExceeded => "budget_exceeded",
-        }
-    }
-
-    /// Tells whether errors of this code concern a message from the peer
-    /// (malformed, hostile or from another session) rather than local input.
-    pub const fn is_protocol(self) -> bool {
-        matches!(
-            self,
-            ErrorCode::InvalidElement
-                | ErrorCode::IdentityElement
-                | ErrorCode::BadMagic
-                | ErrorCode::UnsupportedVersion
-                | ErrorCode::WrongMessageType
-                | ErrorCode::UnsupportedSuite
-                | ErrorCode::Malformed
-                | ErrorCode::TrailingBytes
-                | ErrorCode::CountMismatch
-                | ErrorCode::SessionMismatch
-                | ErrorCode::ConfigMismatch
-                | ErrorCode::PeerSetTooLarge
-                | ErrorCode::PeerSetTooSmall
-                | ErrorCode::UnexpectedFinish
-                | ErrorCode::EpochMismatch
-                | ErrorCode::BudgetExceeded
-        )
-    }
+error_codes! {
+    /// [`Error::InvalidElement`]
+    InvalidElement = "invalid_element", true;
+    /// [`Error::IdentityElement`]
+    IdentityElement = "identity_element", true;
+    /// [`Error::InputTooLong`]
+    InputTooLong = "input_too_long", false;
+    /// [`Error::DstTooLong`]
+    DstTooLong = "dst_too_long", false;
+    /// [`Error::EmptyDst`]
+    EmptyDst = "empty_dst", false;
+    /// [`Error::ExpandTooLong`]
+    ExpandTooLong = "expand_too_long", false;
+    /// [`Error::DeriveKeyPair`]
+    DeriveKeyPair = "derive_key_pair", false;
+    /// [`Error::InvalidScalar`]
+    InvalidScalar = "invalid_scalar", false;
+    /// [`Error::BadMagic`]
+    BadMagic = "bad_magic", true;
+    /// [`Error::UnsupportedVersion`]
+    UnsupportedVersion = "unsupported_version", true;
+    /// [`Error::WrongMessageType`]
+    WrongMessageType = "wrong_message_type", true;
+    /// [`Error::UnsupportedSuite`]
+    UnsupportedSuite = "unsupported_suite", true;
+    /// [`Error::Malformed`]
+    Malformed = "malformed", true;
+    /// [`Error::TrailingBytes`]
+    TrailingBytes = "trailing_bytes", true;
+    /// [`Error::CountMismatch`]
+    CountMismatch = "count_mismatch", true;
+    /// [`Error::SessionMismatch`]
+    SessionMismatch = "session_mismatch", true;
+    /// [`Error::QueryMismatch`]
+    QueryMismatch = "query_mismatch", true;
+    /// [`Error::ConfigMismatch`]
+    ConfigMismatch = "config_mismatch", true;
+    /// [`Error::ProfileMismatch`]
+    ProfileMismatch = "profile_mismatch", true;
+    /// [`Error::PeerSetTooLarge`]
+    PeerSetTooLarge = "peer_set_too_large", true;
+    /// [`Error::PeerSetTooSmall`]
+    PeerSetTooSmall = "peer_set_too_small", true;
+    /// [`Error::TooManyItems`]
+    TooManyItems = "too_many_items", false;
+    /// [`Error::UnexpectedFinish`]
+    UnexpectedFinish = "unexpected_finish", true;
+    /// [`Error::InvalidConfig`]
+    InvalidConfig = "invalid_config", false;
+    /// [`Error::Rng`]
+    Rng = "rng", false;
+    /// [`Error::InvalidValue`]
+    InvalidValue = "invalid_value", false;
+    /// [`Error::EpochMismatch`]
+    EpochMismatch = "epoch_mismatch", true;
+    /// [`Error::BudgetExceeded`]
+    BudgetExceeded = "budget_exceeded", true;
 }
 
 impl fmt::Display for ErrorCode {
@@ -317,6 +280,7 @@ impl Error {
             Error::IdentityElement => ErrorCode::IdentityElement,
             Error::InputTooLong { .. } => ErrorCode::InputTooLong,
             Error::DstTooLong { .. } => ErrorCode::DstTooLong,
+            Error::EmptyDst => ErrorCode::EmptyDst,
             Error::ExpandTooLong { .. } => ErrorCode::ExpandTooLong,
             Error::DeriveKeyPair => ErrorCode::DeriveKeyPair,
             Error::InvalidScalar => ErrorCode::InvalidScalar,
@@ -328,6 +292,8 @@ impl Error {
             Error::TrailingBytes { .. } => ErrorCode::TrailingBytes,
             Error::CountMismatch { .. } => ErrorCode::CountMismatch,
             Error::SessionMismatch => ErrorCode::SessionMismatch,
+            Error::QueryMismatch => ErrorCode::QueryMismatch,
+            Error::ProfileMismatch => ErrorCode::ProfileMismatch,
             Error::ConfigMismatch(_) => ErrorCode::ConfigMismatch,
             Error::PeerSetTooLarge { .. } => ErrorCode::PeerSetTooLarge,
             Error::PeerSetTooSmall { .. } => ErrorCode::PeerSetTooSmall,

@@ -54,6 +54,18 @@ pub(crate) fn halve(s: &Scalar) -> Zeroizing<Scalar> {
     Zeroizing::new(s * *HALF)
 }
 
+/// Draws a uniformly random non-zero scalar.
+pub(crate) fn random_nonzero_scalar<R: rand_core::CryptoRng + ?Sized>(rng: &mut R) -> Scalar {
+    loop {
+        let s = Scalar::random(rng);
+        // Zero has probability 2^-252; the loop is not a timing channel on
+        // any value that is kept.
+        if s != Scalar::ZERO {
+            return s;
+        }
+    }
+}
+
 /// Computes `point(j)` for every position `j < n` in batches of
 /// [`BATCH`], encodes the doubles of each batch at once (one field
 /// inversion per batch) and maps each encoding with `out(j, encoding)`.
@@ -87,6 +99,7 @@ where
 ///
 /// # Errors
 ///
+/// [`Error::EmptyDst`] for an empty `dst` (RFC 9380 §3.1),
 /// [`Error::DstTooLong`] if `dst` exceeds 255 bytes, [`Error::ExpandTooLong`]
 /// if more than 255 · 64 bytes are requested.
 pub fn expand_message_xmd(msg: &[u8], dst: &[u8], out: &mut [u8]) -> Result<()> {
@@ -96,24 +109,23 @@ pub fn expand_message_xmd(msg: &[u8], dst: &[u8], out: &mut [u8]) -> Result<()> 
 /// [`expand_message_xmd`] over a message given as consecutive parts, so that
 /// callers can hash `a || b || c` without concatenating first.
 pub(crate) fn expand_message_xmd_parts(parts: &[&[u8]], dst: &[u8], out: &mut [u8]) -> Result<()> {
-    if dst.len() > MAX_DST_LEN {
-        return Err(Error::DstTooLong {
-            len: dst.len(),
-            max: MAX_DST_LEN,
-        });
-    }
+    let dst = Dst::new(dst)?;
     if out.len() > MAX_EXPAND_LEN {
         return Err(Error::ExpandTooLong {
             len: out.len(),
             max: MAX_EXPAND_LEN,
         });
     }
-    expand_checked(parts, dst, out);
+    expand_checked(parts, dst.0, out);
     Ok(())
 }
 
-/// The body of `expand_message_xmd`, for a `dst` of at most 255 bytes and an
+/// The body of `expand_message_xmd`, for a `dst` of 1 to 255 bytes and an
 /// output of at most 255 · 64 bytes (checked by the callers).
+///
+/// The message can be secret (`DeriveKeyPair` hashes its seed), so every
+/// intermediate block is zeroized, and SHA-512's own state is wiped when
+/// the hasher drops (sha2's `zeroize` feature).
 fn expand_checked(parts: &[&[u8]], dst: &[u8], out: &mut [u8]) {
     let len = out.len();
     debug_assert!(dst.len() <= MAX_DST_LEN && len <= MAX_EXPAND_LEN);
@@ -130,24 +142,25 @@ fn expand_checked(parts: &[&[u8]], dst: &[u8], out: &mut [u8]) {
     h.update([0u8]);
     h.update(dst);
     h.update(dst_len);
-    let b0: [u8; 64] = h.finalize().into();
+    let b0 = Zeroizing::new(<[u8; 64]>::from(h.finalize()));
 
     // b_1 = H(b_0 || I2OSP(1, 1) || DST_prime)
     // b_i = H(strxor(b_0, b_(i-1)) || I2OSP(i, 1) || DST_prime)
-    let mut prev = [0u8; 64];
+    let mut prev = Zeroizing::new([0u8; 64]);
+    let mut input = Zeroizing::new([0u8; 64]);
     for (i, chunk) in out.chunks_mut(64).enumerate() {
-        let mut input = b0;
+        *input = *b0;
         if i > 0 {
             for (x, p) in input.iter_mut().zip(prev.iter()) {
                 *x ^= p;
             }
         }
         let mut h = Sha512::new();
-        h.update(input);
+        h.update(&input[..]);
         h.update([(i + 1) as u8]); // i + 1 <= ell <= 255
         h.update(dst);
         h.update(dst_len);
-        prev = h.finalize().into();
+        h.finalize_into((&mut *prev).into());
         chunk.copy_from_slice(&prev[..chunk.len()]);
     }
 }
@@ -158,7 +171,8 @@ fn expand_checked(parts: &[&[u8]], dst: &[u8], out: &mut [u8]) {
 ///
 /// # Errors
 ///
-/// [`Error::DstTooLong`] if `dst` exceeds 255 bytes.
+/// [`Error::EmptyDst`] for an empty `dst`, [`Error::DstTooLong`] if `dst`
+/// exceeds 255 bytes.
 pub fn hash_to_group(msg: &[u8], dst: &[u8]) -> Result<RistrettoPoint> {
     hash_to_group_parts(&[msg], dst)
 }
@@ -168,7 +182,7 @@ pub(crate) fn hash_to_group_parts(parts: &[&[u8]], dst: &[u8]) -> Result<Ristret
     Ok(Dst::new(dst)?.hash_to_group(parts))
 }
 
-/// A domain separation tag known to be short enough for
+/// A domain separation tag known to be non-empty and short enough for
 /// `expand_message_xmd`, so hashing with it cannot fail.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Dst<'a>(&'a [u8]);
@@ -176,6 +190,9 @@ pub(crate) struct Dst<'a>(&'a [u8]);
 impl<'a> Dst<'a> {
     /// Checks the length of a DST.
     pub(crate) fn new(dst: &'a [u8]) -> Result<Self> {
+        if dst.is_empty() {
+            return Err(Error::EmptyDst);
+        }
         if dst.len() > MAX_DST_LEN {
             return Err(Error::DstTooLong {
                 len: dst.len(),
@@ -187,8 +204,8 @@ impl<'a> Dst<'a> {
 
     /// `hash_to_ristretto255` of the concatenated parts under this DST.
     pub(crate) fn hash_to_group(&self, parts: &[&[u8]]) -> RistrettoPoint {
-        let mut uniform = [0u8; 64];
-        expand_checked(parts, self.0, &mut uniform);
+        let mut uniform = Zeroizing::new([0u8; 64]);
+        expand_checked(parts, self.0, &mut uniform[..]);
         RistrettoPoint::from_uniform_bytes(&uniform)
     }
 }
@@ -199,18 +216,17 @@ impl<'a> Dst<'a> {
 ///
 /// # Errors
 ///
-/// [`Error::DstTooLong`] if `dst` exceeds 255 bytes.
+/// [`Error::EmptyDst`] for an empty `dst`, [`Error::DstTooLong`] if `dst`
+/// exceeds 255 bytes.
 pub fn hash_to_scalar(msg: &[u8], dst: &[u8]) -> Result<Scalar> {
     hash_to_scalar_parts(&[msg], dst)
 }
 
 /// [`hash_to_scalar`] over a message given as consecutive parts.
 pub(crate) fn hash_to_scalar_parts(parts: &[&[u8]], dst: &[u8]) -> Result<Scalar> {
-    let mut uniform = [0u8; 64];
-    expand_message_xmd_parts(parts, dst, &mut uniform)?;
-    let s = Scalar::from_bytes_mod_order_wide(&uniform);
-    zeroize::Zeroize::zeroize(&mut uniform);
-    Ok(s)
+    let mut uniform = Zeroizing::new([0u8; 64]);
+    expand_message_xmd_parts(parts, dst, &mut uniform[..])?;
+    Ok(Scalar::from_bytes_mod_order_wide(&uniform))
 }
 
 /// Decodes a group element received from a peer (RFC 9496 §4.3.1), with the
@@ -285,6 +301,9 @@ mod tests {
             Err(Error::ExpandTooLong { .. })
         ));
         let mut out = [0u8; 32];
+        assert_eq!(expand_message_xmd(b"", b"", &mut out), Err(Error::EmptyDst));
+        assert_eq!(hash_to_group(b"x", b"").err(), Some(Error::EmptyDst));
+        assert_eq!(hash_to_scalar(b"x", b"").err(), Some(Error::EmptyDst));
         let dst = [b'x'; 256];
         assert!(matches!(
             expand_message_xmd(b"", &dst, &mut out),

@@ -81,9 +81,20 @@
 //! | feature    | default | what it does |
 //! |------------|---------|--------------|
 //! | `parallel` | yes     | blinds and evaluates large batches on all cores (rayon) |
-//! | `os-rng`   | yes     | constructors without an RNG argument draw from the OS (getrandom) |
+//! | `os-rng`   | yes     | the protocols' constructors draw their randomness from the OS (getrandom; `crypto.getRandomValues` in WebAssembly, with getrandom's `wasm_js` feature) |
+//! | `insecure-test-rng` | no | **tests only**: `new_with_rng` constructors, `Blind::from_bytes` … that take a caller's RNG, so a seed fixes keys and blinds (golden vectors). Never enable it in production |
+//!
+//! Without `os-rng` the crate offers the RFC 9497 primitives (`OprfKey::derive`,
+//! `evaluate`) but no protocol constructor: production code never chooses
+//! its own randomness.
 
 #![forbid(unsafe_code)]
+// Without a source of randomness the protocol constructors are compiled out,
+// and the helpers only they use would warn.
+#![cfg_attr(
+    not(any(feature = "os-rng", feature = "insecure-test-rng")),
+    allow(dead_code)
+)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod distinct;

@@ -8,11 +8,9 @@
 //!
 //! ```
 //! use blindmatch::oprf::{self, OprfKey};
-//! use rand::{SeedableRng, rngs::ChaCha20Rng};
 //!
-//! let mut rng = ChaCha20Rng::seed_from_u64(1);
 //! let key = OprfKey::derive(&[7u8; 32], b"epoch 2026-11")?;
-//! let (blind, blinded) = oprf::blind(b"+442079460958", &mut rng)?;
+//! let (blind, blinded) = oprf::blind(b"+442079460958")?;  // a fresh random blind
 //! let evaluated = key.blind_evaluate(&blinded);          // server side
 //! let output = oprf::finalize(b"+442079460958", &blind, &evaluated)?;
 //! assert_eq!(output, key.evaluate(b"+442079460958")?);
@@ -29,7 +27,7 @@ use sha2::{Digest, Sha512};
 use zeroize::{Zeroize, ZeroizeOnDrop};
 
 use crate::error::{Error, Result};
-use crate::group::{self, ELEMENT_LEN};
+use crate::group::{self, ELEMENT_LEN, random_nonzero_scalar};
 
 /// `contextString` of RFC 9497 §3.1 for mode `0x00` and `ristretto255-SHA512`.
 pub const CONTEXT_STRING: &[u8] = b"OPRFV1-\x00-ristretto255-SHA512";
@@ -129,22 +127,28 @@ impl OprfKey {
         Err(Error::DeriveKeyPair)
     }
 
-    /// Generates a fresh random key (RFC 9497 §3.2 `GenerateKeyPair`).
-    pub fn generate<R: CryptoRng + ?Sized>(rng: &mut R) -> Self {
-        OprfKey {
-            sk: random_nonzero_scalar(rng),
-        }
-    }
-
-    /// Generates a fresh key from the operating system's RNG.
+    /// Generates a fresh random key (RFC 9497 §3.2 `GenerateKeyPair`) from
+    /// the operating system's RNG.
     ///
     /// # Errors
     ///
     /// [`Error::Rng`] if the operating system cannot supply randomness.
     #[cfg(feature = "os-rng")]
-    pub fn generate_os() -> Result<Self> {
-        let mut rng = crate::rng::os_seeded()?;
-        Ok(Self::generate(&mut rng))
+    pub fn generate() -> Result<Self> {
+        Ok(Self::generate_from(&mut crate::rng::os_seeded()?))
+    }
+
+    /// **Insecure, for tests only**: [`OprfKey::generate`] driven by the
+    /// caller's RNG, so a seeded RNG gives a fixed key.
+    #[cfg(feature = "insecure-test-rng")]
+    pub fn generate_with_rng<R: CryptoRng + ?Sized>(rng: &mut R) -> Self {
+        Self::generate_from(rng)
+    }
+
+    fn generate_from<R: CryptoRng + ?Sized>(rng: &mut R) -> Self {
+        OprfKey {
+            sk: random_nonzero_scalar(rng),
+        }
     }
 
     /// Returns the public key `pkS = skS · G` (RFC 9497 §3.2), serialized.
@@ -203,25 +207,30 @@ impl OprfKey {
     }
 
     /// Evaluates a client's serialized blinded elements (consecutive
-    /// 32-byte encodings, each validated) and returns the serialized
-    /// evaluated elements in the same order, compressed in batches.
+    /// 32-byte encodings): every element is validated first, so a bad one
+    /// anywhere costs no multiplication by the key.
     ///
     /// # Errors
     ///
     /// [`Error::InvalidElement`] / [`Error::IdentityElement`] for a bad
     /// element; the length must be a multiple of 32 (checked by the caller).
+    #[cfg(test)]
     pub(crate) fn blind_evaluate_encoded(&self, elements: &[u8]) -> Result<Vec<u8>> {
         debug_assert_eq!(elements.len() % ELEMENT_LEN, 0);
+        let points = crate::par::try_map_chunks(elements, ELEMENT_LEN, group::decode_element)?;
+        Ok(self.blind_evaluate_points(&points))
+    }
+
+    /// Evaluates validated blinded elements and returns their encodings in
+    /// the same order, compressed in batches.
+    pub(crate) fn blind_evaluate_points(&self, points: &[RistrettoPoint]) -> Vec<u8> {
         let half = group::halve(&self.sk);
-        let encoded = group::compress_doubled(
-            elements.len() / ELEMENT_LEN,
-            |j| {
-                let at = j * ELEMENT_LEN;
-                Ok(group::decode_element(&elements[at..at + ELEMENT_LEN])? * *half)
-            },
-            |_, e| *e,
-        )?;
-        Ok(encoded.into_flattened())
+        let encoded: Result<Vec<[u8; ELEMENT_LEN]>> =
+            group::compress_doubled(points.len(), |j| Ok(points[j] * *half), |_, e| *e);
+        match encoded {
+            Ok(e) => e.into_flattened(),
+            Err(_) => unreachable!("multiplying validated points cannot fail"),
+        }
     }
 
     /// Evaluates a client's blinded element (RFC 9497 §3.3.1 `BlindEvaluate`).
@@ -254,18 +263,6 @@ impl OprfKey {
     }
 }
 
-/// Draws a uniformly random non-zero scalar.
-pub(crate) fn random_nonzero_scalar<R: CryptoRng + ?Sized>(rng: &mut R) -> Scalar {
-    loop {
-        let s = Scalar::random(rng);
-        // Zero has probability 2^-252; the loop is not a timing channel on
-        // any value that is kept.
-        if s != Scalar::ZERO {
-            return s;
-        }
-    }
-}
-
 /// A client's blinding scalar for one input (`blind` in RFC 9497).
 ///
 /// Keep it until the server's answer arrives, then pass it to [`finalize`].
@@ -280,20 +277,36 @@ impl fmt::Debug for Blind {
 }
 
 impl Blind {
-    /// Builds a blind from its canonical scalar encoding.
-    ///
-    /// Only for reproducing test vectors: a blind must be fresh and random
-    /// for every input, or the server can link queries.
+    /// **Insecure, for tests only**: builds a blind from its canonical
+    /// scalar encoding, to reproduce test vectors. A blind must be fresh
+    /// and random for every input, or the server can link queries.
     ///
     /// # Errors
     ///
     /// [`Error::InvalidScalar`] unless the bytes are a canonical non-zero scalar.
+    #[cfg(feature = "insecure-test-rng")]
     pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
         Ok(Blind(group::decode_nonzero_scalar(bytes)?))
     }
 
-    /// Draws a fresh random blind.
-    pub fn random<R: CryptoRng + ?Sized>(rng: &mut R) -> Self {
+    /// Draws a fresh random blind from the operating system's RNG.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Rng`] if the operating system cannot supply randomness.
+    #[cfg(feature = "os-rng")]
+    pub fn random() -> Result<Self> {
+        Ok(Self::random_from(&mut crate::rng::os_seeded()?))
+    }
+
+    /// **Insecure, for tests only**: [`Blind::random`] driven by the
+    /// caller's RNG.
+    #[cfg(feature = "insecure-test-rng")]
+    pub fn random_with_rng<R: CryptoRng + ?Sized>(rng: &mut R) -> Self {
+        Self::random_from(rng)
+    }
+
+    pub(crate) fn random_from<R: CryptoRng + ?Sized>(rng: &mut R) -> Self {
         Blind(random_nonzero_scalar(rng))
     }
 
@@ -355,13 +368,15 @@ macro_rules! element_codec {
 element_codec!(BlindedElement);
 element_codec!(EvaluatedElement);
 
-/// Blinds an input with a fresh random blind (RFC 9497 §3.3.1 `Blind`).
+/// Blinds an input with a fresh random blind from the operating system's
+/// RNG (RFC 9497 §3.3.1 `Blind`).
 ///
 /// # Errors
 ///
-/// [`Error::InputTooLong`] for inputs over 65535 bytes.
-pub fn blind<R: CryptoRng + ?Sized>(input: &[u8], rng: &mut R) -> Result<(Blind, BlindedElement)> {
-    let b = Blind::random(rng);
+/// [`Error::InputTooLong`] for inputs over 65535 bytes, [`Error::Rng`].
+#[cfg(feature = "os-rng")]
+pub fn blind(input: &[u8]) -> Result<(Blind, BlindedElement)> {
+    let b = Blind::random()?;
     let blinded = b.blind(input)?;
     Ok((b, blinded))
 }
@@ -430,7 +445,8 @@ pub fn finalize(
     evaluated: &EvaluatedElement,
 ) -> Result<[u8; OUTPUT_LEN]> {
     check_input_len(input)?;
-    let n = evaluated.0 * blind.0.invert();
+    let inverse = zeroize::Zeroizing::new(blind.0.invert());
+    let n = evaluated.0 * *inverse;
     Ok(finalize_hash(input, &n.compress().to_bytes()))
 }
 
@@ -447,8 +463,17 @@ mod tests {
         let shown = format!("{key:?}");
         assert!(!shown.contains(&secret[..16]), "{shown}");
         assert!(shown.contains("redacted"));
-        let (b, _) = blind(b"x", &mut ChaCha20Rng::seed_from_u64(3)).unwrap();
+        let (b, _) = seeded_blind(b"x", &mut ChaCha20Rng::seed_from_u64(3)).unwrap();
         assert_eq!(format!("{b:?}"), "Blind(<redacted>)");
+    }
+
+    fn seeded_blind<R: CryptoRng + ?Sized>(
+        input: &[u8],
+        rng: &mut R,
+    ) -> Result<(Blind, BlindedElement)> {
+        let b = Blind::random_from(rng);
+        let blinded = b.blind(input)?;
+        Ok((b, blinded))
     }
 
     fn hex_lower(b: &[u8]) -> String {
@@ -471,7 +496,7 @@ mod tests {
 
     #[test]
     fn secret_bytes_round_trip() {
-        let key = OprfKey::generate(&mut ChaCha20Rng::seed_from_u64(9));
+        let key = OprfKey::generate_from(&mut ChaCha20Rng::seed_from_u64(9));
         let back = OprfKey::from_secret_bytes(&key.to_secret_bytes()[..]).unwrap();
         assert_eq!(key.evaluate(b"a").unwrap(), back.evaluate(b"a").unwrap());
     }
@@ -491,7 +516,7 @@ mod tests {
     #[test]
     fn batched_steps_equal_the_single_ones() {
         let mut rng = ChaCha20Rng::seed_from_u64(11);
-        let key = OprfKey::generate(&mut rng);
+        let key = OprfKey::generate_from(&mut rng);
         // Empty, one, and sizes around the batch boundaries.
         let b = group::BATCH;
         for n in [0, 1, 2, b - 1, b, b + 1, 2 * b + 3] {
@@ -500,7 +525,7 @@ mod tests {
                 xs.iter().map(|x| key.evaluate(x).unwrap()).collect();
             assert_eq!(key.evaluate_batch(&xs).unwrap(), singles, "n = {n}");
 
-            let blinds: Vec<Blind> = (0..n).map(|_| Blind::random(&mut rng)).collect();
+            let blinds: Vec<Blind> = (0..n).map(|_| Blind::random_from(&mut rng)).collect();
             let blinded = blind_encoded(&blinds, |j| &xs[j]).unwrap();
             let expected: Vec<u8> = blinds
                 .iter()
@@ -534,7 +559,7 @@ mod tests {
     #[test]
     fn batched_steps_reject_bad_input() {
         let mut rng = ChaCha20Rng::seed_from_u64(12);
-        let key = OprfKey::generate(&mut rng);
+        let key = OprfKey::generate_from(&mut rng);
         let mut xs = inputs(300, &mut rng);
         xs[280] = vec![0u8; MAX_INPUT_LEN + 1];
         let too_long = Error::InputTooLong {
@@ -542,7 +567,9 @@ mod tests {
             max: MAX_INPUT_LEN,
         };
         assert_eq!(key.evaluate_batch(&xs), Err(too_long.clone()));
-        let blinds: Vec<Blind> = (0..xs.len()).map(|_| Blind::random(&mut rng)).collect();
+        let blinds: Vec<Blind> = (0..xs.len())
+            .map(|_| Blind::random_from(&mut rng))
+            .collect();
         assert_eq!(blind_encoded(&blinds, |j| &xs[j]), Err(too_long));
 
         // A bad element anywhere in the batch fails the whole evaluation.
@@ -564,9 +591,9 @@ mod tests {
     #[test]
     fn oblivious_flow_equals_evaluate() {
         let mut rng = ChaCha20Rng::seed_from_u64(5);
-        let key = OprfKey::generate(&mut rng);
+        let key = OprfKey::generate_from(&mut rng);
         for input in [&b""[..], b"a", "zoë@exämple.org".as_bytes()] {
-            let (b, blinded) = blind(input, &mut rng).unwrap();
+            let (b, blinded) = seeded_blind(input, &mut rng).unwrap();
             let out = finalize(input, &b, &key.blind_evaluate(&blinded)).unwrap();
             assert_eq!(out, key.evaluate(input).unwrap());
         }

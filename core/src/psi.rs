@@ -32,10 +32,26 @@
 //! [`Reveal::Intersection`], the receivers of the output learn which of their
 //! own items are shared; with [`Reveal::Cardinality`], only how many.
 //! With [`Output::Initiator`] the responder learns nothing beyond the
-//! initiator's set size. The security model is semi-honest: a party that
-//! deviates from the protocol can, for example, withhold or falsify the
-//! finish message, but never learns the other's items outside the
-//! intersection.
+//! initiator's set size.
+//!
+//! # Against a peer that cheats
+//!
+//! A peer that deviates from the protocol never learns the other's items
+//! outside the intersection, nor the other's key. It can withhold or falsify
+//! the finish message (so the other learns nothing, or a wrong result), and
+//! it can choose its set freely (so it learns whether the other holds any
+//! identifier it guesses, up to the agreed set size: see [`Limits`]).
+//!
+//! **[`Reveal::Cardinality`] is secure against semi-honest peers only.** A
+//! peer that blinds each of its items with its own exponent instead of one
+//! session key can tell, from the shuffled doubly blinded values, *which*
+//! of its items matched, at a cost of n_I · n_R exponentiations (one per
+//! pair of its own items and the other's): for sets of ten thousand items
+//! each, 10^8 exponentiations, about an hour on one core. Cardinality mode
+//! then reveals what intersection mode reveals. Use it to limit what an
+//! honest-but-curious peer sees, never as a defence against a dishonest
+//! one, and do not rely on a "cardinality first" round to protect a list
+//! from a peer you do not trust.
 
 use core::fmt;
 use core::hash::{BuildHasherDefault, Hasher};
@@ -51,10 +67,10 @@ use zeroize::{Zeroize, ZeroizeOnDrop};
 
 use crate::distinct::Distinct;
 use crate::error::{Error, Result};
+use crate::group::random_nonzero_scalar;
 use crate::group::{self, Dst, ELEMENT_LEN};
-use crate::oprf::random_nonzero_scalar;
 use crate::rng::{self, Seed};
-use crate::wire::{self, MessageType, SessionId, Suite};
+use crate::wire::{self, MessageType, Profile, SessionId, Suite};
 
 /// Bits of security against a false match: the chance that any two distinct
 /// items of a session compare equal is at most 2^-40.
@@ -177,6 +193,11 @@ pub struct Config {
     pub output: Output,
     /// Policy on the peer's set size.
     pub limits: Limits,
+    /// How this party's items were canonicalized ([`Profile::RAW`] for
+    /// plain items; a record set's [`crate::records::RecordSet::profile`]).
+    /// The initiator's travels in the request; the responder refuses a
+    /// different one with [`Error::ProfileMismatch`].
+    pub profile: Profile,
 }
 
 impl Config {
@@ -186,7 +207,15 @@ impl Config {
             reveal,
             output,
             limits: Limits::default(),
+            profile: Profile::RAW,
         }
+    }
+
+    /// Sets the canonicalization profile of this party's items.
+    #[must_use]
+    pub fn with_profile(mut self, profile: Profile) -> Self {
+        self.profile = profile;
+        self
     }
 
     /// Sets what the receivers of the output learn.
@@ -445,6 +474,7 @@ struct RequestMsg<'a> {
     reveal: u8,
     output: u8,
     session_id: SessionId,
+    profile: Profile,
     count: u32,
     #[serde(borrow, with = "serde_bytes")]
     elements: &'a [u8],
@@ -500,21 +530,32 @@ impl Initiator {
     /// [`Error::InvalidConfig`], [`Error::TooManyItems`], [`Error::Rng`].
     #[cfg(feature = "os-rng")]
     pub fn new<T: AsRef<[u8]>>(config: Config, items: &[T]) -> Result<(Self, Vec<u8>)> {
-        Self::new_with_rng(config, items, &mut rng::os_seeded()?)
+        Self::start(config, items, &mut rng::os_seeded()?)
     }
 
-    /// [`Initiator::new`] with a caller-supplied RNG (seeded in tests).
+    /// **Insecure, for tests only**: [`Initiator::new`] driven by the
+    /// caller's RNG, so that a seeded RNG fixes the session key, id and
+    /// order (golden vectors). Production code has no way to do this.
     ///
     /// # Errors
     ///
     /// [`Error::InvalidConfig`], [`Error::TooManyItems`].
+    #[cfg(feature = "insecure-test-rng")]
     pub fn new_with_rng<T: AsRef<[u8]>, R: CryptoRng + ?Sized>(
         config: Config,
         items: &[T],
         rng: &mut R,
     ) -> Result<(Self, Vec<u8>)> {
+        Self::start(config, items, rng)
+    }
+
+    fn start<T: AsRef<[u8]>, R: CryptoRng + ?Sized>(
+        config: Config,
+        items: &[T],
+        rng: &mut R,
+    ) -> Result<(Self, Vec<u8>)> {
         config.validate()?;
-        let own = Distinct::new(items, MAX_ITEMS)?;
+        let mut own = Distinct::new(items, MAX_ITEMS)?;
         let key = SessionKey::random(rng);
         let mut session_id = SessionId::default();
         rng.fill_bytes(&mut session_id);
@@ -523,6 +564,8 @@ impl Initiator {
         // of items reaches the responder.
         let order = shuffled(own.len(), rng);
         let elements = blind(&own, &order, &SessionDst::new(&session_id), &key)?;
+        // Only the mapping back to indices is needed from here on.
+        own.drop_values();
         let request = wire::encode(
             MessageType::PsiRequest,
             &RequestMsg {
@@ -530,6 +573,7 @@ impl Initiator {
                 reveal: config.reveal.code(),
                 output: config.output.code(),
                 session_id,
+                profile: config.profile,
                 count: order.len() as u32, // <= MAX_ITEMS, checked in Distinct::new
                 elements: &elements,
             },
@@ -649,15 +693,25 @@ impl Responder {
     /// [`Error::InvalidConfig`], [`Error::TooManyItems`], [`Error::Rng`].
     #[cfg(feature = "os-rng")]
     pub fn new<T: AsRef<[u8]>>(config: Config, items: &[T]) -> Result<Self> {
-        Self::new_with_rng(config, items, &mut rng::os_seeded()?)
+        Self::start(config, items, &mut rng::os_seeded()?)
     }
 
-    /// [`Responder::new`] with a caller-supplied RNG (seeded in tests).
+    /// **Insecure, for tests only**: [`Responder::new`] driven by the
+    /// caller's RNG, so that a seeded RNG fixes the session key and order.
     ///
     /// # Errors
     ///
     /// [`Error::InvalidConfig`], [`Error::TooManyItems`].
+    #[cfg(feature = "insecure-test-rng")]
     pub fn new_with_rng<T: AsRef<[u8]>, R: CryptoRng + ?Sized>(
+        config: Config,
+        items: &[T],
+        rng: &mut R,
+    ) -> Result<Self> {
+        Self::start(config, items, rng)
+    }
+
+    fn start<T: AsRef<[u8]>, R: CryptoRng + ?Sized>(
         config: Config,
         items: &[T],
         rng: &mut R,
@@ -686,6 +740,8 @@ impl Responder {
     ///
     /// Any decoding error of the request, [`Error::UnsupportedSuite`],
     /// [`Error::ConfigMismatch`] when the request asks for another mode,
+    /// [`Error::ProfileMismatch`] when the initiator's items were
+    /// canonicalized under another profile,
     /// [`Error::PeerSetTooLarge`] / [`Error::PeerSetTooSmall`],
     /// [`Error::CountMismatch`], [`Error::InvalidElement`] /
     /// [`Error::IdentityElement`].
@@ -704,6 +760,7 @@ impl Responder {
         if Output::from_code(msg.output)? != config.output {
             return Err(Error::ConfigMismatch("output differs"));
         }
+        config.profile.check_peer(msg.profile)?;
         let theirs = msg.count as usize;
         config.limits.check_peer(theirs)?;
         wire::check_len(msg.elements, theirs, ELEMENT_LEN)?;
@@ -820,6 +877,44 @@ impl AwaitingFinish {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use rand::SeedableRng;
+
+    #[test]
+    fn every_message_decodes_only_from_its_canonical_bytes() {
+        for config in [
+            Config::default(),
+            Config::new(Reveal::Cardinality, Output::Both),
+        ] {
+            let items: Vec<String> = (0..140).map(|i| format!("item {i}")).collect();
+            let mut rng = rand::rngs::ChaCha20Rng::seed_from_u64(7);
+            let (i, request) = Initiator::start(config.clone(), &items, &mut rng).unwrap();
+            let r = Responder::start(config, &items[70..], &mut rng).unwrap();
+            let (r, response) = r.respond(&request).unwrap();
+            let (finish, _) = i.finish(&response).unwrap();
+            let finish = finish.unwrap();
+            let mut s = Vec::new();
+            // Flipping bytes of elements and digests gives other valid
+            // messages, so some mutations decode; each must be canonical.
+            assert!(
+                wire::assert_canonical::<RequestMsg<'_>>(&request, MessageType::PsiRequest, &mut s)
+                    > 0
+            );
+            let mut s = Vec::new();
+            assert!(
+                wire::assert_canonical::<ResponseMsg<'_>>(
+                    &response,
+                    MessageType::PsiResponse,
+                    &mut s
+                ) > 0
+            );
+            let mut s = Vec::new();
+            assert!(
+                wire::assert_canonical::<FinishMsg<'_>>(&finish, MessageType::PsiFinish, &mut s)
+                    > 0
+            );
+            assert!(r.finish(Some(&finish)).unwrap().is_some());
+        }
+    }
 
     #[test]
     fn compare_len_meets_the_false_match_bound() {

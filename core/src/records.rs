@@ -23,7 +23,7 @@
 //! ours.add("case-18", &[Field::new(Kind::Phone, "not a number")]);
 //! assert_eq!(ours.errors().len(), 2); // the bad phone, and a record with no usable identifier
 //!
-//! let mut theirs = RecordSet::new(Options::default().with_date_format("%d/%m/%Y"));
+//! let mut theirs = RecordSet::new(Options::default().with_date_format("%d/%m/%Y")?);
 //! theirs.add_composite(&[Kind::Name, Kind::DateOfBirth])?;
 //! theirs.add("X-1", &[
 //!     Field::new(Kind::Phone, "+44 20 7946 0958"),
@@ -31,13 +31,17 @@
 //!     Field::new(Kind::DateOfBirth, "03/04/1980"),
 //! ]);
 //!
-//! let config = Config::default();
-//! let (initiator, request) = Initiator::new(config.clone(), ours.keys())?;
-//! let (responder, response) = Responder::new(config, theirs.keys())?.respond(&request)?;
+//! // Each side's profile travels with its keys: a peer that declared other
+//! // composites, or other key-changing options, is refused at once.
+//! assert_eq!(ours.profile(), theirs.profile());
+//! let (initiator, request) = Initiator::new(Config::default().with_profile(ours.profile()), ours.keys())?;
+//! let (responder, response) =
+//!     Responder::new(Config::default().with_profile(theirs.profile()), theirs.keys())?.respond(&request)?;
 //! let (finish, mine) = initiator.finish(&response)?;
 //! let matches = ours.record_matches(&mine);
 //! assert_eq!(matches[0].record_id, "case-17");
-//! assert_eq!(matches[0].kinds, ["name", "name+date_of_birth", "phone"]);
+//! // A name alone is no key unless enabled (`Options::with_single_key`).
+//! assert_eq!(matches[0].kinds, ["name+date_of_birth", "phone"]);
 //! # let _ = responder.finish(finish.as_deref())?;
 //! # Ok::<(), blindmatch::Error>(())
 //! ```
@@ -48,8 +52,11 @@ use core::fmt;
 use core::str::FromStr;
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 
+use sha2::{Digest, Sha512};
+
 use crate::error::{Error, Result};
 use crate::psi::Matches;
+use crate::wire::{PROFILE_LEN, Profile};
 
 /// The kind of an identifier; decides how it is canonicalized and keeps
 /// values of different kinds from ever matching.
@@ -92,10 +99,18 @@ impl Kind {
         Kind::Text,
     ];
 
-    /// Tells whether a value of this kind is a key on its own (every kind
-    /// but [`Kind::DateOfBirth`]).
+    /// Tells whether a value of this kind can be a key on its own (every
+    /// kind but [`Kind::DateOfBirth`]).
     pub const fn is_standalone(self) -> bool {
         !matches!(self, Kind::DateOfBirth)
+    }
+
+    /// Tells whether values of this kind are keys on their own by default:
+    /// every standalone kind but [`Kind::Name`], which many people share
+    /// (names are keys inside composites, e.g. name + date of birth, unless
+    /// [`Options::with_single_key`] opts in).
+    pub const fn is_single_key_by_default(self) -> bool {
+        self.is_standalone() && !matches!(self, Kind::Name)
     }
 
     /// Returns the kind's tag: its name in keys, errors and results, and the
@@ -145,10 +160,17 @@ pub struct Options {
     pub date_format: String,
     /// Drop a `+tag` from e-mail local parts. Off by default.
     pub email_drop_plus_tag: bool,
-    /// Kinds whose values are keys on their own. Every
-    /// [standalone](Kind::is_standalone) kind by default; remove one (e.g.
-    /// names, which many people share) to use it only in composite keys.
+    /// Apply known providers' rules to e-mail addresses
+    /// ([`normalize::email_provider_rules`]: Gmail dots and `+tags`,
+    /// `googlemail.com`). Off by default.
+    pub email_provider_rules: bool,
+    /// Kinds whose values are keys on their own. By default every
+    /// [standalone](Kind::is_standalone) kind except names
+    /// ([`Kind::is_single_key_by_default`]).
     pub single_keys: BTreeSet<Kind>,
+    /// Years a date of birth may lie in (inclusive); a date outside is an
+    /// error, never a guess. Default 1900 to 2100.
+    pub birth_years: core::ops::RangeInclusive<i32>,
 }
 
 impl Default for Options {
@@ -157,10 +179,12 @@ impl Default for Options {
             default_region: None,
             date_format: "%Y-%m-%d".to_owned(),
             email_drop_plus_tag: false,
+            email_provider_rules: false,
             single_keys: Kind::ALL
                 .into_iter()
-                .filter(|k| k.is_standalone())
+                .filter(|k| k.is_single_key_by_default())
                 .collect(),
+            birth_years: 1900..=2100,
         }
     }
 }
@@ -177,10 +201,51 @@ impl Options {
     }
 
     /// Sets the date-of-birth format (`strftime` syntax, e.g. `%d/%m/%Y`).
-    #[must_use]
-    pub fn with_date_format(mut self, format: &str) -> Self {
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidConfig`] for a format without a four-digit year
+    /// (`%Y` or `%F`), such as one with `%y`, whose century would be a guess.
+    pub fn with_date_format(mut self, format: &str) -> Result<Self> {
+        if !(format.contains("%Y") || format.contains("%F")) || format.contains("%y") {
+            return Err(Error::InvalidConfig(
+                "date format must have a four-digit year (%Y)",
+            ));
+        }
         self.date_format = format.to_owned();
-        self
+        Ok(self)
+    }
+
+    /// Sets the years a date of birth may lie in (inclusive).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidConfig`] unless `first <= last`, both four-digit years.
+    pub fn with_birth_years(mut self, first: i32, last: i32) -> Result<Self> {
+        if first > last || first < 1000 || last > 9999 {
+            return Err(Error::InvalidConfig(
+                "birth years must be a range of four-digit years",
+            ));
+        }
+        self.birth_years = first..=last;
+        Ok(self)
+    }
+
+    /// Makes values of `kind` keys on their own (e.g. names, which are
+    /// only used inside composites by default).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidConfig`] for [`Kind::DateOfBirth`], which is never a
+    /// key on its own.
+    pub fn with_single_key(mut self, kind: Kind) -> Result<Self> {
+        if !kind.is_standalone() {
+            return Err(Error::InvalidConfig(
+                "a date of birth is never a key on its own",
+            ));
+        }
+        self.single_keys.insert(kind);
+        Ok(self)
     }
 
     /// Stops values of `kind` from being keys on their own; they still take
@@ -188,6 +253,13 @@ impl Options {
     #[must_use]
     pub fn without_single_key(mut self, kind: Kind) -> Self {
         self.single_keys.remove(&kind);
+        self
+    }
+
+    /// Applies known providers' e-mail rules (Gmail dots, `googlemail.com`).
+    #[must_use]
+    pub fn with_email_provider_rules(mut self, on: bool) -> Self {
+        self.email_provider_rules = on;
         self
     }
 
@@ -243,11 +315,20 @@ pub fn canonicalize(
 ) -> Result<String> {
     let region = region.or(options.default_region.as_deref());
     match kind {
-        Kind::Email => normalize::email(value, options.email_drop_plus_tag),
+        Kind::Email => {
+            let e = normalize::email(value, options.email_drop_plus_tag)?;
+            Ok(if options.email_provider_rules {
+                normalize::email_provider_rules(&e)
+            } else {
+                e
+            })
+        }
         Kind::Phone => normalize::phone(value, region),
         Kind::Iban => normalize::iban(value),
         Kind::Name => normalize::name(value),
-        Kind::DateOfBirth => normalize::date_of_birth(value, &options.date_format),
+        Kind::DateOfBirth => {
+            normalize::date_of_birth(value, &options.date_format, options.birth_years.clone())
+        }
         Kind::Document => normalize::document(value, region),
         Kind::Ip => normalize::ip(value),
         Kind::CryptoAddress => normalize::crypto_address(value),
@@ -280,8 +361,9 @@ fn encode_key(tag: &str, parts: &[&str]) -> Vec<u8> {
 pub struct FieldError {
     /// The id of the record the value belongs to.
     pub record_id: String,
-    /// The field: a kind tag, `"id"` for a duplicate record id, or `"*"` for
-    /// a record without any usable identifier.
+    /// The field: a kind tag, a composite label (`"name+date_of_birth"`)
+    /// for a composite key that could not be made, `"id"` for a duplicate
+    /// record id, or `"*"` for a record without any usable identifier.
     pub field: String,
     /// Why (never contains the value).
     pub error: Error,
@@ -299,8 +381,13 @@ pub struct RecordMatch {
 /// Longest value accepted, in bytes, before canonicalization.
 pub const MAX_VALUE_LEN: usize = 4096;
 
-/// Most combinations one composite key may produce for one record.
-const MAX_COMBINATIONS: usize = 16;
+/// Most combinations one composite key may produce for one record (a
+/// record with 5 names and 4 dates of birth would need 20). More is an
+/// error for that record and composite, never a silent truncation.
+pub const MAX_COMBINATIONS: usize = 16;
+
+/// Domain label of a record set's profile hash.
+const PROFILE_LABEL: &[u8] = b"blindmatch-records-profile-v1";
 
 /// A party's records, canonicalized into PSI items.
 ///
@@ -338,7 +425,9 @@ impl RecordSet {
 
     /// Declares a composite key: records with a valid value of every kind in
     /// `kinds` also get a key made of all of them (e.g. name + date of
-    /// birth). Both parties must declare the same composites.
+    /// birth). The kinds are sorted, so `[Name, DateOfBirth]` and
+    /// `[DateOfBirth, Name]` are one key. Both parties must declare the same
+    /// composites; the [profile](RecordSet::profile) makes sure they did.
     ///
     /// # Errors
     ///
@@ -350,19 +439,68 @@ impl RecordSet {
                 "composite keys must be declared before records are added",
             ));
         }
-        let distinct: BTreeSet<Kind> = kinds.iter().copied().collect();
-        if kinds.len() < 2 || distinct.len() != kinds.len() {
+        let sorted: Vec<Kind> = kinds
+            .iter()
+            .copied()
+            .collect::<BTreeSet<Kind>>()
+            .into_iter()
+            .collect();
+        if kinds.len() < 2 || sorted.len() != kinds.len() {
             return Err(Error::InvalidConfig(
                 "a composite key needs two or more distinct kinds",
             ));
         }
-        if self.composites.iter().any(|c| c == kinds) {
+        if self.composites.contains(&sorted) {
             return Err(Error::InvalidConfig("composite key declared twice"));
         }
         self.labels
-            .push(kinds.iter().map(|k| k.tag()).collect::<Vec<_>>().join("+"));
-        self.composites.push(kinds.to_vec());
+            .push(sorted.iter().map(|k| k.tag()).collect::<Vec<_>>().join("+"));
+        self.composites.push(sorted);
         Ok(())
+    }
+
+    /// Returns the canonicalization profile: a hash of the sorted composite
+    /// declarations and of every option that changes a key's bytes (which
+    /// kinds are single keys, the e-mail options). The default region and
+    /// the date format are not part of it: they only say how values are
+    /// written, and legitimately differ between agencies.
+    ///
+    /// Pass it in the protocol's configuration
+    /// ([`crate::psi::Config::with_profile`],
+    /// [`crate::unbalanced::ServerConfig::with_profile`],
+    /// [`crate::unbalanced::ClientConfig::with_profile`]); the peer refuses
+    /// a different one with [`Error::ProfileMismatch`].
+    pub fn profile(&self) -> Profile {
+        let mut h = Sha512::new();
+        h.update(PROFILE_LABEL);
+        let mut composites: Vec<&Vec<Kind>> = self.composites.iter().collect();
+        composites.sort();
+        let mut field = |name: &str, value: &[u8]| {
+            // Length-prefixed, so no two descriptions hash alike.
+            for part in [name.as_bytes(), value] {
+                h.update((part.len() as u32).to_be_bytes());
+                h.update(part);
+            }
+        };
+        for kind in &self.options.single_keys {
+            field("single", kind.tag().as_bytes());
+        }
+        for c in composites {
+            let tags: Vec<&str> = c.iter().map(|k| k.tag()).collect();
+            field("composite", tags.join("+").as_bytes());
+        }
+        field(
+            "email_drop_plus_tag",
+            &[u8::from(self.options.email_drop_plus_tag)],
+        );
+        field(
+            "email_provider_rules",
+            &[u8::from(self.options.email_provider_rules)],
+        );
+        let digest = h.finalize();
+        let mut id = [0u8; PROFILE_LEN];
+        id.copy_from_slice(&digest[..PROFILE_LEN]);
+        Profile::from_bytes(id)
     }
 
     /// Adds a record. Values that cannot be canonicalized are reported in
@@ -410,15 +548,22 @@ impl RecordSet {
                 self.owners.push((record, label));
             }
         }
+        let mut too_many = Vec::new();
         for (c, kinds) in self.composites.iter().enumerate() {
             let label = Kind::ALL.len() + c;
             let tag = &self.labels[label];
+            let Some(count) = kinds.iter().try_fold(1usize, |n, kind| {
+                canonical.get(kind).map(|v| n.saturating_mul(v.len()))
+            }) else {
+                continue; // a component is missing: no composite key
+            };
+            if count > MAX_COMBINATIONS {
+                too_many.push(tag.clone());
+                continue;
+            }
             let mut combos: Vec<Vec<&str>> = vec![Vec::new()];
             for kind in kinds {
-                let Some(values) = canonical.get(kind) else {
-                    combos.clear();
-                    break;
-                };
+                let values = &canonical[kind];
                 combos = combos
                     .into_iter()
                     .flat_map(|prefix| {
@@ -428,13 +573,22 @@ impl RecordSet {
                             next
                         })
                     })
-                    .take(MAX_COMBINATIONS)
                     .collect();
             }
             for combo in combos {
                 self.keys.push(encode_key(tag, &combo));
                 self.owners.push((record, label));
             }
+        }
+        for tag in too_many {
+            self.report(
+                id,
+                &tag,
+                Error::InvalidValue {
+                    kind: "composite",
+                    reason: "more than 16 combinations of values; key not made",
+                },
+            );
         }
         let added = self.keys.len() - before;
         if added == 0 {
@@ -493,8 +647,16 @@ impl RecordSet {
     /// records matched, through which keys, in the order records were added.
     /// Empty for a cardinality-only result.
     pub fn record_matches(&self, matches: &Matches) -> Vec<RecordMatch> {
+        self.record_matches_at(matches.indices())
+    }
+
+    /// Maps matched key indices (from any protocol: balanced PSI's
+    /// [`Matches::indices`], unbalanced PSI's
+    /// [`crate::unbalanced::UnbalancedMatches::indices`]) back to records.
+    /// Indices beyond [`RecordSet::keys`] are ignored.
+    pub fn record_matches_at(&self, indices: &[usize]) -> Vec<RecordMatch> {
         let mut by_record: BTreeMap<usize, BTreeSet<&str>> = BTreeMap::new();
-        for &i in matches.indices() {
+        for &i in indices {
             if let Some(&(record, label)) = self.owners.get(i) {
                 by_record
                     .entry(record)
@@ -536,7 +698,7 @@ mod tests {
 
     #[test]
     fn composites_need_every_component() {
-        let mut rs = RecordSet::new(Options::default());
+        let mut rs = RecordSet::new(Options::default().with_single_key(Kind::Name).unwrap());
         rs.add_composite(&[Kind::Name, Kind::DateOfBirth]).unwrap();
         assert_eq!(rs.add("1", &[Field::new(Kind::Name, "Ann Lee")]), 1);
         assert_eq!(

@@ -16,7 +16,8 @@
 //!
 //! let watch_list = ["+442079460958", "bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4", "anna@example.org"];
 //! let labels = ["case 17", "case 18", "case 19"];
-//! let mut server = Server::new(OprfKey::generate_os()?, &watch_list, Some(&labels[..]), ServerConfig::default())?;
+//! let config = ServerConfig::default().with_query_budget(10_000);
+//! let mut server = Server::new(OprfKey::generate()?, &watch_list, Some(&labels[..]), config)?;
 //! let digest = server.digest().to_vec(); // published once per epoch
 //!
 //! let (client, query) = Client::new(&["bob@example.net", "anna@example.org"])?;
@@ -33,7 +34,16 @@
 //! labels, and the server's set size (the digest's length). The server
 //! learns how many items a client queries, nothing about which. Labels of
 //! items the client does not hold stay sealed: their keys derive from OPRF
-//! outputs the client cannot compute without querying the item.
+//! outputs the client cannot compute without querying the item, and from a
+//! random salt drawn for every digest build, so two builds of one list under
+//! one key seal their labels under unrelated keys.
+//!
+//! Every query carries a random 16-byte query id that the answer echoes;
+//! finishing a query with the answer to another one is
+//! [`Error::QueryMismatch`], never a silently wrong result. A query also
+//! carries the client's canonicalization [`Profile`]; a server built for
+//! another profile refuses it ([`Error::ProfileMismatch`]) before any group
+//! operation, and so does a client finishing against such a digest.
 //!
 //! # Query budget
 //!
@@ -48,21 +58,30 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chacha20poly1305::aead::Aead;
 use chacha20poly1305::{ChaCha20Poly1305, KeyInit, Nonce};
+use curve25519_dalek::ristretto::RistrettoPoint;
 use rand_core::CryptoRng;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha512};
+use zeroize::Zeroizing;
 
 use crate::distinct::Distinct;
 use crate::error::{Error, Result};
-use crate::group::ELEMENT_LEN;
+use crate::group::{self, ELEMENT_LEN};
 use crate::oprf::{self, Blind, EvaluatedElement, OprfKey};
 use crate::par;
-use crate::wire::{self, MessageType};
+use crate::wire::{self, MessageType, Profile};
 
 /// Identifier of a key epoch: a fingerprint of the server's public key, so
 /// two servers (or two keys) never share one, and a restarted server that
 /// reloads its key keeps its epoch.
 pub type EpochId = [u8; 16];
+
+/// A query identifier: 16 random bytes a client draws per query, echoed by
+/// the server's answer.
+pub type QueryId = [u8; 16];
+
+/// A digest build's label salt: 16 random bytes drawn per build.
+type Salt = [u8; 16];
 
 /// Default false-positive rate, per client item: 2^-40.
 pub const DEFAULT_FPR_BITS: u8 = 40;
@@ -101,6 +120,10 @@ pub struct ServerConfig {
     pub query_budget: Option<u64>,
     /// Most elements in one query. Default 2^20.
     pub max_query_items: usize,
+    /// How the server's items were canonicalized; queries under another
+    /// profile are refused ([`Error::ProfileMismatch`]). Default
+    /// [`Profile::RAW`].
+    pub profile: Profile,
 }
 
 impl Default for ServerConfig {
@@ -109,6 +132,7 @@ impl Default for ServerConfig {
             fpr_bits: DEFAULT_FPR_BITS,
             query_budget: None,
             max_query_items: 1 << 20,
+            profile: Profile::RAW,
         }
     }
 }
@@ -134,15 +158,53 @@ impl ServerConfig {
         self.max_query_items = max;
         self
     }
+
+    /// Sets the canonicalization profile of the server's items.
+    #[must_use]
+    pub fn with_profile(mut self, profile: Profile) -> Self {
+        self.profile = profile;
+        self
+    }
+}
+
+/// A client's settings for one query.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub struct ClientConfig {
+    /// Address the query to one key epoch: a server under another key
+    /// refuses it, and finishing against a digest of another epoch fails
+    /// ([`Error::EpochMismatch`]). `None` (default): any epoch.
+    pub epoch: Option<EpochId>,
+    /// How the client's items were canonicalized. Default [`Profile::RAW`].
+    pub profile: Profile,
+}
+
+impl ClientConfig {
+    /// Addresses the query to `epoch`.
+    #[must_use]
+    pub fn with_epoch(mut self, epoch: EpochId) -> Self {
+        self.epoch = Some(epoch);
+        self
+    }
+
+    /// Sets the canonicalization profile of the client's items.
+    #[must_use]
+    pub fn with_profile(mut self, profile: Profile) -> Self {
+        self.profile = profile;
+        self
+    }
 }
 
 /// Tag and label key of one OPRF output.
 struct Derived {
     tag: u64,
-    key: [u8; 32],
+    key: Zeroizing<[u8; 32]>,
 }
 
-fn derive(epoch: &EpochId, output: &[u8; oprf::OUTPUT_LEN], range: u64) -> Derived {
+/// Derives an item's tag (from the epoch and its OPRF output) and its label
+/// key (from those and the digest build's salt, so every build seals under
+/// fresh keys and the all-zero nonce is never reused under a key).
+fn derive(epoch: &EpochId, salt: &Salt, output: &[u8; oprf::OUTPUT_LEN], range: u64) -> Derived {
     let t = Sha512::new()
         .chain_update(TAG_LABEL)
         .chain_update(epoch)
@@ -152,12 +214,14 @@ fn derive(epoch: &EpochId, output: &[u8; oprf::OUTPUT_LEN], range: u64) -> Deriv
     first.copy_from_slice(&t[..8]);
     // Uniform in [0, range) by multiply-high (bias below 2^-64 · range).
     let tag = ((u64::from_le_bytes(first) as u128 * range as u128) >> 64) as u64;
-    let l = Sha512::new()
+    let mut l = Zeroizing::new([0u8; 64]);
+    Sha512::new()
         .chain_update(LABEL_LABEL)
         .chain_update(epoch)
+        .chain_update(salt)
         .chain_update(output)
-        .finalize();
-    let mut key = [0u8; 32];
+        .finalize_into((&mut *l).into());
+    let mut key = Zeroizing::new([0u8; 32]);
     key.copy_from_slice(&l[..32]);
     Derived { tag, key }
 }
@@ -270,6 +334,8 @@ mod gcs {
 #[derive(Serialize, Deserialize)]
 struct DigestMsg<'a> {
     epoch: EpochId,
+    profile: Profile,
+    salt: Salt,
     count: u32,
     fpr_bits: u8,
     #[serde(borrow, with = "serde_bytes")]
@@ -282,7 +348,9 @@ struct DigestMsg<'a> {
 
 #[derive(Serialize, Deserialize)]
 struct QueryMsg<'a> {
+    query_id: QueryId,
     epoch: Option<EpochId>,
+    profile: Profile,
     count: u32,
     #[serde(borrow, with = "serde_bytes")]
     elements: &'a [u8],
@@ -290,6 +358,7 @@ struct QueryMsg<'a> {
 
 #[derive(Serialize, Deserialize)]
 struct AnswerMsg<'a> {
+    query_id: QueryId,
     epoch: EpochId,
     count: u32,
     #[serde(borrow, with = "serde_bytes")]
@@ -328,12 +397,42 @@ impl Server {
     /// [`Error::InvalidConfig`] for a label list of another length than the
     /// items, a false-positive rate outside 1..=56 bits, or too many items;
     /// [`Error::InputTooLong`] for an item over 65535 bytes or a label over
-    /// [`MAX_LABEL_LEN`].
+    /// [`MAX_LABEL_LEN`]; [`Error::Rng`] when the operating system cannot
+    /// supply the build's label salt.
+    #[cfg(feature = "os-rng")]
     pub fn new<T: AsRef<[u8]> + Sync, L: AsRef<[u8]> + Sync>(
         key: OprfKey,
         items: &[T],
         labels: Option<&[L]>,
         config: ServerConfig,
+    ) -> Result<Self> {
+        Self::build(key, items, labels, config, &mut crate::rng::os_seeded()?)
+    }
+
+    /// **Insecure, for tests only**: [`Server::new`] with the label salt
+    /// drawn from the caller's RNG, so that a seeded RNG gives a fixed
+    /// digest (golden vectors).
+    ///
+    /// # Errors
+    ///
+    /// As [`Server::new`].
+    #[cfg(feature = "insecure-test-rng")]
+    pub fn new_with_rng<T: AsRef<[u8]> + Sync, L: AsRef<[u8]> + Sync, R: CryptoRng + ?Sized>(
+        key: OprfKey,
+        items: &[T],
+        labels: Option<&[L]>,
+        config: ServerConfig,
+        rng: &mut R,
+    ) -> Result<Self> {
+        Self::build(key, items, labels, config, rng)
+    }
+
+    fn build<T: AsRef<[u8]> + Sync, L: AsRef<[u8]> + Sync, R: CryptoRng + ?Sized>(
+        key: OprfKey,
+        items: &[T],
+        labels: Option<&[L]>,
+        config: ServerConfig,
+        rng: &mut R,
     ) -> Result<Self> {
         if !(1..=56).contains(&config.fpr_bits) {
             return Err(Error::InvalidConfig("fpr_bits must be 1 to 56"));
@@ -362,11 +461,13 @@ impl Server {
             });
         }
         let epoch = epoch_of(&key);
+        let mut salt = Salt::default();
+        rng.fill_bytes(&mut salt);
         let range = tag_range(distinct.len(), config.fpr_bits)?;
         let derived: Vec<Derived> = key.evaluate_with(
             distinct.len(),
             |j| items[distinct[j]].as_ref(),
-            |_, output| derive(&epoch, &output, range),
+            |_, output| derive(&epoch, &salt, &output, range),
         )?;
 
         // Labels sit in the order of the sorted tags, so a client finds an
@@ -400,6 +501,8 @@ impl Server {
             MessageType::SetDigest,
             &DigestMsg {
                 epoch,
+                profile: config.profile,
+                salt,
                 count: distinct.len() as u32,
                 fpr_bits: config.fpr_bits,
                 tags: &tags,
@@ -442,20 +545,27 @@ impl Server {
     }
 
     /// Evaluates a client's query (RFC 9497 BlindEvaluate for each element),
-    /// counting it against `client_id`'s budget. Limits are checked before
-    /// any group operation.
+    /// counting it against `client_id`'s budget.
+    ///
+    /// Everything that can refuse a query is checked before the key touches
+    /// any element: epoch, profile, size, budget, and the validity of every
+    /// element. A refused or malformed query costs no scalar multiplication
+    /// and no budget. Without a budget, the server keeps no per-client
+    /// entries at all.
     ///
     /// # Errors
     ///
     /// Decoding errors of the query, [`Error::EpochMismatch`] for a query
-    /// addressed to another epoch, [`Error::PeerSetTooLarge`] above
-    /// `max_query_items`, [`Error::BudgetExceeded`], [`Error::CountMismatch`],
+    /// addressed to another epoch, [`Error::ProfileMismatch`],
+    /// [`Error::PeerSetTooLarge`] above `max_query_items`,
+    /// [`Error::BudgetExceeded`], [`Error::CountMismatch`],
     /// [`Error::InvalidElement`] / [`Error::IdentityElement`].
     pub fn answer(&mut self, query: &[u8], client_id: &str) -> Result<Vec<u8>> {
         let msg: QueryMsg<'_> = wire::decode(query, MessageType::UnbalancedQuery)?;
         if msg.epoch.is_some_and(|e| e != self.epoch) {
             return Err(Error::EpochMismatch);
         }
+        self.config.profile.check_peer(msg.profile)?;
         let count = msg.count as usize;
         if count > self.config.max_query_items {
             return Err(Error::PeerSetTooLarge {
@@ -473,12 +583,17 @@ impl Server {
             }
         }
         wire::check_len(msg.elements, count, ELEMENT_LEN)?;
-        let evaluated = self.key.blind_evaluate_encoded(msg.elements)?;
-        // Only a well-formed query spends budget.
-        self.used.insert(client_id.to_owned(), used + count as u64);
+        // Validate every element before any evaluation.
+        let points: Vec<RistrettoPoint> =
+            par::try_map_chunks(msg.elements, ELEMENT_LEN, group::decode_element)?;
+        let evaluated = self.key.blind_evaluate_points(&points);
+        if self.config.query_budget.is_some() {
+            self.used.insert(client_id.to_owned(), used + count as u64);
+        }
         Ok(wire::encode(
             MessageType::UnbalancedAnswer,
             &AnswerMsg {
+                query_id: msg.query_id,
                 epoch: self.epoch,
                 count: msg.count,
                 elements: &evaluated,
@@ -514,6 +629,8 @@ fn open(key: &[u8; 32], sealed: &[u8]) -> Option<Vec<u8>> {
 #[derive(Clone)]
 pub struct SetDigest {
     epoch: EpochId,
+    profile: Profile,
+    salt: Salt,
     fpr_bits: u8,
     range: u64,
     tags: Vec<u64>,
@@ -551,6 +668,8 @@ impl SetDigest {
         wire::check_len(msg.labels, if label_len == 0 { 0 } else { n }, entry.max(1))?;
         Ok(SetDigest {
             epoch: msg.epoch,
+            profile: msg.profile,
+            salt: msg.salt,
             fpr_bits: msg.fpr_bits,
             range,
             tags,
@@ -562,6 +681,11 @@ impl SetDigest {
     /// Returns the epoch the digest belongs to.
     pub fn epoch(&self) -> EpochId {
         self.epoch
+    }
+
+    /// Returns the canonicalization profile of the server's items.
+    pub fn profile(&self) -> Profile {
+        self.profile
     }
 
     /// Returns the number of items in the server's set.
@@ -612,6 +736,7 @@ impl fmt::Debug for SetDigest {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SetDigest")
             .field("epoch", &self.epoch)
+            .field("profile", &self.profile)
             .field("items", &self.len())
             .field("fpr_bits", &self.fpr_bits)
             .field("label_len", &self.label_len)
@@ -646,6 +771,8 @@ impl UnbalancedMatches {
 
 /// A client of unbalanced PSI, waiting for the server's answer.
 pub struct Client {
+    config: ClientConfig,
+    query_id: QueryId,
     own: Distinct,
     blinds: Vec<Blind>,
 }
@@ -653,6 +780,7 @@ pub struct Client {
 impl fmt::Debug for Client {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Client")
+            .field("config", &self.config)
             .field("distinct_items", &self.own.len())
             .finish_non_exhaustive()
     }
@@ -667,42 +795,85 @@ impl Client {
     /// [`Error::InputTooLong`] for an item over 65535 bytes, [`Error::Rng`].
     #[cfg(feature = "os-rng")]
     pub fn new<T: AsRef<[u8]>>(items: &[T]) -> Result<(Self, Vec<u8>)> {
-        Self::new_with_rng(items, None, &mut crate::rng::os_seeded()?)
+        Self::with_config(ClientConfig::default(), items)
     }
 
-    /// [`Client::new`] with a caller-supplied RNG, optionally addressing
-    /// the query to one epoch (the server then refuses it under another key).
+    /// [`Client::new`] with settings: the epoch the query is addressed to
+    /// and the canonicalization profile of the items.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InputTooLong`], [`Error::TooManyItems`], [`Error::Rng`].
+    #[cfg(feature = "os-rng")]
+    pub fn with_config<T: AsRef<[u8]>>(
+        config: ClientConfig,
+        items: &[T],
+    ) -> Result<(Self, Vec<u8>)> {
+        Self::start(config, items, &mut crate::rng::os_seeded()?)
+    }
+
+    /// **Insecure, for tests only**: [`Client::with_config`] driven by the
+    /// caller's RNG, so that a seeded RNG fixes the blinds and query id.
     ///
     /// # Errors
     ///
     /// [`Error::InputTooLong`], [`Error::TooManyItems`].
+    #[cfg(feature = "insecure-test-rng")]
     pub fn new_with_rng<T: AsRef<[u8]>, R: CryptoRng + ?Sized>(
+        config: ClientConfig,
         items: &[T],
-        epoch: Option<EpochId>,
+        rng: &mut R,
+    ) -> Result<(Self, Vec<u8>)> {
+        Self::start(config, items, rng)
+    }
+
+    fn start<T: AsRef<[u8]>, R: CryptoRng + ?Sized>(
+        config: ClientConfig,
+        items: &[T],
         rng: &mut R,
     ) -> Result<(Self, Vec<u8>)> {
         let own = Distinct::new(items, u32::MAX as usize)?;
-        let blinds: Vec<Blind> = (0..own.len()).map(|_| Blind::random(rng)).collect();
+        let blinds: Vec<Blind> = (0..own.len()).map(|_| Blind::random_from(rng)).collect();
+        let mut query_id = QueryId::default();
+        rng.fill_bytes(&mut query_id);
         // Rejects values over 65535 bytes (RFC 9497).
         let elements = oprf::blind_encoded(&blinds, |j| own.get(j))?;
         let query = wire::encode(
             MessageType::UnbalancedQuery,
             &QueryMsg {
-                epoch,
+                query_id,
+                epoch: config.epoch,
+                profile: config.profile,
                 count: own.len() as u32, // <= u32::MAX, checked in Distinct::new
                 elements: &elements,
             },
         );
-        Ok((Client { own, blinds }, query))
+        Ok((
+            Client {
+                config,
+                query_id,
+                own,
+                blinds,
+            },
+            query,
+        ))
+    }
+
+    /// Returns the id of this client's query, which the answer must echo.
+    pub fn query_id(&self) -> QueryId {
+        self.query_id
     }
 
     /// Finalizes the server's answer and looks the results up in the digest.
     ///
     /// # Errors
     ///
-    /// Decoding errors of either message, [`Error::EpochMismatch`] when the
-    /// answer and the digest belong to different keys (a mixed-up file never
-    /// yields a silently empty result), [`Error::CountMismatch`],
+    /// Decoding errors of either message, [`Error::QueryMismatch`] for the
+    /// answer to another query, [`Error::EpochMismatch`] when the answer and
+    /// the digest belong to different keys (a mixed-up file never yields a
+    /// silently empty result) or not to the epoch the query was addressed
+    /// to, [`Error::ProfileMismatch`] for a digest of items canonicalized
+    /// under another profile, [`Error::CountMismatch`],
     /// [`Error::InvalidElement`] / [`Error::IdentityElement`].
     pub fn finish(self, answer: &[u8], digest: &[u8]) -> Result<UnbalancedMatches> {
         let digest = SetDigest::from_bytes(digest)?;
@@ -716,9 +887,13 @@ impl Client {
     /// As [`Client::finish`].
     pub fn finish_with(self, answer: &[u8], digest: &SetDigest) -> Result<UnbalancedMatches> {
         let msg: AnswerMsg<'_> = wire::decode(answer, MessageType::UnbalancedAnswer)?;
-        if msg.epoch != digest.epoch {
+        if msg.query_id != self.query_id {
+            return Err(Error::QueryMismatch);
+        }
+        if msg.epoch != digest.epoch || self.config.epoch.is_some_and(|e| e != digest.epoch) {
             return Err(Error::EpochMismatch);
         }
+        self.config.profile.check_peer(digest.profile)?;
         let n = self.own.len();
         wire::check_echoed_count(msg.count, n)?;
         wire::check_len(msg.elements, n, ELEMENT_LEN)?;
@@ -728,7 +903,7 @@ impl Client {
             &self.blinds,
             &evaluated,
             |j| self.own.get(j),
-            |_, out| derive(&digest.epoch, &out, digest.range),
+            |_, out| derive(&digest.epoch, &digest.salt, &out, digest.range),
         )?;
         let found: Vec<Option<Option<Vec<u8>>>> = par::map(&outputs, |d| {
             let mut at = digest.positions(d.tag);
@@ -758,6 +933,51 @@ impl Client {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use rand::SeedableRng;
+
+    #[test]
+    fn every_message_decodes_only_from_its_canonical_bytes() {
+        let key = OprfKey::derive(&[3; 32], b"t").unwrap();
+        let items: Vec<String> = (0..150).map(|i| format!("item {i}")).collect();
+        let labels: Vec<String> = (0..150).map(|i| format!("label {i}")).collect();
+        let mut rng = rand::rngs::ChaCha20Rng::seed_from_u64(9);
+        let config = ServerConfig::default().with_fpr_bits(12);
+        let mut server = Server::build(key, &items, Some(&labels[..]), config, &mut rng).unwrap();
+        let client_config = ClientConfig::default().with_epoch(server.epoch());
+        let (_, query) = Client::start(client_config, &items[100..140], &mut rng).unwrap();
+        let answer = server.answer(&query, "c").unwrap();
+        let mut s = Vec::new();
+        assert!(
+            wire::assert_canonical::<DigestMsg<'_>>(
+                server.digest(),
+                MessageType::SetDigest,
+                &mut s
+            ) > 0
+        );
+        let mut s = Vec::new();
+        assert!(
+            wire::assert_canonical::<QueryMsg<'_>>(&query, MessageType::UnbalancedQuery, &mut s)
+                > 0
+        );
+        let mut s = Vec::new();
+        assert!(
+            wire::assert_canonical::<AnswerMsg<'_>>(&answer, MessageType::UnbalancedAnswer, &mut s)
+                > 0
+        );
+    }
+
+    #[test]
+    fn a_server_without_budget_keeps_no_client_entries() {
+        let key = OprfKey::derive(&[4; 32], b"t").unwrap();
+        let mut server =
+            Server::new(key, &["a", "b"], None::<&[&str]>, ServerConfig::default()).unwrap();
+        for client in ["agency-a", "agency-b", "agency-c"] {
+            let (_, query) = Client::new(&["a", "z"]).unwrap();
+            server.answer(&query, client).unwrap();
+        }
+        assert!(server.used.is_empty());
+        assert_eq!(server.remaining_budget("agency-a"), None);
+    }
 
     #[test]
     fn gcs_round_trips_and_rejects_garbage() {
@@ -814,6 +1034,7 @@ mod tests {
         for (guess, opens) in [("held", 1), ("someone else", 0), ("not held", 0)] {
             let d = derive(
                 &digest.epoch,
+                &digest.salt,
                 &key.evaluate(guess.as_bytes()).unwrap(),
                 digest.range,
             );

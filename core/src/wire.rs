@@ -11,6 +11,12 @@
 //! magic, another format version, another message type, malformed bodies and
 //! trailing bytes, each with its own [`Error`].
 //!
+//! Decoding is **canonical**: a decoder accepts exactly the bytes the
+//! encoder writes. postcard itself would also read, say, a count written as
+//! a non-minimal varint (`0x80 0x00` for 0); such alternative spellings are
+//! [`Error::Malformed`], so one message has one encoding and a hash over a
+//! message's bytes (a transcript) identifies its content.
+//!
 //! The same bytes flow between Rust, Python and JavaScript, and can be
 //! written to a file and carried over any channel.
 
@@ -22,7 +28,12 @@ use crate::error::{Error, Result};
 pub const MAGIC: [u8; 4] = *b"BMCH";
 
 /// The wire format version this build writes and reads.
-pub const FORMAT_VERSION: u8 = 1;
+///
+/// Version 2 (this build): canonical decoding, a canonicalization profile in
+/// the first message of each protocol, a query id in unbalanced queries and
+/// answers, and a per-build salt in set digests. Version 1 messages are
+/// refused with [`Error::UnsupportedVersion`].
+pub const FORMAT_VERSION: u8 = 2;
 
 /// Length of the envelope header (magic, version, type).
 pub const HEADER_LEN: usize = 6;
@@ -33,6 +44,56 @@ pub const SESSION_ID_LEN: usize = 16;
 /// A session identifier: 16 random bytes chosen by the initiator and bound
 /// into every hash of the session.
 pub type SessionId = [u8; SESSION_ID_LEN];
+
+/// Length of a canonicalization profile id.
+pub const PROFILE_LEN: usize = 32;
+
+/// Identifies how a party turned its data into PSI items: for records, a
+/// hash of the canonicalization profile (composite keys, and every option
+/// that changes a key's bytes; see `records::RecordSet::profile`).
+///
+/// It travels in the first message of each protocol, and the peer refuses a
+/// different one ([`Error::ProfileMismatch`]) before any group operation:
+/// keys canonicalized two different ways would silently never match.
+/// [`Profile::RAW`] stands for items given as plain bytes.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+pub struct Profile([u8; PROFILE_LEN]);
+
+impl Profile {
+    /// Items are plain byte strings, canonicalized by the caller (all zeros).
+    pub const RAW: Profile = Profile([0; PROFILE_LEN]);
+
+    /// A profile from its id bytes.
+    pub const fn from_bytes(bytes: [u8; PROFILE_LEN]) -> Self {
+        Profile(bytes)
+    }
+
+    /// Returns the id bytes.
+    pub const fn to_bytes(self) -> [u8; PROFILE_LEN] {
+        self.0
+    }
+
+    /// Returns an error unless `peer` equals `self`.
+    pub(crate) fn check_peer(self, peer: Profile) -> Result<()> {
+        if peer != self {
+            return Err(Error::ProfileMismatch);
+        }
+        Ok(())
+    }
+}
+
+impl core::fmt::Debug for Profile {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        if *self == Profile::RAW {
+            return f.write_str("Profile(raw)");
+        }
+        f.write_str("Profile(")?;
+        for b in &self.0[..8] {
+            write!(f, "{b:02x}")?;
+        }
+        f.write_str("…)")
+    }
+}
 
 /// The ciphersuites this build implements.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -175,8 +236,12 @@ pub(crate) fn encode<T: Serialize>(ty: MessageType, body: &T) -> Vec<u8> {
 }
 
 /// Decodes an envelope of type `expected` into its body, borrowing byte
-/// strings from `bytes`.
-pub(crate) fn decode<'a, T: Deserialize<'a>>(bytes: &'a [u8], expected: MessageType) -> Result<T> {
+/// strings from `bytes`, and checks that the body is exactly what
+/// [`encode`] writes for the decoded value.
+pub(crate) fn decode<'a, T: Deserialize<'a> + Serialize>(
+    bytes: &'a [u8],
+    expected: MessageType,
+) -> Result<T> {
     let (ty, body) = split_header(bytes)?;
     if ty != expected.code() {
         return Err(Error::WrongMessageType {
@@ -188,7 +253,47 @@ pub(crate) fn decode<'a, T: Deserialize<'a>>(bytes: &'a [u8], expected: MessageT
     if !rest.is_empty() {
         return Err(Error::TrailingBytes { count: rest.len() });
     }
+    let used = &body[..body.len() - rest.len()];
+    // Re-encoding compares byte by byte as it goes, without allocating.
+    let same = postcard::serialize_with_flavor(
+        &value,
+        Compare {
+            expected: used,
+            at: 0,
+        },
+    );
+    if same != Ok(true) {
+        return Err(Error::Malformed);
+    }
     Ok(value)
+}
+
+/// A postcard output that compares what the encoder writes with the bytes
+/// a message arrived as: `finalize` is `true` when they are equal.
+struct Compare<'a> {
+    expected: &'a [u8],
+    at: usize,
+}
+
+impl postcard::ser_flavors::Flavor for Compare<'_> {
+    type Output = bool;
+
+    fn try_push(&mut self, byte: u8) -> postcard::Result<()> {
+        self.try_extend(&[byte])
+    }
+
+    fn try_extend(&mut self, data: &[u8]) -> postcard::Result<()> {
+        let end = self.at + data.len();
+        if self.expected.get(self.at..end) != Some(data) {
+            return Err(postcard::Error::SerializeBufferFull);
+        }
+        self.at = end;
+        Ok(())
+    }
+
+    fn finalize(self) -> postcard::Result<bool> {
+        Ok(self.at == self.expected.len())
+    }
 }
 
 /// Checks that a count the peer echoes back (our own set size, as the peer
@@ -215,6 +320,48 @@ pub(crate) fn check_len(bytes: &[u8], count: usize, size: usize) -> Result<()> {
     Ok(())
 }
 
+/// Mutation test of canonical decoding (for each message module's tests):
+/// every mutation of `message` that [`decode`] accepts must be exactly what
+/// [`encode`] writes for the decoded value. Mutations: every single varint
+/// written non-minimally (a byte `b < 0x80` as `b | 0x80, 0x00`), every byte
+/// flipped, inserted or deleted. Returns how many mutations decoded.
+#[cfg(test)]
+pub(crate) fn assert_canonical<'a, T: Deserialize<'a> + Serialize>(
+    message: &[u8],
+    ty: MessageType,
+    storage: &'a mut Vec<Vec<u8>>,
+) -> usize {
+    let mut mutants: Vec<Vec<u8>> = Vec::new();
+    for i in HEADER_LEN..message.len() {
+        if message[i] < 0x80 {
+            let mut m = message[..i].to_vec();
+            m.extend_from_slice(&[message[i] | 0x80, 0x00]);
+            m.extend_from_slice(&message[i + 1..]);
+            mutants.push(m);
+        }
+        for flip in [0x01u8, 0x80, 0xff] {
+            let mut m = message.to_vec();
+            m[i] ^= flip;
+            mutants.push(m);
+        }
+        let mut m = message.to_vec();
+        m.insert(i, 0x00);
+        mutants.push(m);
+        let mut m = message.to_vec();
+        m.remove(i);
+        mutants.push(m);
+    }
+    *storage = mutants;
+    let mut accepted = 0;
+    for m in storage.iter() {
+        if let Ok(value) = decode::<T>(m, ty) {
+            assert_eq!(&encode(ty, &value), m, "a mutation decoded non-canonically");
+            accepted += 1;
+        }
+    }
+    accepted
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -230,7 +377,7 @@ mod tests {
     fn round_trip_and_rejections() {
         let body = Body { n: 3, blob: b"abc" };
         let bytes = encode(MessageType::PsiFinish, &body);
-        assert_eq!(&bytes[..6], b"BMCH\x01\x03");
+        assert_eq!(&bytes[..6], b"BMCH\x02\x03");
         assert_eq!(
             decode::<Body<'_>>(&bytes, MessageType::PsiFinish).unwrap(),
             body
@@ -250,7 +397,7 @@ mod tests {
             decode::<Body<'_>>(&v, MessageType::PsiFinish),
             Err(Error::UnsupportedVersion {
                 found: 9,
-                supported: 1
+                supported: 2
             })
         );
         let mut v = bytes.clone();
@@ -274,9 +421,31 @@ mod tests {
     }
 
     #[test]
+    fn only_the_encoders_bytes_decode() {
+        let body = Body { n: 3, blob: b"abc" };
+        let bytes = encode(MessageType::PsiFinish, &body);
+        // n = 3 as the two-byte varint 0x83 0x00: postcard reads it, we refuse it.
+        let mut v = bytes[..6].to_vec();
+        v.extend_from_slice(&[0x83, 0x00]);
+        v.extend_from_slice(&bytes[7..]);
+        assert_eq!(
+            decode::<Body<'_>>(&v, MessageType::PsiFinish),
+            Err(Error::Malformed)
+        );
+        // The blob's length (3) as 0x83 0x80 0x00.
+        let mut v = bytes[..7].to_vec();
+        v.extend_from_slice(&[0x83, 0x80, 0x00]);
+        v.extend_from_slice(b"abc");
+        assert_eq!(
+            decode::<Body<'_>>(&v, MessageType::PsiFinish),
+            Err(Error::Malformed)
+        );
+    }
+
+    #[test]
     fn huge_declared_blob_is_rejected_without_allocation() {
         // Header + n=1 + a blob length varint claiming 2^32 bytes, no data.
-        let mut v = b"BMCH\x01\x03".to_vec();
+        let mut v = b"BMCH\x02\x03".to_vec();
         v.extend_from_slice(&[1, 0x80, 0x80, 0x80, 0x80, 0x10]);
         assert_eq!(
             decode::<Body<'_>>(&v, MessageType::PsiFinish),

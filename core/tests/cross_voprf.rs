@@ -4,7 +4,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use blindmatch::oprf::{self, BlindedElement, EvaluatedElement, OprfKey};
+use blindmatch::oprf::{self, Blind, BlindedElement, EvaluatedElement, OprfKey};
 use rand::rngs::ChaCha20Rng;
 use rand::{Rng, RngExt, SeedableRng};
 use voprf::{OprfClient, OprfServer, Ristretto255};
@@ -53,7 +53,8 @@ fn oblivious_flow_interoperates_with_voprf() {
         let expected = ours.evaluate(&input).unwrap();
 
         // Our client, their server.
-        let (blind, blinded) = oprf::blind(&input, &mut rng).unwrap();
+        let blind = Blind::random_with_rng(&mut rng);
+        let blinded = blind.blind(&input).unwrap();
         let their_blinded =
             voprf::BlindedElement::<Ristretto255>::deserialize(&blinded.to_bytes()).unwrap();
         let their_eval = theirs.blind_evaluate(&their_blinded);

@@ -11,6 +11,7 @@ use std::path::PathBuf;
 
 use blindmatch::oprf::OprfKey;
 use blindmatch::psi::{Config, Initiator, Output, Responder, Reveal};
+use blindmatch::unbalanced::{Client, ClientConfig, Server, ServerConfig};
 use rand::SeedableRng;
 use rand::rngs::ChaCha20Rng;
 use serde_json::{Value, json};
@@ -91,8 +92,47 @@ fn generate() -> Value {
         .iter()
         .map(|x| hex::encode(key.evaluate(x.as_bytes()).unwrap()))
         .collect();
+    // Unbalanced PSI: the server's key from DeriveKeyPair, its label salt
+    // and the client's blinds and query id from seeded RNGs.
+    let server_seed = [0x30; 32];
+    let client_seed = [0x40; 32];
+    let labels: Vec<String> = (0..RESPONDER_ITEMS.len())
+        .map(|i| format!("case {i}"))
+        .collect();
+    let mut server = Server::new_with_rng(
+        OprfKey::derive(&seed, info).unwrap(),
+        &RESPONDER_ITEMS,
+        Some(&labels[..]),
+        ServerConfig::default().with_query_budget(100),
+        &mut ChaCha20Rng::from_seed(server_seed),
+    )
+    .unwrap();
+    let (client, query) = Client::new_with_rng(
+        ClientConfig::default(),
+        &INITIATOR_ITEMS,
+        &mut ChaCha20Rng::from_seed(client_seed),
+    )
+    .unwrap();
+    let answer = server.answer(&query, "golden").unwrap();
+    let found = client.finish(&answer, server.digest()).unwrap();
+    let unbalanced = json!({
+        "key_seed": hex::encode(seed),
+        "key_info": hex::encode(info),
+        "server_rng_seed": hex::encode(server_seed),
+        "client_rng_seed": hex::encode(client_seed),
+        "server_items": RESPONDER_ITEMS,
+        "labels": labels,
+        "client_items": INITIATOR_ITEMS,
+        "digest": hex::encode(server.digest()),
+        "query": hex::encode(&query),
+        "answer": hex::encode(&answer),
+        "matches": found.indices(),
+        "matched_labels": found.indices().iter().map(|&i| String::from_utf8(found.label(i).unwrap().to_vec()).unwrap()).collect::<Vec<_>>(),
+    });
     json!({
         "description": "blindmatch golden vectors: ChaCha20Rng::from_seed(seed) drives each party; items are UTF-8 strings",
+        "wire_format_version": blindmatch::wire::FORMAT_VERSION,
+        "unbalanced": unbalanced,
         "rng": "rand 0.10 ChaCha20Rng::from_seed",
         "initiator_items": INITIATOR_ITEMS,
         "responder_items": RESPONDER_ITEMS,
@@ -118,4 +158,10 @@ fn golden_vectors_are_reproduced() {
     assert_eq!(s["initiator_matches"], json!([0, 1, 3, 4]));
     assert_eq!(s["responder_matches"], json!([1, 2, 4]));
     assert_eq!(s["initiator_cardinality"], json!(3));
+    let u = &stored["unbalanced"];
+    assert_eq!(u["matches"], json!([0, 1, 3, 4]));
+    assert_eq!(
+        u["matched_labels"],
+        json!(["case 2", "case 4", "case 2", "case 1"])
+    );
 }

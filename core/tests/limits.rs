@@ -14,7 +14,7 @@ use std::alloc::System;
 use blindmatch::ErrorCode;
 use blindmatch::oprf::OprfKey;
 use blindmatch::psi::{Config, Initiator, Responder};
-use blindmatch::unbalanced::{Client, Server, ServerConfig, SetDigest};
+use blindmatch::unbalanced::{Client, ClientConfig, Server, ServerConfig, SetDigest};
 use cap::Cap;
 use rand::SeedableRng;
 use rand::rngs::ChaCha20Rng;
@@ -79,7 +79,7 @@ fn hostile_messages(bytes: &[u8]) -> Vec<ErrorCode> {
     // Header (6), suite, reveal, output (3), session id (16), then the count.
     let (initiator, request) = Initiator::new_with_rng(config.clone(), &items, &mut rng).unwrap();
     let responder = Responder::new_with_rng(config.clone(), &items, &mut rng).unwrap();
-    let hostile = forged(&request, 6 + 3 + 16, &[bytes]);
+    let hostile = forged(&request, 6 + 3 + 16 + 32, &[bytes]);
     check(capped(|| {
         responder.respond(&hostile).map(|_| ()).unwrap_err()
     }));
@@ -100,25 +100,30 @@ fn hostile_messages(bytes: &[u8]) -> Vec<ErrorCode> {
         waiting.finish(Some(&finish)).map(|_| ()).unwrap_err()
     }));
 
-    // Set digest: header, epoch, then the count, fpr bits, tags, label length, labels.
+    // Set digest: header, epoch, profile, salt, then the count, fpr bits,
+    // tags, label length, labels.
     let key = OprfKey::derive(&[1; 32], b"limits").unwrap();
     let mut server = Server::new(key, &items, None::<&[&[u8]]>, ServerConfig::default()).unwrap();
-    let hostile = forged(server.digest(), 6 + 16, &[&[40], bytes, &[0], bytes]);
+    let hostile = forged(
+        server.digest(),
+        6 + 16 + 32 + 16,
+        &[&[40], bytes, &[0], bytes],
+    );
     check(capped(|| {
         SetDigest::from_bytes(&hostile).map(|_| ()).unwrap_err()
     }));
 
-    // Query: header, no epoch (one byte), then the count.
-    let (client, query) = Client::new_with_rng(&items, None, &mut rng).unwrap();
-    let hostile = forged(&query, 6 + 1, &[bytes]);
+    // Query: header, query id, no epoch (one byte), profile, then the count.
+    let (client, query) = Client::new_with_rng(ClientConfig::default(), &items, &mut rng).unwrap();
+    let hostile = forged(&query, 6 + 16 + 1 + 32, &[bytes]);
     check(capped(|| {
         server.answer(&hostile, "hostile").map(|_| ()).unwrap_err()
     }));
 
-    // Answer: header, epoch, then the count.
+    // Answer: header, query id, epoch, then the count.
     let answer = server.answer(&query, "honest").unwrap();
     let digest = SetDigest::from_bytes(server.digest()).unwrap();
-    let hostile = forged(&answer, 6 + 16, &[bytes]);
+    let hostile = forged(&answer, 6 + 16 + 16, &[bytes]);
     check(capped(|| {
         client
             .finish_with(&hostile, &digest)

@@ -275,12 +275,12 @@ fn non_canonical_point_is_rejected() {
 fn wrong_version_is_rejected() {
     let config = Config::default();
     let (_, mut request, r) = fresh_states(&config, 1);
-    request[4] = 2;
+    request[4] = 1; // the first format, before canonical decoding and profiles
     assert_eq!(
         r.respond(&request).unwrap_err(),
         Error::UnsupportedVersion {
-            found: 2,
-            supported: 1
+            found: 1,
+            supported: 2
         }
     );
 }
@@ -394,8 +394,9 @@ fn huge_declared_count_is_rejected_before_any_work() {
     // check answers before the payload is even looked at.
     let config = Config::default();
     let (_, request, r) = fresh_states(&config, 1);
-    // Header (6) + suite, reveal, output (3) + session id (16), then the count varint.
-    let at = 6 + 3 + 16;
+    // Header (6) + suite, reveal, output (3) + session id (16) + profile
+    // (32), then the count varint.
+    let at = 6 + 3 + 16 + 32;
     assert_eq!(request[at], 12);
     let mut bad = request[..at].to_vec();
     bad.extend_from_slice(&[0xff, 0xff, 0xff, 0xff, 0x0f, 0x00]); // count = 2^32 - 1, empty list
@@ -412,7 +413,7 @@ fn huge_declared_count_is_rejected_before_any_work() {
 fn count_that_disagrees_with_payload_is_rejected() {
     let config = Config::default();
     let (_, mut request, r) = fresh_states(&config, 1);
-    request[6 + 3 + 16] = 11; // declares 11, carries 12
+    request[6 + 3 + 16 + 32] = 11; // declares 11, carries 12
     assert_eq!(
         r.respond(&request).unwrap_err(),
         Error::CountMismatch {

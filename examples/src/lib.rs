@@ -141,7 +141,8 @@ fn read_triples(path: &Path, columns: &str) -> Result<Vec<(String, String, Strin
 ///
 /// [`ExampleError::Protocol`] if the options are inconsistent.
 pub fn record_set(suspects: &[Suspect], options: Options) -> Result<RecordSet, ExampleError> {
-    let mut rs = RecordSet::new(options.without_single_key(Kind::Name));
+    // Names are keys only inside the name + date of birth composite (the default).
+    let mut rs = RecordSet::new(options);
     rs.add_composite(&[Kind::Name, Kind::DateOfBirth])?;
     for s in suspects {
         let fields: Vec<Field<'_>> = [
@@ -172,7 +173,7 @@ pub fn options_a() -> Options {
 pub fn options_b() -> Result<Options, ExampleError> {
     Ok(Options::default()
         .with_default_region("GB")?
-        .with_date_format("%d/%m/%Y"))
+        .with_date_format("%d/%m/%Y")?)
 }
 
 /// Record matches as `record id -> kinds that matched`.
@@ -254,17 +255,22 @@ pub fn match_agencies(
     let b_set = record_set(b, options_b()?)?;
     let canonicalize_time = t.elapsed();
     let (a_items, b_items) = (a_set.keys(), b_set.keys());
-    let config = Config::default();
+    // Each agency's own profile: B refuses A's request if they declared
+    // different composites or key-changing options.
+    let (a_config, b_config) = (
+        Config::default().with_profile(a_set.profile()),
+        Config::default().with_profile(b_set.profile()),
+    );
     let mut traffic = Traffic::default();
 
     let t = Instant::now();
-    let (initiator, request) = Initiator::new(config.clone(), a_items)?;
+    let (initiator, request) = Initiator::new(a_config, a_items)?;
     traffic.time[0] = t.elapsed();
     traffic.bytes[0] = request.len();
     let request = carry(exchange_dir, "1-request.bmch", request)?;
 
     let t = Instant::now();
-    let (responder, response) = Responder::new(config, b_items)?.respond(&request)?;
+    let (responder, response) = Responder::new(b_config, b_items)?.respond(&request)?;
     traffic.time[1] = t.elapsed();
     traffic.bytes[1] = response.len();
     let response = carry(exchange_dir, "2-response.bmch", response)?;

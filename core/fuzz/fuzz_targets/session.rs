@@ -7,7 +7,7 @@ use std::collections::HashSet;
 
 use arbitrary::Arbitrary;
 use blindmatch::psi::{Initiator, Responder, Reveal};
-use blindmatch::unbalanced::{Client, Server, ServerConfig};
+use blindmatch::unbalanced::{Client, ClientConfig, Server, ServerConfig};
 use libfuzzer_sys::fuzz_target;
 
 #[derive(Arbitrary, Debug)]
@@ -99,16 +99,18 @@ fuzz_target!(|input: Input| {
             assert!(theirs.is_ok(), "an unmutated finish was refused");
         }
     } else {
-        let key = blindmatch::oprf::OprfKey::generate(&mut rng);
-        let Ok(mut server) = Server::new(
+        let key = blindmatch::oprf::OprfKey::generate_with_rng(&mut rng);
+        let Ok(mut server) = Server::new_with_rng(
             key,
             &b,
             None::<&[&[u8]]>,
             ServerConfig::default().with_fpr_bits(30),
+            &mut rng,
         ) else {
             return;
         };
-        let Ok((client, mut query)) = Client::new_with_rng(&a, None, &mut rng) else {
+        let Ok((client, mut query)) = Client::new_with_rng(ClientConfig::default(), &a, &mut rng)
+        else {
             return;
         };
         let mut mutated = at(3, &mut query);

@@ -5,7 +5,7 @@
 
 use blindmatch::oprf::OprfKey;
 use blindmatch::psi::{AwaitingFinish, Config, Initiator, Output, Responder, Reveal};
-use blindmatch::unbalanced::{Client, Server, ServerConfig};
+use blindmatch::unbalanced::{Client, ClientConfig, Server, ServerConfig};
 use rand::SeedableRng;
 use rand::rngs::ChaCha20Rng;
 
@@ -74,7 +74,7 @@ pub fn server() -> Server {
     let config = ServerConfig::default()
         .with_fpr_bits(20)
         .with_query_budget(1 << 20);
-    match Server::new(key, ITEMS_B, Some(&labels), config) {
+    match Server::new_with_rng(key, ITEMS_B, Some(&labels), config, &mut rng(4)) {
         Ok(s) => s,
         Err(e) => unreachable!("fixed server: {e}"),
     }
@@ -82,7 +82,7 @@ pub fn server() -> Server {
 
 /// The fixed unbalanced client and its query.
 pub fn client() -> (Client, Vec<u8>) {
-    match Client::new_with_rng(ITEMS_A, None, &mut rng(3)) {
+    match Client::new_with_rng(ClientConfig::default(), ITEMS_A, &mut rng(3)) {
         Ok(x) => x,
         Err(e) => unreachable!("fixed client: {e}"),
     }

@@ -50,6 +50,9 @@ pub fn region(code: &str) -> Result<String> {
 /// (`john+news@example.com` → `john@example.com`; off by default, since
 /// not every provider treats `+` this way).
 ///
+/// Provider rules are a separate, explicit choice ([`email_provider_rules`]):
+/// this function never assumes that two different addresses reach one inbox.
+///
 /// ```
 /// # use blindmatch::records::normalize::email;
 /// assert_eq!(email(" John.Doe@Example.COM ", false)?, "john.doe@example.com");
@@ -101,6 +104,27 @@ pub fn email(value: &str, drop_plus_tag: bool) -> Result<String> {
     Ok(format!("{local}@{domain}"))
 }
 
+/// Applies known providers' addressing rules to a canonical e-mail address
+/// (from [`email`]): Gmail ignores dots and `+tags` in the local part, and
+/// `googlemail.com` is `gmail.com`. Other domains are returned unchanged.
+/// Off unless a record set enables it ([`super::Options::email_provider_rules`]),
+/// since it merges addresses that are different strings.
+///
+/// ```
+/// # use blindmatch::records::normalize::email_provider_rules;
+/// assert_eq!(email_provider_rules("j.o.h.n+x@googlemail.com"), "john@gmail.com");
+/// assert_eq!(email_provider_rules("j.o.h.n+x@example.com"), "j.o.h.n+x@example.com");
+/// ```
+pub fn email_provider_rules(canonical: &str) -> String {
+    match canonical.rsplit_once('@') {
+        Some((local, "gmail.com" | "googlemail.com")) => {
+            let local = local.split('+').next().unwrap_or(local);
+            format!("{}@gmail.com", local.replace('.', ""))
+        }
+        _ => canonical.to_owned(),
+    }
+}
+
 /// Phone number in E.164 (`+442079460958`), parsed with libphonenumber's
 /// metadata. Numbers written without an international prefix are read in
 /// `default_region` (ISO 3166-1 alpha-2, e.g. `"GB"`).
@@ -116,8 +140,10 @@ pub fn email(value: &str, drop_plus_tag: bool) -> Result<String> {
 /// # Errors
 ///
 /// [`Error::InvalidValue`] for an unknown region, an unparsable number, a
-/// national number without a region, or a number that is not valid in its
-/// country's numbering plan.
+/// national number without a region, a number that is not valid in its
+/// country's numbering plan, or a number with an extension (`ext. 12`): E.164
+/// has no place for it, and dropping it silently would make two extensions
+/// of one switchboard match.
 pub fn phone(value: &str, default_region: Option<&str>) -> Result<String> {
     const KIND: Kind = Kind::Phone;
     let region = match default_region {
@@ -133,6 +159,12 @@ pub fn phone(value: &str, default_region: Option<&str>) -> Result<String> {
         .map_err(|_| invalid(KIND, "not a phone number (or no region)"))?;
     if !number.is_valid() {
         return Err(invalid(KIND, "not a valid number in its country"));
+    }
+    if number.extension().is_some() {
+        return Err(invalid(
+            KIND,
+            "has an extension, which E.164 cannot hold; remove it or record it in another field",
+        ));
     }
     Ok(number.format().mode(phonenumber::Mode::E164).to_string())
 }
@@ -271,18 +303,29 @@ impl Iterator for FoldIter {
 /// whatever the format, since it cannot be read two ways; this makes the
 /// canonical form a fixed point.
 ///
+/// The year must be written with four digits and lie in `years` (a
+/// plausible range the caller chooses; [`super::Options::birth_years`]):
+/// `03/04/80` is refused rather than read as the year 80, or guessed as
+/// 1980 or 2080.
+///
 /// ```
 /// # use blindmatch::records::normalize::date_of_birth;
-/// assert_eq!(date_of_birth("03/04/1980", "%d/%m/%Y")?, "1980-04-03");
-/// assert_eq!(date_of_birth("1980-04-03", "%Y-%m-%d")?, "1980-04-03");
+/// assert_eq!(date_of_birth("03/04/1980", "%d/%m/%Y", 1900..=2100)?, "1980-04-03");
+/// assert_eq!(date_of_birth("1980-04-03", "%Y-%m-%d", 1900..=2100)?, "1980-04-03");
+/// assert!(date_of_birth("03/04/80", "%d/%m/%Y", 1900..=2100).is_err());
 /// # Ok::<(), blindmatch::Error>(())
 /// ```
 ///
 /// # Errors
 ///
-/// [`Error::InvalidValue`] if the value does not match the format or is no
-/// calendar date.
-pub fn date_of_birth(value: &str, format: &str) -> Result<String> {
+/// [`Error::InvalidValue`] if the value does not match the format, is no
+/// calendar date, or its year is not four digits within `years`.
+pub fn date_of_birth(
+    value: &str,
+    format: &str,
+    years: core::ops::RangeInclusive<i32>,
+) -> Result<String> {
+    use chrono::Datelike;
     let v = nfkc_trim(value);
     let date = NaiveDate::parse_from_str(&v, format)
         .or_else(|e| {
@@ -293,6 +336,12 @@ pub fn date_of_birth(value: &str, format: &str) -> Result<String> {
             }
         })
         .map_err(|_| invalid(Kind::DateOfBirth, "does not match the date format"))?;
+    if !(1000..=9999).contains(&date.year()) || !years.contains(&date.year()) {
+        return Err(invalid(
+            Kind::DateOfBirth,
+            "year is not four digits within the plausible range",
+        ));
+    }
     Ok(date.format("%Y-%m-%d").to_string())
 }
 
@@ -312,17 +361,26 @@ fn is_iso_date(v: &str) -> bool {
 /// upper-cased, as `CC:NUMBER`. The country comes from `issuer`, or from a
 /// `CC:` prefix of the value.
 ///
+/// Spaces and the separators `-`, `.`, `/` are removed; every letter and
+/// digit is kept, in any script (`Ä`, Cyrillic `Ж`), never dropped, so two
+/// numbers that differ only in a non-ASCII letter never match. Any other
+/// character is an error. A number typed in one script never matches the
+/// same number typed in another (Cyrillic `А` is not Latin `A`).
+///
 /// ```
 /// # use blindmatch::records::normalize::document;
 /// assert_eq!(document("c01x-00t47", Some("de"))?, "DE:C01X00T47");
 /// assert_eq!(document("DE:C01X00T47", None)?, "DE:C01X00T47");
+/// assert_eq!(document("ä 12", Some("DE"))?, "DE:Ä12");
+/// assert_ne!(document("Ä12", Some("DE"))?, document("12", Some("DE"))?);
 /// # Ok::<(), blindmatch::Error>(())
 /// ```
 ///
 /// # Errors
 ///
 /// [`Error::InvalidValue`] without an issuing country, with an unknown one,
-/// or without letters or digits.
+/// without letters or digits, or with a character that is neither a
+/// letter, a digit, a space nor one of the separators.
 pub fn document(value: &str, issuer: Option<&str>) -> Result<String> {
     const KIND: Kind = Kind::Document;
     let v = nfkc_trim(value);
@@ -334,15 +392,24 @@ pub fn document(value: &str, issuer: Option<&str>) -> Result<String> {
         (None, _) => return Err(invalid(KIND, "issuing country required")),
     };
     let country = region(&country).map_err(|_| invalid(KIND, "unknown issuing country"))?;
-    let number: String = number
-        .chars()
-        .filter(char::is_ascii_alphanumeric)
-        .map(|c| c.to_ascii_uppercase())
-        .collect();
+    let mut kept = String::with_capacity(number.len());
+    for c in number.chars() {
+        if c.is_alphanumeric() {
+            kept.extend(c.to_uppercase());
+        } else if !(c.is_whitespace() || matches!(c, '-' | '.' | '/')) {
+            return Err(invalid(
+                KIND,
+                "contains a character that is not a letter, a digit or a separator",
+            ));
+        }
+    }
+    // Upper-casing can leave a sequence outside NFC (e.g. a title-case
+    // letter); the canonical form must be a fixed point.
+    let number: String = kept.nfc().collect();
     if number.is_empty() {
         return Err(invalid(KIND, "no letters or digits"));
     }
-    if number.len() > 64 {
+    if number.chars().count() > 64 {
         return Err(invalid(KIND, "longer than 64 characters"));
     }
     Ok(format!("{country}:{number}"))
