@@ -15,6 +15,16 @@ pub(crate) struct Items {
     pub(crate) records: Option<Arc<blindmatch::records::RecordSet>>,
 }
 
+impl Items {
+    /// The canonicalization profile the peer must share: the record set's,
+    /// or the one of plain items.
+    pub(crate) fn profile(&self) -> blindmatch::wire::Profile {
+        self.records
+            .as_ref()
+            .map_or(blindmatch::wire::Profile::RAW, |rs| rs.profile())
+    }
+}
+
 pub(crate) fn extract(items: &Bound<'_, PyAny>) -> PyResult<Items> {
     if let Ok(rs) = items.cast::<RecordSet>() {
         let inner = rs.borrow().snapshot();

@@ -10,6 +10,7 @@ mod items;
 mod oprf;
 mod psi;
 mod records;
+mod testing;
 mod unbalanced;
 
 /// The native module.
@@ -26,5 +27,8 @@ fn _blindmatch(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("ERROR_CODES", errors::all_codes())?;
     m.add("PROTOCOL_CODES", errors::protocol_codes())?;
     m.add("KINDS", records::kind_tags())?;
+    // Seeded constructors, for `blindmatch.testing` only: an attribute,
+    // kept out of `__all__` (which `add_submodule` would extend).
+    m.setattr("_testing", testing::module(m.py())?)?;
     Ok(())
 }

@@ -38,9 +38,7 @@ impl OprfKey {
     /// Generates a fresh random key from the operating system's RNG.
     #[staticmethod]
     fn generate(py: Python<'_>) -> PyResult<Self> {
-        Ok(OprfKey(
-            blindmatch::oprf::OprfKey::generate_os().py_err(py)?,
-        ))
+        Ok(OprfKey(blindmatch::oprf::OprfKey::generate().py_err(py)?))
     }
 
     /// Imports a key exported by to_secret_bytes().

@@ -12,13 +12,12 @@ use blindmatch::records::RecordSet;
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
-use rand::SeedableRng;
-use rand::rngs::ChaCha20Rng;
 
 use crate::errors::{self, IntoPy};
-use crate::items;
+use crate::items::{self, Items};
+use crate::testing::Seed;
 
-fn config(
+pub(crate) fn config(
     reveal: &str,
     output: &str,
     max_peer_items: Option<usize>,
@@ -47,16 +46,6 @@ fn config(
         c = c.with_max_peer_items(max);
     }
     Ok(c)
-}
-
-fn seeded(seed: Option<&[u8]>) -> PyResult<Option<ChaCha20Rng>> {
-    seed.map(|s| {
-        let s: [u8; 32] = s
-            .try_into()
-            .map_err(|_| PyValueError::new_err("rng_seed must be exactly 32 bytes"))?;
-        Ok(ChaCha20Rng::from_seed(s))
-    })
-    .transpose()
 }
 
 /// Results shared by both roles.
@@ -139,26 +128,19 @@ macro_rules! results {
 results!(Initiator, InitState::Done, InitState::Failed);
 results!(Responder, RespState::Done, RespState::Failed);
 
-#[pymethods]
 impl Initiator {
-    #[new]
-    #[pyo3(signature = (items, reveal="intersection", output="both", max_peer_items=None, min_peer_items=0, rng_seed=None))]
-    fn new(
+    /// Starts a session; `seed` only from `blindmatch.testing`.
+    pub(crate) fn start(
         py: Python<'_>,
-        items: &Bound<'_, PyAny>,
-        reveal: &str,
-        output: &str,
-        max_peer_items: Option<usize>,
-        min_peer_items: usize,
-        rng_seed: Option<&[u8]>,
+        items: Items,
+        config: Config,
+        seed: Option<Seed>,
     ) -> PyResult<Self> {
-        let config = config(reveal, output, max_peer_items, min_peer_items)?;
-        let items = items::extract(items)?;
-        let rng = seeded(rng_seed)?;
+        let config = config.with_profile(items.profile());
         let values = items.values;
         let (initiator, request) = py
-            .detach(move || match rng {
-                Some(mut rng) => core::Initiator::new_with_rng(config, &values, &mut rng),
+            .detach(move || match seed {
+                Some(seed) => core::Initiator::new_with_rng(config, &values, &mut seed.rng()),
                 None => core::Initiator::new(config, &values),
             })
             .py_err(py)?;
@@ -167,6 +149,23 @@ impl Initiator {
             request,
             records: items.records,
         })
+    }
+}
+
+#[pymethods]
+impl Initiator {
+    #[new]
+    #[pyo3(signature = (items, reveal="intersection", output="both", max_peer_items=None, min_peer_items=0))]
+    fn new(
+        py: Python<'_>,
+        items: &Bound<'_, PyAny>,
+        reveal: &str,
+        output: &str,
+        max_peer_items: Option<usize>,
+        min_peer_items: usize,
+    ) -> PyResult<Self> {
+        let config = config(reveal, output, max_peer_items, min_peer_items)?;
+        Self::start(py, items::extract(items)?, config, None)
     }
 
     /// The request message for the responder.
@@ -295,26 +294,19 @@ impl Responder {
     }
 }
 
-#[pymethods]
 impl Responder {
-    #[new]
-    #[pyo3(signature = (items, reveal="intersection", output="both", max_peer_items=None, min_peer_items=0, rng_seed=None))]
-    fn new(
+    /// Prepares a responder; `seed` only from `blindmatch.testing`.
+    pub(crate) fn start(
         py: Python<'_>,
-        items: &Bound<'_, PyAny>,
-        reveal: &str,
-        output: &str,
-        max_peer_items: Option<usize>,
-        min_peer_items: usize,
-        rng_seed: Option<&[u8]>,
+        items: Items,
+        config: Config,
+        seed: Option<Seed>,
     ) -> PyResult<Self> {
-        let config = config(reveal, output, max_peer_items, min_peer_items)?;
-        let items = items::extract(items)?;
-        let rng = seeded(rng_seed)?;
+        let config = config.with_profile(items.profile());
         let values = items.values;
         let responder = py
-            .detach(move || match rng {
-                Some(mut rng) => core::Responder::new_with_rng(config, &values, &mut rng),
+            .detach(move || match seed {
+                Some(seed) => core::Responder::new_with_rng(config, &values, &mut seed.rng()),
                 None => core::Responder::new(config, &values),
             })
             .py_err(py)?;
@@ -322,6 +314,23 @@ impl Responder {
             state: Mutex::new(RespState::Ready(responder)),
             records: items.records,
         })
+    }
+}
+
+#[pymethods]
+impl Responder {
+    #[new]
+    #[pyo3(signature = (items, reveal="intersection", output="both", max_peer_items=None, min_peer_items=0))]
+    fn new(
+        py: Python<'_>,
+        items: &Bound<'_, PyAny>,
+        reveal: &str,
+        output: &str,
+        max_peer_items: Option<usize>,
+        min_peer_items: usize,
+    ) -> PyResult<Self> {
+        let config = config(reveal, output, max_peer_items, min_peer_items)?;
+        Self::start(py, items::extract(items)?, config, None)
     }
 
     /// Answers the initiator's request; returns the response message.

@@ -84,7 +84,8 @@ fn values_of(
 #[pymethods]
 impl RecordSet {
     #[new]
-    #[pyo3(signature = (default_region=None, date_format="%Y-%m-%d", email_drop_plus_tag=false, composites=None, single_keys=None))]
+    #[pyo3(signature = (default_region=None, date_format="%Y-%m-%d", email_drop_plus_tag=false, composites=None, single_keys=None, email_provider_rules=false, birth_years=None))]
+    #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
         default_region: Option<&str>,
@@ -92,10 +93,19 @@ impl RecordSet {
         email_drop_plus_tag: bool,
         composites: Option<Vec<Vec<String>>>,
         single_keys: Option<Vec<String>>,
+        email_provider_rules: bool,
+        birth_years: Option<(i32, i32)>,
     ) -> PyResult<Self> {
+        let defaults = Options::default();
+        let (first, last) =
+            birth_years.unwrap_or((*defaults.birth_years.start(), *defaults.birth_years.end()));
         let mut options = Options::default()
             .with_date_format(date_format)
-            .with_email_drop_plus_tag(email_drop_plus_tag);
+            .py_err(py)?
+            .with_birth_years(first, last)
+            .py_err(py)?
+            .with_email_drop_plus_tag(email_drop_plus_tag)
+            .with_email_provider_rules(email_provider_rules);
         if let Some(r) = default_region {
             options = options.with_default_region(r).py_err(py)?;
         }
@@ -104,15 +114,17 @@ impl RecordSet {
                 .iter()
                 .map(|k| parse_kind(k))
                 .collect::<PyResult<Vec<Kind>>>()?;
-            for k in Kind::ALL {
-                if !wanted.contains(&k) {
-                    options = options.without_single_key(k);
-                }
-            }
             if let Some(k) = wanted.iter().find(|k| !k.is_standalone()) {
                 return Err(PyValueError::new_err(format!(
                     "{k} cannot be a key on its own"
                 )));
+            }
+            for k in Kind::ALL {
+                options = if wanted.contains(&k) {
+                    options.with_single_key(k).py_err(py)?
+                } else {
+                    options.without_single_key(k)
+                };
             }
         }
         let mut rs = core::RecordSet::new(options);
@@ -180,6 +192,15 @@ impl RecordSet {
     #[getter]
     fn record_ids(&self, py: Python<'_>) -> PyResult<Vec<String>> {
         Ok(self.lock(py)?.record_ids().to_vec())
+    }
+
+    /// The canonicalization profile (32 bytes): a hash of the composites and
+    /// of every option that changes a key's bytes. It travels in the first
+    /// message; a peer whose profile differs is refused (ProfileMismatchError).
+    #[getter]
+    fn profile<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, pyo3::types::PyBytes>> {
+        let id = self.lock(py)?.profile().to_bytes();
+        Ok(pyo3::types::PyBytes::new(py, &id))
     }
 
     /// The number of PSI keys the records produced.

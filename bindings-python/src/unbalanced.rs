@@ -5,16 +5,41 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
 use blindmatch::oprf::OprfKey as CoreKey;
-use blindmatch::unbalanced::{self as core, ServerConfig, UnbalancedMatches};
+use blindmatch::records::RecordSet;
+use blindmatch::unbalanced::{self as core, ClientConfig, ServerConfig, UnbalancedMatches};
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
-use rand::SeedableRng;
-use rand::rngs::ChaCha20Rng;
 
 use crate::errors::{self, IntoPy};
-use crate::items;
+use crate::items::{self, Items};
 use crate::oprf::OprfKey;
+use crate::testing::Seed;
+
+/// The server's policy from the constructor's arguments.
+pub(crate) fn server_config(
+    fpr_bits: u8,
+    query_budget: Option<u64>,
+    max_query_items: usize,
+) -> ServerConfig {
+    let config = ServerConfig::default()
+        .with_fpr_bits(fpr_bits)
+        .with_max_query_items(max_query_items);
+    match query_budget {
+        Some(b) => config.with_query_budget(b),
+        None => config,
+    }
+}
+
+/// An epoch argument: exactly 16 bytes.
+pub(crate) fn epoch_arg(epoch: Option<&[u8]>) -> PyResult<Option<[u8; 16]>> {
+    epoch
+        .map(|e| {
+            e.try_into()
+                .map_err(|_| PyValueError::new_err("epoch must be exactly 16 bytes"))
+        })
+        .transpose()
+}
 
 /// The server of unbalanced PSI for one key epoch.
 #[pyclass(module = "blindmatch._blindmatch", frozen)]
@@ -22,6 +47,46 @@ pub(crate) struct UnbalancedServer {
     inner: Mutex<core::Server>,
     digest: Vec<u8>,
     epoch: [u8; 16],
+}
+
+impl UnbalancedServer {
+    /// Builds the server; `seed` (for the label salt) only from
+    /// `blindmatch.testing`.
+    pub(crate) fn start(
+        py: Python<'_>,
+        items: Items,
+        labels: Option<&Bound<'_, PyAny>>,
+        key: Option<&OprfKey>,
+        config: ServerConfig,
+        seed: Option<Seed>,
+    ) -> PyResult<Self> {
+        let labels = labels
+            .map(|l| items::extract(l).map(|x| x.values))
+            .transpose()?;
+        let key = match key {
+            Some(k) => k.inner().clone(),
+            None => CoreKey::generate().py_err(py)?,
+        };
+        let config = config.with_profile(items.profile());
+        let values = items.values;
+        let server = py
+            .detach(|| match seed {
+                Some(seed) => core::Server::new_with_rng(
+                    key,
+                    &values,
+                    labels.as_deref(),
+                    config,
+                    &mut seed.rng(),
+                ),
+                None => core::Server::new(key, &values, labels.as_deref(), config),
+            })
+            .py_err(py)?;
+        Ok(UnbalancedServer {
+            digest: server.digest().to_vec(),
+            epoch: server.epoch(),
+            inner: Mutex::new(server),
+        })
+    }
 }
 
 #[pymethods]
@@ -37,28 +102,8 @@ impl UnbalancedServer {
         query_budget: Option<u64>,
         max_query_items: usize,
     ) -> PyResult<Self> {
-        let values = items::extract(items)?.values;
-        let labels = labels
-            .map(|l| items::extract(l).map(|x| x.values))
-            .transpose()?;
-        let key = match key {
-            Some(k) => k.inner().clone(),
-            None => CoreKey::generate_os().py_err(py)?,
-        };
-        let mut config = ServerConfig::default()
-            .with_fpr_bits(fpr_bits)
-            .with_max_query_items(max_query_items);
-        if let Some(b) = query_budget {
-            config = config.with_query_budget(b);
-        }
-        let server = py
-            .detach(|| core::Server::new(key, &values, labels.as_deref(), config))
-            .py_err(py)?;
-        Ok(UnbalancedServer {
-            digest: server.digest().to_vec(),
-            epoch: server.epoch(),
-            inner: Mutex::new(server),
-        })
+        let config = server_config(fpr_bits, query_budget, max_query_items);
+        Self::start(py, items::extract(items)?, labels, key, config, None)
     }
 
     /// The set digest of this epoch: publish it to every client.
@@ -206,9 +251,35 @@ enum ClientState {
 pub(crate) struct UnbalancedClient {
     state: Mutex<ClientState>,
     query: Vec<u8>,
+    records: Option<Arc<RecordSet>>,
 }
 
 impl UnbalancedClient {
+    /// Blinds the items; `seed` only from `blindmatch.testing`.
+    pub(crate) fn start(
+        py: Python<'_>,
+        items: Items,
+        epoch: Option<[u8; 16]>,
+        seed: Option<Seed>,
+    ) -> PyResult<Self> {
+        let mut config = ClientConfig::default().with_profile(items.profile());
+        if let Some(e) = epoch {
+            config = config.with_epoch(e);
+        }
+        let values = items.values;
+        let (client, query) = py
+            .detach(|| match seed {
+                Some(seed) => core::Client::new_with_rng(config, &values, &mut seed.rng()),
+                None => core::Client::with_config(config, &values),
+            })
+            .py_err(py)?;
+        Ok(UnbalancedClient {
+            state: Mutex::new(ClientState::Waiting(client)),
+            query,
+            records: items.records,
+        })
+    }
+
     fn with_done<R>(&self, py: Python<'_>, f: impl FnOnce(&UnbalancedMatches) -> R) -> PyResult<R> {
         let g = self
             .state
@@ -225,40 +296,9 @@ impl UnbalancedClient {
 #[pymethods]
 impl UnbalancedClient {
     #[new]
-    #[pyo3(signature = (items, epoch=None, rng_seed=None))]
-    fn new(
-        py: Python<'_>,
-        items: &Bound<'_, PyAny>,
-        epoch: Option<&[u8]>,
-        rng_seed: Option<&[u8]>,
-    ) -> PyResult<Self> {
-        let values = items::extract(items)?.values;
-        let epoch: Option<[u8; 16]> = epoch
-            .map(|e| {
-                e.try_into()
-                    .map_err(|_| PyValueError::new_err("epoch must be exactly 16 bytes"))
-            })
-            .transpose()?;
-        let mut rng = match rng_seed {
-            Some(s) => {
-                let s: [u8; 32] = s
-                    .try_into()
-                    .map_err(|_| PyValueError::new_err("rng_seed must be exactly 32 bytes"))?;
-                ChaCha20Rng::from_seed(s)
-            }
-            None => {
-                let mut seed = [0u8; 32];
-                os_seed(py, &mut seed)?;
-                ChaCha20Rng::from_seed(seed)
-            }
-        };
-        let (client, query) = py
-            .detach(|| core::Client::new_with_rng(&values, epoch, &mut rng))
-            .py_err(py)?;
-        Ok(UnbalancedClient {
-            state: Mutex::new(ClientState::Waiting(client)),
-            query,
-        })
+    #[pyo3(signature = (items, epoch=None))]
+    fn new(py: Python<'_>, items: &Bound<'_, PyAny>, epoch: Option<&[u8]>) -> PyResult<Self> {
+        Self::start(py, items::extract(items)?, epoch_arg(epoch)?, None)
     }
 
     /// The query message for the server.
@@ -325,6 +365,21 @@ impl UnbalancedClient {
         })
     }
 
+    /// [(record_id, [kinds that matched])] when items was a RecordSet.
+    #[getter]
+    fn record_matches(&self, py: Python<'_>) -> PyResult<Vec<(String, Vec<String>)>> {
+        let rs = self
+            .records
+            .as_ref()
+            .ok_or_else(|| errors::state(py, "record_matches needs a RecordSet as items"))?;
+        self.with_done(py, |m| {
+            rs.record_matches_at(m.indices())
+                .into_iter()
+                .map(|r| (r.record_id, r.kinds))
+                .collect()
+        })
+    }
+
     fn __repr__(&self) -> String {
         let state = match self.state.lock().as_deref() {
             Ok(ClientState::Waiting(_)) => "waiting for the answer",
@@ -334,9 +389,4 @@ impl UnbalancedClient {
         };
         format!("UnbalancedClient({state})")
     }
-}
-
-/// Seeds the client's RNG from the operating system (getrandom).
-fn os_seed(py: Python<'_>, seed: &mut [u8; 32]) -> PyResult<()> {
-    getrandom::fill(seed).map_err(|_| errors::to_py(py, blindmatch::Error::Rng))
 }

@@ -3,6 +3,7 @@ import random
 import pytest
 
 import blindmatch as bm
+from blindmatch import testing
 
 MODES = [(r, o) for r in ("intersection", "cardinality") for o in ("both", "initiator")]
 
@@ -47,11 +48,11 @@ def test_bytes_and_iterables():
 def test_golden_sessions_replay_byte_for_byte(vectors):
     g = vectors("golden_psi.json")
     for s in g["psi"]:
-        a = bm.Initiator(g["initiator_items"], reveal=s["reveal"], output=s["output"],
-                         rng_seed=bytes.fromhex(s["initiator_rng_seed"]))
+        a = testing.initiator(g["initiator_items"], reveal=s["reveal"], output=s["output"],
+                              rng_seed=bytes.fromhex(s["initiator_rng_seed"]))
         assert a.request().hex() == s["request"]
-        b = bm.Responder(g["responder_items"], reveal=s["reveal"], output=s["output"],
-                         rng_seed=bytes.fromhex(s["responder_rng_seed"]))
+        b = testing.responder(g["responder_items"], reveal=s["reveal"], output=s["output"],
+                              rng_seed=bytes.fromhex(s["responder_rng_seed"]))
         response = b.respond(a.request())
         assert response.hex() == s["response"]
         finish = a.finish(response)
@@ -100,8 +101,10 @@ def test_bad_arguments():
         bm.Initiator(["a"], reveal="everything")
     with pytest.raises(ValueError, match="output"):
         bm.Responder(["a"], output="nobody")
+    with pytest.raises(TypeError, match="rng_seed"):
+        bm.Initiator(["a"], rng_seed=bytes(32))  # type: ignore[call-arg]
     with pytest.raises(ValueError, match="32 bytes"):
-        bm.Initiator(["a"], rng_seed=b"1")
+        testing.initiator(["a"], rng_seed=b"1")
     with pytest.raises(TypeError):
         bm.Initiator(["a"]).finish("not bytes")  # type: ignore[arg-type]
 

@@ -14,10 +14,8 @@ exchange them over whatever channel your process requires.
 ([0], [1], 1)
 """
 
-from __future__ import annotations
-
-import os
-from typing import Union
+import os as _os
+from typing import Union as _Union
 
 from ._blindmatch import (
     ERROR_CODES,
@@ -35,7 +33,7 @@ from ._blindmatch import (
 from ._errors import *  # noqa: F401,F403  (one class per error code)
 from ._errors import Error, ProtocolError, StateError, error_class
 
-PathLike = Union[str, "os.PathLike[str]"]
+PathLike = _Union[str, "_os.PathLike[str]"]
 
 
 def save_message(path: PathLike, message: bytes) -> None:
@@ -51,7 +49,7 @@ def save_message(path: PathLike, message: bytes) -> None:
         f.write(bytes(message))
 
 
-def load_message(path: PathLike, expected: Union[str, None] = None) -> bytes:
+def load_message(path: PathLike, expected: _Union[str, None] = None) -> bytes:
     """Reads a protocol message from a file.
 
     With ``expected`` (``"psi-request"``, ``"psi-response"``, ``"psi-finish"``,
@@ -63,7 +61,7 @@ def load_message(path: PathLike, expected: Union[str, None] = None) -> bytes:
     found = message_type(data)
     if expected is not None and found != expected:
         raise error_class("wrong_message_type")(
-            f"{os.fspath(path)!s} holds a {found} message, expected {expected}", "wrong_message_type"
+            f"{_os.fspath(path)!s} holds a {found} message, expected {expected}", "wrong_message_type"
         )
     return data
 
@@ -86,4 +84,34 @@ __all__ = [
     "ERROR_CODES",
     "PROTOCOL_CODES",
     "KINDS",
+    "PathLike",
+    # one exception class per error code
+    "InvalidElementError",
+    "IdentityElementError",
+    "InputTooLongError",
+    "DstTooLongError",
+    "EmptyDstError",
+    "ExpandTooLongError",
+    "DeriveKeyPairError",
+    "InvalidScalarError",
+    "BadMagicError",
+    "UnsupportedVersionError",
+    "WrongMessageTypeError",
+    "UnsupportedSuiteError",
+    "MalformedError",
+    "TrailingBytesError",
+    "CountMismatchError",
+    "SessionMismatchError",
+    "QueryMismatchError",
+    "ProfileMismatchError",
+    "ConfigMismatchError",
+    "PeerSetTooLargeError",
+    "PeerSetTooSmallError",
+    "TooManyItemsError",
+    "UnexpectedFinishError",
+    "InvalidConfigError",
+    "RngError",
+    "InvalidValueError",
+    "EpochMismatchError",
+    "BudgetExceededError",
 ]

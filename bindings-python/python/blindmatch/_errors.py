@@ -60,6 +60,11 @@ class DstTooLongError(Error):
 
     code = "dst_too_long"
 
+class EmptyDstError(Error):
+    """A domain separation tag is empty (RFC 9380 requires a non-empty one)."""
+
+    code = "empty_dst"
+
 class ExpandTooLongError(Error):
     """expand_message_xmd was asked for more output than RFC 9380 allows."""
 
@@ -114,6 +119,16 @@ class SessionMismatchError(ProtocolError):
     """The message belongs to another session."""
 
     code = "session_mismatch"
+
+class QueryMismatchError(ProtocolError):
+    """An unbalanced answer belongs to another query than the one finished."""
+
+    code = "query_mismatch"
+
+class ProfileMismatchError(ProtocolError):
+    """The peer canonicalized its records under another profile (composites or key-changing options)."""
+
+    code = "profile_mismatch"
 
 class ConfigMismatchError(ProtocolError):
     """The peer asked for another reveal mode or output than ours."""
@@ -170,7 +185,7 @@ class BudgetExceededError(ProtocolError):
 
 _BY_CODE: Dict[str, Type[Error]] = {
     cls.code: cls
-    for cls in (StateError, InvalidElementError, IdentityElementError, InputTooLongError, DstTooLongError, ExpandTooLongError, DeriveKeyPairError, InvalidScalarError, BadMagicError, UnsupportedVersionError, WrongMessageTypeError, UnsupportedSuiteError, MalformedError, TrailingBytesError, CountMismatchError, SessionMismatchError, ConfigMismatchError, PeerSetTooLargeError, PeerSetTooSmallError, TooManyItemsError, UnexpectedFinishError, InvalidConfigError, RngError, InvalidValueError, EpochMismatchError, BudgetExceededError)
+    for cls in (StateError, InvalidElementError, IdentityElementError, InputTooLongError, DstTooLongError, EmptyDstError, ExpandTooLongError, DeriveKeyPairError, InvalidScalarError, BadMagicError, UnsupportedVersionError, WrongMessageTypeError, UnsupportedSuiteError, MalformedError, TrailingBytesError, CountMismatchError, SessionMismatchError, QueryMismatchError, ProfileMismatchError, ConfigMismatchError, PeerSetTooLargeError, PeerSetTooSmallError, TooManyItemsError, UnexpectedFinishError, InvalidConfigError, RngError, InvalidValueError, EpochMismatchError, BudgetExceededError)
 }
 
 
@@ -184,4 +199,4 @@ def error_for(code: str, message: str) -> Error:
     return error_class(code)(message, code)
 
 
-__all__ = ["Error", "ProtocolError", "StateError", "error_class", "error_for", "InvalidElementError", "IdentityElementError", "InputTooLongError", "DstTooLongError", "ExpandTooLongError", "DeriveKeyPairError", "InvalidScalarError", "BadMagicError", "UnsupportedVersionError", "WrongMessageTypeError", "UnsupportedSuiteError", "MalformedError", "TrailingBytesError", "CountMismatchError", "SessionMismatchError", "ConfigMismatchError", "PeerSetTooLargeError", "PeerSetTooSmallError", "TooManyItemsError", "UnexpectedFinishError", "InvalidConfigError", "RngError", "InvalidValueError", "EpochMismatchError", "BudgetExceededError"]
+__all__ = ["Error", "ProtocolError", "StateError", "error_class", "error_for", "InvalidElementError", "IdentityElementError", "InputTooLongError", "DstTooLongError", "EmptyDstError", "ExpandTooLongError", "DeriveKeyPairError", "InvalidScalarError", "BadMagicError", "UnsupportedVersionError", "WrongMessageTypeError", "UnsupportedSuiteError", "MalformedError", "TrailingBytesError", "CountMismatchError", "SessionMismatchError", "QueryMismatchError", "ProfileMismatchError", "ConfigMismatchError", "PeerSetTooLargeError", "PeerSetTooSmallError", "TooManyItemsError", "UnexpectedFinishError", "InvalidConfigError", "RngError", "InvalidValueError", "EpochMismatchError", "BudgetExceededError"]

@@ -1,0 +1,113 @@
+//! `blindmatch._blindmatch._testing`: the protocol constructors with a fixed
+//! RNG seed, for golden vectors and reproducible tests. **Insecure**: a
+//! seeded session key or blind is known to whoever knows the seed. Reached
+//! only through the pure-Python `blindmatch.testing`; the production classes
+//! take no seed.
+
+use blindmatch::psi::Config;
+use pyo3::exceptions::PyValueError;
+use pyo3::prelude::*;
+use rand::SeedableRng;
+use rand::rngs::ChaCha20Rng;
+use zeroize::Zeroizing;
+
+use crate::items;
+use crate::oprf::OprfKey;
+use crate::psi::{self, Initiator, Responder};
+use crate::unbalanced::{self, UnbalancedClient, UnbalancedServer};
+
+/// A 32-byte RNG seed from Python, wiped when dropped.
+pub(crate) struct Seed(Zeroizing<[u8; 32]>);
+
+impl Seed {
+    fn from_py(bytes: &[u8]) -> PyResult<Self> {
+        let mut seed = Zeroizing::new([0u8; 32]);
+        if bytes.len() != 32 {
+            return Err(PyValueError::new_err("rng_seed must be exactly 32 bytes"));
+        }
+        seed.copy_from_slice(bytes);
+        Ok(Seed(seed))
+    }
+
+    /// The seeded generator (its state is wiped on drop too).
+    pub(crate) fn rng(&self) -> ChaCha20Rng {
+        ChaCha20Rng::from_seed(*self.0)
+    }
+}
+
+/// An Initiator whose session key, id and order come from `rng_seed`.
+#[pyfunction]
+#[pyo3(signature = (items, rng_seed, reveal="intersection", output="both", max_peer_items=None, min_peer_items=0))]
+fn initiator(
+    py: Python<'_>,
+    items: &Bound<'_, PyAny>,
+    rng_seed: &[u8],
+    reveal: &str,
+    output: &str,
+    max_peer_items: Option<usize>,
+    min_peer_items: usize,
+) -> PyResult<Initiator> {
+    let config: Config = psi::config(reveal, output, max_peer_items, min_peer_items)?;
+    let seed = Seed::from_py(rng_seed)?;
+    Initiator::start(py, items::extract(items)?, config, Some(seed))
+}
+
+/// A Responder whose session key and order come from `rng_seed`.
+#[pyfunction]
+#[pyo3(signature = (items, rng_seed, reveal="intersection", output="both", max_peer_items=None, min_peer_items=0))]
+fn responder(
+    py: Python<'_>,
+    items: &Bound<'_, PyAny>,
+    rng_seed: &[u8],
+    reveal: &str,
+    output: &str,
+    max_peer_items: Option<usize>,
+    min_peer_items: usize,
+) -> PyResult<Responder> {
+    let config = psi::config(reveal, output, max_peer_items, min_peer_items)?;
+    let seed = Seed::from_py(rng_seed)?;
+    Responder::start(py, items::extract(items)?, config, Some(seed))
+}
+
+/// An UnbalancedClient whose blinds and query id come from `rng_seed`.
+#[pyfunction]
+#[pyo3(signature = (items, rng_seed, epoch=None))]
+fn unbalanced_client(
+    py: Python<'_>,
+    items: &Bound<'_, PyAny>,
+    rng_seed: &[u8],
+    epoch: Option<&[u8]>,
+) -> PyResult<UnbalancedClient> {
+    let epoch = unbalanced::epoch_arg(epoch)?;
+    let seed = Seed::from_py(rng_seed)?;
+    UnbalancedClient::start(py, items::extract(items)?, epoch, Some(seed))
+}
+
+/// An UnbalancedServer whose label salt comes from `rng_seed`.
+#[pyfunction]
+#[pyo3(signature = (items, rng_seed, labels=None, key=None, fpr_bits=40, query_budget=None, max_query_items=1_048_576))]
+#[allow(clippy::too_many_arguments)]
+fn unbalanced_server(
+    py: Python<'_>,
+    items: &Bound<'_, PyAny>,
+    rng_seed: &[u8],
+    labels: Option<&Bound<'_, PyAny>>,
+    key: Option<&OprfKey>,
+    fpr_bits: u8,
+    query_budget: Option<u64>,
+    max_query_items: usize,
+) -> PyResult<UnbalancedServer> {
+    let config = unbalanced::server_config(fpr_bits, query_budget, max_query_items);
+    let seed = Seed::from_py(rng_seed)?;
+    UnbalancedServer::start(py, items::extract(items)?, labels, key, config, Some(seed))
+}
+
+/// The `_testing` submodule.
+pub(crate) fn module<'py>(py: Python<'py>) -> PyResult<Bound<'py, PyModule>> {
+    let m = PyModule::new(py, "_testing")?;
+    m.add_function(wrap_pyfunction!(initiator, &m)?)?;
+    m.add_function(wrap_pyfunction!(responder, &m)?)?;
+    m.add_function(wrap_pyfunction!(unbalanced_client, &m)?)?;
+    m.add_function(wrap_pyfunction!(unbalanced_server, &m)?)?;
+    Ok(m)
+}
