@@ -86,6 +86,11 @@ enum InitState {
 }
 
 /// The initiator of a balanced PSI session.
+///
+/// reveal="cardinality" is secure against semi-honest peers only: a peer
+/// that blinds each item with its own exponent learns which of its items
+/// matched (n_I * n_R exponentiations). It is no defence against a peer you
+/// do not trust; see SECURITY.md.
 #[pyclass(module = "blindmatch._blindmatch", frozen)]
 pub(crate) struct Initiator {
     state: Mutex<InitState>,
@@ -256,6 +261,11 @@ enum RespState {
 }
 
 /// The responder of a balanced PSI session.
+///
+/// reveal="cardinality" is secure against semi-honest peers only: a peer
+/// that blinds each item with its own exponent learns which of its items
+/// matched (n_I * n_R exponentiations). It is no defence against a peer you
+/// do not trust; see SECURITY.md.
 #[pyclass(module = "blindmatch._blindmatch", frozen)]
 pub(crate) struct Responder {
     state: Mutex<RespState>,

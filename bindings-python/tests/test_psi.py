@@ -48,10 +48,10 @@ def test_bytes_and_iterables():
 def test_golden_sessions_replay_byte_for_byte(vectors):
     g = vectors("golden_psi.json")
     for s in g["psi"]:
-        a = testing.initiator(g["initiator_items"], reveal=s["reveal"], output=s["output"],
+        a = testing.Initiator(g["initiator_items"], reveal=s["reveal"], output=s["output"],
                               rng_seed=bytes.fromhex(s["initiator_rng_seed"]))
         assert a.request().hex() == s["request"]
-        b = testing.responder(g["responder_items"], reveal=s["reveal"], output=s["output"],
+        b = testing.Responder(g["responder_items"], reveal=s["reveal"], output=s["output"],
                               rng_seed=bytes.fromhex(s["responder_rng_seed"]))
         response = b.respond(a.request())
         assert response.hex() == s["response"]
@@ -104,7 +104,7 @@ def test_bad_arguments():
     with pytest.raises(TypeError, match="rng_seed"):
         bm.Initiator(["a"], rng_seed=bytes(32))  # type: ignore[call-arg]
     with pytest.raises(ValueError, match="32 bytes"):
-        testing.initiator(["a"], rng_seed=b"1")
+        testing.Initiator(["a"], rng_seed=b"1")
     with pytest.raises(TypeError):
         bm.Initiator(["a"]).finish("not bytes")  # type: ignore[arg-type]
 

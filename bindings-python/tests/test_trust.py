@@ -14,9 +14,10 @@ def test_production_constructors_take_no_seed():
             cls(["a"], rng_seed=bytes(32))
         assert "seed" not in (cls.__text_signature__ or "")
     # The seeded path lives in blindmatch.testing and is reproducible.
-    a1 = testing.initiator(["a", "b"], rng_seed=bytes(32))
-    a2 = testing.initiator(["a", "b"], rng_seed=bytes(32))
+    a1 = testing.Initiator(["a", "b"], rng_seed=bytes(32))
+    a2 = testing.Initiator(["a", "b"], rng_seed=bytes(32))
     assert a1.request() == a2.request()
+    assert isinstance(a1, bm.Initiator)
     assert bm.Initiator(["a", "b"]).request() != bm.Initiator(["a", "b"]).request()
     assert "testing" not in bm.__all__
     assert not any("seed" in p for p in inspect.signature(bm.OprfKey.generate).parameters)
@@ -25,10 +26,10 @@ def test_production_constructors_take_no_seed():
 def test_golden_unbalanced_messages_replay_byte_for_byte(vectors):
     g = vectors("golden_psi.json")["unbalanced"]
     key = bm.OprfKey.derive(bytes.fromhex(g["key_seed"]), bytes.fromhex(g["key_info"]))
-    server = testing.unbalanced_server(g["server_items"], rng_seed=bytes.fromhex(g["server_rng_seed"]),
+    server = testing.UnbalancedServer(g["server_items"], rng_seed=bytes.fromhex(g["server_rng_seed"]),
                                        labels=g["labels"], key=key, query_budget=100)
     assert server.digest().hex() == g["digest"]
-    client = testing.unbalanced_client(g["client_items"], rng_seed=bytes.fromhex(g["client_rng_seed"]))
+    client = testing.UnbalancedClient(g["client_items"], rng_seed=bytes.fromhex(g["client_rng_seed"]))
     assert client.query().hex() == g["query"]
     answer = server.answer(client.query(), client_id="golden")
     assert answer.hex() == g["answer"]

@@ -91,8 +91,8 @@ def test_a_decoded_digest_serves_many_clients():
     for n in range(4):
         mine = rng.sample(server_items, 25) + [f"wallet-x{n}-{i}" for i in range(25)]
         rng.shuffle(mine)
-        by_object = testing.unbalanced_client(mine, rng_seed=bytes([n]) * 32)
-        by_bytes = testing.unbalanced_client(mine, rng_seed=bytes([n]) * 32)
+        by_object = testing.UnbalancedClient(mine, rng_seed=bytes([n]) * 32)
+        by_bytes = testing.UnbalancedClient(mine, rng_seed=bytes([n]) * 32)
         by_object.finish(server.answer(by_object.query()), digest)
         by_bytes.finish(server.answer(by_bytes.query()), server.digest())
         expected = [i for i, x in enumerate(mine) if x in label_of]

@@ -230,6 +230,18 @@ fs.writeFileSync(path.join(pkg, "node", "index.d.mts"), entryTypes("./blindmatch
 fs.writeFileSync(path.join(pkg, "web", "index.d.ts"), entryTypes("./blindmatch.js", "../errors.js"));
 
 // 6. package.json and README.
+// blindmatch/testing: seeded constructors for tests (js/testing/), kept out
+// of the main entry points.
+const testingSrc = path.join(crateDir, "js", "testing");
+fs.copyFileSync(path.join(testingSrc, "node.cjs"), path.join(pkg, "node", "testing.cjs"));
+fs.copyFileSync(path.join(testingSrc, "node.mjs"), path.join(pkg, "node", "testing.mjs"));
+fs.copyFileSync(path.join(testingSrc, "web.js"), path.join(pkg, "web", "testing.js"));
+for (const types of ["node/testing.d.ts", "node/testing.d.mts", "node/testing.d.cts", "web/testing.d.ts"]) {
+  fs.copyFileSync(path.join(testingSrc, "testing.d.ts"), path.join(pkg, types));
+}
+fs.writeFileSync(path.join(pkg, "testing.js"), `"use strict";\nmodule.exports = require("./node/testing.cjs");\n`);
+fs.writeFileSync(path.join(pkg, "testing.d.ts"), `export * from "./node/testing";\n`);
+
 const manifest = {
   name: "blindmatch",
   version,
@@ -248,9 +260,16 @@ const manifest = {
       default: { types: "./web/index.d.ts", default: "./web/index.js" },
     },
     "./web": { types: "./web/index.d.ts", default: "./web/index.js" },
+    "./testing": {
+      node: {
+        import: { types: "./node/testing.d.mts", default: "./node/testing.mjs" },
+        require: { types: "./node/testing.d.cts", default: "./node/testing.cjs" },
+      },
+      default: { types: "./web/testing.d.ts", default: "./web/testing.js" },
+    },
     "./package.json": "./package.json",
   },
-  files: ["index.js", "index.mjs", "index.d.ts", "index.d.mts", "errors.*", "node/", "web/", "README.md"],
+  files: ["index.js", "index.mjs", "index.d.ts", "index.d.mts", "errors.*", "testing.*", "node/", "web/", "README.md"],
   sideEffects: ["./node/index.cjs", "./web/index.js"],
   engines: { node: ">=20" },
   keywords: ["psi", "private-set-intersection", "oprf", "ristretto255", "record-linkage", "wasm"],

@@ -16,6 +16,16 @@ pub(crate) struct Items {
     pub(crate) records: Option<Arc<blindmatch::records::RecordSet>>,
 }
 
+impl Items {
+    /// The canonicalization profile the peer must share: the record set's,
+    /// or the one of plain items.
+    pub(crate) fn profile(&self) -> blindmatch::wire::Profile {
+        self.records
+            .as_ref()
+            .map_or(blindmatch::wire::Profile::RAW, |rs| rs.profile())
+    }
+}
+
 /// Reads `items`; `what` names the argument in error messages.
 pub(crate) fn extract(items: &JsValue, what: &str) -> Result<Items, JsValue> {
     if let Some(rs) = records::lookup(items) {

@@ -8,7 +8,8 @@
 //! - no threads (the core is built without its `parallel` feature); the
 //!   browser tool runs the work in a Web Worker instead;
 //! - randomness comes from `crypto.getRandomValues` (Web Crypto, also a
-//!   global in Node.js ≥ 19), seeding a ChaCha20 generator per call.
+//!   global in Node.js ≥ 19) through getrandom's `wasm_js` backend. Seeded
+//!   objects, for tests only, come from `blindmatch/testing`.
 //!
 //! The JavaScript entry points (`pkg/web/index.js`, `pkg/node/index.cjs`)
 //! install the error classes with the hidden `__setErrorFactory` before any
@@ -21,6 +22,8 @@ mod options;
 mod psi;
 mod records;
 mod rng;
+#[doc(hidden)]
+pub mod testing;
 mod unbalanced;
 
 use wasm_bindgen::prelude::*;
@@ -38,7 +41,11 @@ export type Items = ReadonlyArray<string | Uint8Array> | RecordSet;
 
 /** Options of a balanced PSI party; both parties must agree on `reveal` and `output`. */
 export interface PsiOptions {
-  /** What the output reveals: the shared items (default) or only their number. */
+  /**
+   * What the output reveals: the shared items (default) or only their number.
+   * "cardinality" holds against semi-honest peers only: a peer that blinds each
+   * item with its own exponent learns which of its items matched.
+   */
   reveal?: "intersection" | "cardinality";
   /** Who learns it: both parties (default) or only the initiator. */
   output?: "both" | "initiator";
@@ -46,8 +53,6 @@ export interface PsiOptions {
   maxPeerItems?: number;
   /** Refuse a peer with fewer items than this (default 0). */
   minPeerItems?: number;
-  /** 32 bytes seeding the party's randomness, for reproducible tests only. */
-  rngSeed?: Uint8Array;
 }
 
 /** One of my records that matched, and through which kinds of identifier. */
@@ -82,10 +87,14 @@ export interface RecordSetOptions {
   dateFormat?: string;
   /** Drop "+tag" from the local part of e-mail addresses (default false). */
   emailDropPlusTag?: boolean;
-  /** Composite keys, e.g. [["name", "date_of_birth"]]. */
+  /** Composite keys, e.g. [["name", "date_of_birth"]]; the order of kinds does not matter. */
   composites?: string[][];
-  /** Kinds that are keys on their own (default: every standalone kind). */
+  /** Kinds that are keys on their own (default: every standalone kind but "name"). */
   singleKeys?: string[];
+  /** Apply Gmail's rules (dots, +tags, googlemail.com) to e-mail addresses (default false). */
+  emailProviderRules?: boolean;
+  /** The years a date of birth may lie in, [first, last] (default [1900, 2100]). */
+  birthYears?: [number, number];
 }
 
 /** Options of an unbalanced PSI server. */
@@ -104,8 +113,6 @@ export interface ServerOptions {
 export interface ClientOptions {
   /** Address the query to this 16-byte key epoch (from the server's digest). */
   epoch?: Uint8Array;
-  /** 32 bytes seeding the client's randomness, for reproducible tests only. */
-  rngSeed?: Uint8Array;
 }
 "#;
 

@@ -4,7 +4,6 @@ use js_sys::Uint8Array;
 use wasm_bindgen::prelude::*;
 
 use crate::errors::{self, IntoJs};
-use crate::rng;
 
 /// An RFC 9497 OPRF key (ristretto255-SHA512). The secret scalar is
 /// zeroized when the key is freed and never appears in `toString()` or in
@@ -35,8 +34,7 @@ impl OprfKey {
 
     /// A fresh random key (Web Crypto randomness).
     pub fn generate() -> Result<OprfKey, JsValue> {
-        let mut rng = rng::rng(None)?;
-        Ok(OprfKey(blindmatch::oprf::OprfKey::generate(&mut rng)))
+        Ok(OprfKey(blindmatch::oprf::OprfKey::generate().js()?))
     }
 
     /// A key from its 32-byte secret scalar (as written by `toSecretBytes`).

@@ -13,20 +13,15 @@ use js_sys::{Array, Uint8Array};
 use wasm_bindgen::prelude::*;
 
 use crate::errors::{self, IntoJs};
-use crate::items::{self, index_array};
+use crate::items::{self, Items, index_array};
 use crate::options::Opts;
-use crate::{ItemsArg, PsiOptions, records, rng};
+use crate::rng::Seed;
+use crate::{ItemsArg, PsiOptions, records};
 
-const PSI_OPTIONS: &[&str] = &[
-    "reveal",
-    "output",
-    "maxPeerItems",
-    "minPeerItems",
-    "rngSeed",
-];
+const PSI_OPTIONS: &[&str] = &["reveal", "output", "maxPeerItems", "minPeerItems"];
 
-/// The configuration and RNG seed from a `PsiOptions` object.
-fn config(options: Option<&PsiOptions>) -> Result<(Config, Option<Vec<u8>>), JsValue> {
+/// The configuration from a `PsiOptions` object.
+pub(crate) fn config(options: Option<&PsiOptions>) -> Result<Config, JsValue> {
     let o = Opts::new(options.map(AsRef::as_ref), "PSI options", PSI_OPTIONS)?;
     let reveal = match o.string("reveal")?.as_deref() {
         None | Some("intersection") => Reveal::Intersection,
@@ -53,7 +48,7 @@ fn config(options: Option<&PsiOptions>) -> Result<(Config, Option<Vec<u8>>), JsV
     if let Some(min) = o.uint("minPeerItems", u64::from(u32::MAX))? {
         c = c.with_min_peer_items(usize::try_from(min).unwrap_or(usize::MAX));
     }
-    Ok((c, o.bytes("rngSeed")?))
+    Ok(c)
 }
 
 /// The result of a finished party.
@@ -130,6 +125,11 @@ enum InitState {
 /// The initiator of a balanced PSI session: sends the request, receives the
 /// response, and (unless only it learns the output) sends the finish message.
 ///
+/// `reveal: "cardinality"` is secure against semi-honest peers only: a peer
+/// that blinds each item with its own exponent learns which of its items
+/// matched (n_I · n_R exponentiations). It is no defence against a peer you
+/// do not trust; see SECURITY.md.
+///
 /// ```js
 /// const a = new Initiator(["alice@example.com", "+441632960001"], { reveal: "intersection", output: "both" });
 /// const request = a.request();          // Uint8Array for the responder
@@ -141,6 +141,23 @@ pub struct Initiator {
     state: InitState,
     request: Vec<u8>,
     records: Option<Arc<RecordSet>>,
+}
+
+impl Initiator {
+    /// Starts a session; `seed` only from `blindmatch/testing`.
+    pub(crate) fn start(items: Items, config: Config, seed: Option<Seed>) -> Result<Self, JsValue> {
+        let config = config.with_profile(items.profile());
+        let (initiator, request) = match seed {
+            Some(seed) => core::Initiator::new_with_rng(config, &items.values, &mut seed.rng()),
+            None => core::Initiator::new(config, &items.values),
+        }
+        .js()?;
+        Ok(Initiator {
+            state: InitState::Waiting(initiator),
+            request,
+            records: items.records,
+        })
+    }
 }
 
 fn not_done(failed: bool) -> JsValue {
@@ -157,16 +174,8 @@ impl Initiator {
     /// for bad items or options, `input_too_long` for an item over 65,535 bytes.
     #[wasm_bindgen(constructor)]
     pub fn new(items: &ItemsArg, options: Option<PsiOptions>) -> Result<Initiator, JsValue> {
-        let (config, seed) = config(options.as_ref())?;
-        let items = items::extract(items.as_ref(), "items")?;
-        let mut rng = rng::rng(seed)?;
-        let (initiator, request) =
-            core::Initiator::new_with_rng(config, &items.values, &mut rng).js()?;
-        Ok(Initiator {
-            state: InitState::Waiting(initiator),
-            request,
-            records: items.records,
-        })
+        let config = config(options.as_ref())?;
+        Self::start(items::extract(items.as_ref(), "items")?, config, None)
     }
 
     /// The request message for the responder.
@@ -238,6 +247,22 @@ pub struct Responder {
     records: Option<Arc<RecordSet>>,
 }
 
+impl Responder {
+    /// Prepares a responder; `seed` only from `blindmatch/testing`.
+    pub(crate) fn start(items: Items, config: Config, seed: Option<Seed>) -> Result<Self, JsValue> {
+        let config = config.with_profile(items.profile());
+        let responder = match seed {
+            Some(seed) => core::Responder::new_with_rng(config, &items.values, &mut seed.rng()),
+            None => core::Responder::new(config, &items.values),
+        }
+        .js()?;
+        Ok(Responder {
+            state: RespState::Ready(responder),
+            records: items.records,
+        })
+    }
+}
+
 fn misuse(state: &RespState, step: &str) -> JsValue {
     errors::state(&match state {
         RespState::Ready(_) => format!("{step}: respond() must come first"),
@@ -252,14 +277,8 @@ impl Responder {
     /// Blinds the items. Throws `invalid_argument` for bad items or options.
     #[wasm_bindgen(constructor)]
     pub fn new(items: &ItemsArg, options: Option<PsiOptions>) -> Result<Responder, JsValue> {
-        let (config, seed) = config(options.as_ref())?;
-        let items = items::extract(items.as_ref(), "items")?;
-        let mut rng = rng::rng(seed)?;
-        let responder = core::Responder::new_with_rng(config, &items.values, &mut rng).js()?;
-        Ok(Responder {
-            state: RespState::Ready(responder),
-            records: items.records,
-        })
+        let config = config(options.as_ref())?;
+        Self::start(items::extract(items.as_ref(), "items")?, config, None)
     }
 
     /// Answers the initiator's request; returns the response message.

@@ -14,7 +14,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use blindmatch::records::{self as core, Field, Kind, Options};
-use js_sys::{Array, Object, Reflect};
+use js_sys::{Array, Object, Reflect, Uint8Array};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 
@@ -156,12 +156,38 @@ impl RecordSet {
                 "emailDropPlusTag",
                 "composites",
                 "singleKeys",
+                "emailProviderRules",
+                "birthYears",
             ],
         )?;
         let mut opts = Options::default()
-            .with_email_drop_plus_tag(o.bool("emailDropPlusTag")?.unwrap_or(false));
+            .with_email_drop_plus_tag(o.bool("emailDropPlusTag")?.unwrap_or(false))
+            .with_email_provider_rules(o.bool("emailProviderRules")?.unwrap_or(false));
         if let Some(f) = o.string("dateFormat")? {
-            opts = opts.with_date_format(&f);
+            opts = opts.with_date_format(&f).js()?;
+        }
+        if let Some(years) = o.get("birthYears")? {
+            let pair: Option<Vec<u64>> = Array::is_array(&years)
+                .then(|| {
+                    Array::from(&years)
+                        .iter()
+                        .map(|y| options::to_uint(&y, 9999))
+                        .collect()
+                })
+                .flatten();
+            let Some([first, last]) = pair
+                .as_deref()
+                .map(<[u64]>::to_vec)
+                .and_then(|v| <[u64; 2]>::try_from(v).ok())
+            else {
+                return Err(errors::arg(
+                    "RecordSet options: birthYears must be [first, last], two years",
+                ));
+            };
+            #[allow(clippy::cast_possible_truncation, clippy::cast_possible_wrap)]
+            {
+                opts = opts.with_birth_years(first as i32, last as i32).js()?;
+            }
         }
         if let Some(r) = o.string("defaultRegion")? {
             opts = opts.with_default_region(&r).js()?;
@@ -172,9 +198,11 @@ impl RecordSet {
                 return Err(errors::arg(&format!("{k} cannot be a key on its own")));
             }
             for k in Kind::ALL {
-                if !wanted.contains(&k) {
-                    opts = opts.without_single_key(k);
-                }
+                opts = if wanted.contains(&k) {
+                    opts.with_single_key(k).js()?
+                } else {
+                    opts.without_single_key(k)
+                };
             }
         }
         let mut rs = core::RecordSet::new(opts);
@@ -258,6 +286,14 @@ impl RecordSet {
         self.with(|rs| rs.record_ids().to_vec())
     }
 
+    /// The canonicalization profile (32 bytes): a hash of the composites and
+    /// of every option that changes a key's bytes. It travels in the first
+    /// message; a peer whose profile differs is refused (`profile_mismatch`).
+    #[wasm_bindgen(getter)]
+    pub fn profile(&self) -> Result<Uint8Array, JsValue> {
+        self.with(|rs| Uint8Array::from(&rs.profile().to_bytes()[..]))
+    }
+
     /// The number of distinct keys the records gave.
     #[wasm_bindgen(getter = keyCount)]
     pub fn key_count(&self) -> Result<usize, JsValue> {
@@ -295,8 +331,13 @@ pub(crate) fn record_matches(
     records: &core::RecordSet,
     matches: &blindmatch::psi::Matches,
 ) -> Array {
+    record_matches_at(records, matches.indices())
+}
+
+/// `[{recordId, kinds}]` for matched key indices of any protocol.
+pub(crate) fn record_matches_at(records: &core::RecordSet, indices: &[usize]) -> Array {
     records
-        .record_matches(matches)
+        .record_matches_at(indices)
         .into_iter()
         .map(|r| {
             let o = Object::new();

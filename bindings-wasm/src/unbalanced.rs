@@ -1,16 +1,20 @@
 //! `UnbalancedServer` and `UnbalancedClient`: labeled, reusable PSI over
 //! RFC 9497 (mirrors `blindmatch::unbalanced`).
 
+use std::sync::Arc;
+
 use blindmatch::oprf::OprfKey as CoreKey;
-use blindmatch::unbalanced::{self as core, ServerConfig, UnbalancedMatches};
+use blindmatch::records::RecordSet;
+use blindmatch::unbalanced::{self as core, ClientConfig, ServerConfig, UnbalancedMatches};
 use js_sys::{Array, Map, Uint8Array};
 use wasm_bindgen::prelude::*;
 
 use crate::errors::{self, IntoJs};
-use crate::items::{self, index_array};
+use crate::items::{self, Items, index_array};
 use crate::oprf::OprfKey;
 use crate::options::Opts;
-use crate::{ClientOptions, ItemsArg, ServerOptions, rng};
+use crate::rng::Seed;
+use crate::{ClientOptions, ItemsArg, ServerOptions, records};
 
 /// The server of unbalanced PSI: holds the large set, publishes its digest
 /// once per key epoch and answers each client's query.
@@ -36,37 +40,43 @@ impl UnbalancedServer {
         items: &ItemsArg,
         options: Option<ServerOptions>,
     ) -> Result<UnbalancedServer, JsValue> {
-        let mut rng = rng::rng(None)?;
-        Self::build(CoreKey::generate(&mut rng), items, options.as_ref())
+        Self::build(CoreKey::generate().js()?, items, options.as_ref(), None)
     }
 
     /// Like the constructor, under an existing key (e.g. one restored with
-    /// `OprfKey.fromSecretBytes`): the same key gives the same epoch and digest.
+    /// `OprfKey.fromSecretBytes`): the same key gives the same epoch, so a
+    /// digest published before a restart stays valid (a rebuilt digest
+    /// seals its labels under a fresh salt, so its bytes differ).
     #[wasm_bindgen(js_name = withKey)]
     pub fn with_key(
         key: &OprfKey,
         items: &ItemsArg,
         options: Option<ServerOptions>,
     ) -> Result<UnbalancedServer, JsValue> {
-        Self::build(key.inner().clone(), items, options.as_ref())
+        Self::build(key.inner().clone(), items, options.as_ref(), None)
     }
+}
 
-    fn build(
+impl UnbalancedServer {
+    /// Builds the server; `seed` (for the label salt) only from
+    /// `blindmatch/testing`.
+    pub(crate) fn build(
         key: CoreKey,
         items: &ItemsArg,
         options: Option<&ServerOptions>,
+        seed: Option<Seed>,
     ) -> Result<UnbalancedServer, JsValue> {
         let o = Opts::new(
             options.map(AsRef::as_ref),
             "server options",
             &["labels", "fprBits", "queryBudget", "maxQueryItems"],
         )?;
-        let values = items::extract(items.as_ref(), "items")?.values;
+        let items = items::extract(items.as_ref(), "items")?;
         let labels = o
             .get("labels")?
             .map(|l| items::values(&l, "labels"))
             .transpose()?;
-        let mut config = ServerConfig::default();
+        let mut config = ServerConfig::default().with_profile(items.profile());
         if let Some(bits) = o.uint("fprBits", u64::from(u8::MAX))? {
             config = config.with_fpr_bits(u8::try_from(bits).unwrap_or(u8::MAX));
         }
@@ -76,10 +86,20 @@ impl UnbalancedServer {
         if let Some(budget) = o.uint("queryBudget", u64::MAX)? {
             config = config.with_query_budget(budget);
         }
-        let inner = core::Server::new(key, &values, labels.as_deref(), config).js()?;
+        let values = items.values;
+        let inner = match seed {
+            Some(seed) => {
+                core::Server::new_with_rng(key, &values, labels.as_deref(), config, &mut seed.rng())
+            }
+            None => core::Server::new(key, &values, labels.as_deref(), config),
+        }
+        .js()?;
         Ok(UnbalancedServer { inner })
     }
+}
 
+#[wasm_bindgen]
+impl UnbalancedServer {
     /// The set digest (message type `set-digest`) that clients need to finish.
     pub fn digest(&self) -> Uint8Array {
         Uint8Array::from(self.inner.digest())
@@ -176,6 +196,33 @@ impl SetDigest {
     }
 }
 
+impl UnbalancedClient {
+    /// Blinds the items; `seed` only from `blindmatch/testing`.
+    pub(crate) fn start(
+        items: Items,
+        options: Option<&ClientOptions>,
+        seed: Option<Seed>,
+    ) -> Result<Self, JsValue> {
+        let o = Opts::new(options.map(AsRef::as_ref), "client options", &["epoch"])?;
+        let mut config = ClientConfig::default().with_profile(items.profile());
+        if let Some(e) = o.bytes("epoch")? {
+            let e = <[u8; 16]>::try_from(e.as_slice())
+                .map_err(|_| errors::arg("epoch must be exactly 16 bytes"))?;
+            config = config.with_epoch(e);
+        }
+        let (client, query) = match seed {
+            Some(seed) => core::Client::new_with_rng(config, &items.values, &mut seed.rng()),
+            None => core::Client::with_config(config, &items.values),
+        }
+        .js()?;
+        Ok(UnbalancedClient {
+            state: ClientState::Waiting(client),
+            query,
+            records: items.records,
+        })
+    }
+}
+
 enum ClientState {
     Waiting(core::Client),
     Done(UnbalancedMatches),
@@ -196,6 +243,7 @@ enum ClientState {
 pub struct UnbalancedClient {
     state: ClientState,
     query: Vec<u8>,
+    records: Option<Arc<RecordSet>>,
 }
 
 impl std::fmt::Debug for UnbalancedClient {
@@ -212,25 +260,11 @@ impl UnbalancedClient {
         items: &ItemsArg,
         options: Option<ClientOptions>,
     ) -> Result<UnbalancedClient, JsValue> {
-        let o = Opts::new(
-            options.as_ref().map(AsRef::as_ref),
-            "client options",
-            &["epoch", "rngSeed"],
-        )?;
-        let values = items::extract(items.as_ref(), "items")?.values;
-        let epoch: Option<[u8; 16]> = o
-            .bytes("epoch")?
-            .map(|e| {
-                <[u8; 16]>::try_from(e.as_slice())
-                    .map_err(|_| errors::arg("epoch must be exactly 16 bytes"))
-            })
-            .transpose()?;
-        let mut rng = rng::rng(o.bytes("rngSeed")?)?;
-        let (client, query) = core::Client::new_with_rng(&values, epoch, &mut rng).js()?;
-        Ok(UnbalancedClient {
-            state: ClientState::Waiting(client),
-            query,
-        })
+        Self::start(
+            items::extract(items.as_ref(), "items")?,
+            options.as_ref(),
+            None,
+        )
     }
 
     /// The query message for the server.
@@ -253,6 +287,17 @@ impl UnbalancedClient {
         let client = self.take()?;
         self.state = ClientState::Done(client.finish_with(answer, &digest.inner).js()?);
         Ok(())
+    }
+
+    /// Maps the matches back to records: `[{recordId, kinds}]` for the
+    /// records of mine that the server holds (items must be a RecordSet).
+    #[wasm_bindgen(getter = recordMatches, unchecked_return_type = "RecordMatch[]")]
+    pub fn record_matches(&self) -> Result<Array, JsValue> {
+        let rs = self
+            .records
+            .as_ref()
+            .ok_or_else(|| errors::state("recordMatches needs a RecordSet as items"))?;
+        Ok(records::record_matches_at(rs, self.done()?.indices()))
     }
 
     /// Takes the waiting client out, leaving `Failed` until the step succeeds.

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { inspect } from "node:util";
 
-import { bm, prng, seed, unhex, vectors } from "./helpers.mjs";
+import { bm, prng, seed, testing, unhex, vectors } from "./helpers.mjs";
 
 test("every code maps to its class; protocol codes to ProtocolError", () => {
   const codes = bm.errorCodes();
@@ -18,8 +18,8 @@ test("every code maps to its class; protocol codes to ProtocolError", () => {
 
 // A request, response and finish of one session, to mutate.
 function messages() {
-  const a = new bm.Initiator(["a", "b", "c"], { rngSeed: seed(1) });
-  const b = new bm.Responder(["b", "c", "d"], { rngSeed: seed(2) });
+  const a = new testing.Initiator(["a", "b", "c"], { rngSeed: seed(1) });
+  const b = new testing.Responder(["b", "c", "d"], { rngSeed: seed(2) });
   const request = a.request();
   const response = b.respond(request);
   const finish = a.finish(response);
@@ -27,11 +27,11 @@ function messages() {
 }
 
 const fresh = {
-  respond: (m) => new bm.Responder(["b", "c", "d"], { rngSeed: seed(2) }).respond(m),
-  finish: (m) => new bm.Initiator(["a", "b", "c"], { rngSeed: seed(1) }).finish(m),
+  respond: (m) => new testing.Responder(["b", "c", "d"], { rngSeed: seed(2) }).respond(m),
+  finish: (m) => new testing.Initiator(["a", "b", "c"], { rngSeed: seed(1) }).finish(m),
   respFinish: (m) => {
-    const a = new bm.Initiator(["a", "b", "c"], { rngSeed: seed(1) });
-    const b = new bm.Responder(["b", "c", "d"], { rngSeed: seed(2) });
+    const a = new testing.Initiator(["a", "b", "c"], { rngSeed: seed(1) });
+    const b = new testing.Responder(["b", "c", "d"], { rngSeed: seed(2) });
     b.respond(a.request());
     return b.finish(m);
   },
@@ -78,8 +78,8 @@ test("each protocol error code is thrown by the message that causes it", () => {
     throwsCode(() => fresh.respond(last32(request, unhex(enc))), "invalid_element");
   }
   // Another session's response: its session id differs.
-  const other = new bm.Responder(["b"], { rngSeed: seed(9) }).respond(
-    new bm.Initiator(["z"], { rngSeed: seed(8) }).request(),
+  const other = new testing.Responder(["b"], { rngSeed: seed(9) }).respond(
+    new testing.Initiator(["z"], { rngSeed: seed(8) }).request(),
   );
   throwsCode(() => fresh.finish(other), "session_mismatch");
   // Modes must agree.
@@ -99,8 +99,8 @@ test("each protocol error code is thrown by the message that causes it", () => {
 
 test("a header claiming 2^32 - 1 elements is rejected before anything is allocated", () => {
   const { request } = messages();
-  // Header (6) + suite, reveal, output (3) + session id (16), then the count varint.
-  const at = 6 + 3 + 16;
+  // Header (6) + suite, reveal, output (3) + session id (16) + profile (32), then the count varint.
+  const at = 6 + 3 + 16 + 32;
   assert.equal(request[at], 3);
   const forged = Uint8Array.from([...request.subarray(0, at), 0xff, 0xff, 0xff, 0xff, 0x0f, 0x00]);
   const before = process.memoryUsage().rss;
@@ -120,8 +120,12 @@ test("unbalanced errors: epoch mismatch and budget", () => {
   const answer = s1.answer(c.query(), "x");
   throwsCode(() => c.finish(answer, s2.digest()), "epoch_mismatch");
   throwsCode(() => s1.answer(new bm.UnbalancedClient(["a"]).query(), "x"), "budget_exceeded");
-  throwsCode(() => new bm.UnbalancedClient(["a"], { epoch: s2.epoch }).finish(s1.answer(
-    new bm.UnbalancedClient(["a"], { epoch: s1.epoch }).query(), "y"), s2.digest()), "epoch_mismatch");
+  // A query addressed to one epoch: refused by a server of another, and its
+  // answer refused with another epoch's digest.
+  throwsCode(() => s2.answer(new bm.UnbalancedClient(["a"], { epoch: s1.epoch }).query(), "y"), "epoch_mismatch");
+  const addressed = new bm.UnbalancedClient(["a"], { epoch: s1.epoch });
+  const reply = new bm.UnbalancedServer(["a"], { queryBudget: 5 });
+  throwsCode(() => reply.answer(addressed.query(), "y"), "epoch_mismatch");
   const small = new bm.UnbalancedServer(["a"], { maxQueryItems: 1 });
   throwsCode(() => small.answer(new bm.UnbalancedClient(["a", "b"]).query()), "peer_set_too_large");
   throwsCode(() => new bm.UnbalancedServer(["a"], { fprBits: 0 }), "invalid_config");
@@ -168,7 +172,9 @@ test("bad arguments throw ArgumentError with a clear message", () => {
     () => new bm.Initiator([1, 2]),
     () => new bm.Initiator(["a"], { reveal: "everything" }),
     () => new bm.Initiator(["a"], { output: "responder" }),
-    () => new bm.Initiator(["a"], { rngSeed: new Uint8Array(31) }),
+    () => new bm.Initiator(["a"], { rngSeed: new Uint8Array(32) }), // no seed in production
+    () => new testing.Initiator(["a"], { rngSeed: new Uint8Array(31) }),
+    () => new testing.Initiator(["a"], {}),
     () => new bm.Initiator(["a"], { maxPeerItems: -1 }),
     () => new bm.Initiator(["a"], { maxPeerItems: 1.5 }),
     () => new bm.Initiator(["a"], { revael: "cardinality" }),
@@ -189,11 +195,39 @@ test("bad arguments throw ArgumentError with a clear message", () => {
   }
 });
 
+test("answers are bound to their query, profiles to their peer, bytes to one encoding", () => {
+  const server = new bm.UnbalancedServer(["a", "b"]);
+  const c1 = new bm.UnbalancedClient(["a", "x"]);
+  const c2 = new bm.UnbalancedClient(["a", "x"]);
+  const a1 = server.answer(c1.query());
+  server.answer(c2.query());
+  throwsCode(() => c2.finish(a1, server.digest()), "query_mismatch");
+  const rs = new bm.RecordSet();
+  rs.add("r", { email: "a@example.org" });
+  throwsCode(() => new bm.Responder(["x"]).respond(new bm.Initiator(rs).request()), "profile_mismatch");
+  // A count written as a non-minimal varint (0x83 0x00 for 3) is malformed.
+  const request = new bm.Initiator(["a", "b", "c"]).request();
+  const at = 6 + 3 + 16 + 32;
+  assert.equal(request[at], 3);
+  const bad = Uint8Array.from([...request.subarray(0, at), 0x83, 0x00, ...request.subarray(at + 1)]);
+  throwsCode(() => new bm.Responder(["a"]).respond(bad), "malformed");
+  // Two builds under one key never repeat a label ciphertext.
+  const key = bm.OprfKey.generate();
+  const labels = ["case 0", "case 1"];
+  const d1 = bm.UnbalancedServer.withKey(key, ["a", "b"], { labels }).digest();
+  const d2 = bm.UnbalancedServer.withKey(key, ["a", "b"], { labels }).digest();
+  const size = 2 + 6 + 16;
+  for (let i = 1; i <= 2; i++) {
+    assert.notDeepEqual(d1.subarray(d1.length - i * size, d1.length - (i - 1) * size), d2.subarray(d2.length - i * size, d2.length - (i - 1) * size));
+  }
+});
+
 test("every error code is covered above, or cannot be reached from JavaScript", () => {
   // Thrown by the bindings' own objects in misuse.test.mjs.
   seen.add("invalid_state");
   const unreachable = {
     expand_too_long: "internal: every expand_message_xmd call asks for a fixed 64 bytes",
+    empty_dst: "internal: every domain separation tag of the protocols is a fixed, non-empty string",
     derive_key_pair: "DeriveKeyPair fails with probability about 2^-8000",
     rng: "only if crypto.getRandomValues is missing or throws",
     too_many_items: "more than 2^32 - 1 items of one's own",

@@ -14,6 +14,8 @@ if (!fs.existsSync(path.join(pkgDir, "package.json"))) {
 }
 
 export const bm = createRequire(import.meta.url)(pkgDir);
+/** `blindmatch/testing`: seeded constructors (insecure; tests only). */
+export const testing = createRequire(import.meta.url)(path.join(pkgDir, "testing.js"));
 
 export function vectors(name) {
   return JSON.parse(fs.readFileSync(path.join(repo, "core", "tests", "vectors", name), "utf8"));

@@ -75,7 +75,10 @@ test("a session keeps the RecordSet as it was when the party was created", () =>
   rs.add("r1", { email: "a@example.org" });
   const a = new bm.Initiator(rs);
   rs.add("r2", { email: "b@example.org" });
-  const b = new bm.Responder(["email\u0000b@example.org", "email\u0000a@example.org"]);
+  const theirs = new bm.RecordSet();
+  theirs.add("x", { email: "b@example.org" });
+  theirs.add("y", { email: "a@example.org" });
+  const b = new bm.Responder(theirs);
   a.finish(b.respond(a.request()));
   assert.deepEqual(a.recordMatches, [{ recordId: "r1", kinds: ["email"] }]);
   assert.equal(rs.length, 2);

@@ -5,7 +5,11 @@ import path from "node:path";
 import { test } from "node:test";
 import { pathToFileURL } from "node:url";
 
+import { createRequire } from "node:module";
+
 import { bm, pkgDir } from "./helpers.mjs";
+
+const require = createRequire(import.meta.url);
 
 test("the package loads by path with require and with import, with the same API", async () => {
   const esm = await import(pathToFileURL(path.join(pkgDir, "index.mjs")).href);
@@ -19,6 +23,26 @@ test("the package loads by path with require and with import, with the same API"
   assert.equal(esm.version(), JSON.parse(fs.readFileSync(path.join(pkgDir, "package.json"), "utf8")).version);
   // An error thrown through the ESM entry is an instance of the ESM entry's class.
   assert.throws(() => new esm.Initiator("x"), esm.ArgumentError);
+});
+
+test("seeded constructors live only in blindmatch/testing", async () => {
+  for (const n of Object.keys(bm)) assert.ok(!n.startsWith("__testing"), n);
+  const cjs = require(path.join(pkgDir, "testing.js"));
+  const esm = await import(pathToFileURL(path.join(pkgDir, "node", "testing.mjs")).href);
+  for (const n of ["Initiator", "Responder", "UnbalancedClient", "UnbalancedServer"]) {
+    assert.equal(typeof cjs[n], "function", n);
+    assert.equal(esm[n], cjs[n], n);
+  }
+  const manifest = JSON.parse(fs.readFileSync(path.join(pkgDir, "package.json"), "utf8"));
+  assert.ok(manifest.exports["./testing"]);
+  for (const f of ["web/testing.js", "web/testing.d.ts", "node/testing.d.mts", "testing.d.ts"]) {
+    assert.ok(fs.existsSync(path.join(pkgDir, f)), f);
+  }
+  // A seeded initiator is an ordinary Initiator of the main entry.
+  const a = new cjs.Initiator(["a"], { rngSeed: new Uint8Array(32), reveal: "cardinality" });
+  assert.ok(a instanceof bm.Initiator && a instanceof cjs.Initiator);
+  assert.deepEqual(a.request(), new esm.Initiator(["a"], { rngSeed: new Uint8Array(32), reveal: "cardinality" }).request());
+  assert.throws(() => new bm.Initiator(["a"], { rngSeed: new Uint8Array(32) }), bm.ArgumentError);
 });
 
 test("the browser build is an ES module with its own wasm and declarations", () => {

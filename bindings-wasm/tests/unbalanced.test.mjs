@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { bm, expectedIndices, prng } from "./helpers.mjs";
+import { bm, expectedIndices, hex, prng, testing, unhex, vectors } from "./helpers.mjs";
 
 test("matches and labels equal JavaScript's own lookup", () => {
   const rand = prng(11);
@@ -27,14 +27,20 @@ test("matches and labels equal JavaScript's own lookup", () => {
   }
 });
 
-test("a restored key gives the same epoch and digest", () => {
-  const s = new bm.UnbalancedServer(["a", "b"], { fprBits: 20 });
+test("a restored key keeps the epoch, and the old digest stays valid", () => {
+  const s = new bm.UnbalancedServer(["a", "b"], { fprBits: 20, labels: ["1", "2"] });
   const again = bm.UnbalancedServer.withKey(bm.OprfKey.fromSecretBytes(s.key.toSecretBytes()), ["a", "b"], {
     fprBits: 20,
+    labels: ["1", "2"],
   });
   assert.deepEqual(again.epoch, s.epoch);
-  assert.deepEqual(again.digest(), s.digest());
   assert.equal(s.epoch.length, 16);
+  // A rebuild seals its labels under a fresh salt: other bytes, same answers.
+  assert.notDeepEqual(again.digest(), s.digest());
+  const c = new bm.UnbalancedClient(["b"]);
+  c.finish(again.answer(c.query()), s.digest());
+  assert.deepEqual(c.matches, [0]);
+  assert.equal(new TextDecoder().decode(c.labels.get(0)), "2");
 });
 
 test("budgets count accepted queries per client", () => {
@@ -59,9 +65,9 @@ test("a SetDigest decoded once serves many clients with the same results", () =>
   assert.equal(String(decoded), "SetDigest(2000 items, 2^-32 false positives, labeled)");
   for (let round = 0; round < 4; round++) {
     const mine = Array.from({ length: 100 }, () => `wallet-${Math.floor(rand() * 4000)}`);
-    const seed = { rngSeed: new Uint8Array(32).fill(round) };
-    const byObject = new bm.UnbalancedClient(mine, seed);
-    const byBytes = new bm.UnbalancedClient(mine, seed);
+    const seed = new Uint8Array(32).fill(round);
+    const byObject = new testing.UnbalancedClient(mine, { rngSeed: seed });
+    const byBytes = new testing.UnbalancedClient(mine, { rngSeed: seed });
     byObject.finishWith(s.answer(byObject.query()), decoded);
     byBytes.finish(s.answer(byBytes.query()), s.digest());
     const want = expectedIndices(mine, server);
@@ -96,4 +102,23 @@ test("a SetDigest keeps the digest's checks", () => {
   const freed = new bm.SetDigest(s1.digest());
   freed.free();
   assert.throws(() => new bm.UnbalancedClient(["a"]).finishWith(new Uint8Array(0), freed));
+});
+
+test("golden unbalanced messages: same bytes as Rust and Python", () => {
+  const g = vectors("golden_psi.json").unbalanced;
+  const key = bm.OprfKey.derive(unhex(g.key_seed), unhex(g.key_info));
+  const server = new testing.UnbalancedServer(g.server_items, {
+    rngSeed: unhex(g.server_rng_seed),
+    key,
+    labels: g.labels,
+    queryBudget: 100,
+  });
+  assert.equal(hex(server.digest()), g.digest);
+  const client = new testing.UnbalancedClient(g.client_items, { rngSeed: unhex(g.client_rng_seed) });
+  assert.equal(hex(client.query()), g.query);
+  const answer = server.answer(client.query(), "golden");
+  assert.equal(hex(answer), g.answer);
+  client.finish(answer, server.digest());
+  assert.deepEqual(client.matches, g.matches);
+  assert.deepEqual(client.matches.map((i) => new TextDecoder().decode(client.labels.get(i))), g.matched_labels);
 });

@@ -460,10 +460,12 @@ impl RecordSet {
     }
 
     /// Returns the canonicalization profile: a hash of the sorted composite
-    /// declarations and of every option that changes a key's bytes (which
-    /// kinds are single keys, the e-mail options). The default region and
-    /// the date format are not part of it: they only say how values are
-    /// written, and legitimately differ between agencies.
+    /// declarations and of every option that changes a key's bytes (the
+    /// e-mail options). Not part of it: the default region and the date
+    /// format, which only say how values are written and legitimately differ
+    /// between agencies, and which kinds are keys on their own, which
+    /// decides what a party offers, not how a key is spelt (a kind one side
+    /// does not use simply matches nothing).
     ///
     /// Pass it in the protocol's configuration
     /// ([`crate::psi::Config::with_profile`],
@@ -482,9 +484,6 @@ impl RecordSet {
                 h.update(part);
             }
         };
-        for kind in &self.options.single_keys {
-            field("single", kind.tag().as_bytes());
-        }
         for c in composites {
             let tags: Vec<&str> = c.iter().map(|k| k.tag()).collect();
             field("composite", tags.join("+").as_bytes());

@@ -27,7 +27,9 @@ function readRecords(csvText, config) {
   for (const c of columns) if (c.index < 0) throw new Error(`no column "${c.name}"`);
   const kinds = [...new Set(columns.map((c) => c.kind))];
   const options = { defaultRegion: config.defaultRegion || undefined, dateFormat: config.dateFormat };
-  if (config.nameWithDateOfBirth && kinds.includes("name") && kinds.includes("date_of_birth")) {
+  if (config.nameWithDateOfBirth) {
+    // Declared whether or not this file has both columns: the declaration is
+    // part of the canonicalization profile both agencies must share.
     options.composites = [["name", "date_of_birth"]];
     options.singleKeys = kinds.filter((k) => k !== "name" && k !== "date_of_birth");
   } else {

@@ -67,7 +67,11 @@ _Items = Union[Iterable[_Item], RecordSet]
 
 @final
 class Initiator:
-    """The initiator of a balanced PSI session."""
+    """The initiator of a balanced PSI session.
+
+    reveal="cardinality" is secure against semi-honest peers only: a peer that
+    blinds each item with its own exponent learns which of its items matched.
+    """
 
     def __new__(
         cls,
@@ -88,7 +92,7 @@ class Initiator:
 
 @final
 class Responder:
-    """The responder of a balanced PSI session."""
+    """The responder of a balanced PSI session (see Initiator on reveal="cardinality")."""
 
     def __new__(
         cls,

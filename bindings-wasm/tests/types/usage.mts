@@ -16,6 +16,7 @@ import init, {
   messageType,
   type RecordMatch,
 } from "../../pkg/index.mjs";
+import * as testing from "../../pkg/node/testing.mjs";
 
 export async function twoParties(mine: string[], theirs: Uint8Array[]): Promise<number[]> {
   await init();
@@ -54,4 +55,11 @@ export function unbalanced(): Map<number, Uint8Array> {
 export function describe(e: unknown): string {
   if (e instanceof ProtocolError || e instanceof StateError || e instanceof ArgumentError) return e.code;
   return e instanceof BlindmatchError ? e.code : "other";
+}
+
+export function seeded(seed: Uint8Array): Uint8Array {
+  const a: Initiator = new testing.Initiator(["a"], { rngSeed: seed, reveal: "cardinality" });
+  const c: UnbalancedClient = new testing.UnbalancedClient(["a"], { rngSeed: seed });
+  const s: UnbalancedServer = new testing.UnbalancedServer(["a"], { rngSeed: seed, queryBudget: 10, key: OprfKey.generate() });
+  return s.answer(c.query(), "x").length > 0 ? a.request() : c.query();
 }

@@ -1,0 +1,44 @@
+// blindmatch/testing for Node.js (CommonJS): the protocol classes built from
+// a 32-byte `rngSeed` option instead of Web Crypto, for golden vectors and
+// reproducible tests. INSECURE: whoever knows the seed knows the session key.
+//
+//   const testing = require("blindmatch/testing");
+//   const a = new testing.Initiator(items, { rngSeed, reveal: "cardinality" });
+//   a instanceof require("blindmatch").Initiator;   // true
+"use strict";
+const bm = require("./index.cjs"); // installs the error classes first
+const wasm = require("./blindmatch.js");
+
+/** Splits `rngSeed` off an options object; the rest goes to the class as usual. */
+function seeded(options, what) {
+  const { rngSeed, ...rest } = options ?? {};
+  if (!(rngSeed instanceof Uint8Array)) {
+    throw new bm.ArgumentError(`${what}: options.rngSeed must be a Uint8Array of 32 bytes`, "invalid_argument");
+  }
+  return [rngSeed, rest];
+}
+
+function Initiator(items, options) {
+  const [seed, rest] = seeded(options, "testing.Initiator");
+  return wasm.__testingInitiator(items, seed, rest);
+}
+function Responder(items, options) {
+  const [seed, rest] = seeded(options, "testing.Responder");
+  return wasm.__testingResponder(items, seed, rest);
+}
+function UnbalancedClient(items, options) {
+  const [seed, rest] = seeded(options, "testing.UnbalancedClient");
+  return wasm.__testingUnbalancedClient(items, seed, rest);
+}
+function UnbalancedServer(items, options) {
+  const [seed, rest] = seeded(options, "testing.UnbalancedServer");
+  const { key, ...serverOptions } = rest;
+  return wasm.__testingUnbalancedServer(items, seed, serverOptions, key ?? bm.OprfKey.generate());
+}
+// `new testing.X(...)` returns the object built; `instanceof` sees the real class.
+Initiator.prototype = bm.Initiator.prototype;
+Responder.prototype = bm.Responder.prototype;
+UnbalancedClient.prototype = bm.UnbalancedClient.prototype;
+UnbalancedServer.prototype = bm.UnbalancedServer.prototype;
+
+module.exports = { Initiator, Responder, UnbalancedClient, UnbalancedServer };

@@ -1,0 +1,31 @@
+// blindmatch/testing: the protocol classes built from a 32-byte seed, for
+// reproducible tests. INSECURE: whoever knows the seed knows the session key.
+import type {
+  ClientOptions,
+  Initiator as InitiatorClass,
+  Items,
+  OprfKey,
+  PsiOptions,
+  Responder as ResponderClass,
+  ServerOptions,
+  UnbalancedClient as UnbalancedClientClass,
+  UnbalancedServer as UnbalancedServerClass,
+} from "./blindmatch.js";
+
+/** The seed option every testing constructor requires. */
+export interface Seeded {
+  /** 32 bytes that fix every random choice of the object. */
+  rngSeed: Uint8Array;
+}
+
+/** `new Initiator(items, { rngSeed, ...PsiOptions })`: a seeded Initiator. */
+export declare const Initiator: new (items: Items, options: PsiOptions & Seeded) => InitiatorClass;
+/** `new Responder(items, { rngSeed, ...PsiOptions })`: a seeded Responder. */
+export declare const Responder: new (items: Items, options: PsiOptions & Seeded) => ResponderClass;
+/** `new UnbalancedClient(items, { rngSeed, epoch? })`: seeded blinds and query id. */
+export declare const UnbalancedClient: new (items: Items, options: ClientOptions & Seeded) => UnbalancedClientClass;
+/** `new UnbalancedServer(items, { rngSeed, key?, ...ServerOptions })`: a seeded label salt (a fresh key unless `key`). */
+export declare const UnbalancedServer: new (
+  items: Items,
+  options: ServerOptions & Seeded & { key?: OprfKey },
+) => UnbalancedServerClass;
