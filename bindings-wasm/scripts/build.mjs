@@ -27,9 +27,43 @@ const root = path.resolve(crateDir, "..");
 const pkg = path.join(crateDir, "pkg");
 const toolsDir = path.join(root, "target", "tools");
 
+/** Stops the build with one line on stderr, not a stack trace. */
+function fail(message) {
+  console.error(`build: ${message}`);
+  process.exit(1);
+}
+
 function run(cmd, args, opts = {}) {
   console.log(`$ ${cmd} ${args.join(" ")}`);
-  execFileSync(cmd, args, { stdio: "inherit", cwd: root, ...opts });
+  try {
+    execFileSync(cmd, args, { stdio: "inherit", cwd: root, ...opts });
+  } catch (e) {
+    // The command printed its own diagnostics above.
+    fail(e.code === "ENOENT" ? `${cmd} is not installed` : `${cmd} ${args[0]} failed (exit ${e.status})`);
+  }
+}
+
+/**
+ * The wasm32 target must be installed for the pinned toolchain. rustup
+ * installs what rust-toolchain.toml lists on first use; this catches the
+ * rest (a cargo without rustup, a toolchain installed before the file
+ * named the target) with one line instead of rustc's "can't find crate".
+ */
+function checkWasmTarget() {
+  let libdir;
+  try {
+    libdir = execFileSync("rustc", ["--print", "target-libdir", "--target", "wasm32-unknown-unknown"], {
+      cwd: root,
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "pipe"],
+    }).trim();
+  } catch {
+    fail("rustc cannot target wasm32-unknown-unknown: install Rust with rustup, then run `rustup target add wasm32-unknown-unknown`");
+  }
+  const hasCore = fs.existsSync(libdir) && fs.readdirSync(libdir).some((f) => f.startsWith("libcore-"));
+  if (!hasCore) {
+    fail("the wasm32-unknown-unknown target is not installed: run `rustup target add wasm32-unknown-unknown`");
+  }
 }
 
 function lockedVersion(name) {
@@ -104,6 +138,7 @@ const version = fs
   .match(/\[workspace\.package\][^[]*?version = "([^"]+)"/)[1];
 
 // 1. The WebAssembly module.
+checkWasmTarget();
 const bindgen = wasmBindgen();
 run("cargo", [
   "build",
