@@ -43,27 +43,36 @@ function run(cmd, args, opts = {}) {
   }
 }
 
-/**
- * The wasm32 target must be installed for the pinned toolchain. rustup
- * installs what rust-toolchain.toml lists on first use; this catches the
- * rest (a cargo without rustup, a toolchain installed before the file
- * named the target) with one line instead of rustc's "can't find crate".
- */
-function checkWasmTarget() {
-  let libdir;
+/** Whether the pinned toolchain has the wasm32 standard library. */
+function hasWasmTarget() {
   try {
-    libdir = execFileSync("rustc", ["--print", "target-libdir", "--target", "wasm32-unknown-unknown"], {
+    const libdir = execFileSync("rustc", ["--print", "target-libdir", "--target", "wasm32-unknown-unknown"], {
       cwd: root,
       encoding: "utf8",
       stdio: ["ignore", "pipe", "pipe"],
     }).trim();
+    return fs.existsSync(libdir) && fs.readdirSync(libdir).some((f) => f.startsWith("libcore-"));
   } catch {
-    fail("rustc cannot target wasm32-unknown-unknown: install Rust with rustup, then run `rustup target add wasm32-unknown-unknown`");
+    return false;
   }
-  const hasCore = fs.existsSync(libdir) && fs.readdirSync(libdir).some((f) => f.startsWith("libcore-"));
-  if (!hasCore) {
-    fail("the wasm32-unknown-unknown target is not installed: run `rustup target add wasm32-unknown-unknown`");
+}
+
+/**
+ * The wasm32 target must be installed for the pinned toolchain. rustup
+ * installs what rust-toolchain.toml lists when it installs the toolchain,
+ * but not a target missing from a toolchain installed before; `rustup
+ * toolchain install` adds it. Without rustup, one line says what to do
+ * instead of rustc's "can't find crate for `core`".
+ */
+function ensureWasmTarget() {
+  if (hasWasmTarget()) return;
+  console.log("the wasm32-unknown-unknown target is missing; installing what rust-toolchain.toml lists");
+  try {
+    execFileSync("rustup", ["toolchain", "install"], { cwd: root, stdio: "inherit" });
+  } catch {
+    fail("the wasm32-unknown-unknown target is not installed and rustup could not add it: run `rustup target add wasm32-unknown-unknown`");
   }
+  if (!hasWasmTarget()) fail("the wasm32-unknown-unknown target is still missing: run `rustup target add wasm32-unknown-unknown`");
 }
 
 function lockedVersion(name) {
@@ -138,7 +147,7 @@ const version = fs
   .match(/\[workspace\.package\][^[]*?version = "([^"]+)"/)[1];
 
 // 1. The WebAssembly module.
-checkWasmTarget();
+ensureWasmTarget();
 const bindgen = wasmBindgen();
 run("cargo", [
   "build",
