@@ -255,7 +255,7 @@ impl Initiator {
 enum RespState {
     Ready(core::Responder),
     Busy,
-    Responded(core::AwaitingFinish),
+    Responded(core::ResponderAwaitingFinish),
     Done(Done),
     Failed,
 }

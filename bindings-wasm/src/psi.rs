@@ -227,7 +227,7 @@ impl Initiator {
 
 enum RespState {
     Ready(core::Responder),
-    Responded(core::AwaitingFinish),
+    Responded(core::ResponderAwaitingFinish),
     Done(Done),
     Failed,
 }

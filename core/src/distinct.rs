@@ -78,6 +78,18 @@ impl Distinct {
         self.unique_of[i] as usize
     }
 
+    /// For each distinct value, the index of the given item where it first
+    /// occurs (increasing: values are numbered in order of first occurrence).
+    pub(crate) fn first_indices(&self) -> Vec<usize> {
+        let mut first = Vec::with_capacity(self.count);
+        for (i, &j) in self.unique_of.iter().enumerate() {
+            if j as usize == first.len() {
+                first.push(i);
+            }
+        }
+        first
+    }
+
     /// Sorted indices of the given items whose distinct value is flagged.
     pub(crate) fn indices_where(&self, flagged: &[bool]) -> Vec<usize> {
         (0..self.unique_of.len())
@@ -108,6 +120,7 @@ mod tests {
         );
         assert_eq!(d.indices_where(&[true, false, false]), vec![0, 2]);
         assert_eq!(d.indices_where(&[false, true, true]), vec![1, 3, 4]);
+        assert_eq!(d.first_indices(), vec![0, 1, 3]);
         let mut d = d;
         d.drop_values();
         assert_eq!(d.len(), 3);

@@ -97,8 +97,10 @@
 )]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+mod compare;
 mod distinct;
 pub mod error;
+mod gcs;
 pub mod group;
 pub mod oprf;
 mod par;

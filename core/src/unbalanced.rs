@@ -54,7 +54,7 @@
 //! epoch; rotating the key starts a new epoch and a new digest.
 
 use core::fmt;
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 
 use chacha20poly1305::aead::Aead;
 use chacha20poly1305::{ChaCha20Poly1305, KeyInit, Nonce};
@@ -66,6 +66,7 @@ use zeroize::Zeroizing;
 
 use crate::distinct::Distinct;
 use crate::error::{Error, Result};
+use crate::gcs;
 use crate::group::{self, ELEMENT_LEN};
 use crate::oprf::{self, Blind, EvaluatedElement, OprfKey};
 use crate::par;
@@ -235,102 +236,6 @@ fn tag_range(n: usize, bits: u8) -> Result<u64> {
         ))
 }
 
-/// Golomb-Rice coding of sorted values with parameter `k`.
-mod gcs {
-    use crate::error::{Error, Result};
-
-    pub(super) fn encode(sorted: &[u64], k: u8) -> Vec<u8> {
-        let mut w = Writer::default();
-        let mut prev = 0u64;
-        for &v in sorted {
-            let d = v - prev;
-            prev = v;
-            for _ in 0..(d >> k) {
-                w.bit(true);
-            }
-            w.bit(false);
-            for i in (0..k).rev() {
-                w.bit((d >> i) & 1 == 1);
-            }
-        }
-        w.bytes
-    }
-
-    /// Decodes exactly `n` values, each below `range`; any other shape of
-    /// input is an error.
-    pub(super) fn decode(bytes: &[u8], n: usize, k: u8, range: u64) -> Result<Vec<u64>> {
-        let mut r = Reader { bytes, pos: 0 };
-        // Every value takes at least k + 1 bits: refuse before allocating.
-        if (n as u128) * (k as u128 + 1) > (bytes.len() as u128) * 8 {
-            return Err(Error::Malformed);
-        }
-        let mut out = Vec::with_capacity(n);
-        let mut prev = 0u64;
-        for _ in 0..n {
-            let mut q = 0u64;
-            while r.bit()? {
-                q += 1;
-                if q > (range >> k) {
-                    return Err(Error::Malformed);
-                }
-            }
-            let mut rem = 0u64;
-            for _ in 0..k {
-                rem = (rem << 1) | u64::from(r.bit()?);
-            }
-            prev = prev.checked_add((q << k) | rem).ok_or(Error::Malformed)?;
-            if prev >= range {
-                return Err(Error::Malformed);
-            }
-            out.push(prev);
-        }
-        // Only zero padding may follow, within the last byte.
-        if bytes.len() != r.pos.div_ceil(8) || (r.pos..bytes.len() * 8).any(|p| r.at(p)) {
-            return Err(Error::Malformed);
-        }
-        Ok(out)
-    }
-
-    #[derive(Default)]
-    struct Writer {
-        bytes: Vec<u8>,
-        bits: usize,
-    }
-
-    impl Writer {
-        fn bit(&mut self, b: bool) {
-            if self.bits % 8 == 0 {
-                self.bytes.push(0);
-            }
-            if b {
-                let last = self.bytes.len() - 1;
-                self.bytes[last] |= 0x80 >> (self.bits % 8);
-            }
-            self.bits += 1;
-        }
-    }
-
-    struct Reader<'a> {
-        bytes: &'a [u8],
-        pos: usize,
-    }
-
-    impl Reader<'_> {
-        fn at(&self, p: usize) -> bool {
-            self.bytes[p / 8] & (0x80 >> (p % 8)) != 0
-        }
-
-        fn bit(&mut self) -> Result<bool> {
-            if self.pos >= self.bytes.len() * 8 {
-                return Err(Error::Malformed);
-            }
-            let b = self.at(self.pos);
-            self.pos += 1;
-            Ok(b)
-        }
-    }
-}
-
 #[derive(Serialize, Deserialize)]
 struct DigestMsg<'a> {
     epoch: EpochId,
@@ -448,25 +353,22 @@ impl Server {
                 });
             }
         }
-        // Indices of first occurrences: an item given twice keeps its first label.
-        let mut seen = HashSet::with_capacity(items.len());
-        let distinct: Vec<usize> = (0..items.len())
-            .filter(|&i| seen.insert(items[i].as_ref()))
-            .collect();
-        drop(seen);
-        if distinct.len() > MAX_DIGEST_ITEMS {
+        let own = Distinct::new(items, u32::MAX as usize)?;
+        if own.len() > MAX_DIGEST_ITEMS {
             return Err(Error::TooManyItems {
-                count: distinct.len(),
+                count: own.len(),
                 max: MAX_DIGEST_ITEMS,
             });
         }
+        // An item given twice keeps its first label.
+        let first = own.first_indices();
         let epoch = epoch_of(&key);
         let mut salt = Salt::default();
         rng.fill_bytes(&mut salt);
-        let range = tag_range(distinct.len(), config.fpr_bits)?;
+        let range = tag_range(own.len(), config.fpr_bits)?;
         let derived: Vec<Derived> = key.evaluate_with(
-            distinct.len(),
-            |j| items[distinct[j]].as_ref(),
+            own.len(),
+            |j| own.get(j),
             |_, output| derive(&epoch, &salt, &output, range),
         )?;
 
@@ -480,14 +382,14 @@ impl Server {
         let (label_len, sealed) = match labels {
             None => (0usize, Vec::new()),
             Some(labels) => {
-                let longest = distinct
+                let longest = first
                     .iter()
                     .map(|&i| labels[i].as_ref().len())
                     .max()
                     .unwrap_or(0);
                 let padded = longest + 2;
                 let entries: Vec<Vec<u8>> = par::map(&order, |&j| {
-                    let label = labels[distinct[j]].as_ref();
+                    let label = labels[first[j]].as_ref();
                     let mut plain = Vec::with_capacity(padded);
                     plain.extend_from_slice(&(label.len() as u16).to_be_bytes());
                     plain.extend_from_slice(label);
@@ -503,7 +405,7 @@ impl Server {
                 epoch,
                 profile: config.profile,
                 salt,
-                count: distinct.len() as u32,
+                count: own.len() as u32,
                 fpr_bits: config.fpr_bits,
                 tags: &tags,
                 label_len: label_len as u16,
@@ -515,7 +417,7 @@ impl Server {
             epoch,
             config,
             digest,
-            items: distinct.len(),
+            items: own.len(),
             used: HashMap::new(),
         })
     }
@@ -977,21 +879,6 @@ mod tests {
         }
         assert!(server.used.is_empty());
         assert_eq!(server.remaining_budget("agency-a"), None);
-    }
-
-    #[test]
-    fn gcs_round_trips_and_rejects_garbage() {
-        let k = 8;
-        let values = vec![0u64, 0, 5, 300, 1000, 1023];
-        let enc = gcs::encode(&values, k);
-        assert_eq!(gcs::decode(&enc, values.len(), k, 1024).unwrap(), values);
-        assert!(gcs::decode(&enc, values.len() + 1, k, 1024).is_err());
-        assert!(gcs::decode(&enc, values.len(), k, 1000).is_err());
-        let mut extra = enc.clone();
-        extra.push(0);
-        assert!(gcs::decode(&extra, values.len(), k, 1024).is_err());
-        assert!(gcs::decode(&[0xff; 64], 3, k, 1 << 20).is_err());
-        assert_eq!(gcs::decode(&[], 0, k, 1).unwrap(), Vec::<u64>::new());
     }
 
     #[test]

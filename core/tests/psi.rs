@@ -5,7 +5,9 @@
 
 use std::collections::HashSet;
 
-use blindmatch::psi::{AwaitingFinish, Config, Initiator, Matches, Output, Responder, Reveal};
+use blindmatch::psi::{
+    Config, Initiator, Matches, Output, Responder, ResponderAwaitingFinish, Reveal,
+};
 use blindmatch::wire::{self, MessageType};
 use blindmatch::{Error, ErrorCode};
 use proptest::prelude::*;
@@ -114,7 +116,7 @@ fn session(config: &Config, seed: u64) -> Session {
 }
 
 /// Responder after answering `session(config, seed).request`.
-fn awaiting(config: &Config, seed: u64) -> AwaitingFinish {
+fn awaiting(config: &Config, seed: u64) -> ResponderAwaitingFinish {
     let (_, request, r) = fresh_states(config, seed);
     r.respond(&request).unwrap().0
 }

@@ -4,7 +4,7 @@
 //! mutations of it reach every check, down to the group operations.
 
 use blindmatch::oprf::OprfKey;
-use blindmatch::psi::{AwaitingFinish, Config, Initiator, Output, Responder, Reveal};
+use blindmatch::psi::{ResponderAwaitingFinish, Config, Initiator, Output, Responder, Reveal};
 use blindmatch::unbalanced::{Client, ClientConfig, Server, ServerConfig};
 use rand::SeedableRng;
 use rand::rngs::ChaCha20Rng;
@@ -56,7 +56,7 @@ pub fn responder(mode: u8) -> Responder {
 }
 
 /// The fixed responder after answering the fixed request, and its response.
-pub fn responded(mode: u8) -> (AwaitingFinish, Vec<u8>) {
+pub fn responded(mode: u8) -> (ResponderAwaitingFinish, Vec<u8>) {
     let (_, request) = initiator(mode);
     match responder(mode).respond(&request) {
         Ok(x) => x,
