@@ -8,6 +8,7 @@ use pyo3::prelude::*;
 mod errors;
 mod items;
 mod oprf;
+mod phase;
 mod psi;
 mod records;
 mod testing;

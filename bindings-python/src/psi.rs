@@ -1,12 +1,13 @@
 //! `Initiator` and `Responder`: balanced PSI (mirrors `blindmatch::psi`).
 //!
-//! The core states are consumed by each step; here they live behind a
-//! mutex, taken out for the step (with the GIL released) and replaced by
-//! the next state, so a second `finish`, a result read too early or a call
-//! racing another thread raises `StateError` instead of misbehaving.
+//! The core states are consumed by each step; here they live in the shared
+//! [`Phase`] (see `phase.rs`), so a second `finish`, a result read too early
+//! or a call racing another thread raises `StateError`, and a failed session
+//! raises its error again, instead of misbehaving.
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
+use blindmatch::phase::Phase;
 use blindmatch::psi::{self as core, Config, Matches, Output, Reveal};
 use blindmatch::records::RecordSet;
 use pyo3::exceptions::PyValueError;
@@ -15,6 +16,7 @@ use pyo3::types::PyBytes;
 
 use crate::errors::{self, IntoPy};
 use crate::items::{self, Items};
+use crate::phase::Shared;
 use crate::testing::Seed;
 
 pub(crate) fn config(
@@ -78,13 +80,6 @@ impl Done {
     }
 }
 
-enum InitState {
-    Waiting(core::Initiator),
-    Busy,
-    Done(Done),
-    Failed,
-}
-
 /// The initiator of a balanced PSI session.
 ///
 /// reveal="cardinality" is secure against semi-honest peers only: a peer
@@ -93,45 +88,10 @@ enum InitState {
 /// do not trust; see SECURITY.md.
 #[pyclass(module = "blindmatch._blindmatch", frozen)]
 pub(crate) struct Initiator {
-    state: Mutex<InitState>,
+    phase: Shared<core::Initiator, Done>,
     request: Vec<u8>,
     records: Option<Arc<RecordSet>>,
 }
-
-fn not_done(py: Python<'_>, failed: bool) -> PyErr {
-    errors::state(
-        py,
-        if failed {
-            "the session failed; start a new one"
-        } else {
-            "the protocol has not finished yet"
-        },
-    )
-}
-
-macro_rules! results {
-    ($t:ty, $state:path, $failed:path) => {
-        impl $t {
-            fn with_done<R>(
-                &self,
-                py: Python<'_>,
-                f: impl FnOnce(&Done) -> PyResult<R>,
-            ) -> PyResult<R> {
-                let g = self
-                    .state
-                    .lock()
-                    .map_err(|_| errors::state(py, "state poisoned"))?;
-                match &*g {
-                    $state(d) => f(d),
-                    $failed => Err(not_done(py, true)),
-                    _ => Err(not_done(py, false)),
-                }
-            }
-        }
-    };
-}
-results!(Initiator, InitState::Done, InitState::Failed);
-results!(Responder, RespState::Done, RespState::Failed);
 
 impl Initiator {
     /// Starts a session; `seed` only from `blindmatch.testing`.
@@ -150,7 +110,7 @@ impl Initiator {
             })
             .py_err(py)?;
         Ok(Initiator {
-            state: Mutex::new(InitState::Waiting(initiator)),
+            phase: Shared::new(initiator),
             request,
             records: items.records,
         })
@@ -185,79 +145,47 @@ impl Initiator {
         py: Python<'py>,
         response: &[u8],
     ) -> PyResult<Option<Bound<'py, PyBytes>>> {
-        let initiator = {
-            let mut g = self
-                .state
-                .lock()
-                .map_err(|_| errors::state(py, "state poisoned"))?;
-            match std::mem::replace(&mut *g, InitState::Busy) {
-                InitState::Waiting(i) => i,
-                other => {
-                    let msg = match &other {
-                        InitState::Busy => "finish is running in another thread",
-                        InitState::Done(_) => "finish was already called",
-                        _ => "the session failed; start a new one",
-                    };
-                    *g = other;
-                    return Err(errors::state(py, msg));
-                }
-            }
-        };
-        let result = py.detach(|| initiator.finish(response));
-        let mut g = self
-            .state
-            .lock()
-            .map_err(|_| errors::state(py, "state poisoned"))?;
-        match result {
-            Ok((finish, matches)) => {
-                *g = InitState::Done(Done {
-                    matches: Some(matches),
-                    records: self.records.clone(),
-                });
-                Ok(finish.map(|f| PyBytes::new(py, &f)))
-            }
-            Err(e) => {
-                *g = InitState::Failed;
-                Err(errors::to_py(py, e))
-            }
-        }
+        let records = self.records.clone();
+        let finish = self.phase.step(py, Ok, "", |initiator| {
+            let (finish, matches) = initiator.finish(response)?;
+            let done = Done {
+                matches: Some(matches),
+                records,
+            };
+            Ok((Phase::Done(done), finish))
+        })?;
+        Ok(finish.map(|f| PyBytes::new(py, &f)))
     }
 
     /// Sorted indices into items that are shared ([] in cardinality mode).
     #[getter]
     fn matches(&self, py: Python<'_>) -> PyResult<Vec<usize>> {
-        self.with_done(py, |d| Ok(d.get(py)?.indices().to_vec()))
+        self.phase
+            .with_done(py, |d| Ok(d.get(py)?.indices().to_vec()))
     }
 
     /// The number of distinct shared items.
     #[getter]
     fn cardinality(&self, py: Python<'_>) -> PyResult<usize> {
-        self.with_done(py, |d| Ok(d.get(py)?.cardinality()))
+        self.phase.with_done(py, |d| Ok(d.get(py)?.cardinality()))
     }
 
     /// [(record_id, [kinds that matched])] when items was a RecordSet.
     #[getter]
     fn record_matches(&self, py: Python<'_>) -> PyResult<Vec<(String, Vec<String>)>> {
-        self.with_done(py, |d| d.record_matches(py))
+        self.phase.with_done(py, |d| d.record_matches(py))
     }
 
     fn __repr__(&self) -> String {
-        let state = match self.state.lock().as_deref() {
-            Ok(InitState::Waiting(_)) => "waiting for the response",
-            Ok(InitState::Busy) => "busy",
-            Ok(InitState::Done(_)) => "finished",
-            _ => "failed",
-        };
-        format!("Initiator({state})")
+        format!("Initiator({})", self.phase.name())
     }
 }
 
-enum RespState {
-    Ready(core::Responder),
-    Busy,
-    Responded(core::ResponderAwaitingFinish),
-    Done(Done),
-    Failed,
+/// A responder's live states: before and after its response (boxed: the
+/// step that does not consume one hands it back by value).
+enum RespLive {
+    Ready(Box<core::Responder>),
+    Responded(Box<core::ResponderAwaitingFinish>),
 }
 
 /// The responder of a balanced PSI session.
@@ -268,40 +196,8 @@ enum RespState {
 /// do not trust; see SECURITY.md.
 #[pyclass(module = "blindmatch._blindmatch", frozen)]
 pub(crate) struct Responder {
-    state: Mutex<RespState>,
+    phase: Shared<RespLive, Done>,
     records: Option<Arc<RecordSet>>,
-}
-
-impl Responder {
-    fn take(&self, py: Python<'_>) -> PyResult<RespState> {
-        let mut g = self
-            .state
-            .lock()
-            .map_err(|_| errors::state(py, "state poisoned"))?;
-        Ok(std::mem::replace(&mut *g, RespState::Busy))
-    }
-
-    fn put(&self, py: Python<'_>, s: RespState) -> PyResult<()> {
-        *self
-            .state
-            .lock()
-            .map_err(|_| errors::state(py, "state poisoned"))? = s;
-        Ok(())
-    }
-
-    fn misuse(&self, py: Python<'_>, other: RespState, step: &str) -> PyErr {
-        let msg = match &other {
-            RespState::Busy => format!("{step}: the responder is in use by another thread"),
-            RespState::Ready(_) => format!("{step}: respond() must come first"),
-            RespState::Responded(_) => format!("{step}: respond() was already called"),
-            RespState::Done(_) => format!("{step}: the session is finished"),
-            RespState::Failed => format!("{step}: the session failed; start a new one"),
-        };
-        if let Err(e) = self.put(py, other) {
-            return e;
-        }
-        errors::state(py, &msg)
-    }
 }
 
 impl Responder {
@@ -321,7 +217,7 @@ impl Responder {
             })
             .py_err(py)?;
         Ok(Responder {
-            state: Mutex::new(RespState::Ready(responder)),
+            phase: Shared::new(RespLive::Ready(Box::new(responder))),
             records: items.records,
         })
     }
@@ -345,71 +241,55 @@ impl Responder {
 
     /// Answers the initiator's request; returns the response message.
     fn respond<'py>(&self, py: Python<'py>, request: &[u8]) -> PyResult<Bound<'py, PyBytes>> {
-        let responder = match self.take(py)? {
-            RespState::Ready(r) => r,
-            other => return Err(self.misuse(py, other, "respond")),
+        let take = |live| match live {
+            RespLive::Ready(r) => Ok(r),
+            other => Err(other),
         };
-        match py.detach(|| responder.respond(request)) {
-            Ok((next, response)) => {
-                self.put(py, RespState::Responded(next))?;
-                Ok(PyBytes::new(py, &response))
-            }
-            Err(e) => {
-                self.put(py, RespState::Failed)?;
-                Err(errors::to_py(py, e))
-            }
-        }
+        let response = self
+            .phase
+            .step(py, take, "respond() was already called", |responder| {
+                let (next, response) = responder.respond(request)?;
+                Ok((Phase::Live(RespLive::Responded(Box::new(next))), response))
+            })?;
+        Ok(PyBytes::new(py, &response))
     }
 
     /// Processes the initiator's finish message (None when only the initiator learns the output).
     #[pyo3(signature = (finish))]
     fn finish(&self, py: Python<'_>, finish: Option<&[u8]>) -> PyResult<()> {
-        let waiting = match self.take(py)? {
-            RespState::Responded(w) => w,
-            other => return Err(self.misuse(py, other, "finish")),
+        let take = |live| match live {
+            RespLive::Responded(w) => Ok(w),
+            other => Err(other),
         };
-        match py.detach(|| waiting.finish(finish)) {
-            Ok(matches) => self.put(
-                py,
-                RespState::Done(Done {
-                    matches,
-                    records: self.records.clone(),
-                }),
-            ),
-            Err(e) => {
-                self.put(py, RespState::Failed)?;
-                Err(errors::to_py(py, e))
-            }
-        }
+        let records = self.records.clone();
+        self.phase
+            .step(py, take, "respond() must come first", |waiting| {
+                let matches = waiting.finish(finish)?;
+                Ok((Phase::Done(Done { matches, records }), ()))
+            })
     }
 
     /// Sorted indices into items that are shared ([] in cardinality mode).
     #[getter]
     fn matches(&self, py: Python<'_>) -> PyResult<Vec<usize>> {
-        self.with_done(py, |d| Ok(d.get(py)?.indices().to_vec()))
+        self.phase
+            .with_done(py, |d| Ok(d.get(py)?.indices().to_vec()))
     }
 
     /// The number of distinct shared items.
     #[getter]
     fn cardinality(&self, py: Python<'_>) -> PyResult<usize> {
-        self.with_done(py, |d| Ok(d.get(py)?.cardinality()))
+        self.phase.with_done(py, |d| Ok(d.get(py)?.cardinality()))
     }
 
     /// [(record_id, [kinds that matched])] when items was a RecordSet.
     #[getter]
     fn record_matches(&self, py: Python<'_>) -> PyResult<Vec<(String, Vec<String>)>> {
-        self.with_done(py, |d| d.record_matches(py))
+        self.phase.with_done(py, |d| d.record_matches(py))
     }
 
     fn __repr__(&self) -> String {
-        let state = match self.state.lock().as_deref() {
-            Ok(RespState::Ready(_)) => "waiting for the request",
-            Ok(RespState::Busy) => "busy",
-            Ok(RespState::Responded(_)) => "waiting for the finish message",
-            Ok(RespState::Done(_)) => "finished",
-            _ => "failed",
-        };
-        format!("Responder({state})")
+        format!("Responder({})", self.phase.name())
     }
 }
 

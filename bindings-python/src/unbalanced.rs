@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
 use blindmatch::oprf::OprfKey as CoreKey;
+use blindmatch::phase::Phase;
 use blindmatch::records::RecordSet;
 use blindmatch::unbalanced::{self as core, ClientConfig, ServerConfig, UnbalancedMatches};
 use pyo3::exceptions::{PyTypeError, PyValueError};
@@ -14,6 +15,7 @@ use pyo3::types::PyBytes;
 use crate::errors::{self, IntoPy};
 use crate::items::{self, Items};
 use crate::oprf::OprfKey;
+use crate::phase::Shared;
 use crate::testing::Seed;
 
 /// The server's policy from the constructor's arguments.
@@ -239,17 +241,10 @@ impl<'a> DigestArg<'a> {
     }
 }
 
-enum ClientState {
-    Waiting(core::Client),
-    Busy,
-    Done(UnbalancedMatches),
-    Failed,
-}
-
 /// A client of unbalanced PSI.
 #[pyclass(module = "blindmatch._blindmatch", frozen)]
 pub(crate) struct UnbalancedClient {
-    state: Mutex<ClientState>,
+    phase: Shared<core::Client, UnbalancedMatches>,
     query: Vec<u8>,
     records: Option<Arc<RecordSet>>,
 }
@@ -274,22 +269,10 @@ impl UnbalancedClient {
             })
             .py_err(py)?;
         Ok(UnbalancedClient {
-            state: Mutex::new(ClientState::Waiting(client)),
+            phase: Shared::new(client),
             query,
             records: items.records,
         })
-    }
-
-    fn with_done<R>(&self, py: Python<'_>, f: impl FnOnce(&UnbalancedMatches) -> R) -> PyResult<R> {
-        let g = self
-            .state
-            .lock()
-            .map_err(|_| errors::state(py, "state poisoned"))?;
-        match &*g {
-            ClientState::Done(m) => Ok(f(m)),
-            ClientState::Failed => Err(errors::state(py, "the query failed; start a new client")),
-            _ => Err(errors::state(py, "finish has not been called yet")),
-        }
     }
 }
 
@@ -310,58 +293,29 @@ impl UnbalancedClient {
     /// (bytes, or a SetDigest decoded once for many queries).
     fn finish(&self, py: Python<'_>, answer: &[u8], digest: &Bound<'_, PyAny>) -> PyResult<()> {
         let digest = DigestArg::from_py(digest)?;
-        let client = {
-            let mut g = self
-                .state
-                .lock()
-                .map_err(|_| errors::state(py, "state poisoned"))?;
-            match std::mem::replace(&mut *g, ClientState::Busy) {
-                ClientState::Waiting(c) => c,
-                other => {
-                    let msg = match &other {
-                        ClientState::Busy => "finish is running in another thread",
-                        ClientState::Done(_) => "finish was already called",
-                        _ => "the query failed; start a new client",
-                    };
-                    *g = other;
-                    return Err(errors::state(py, msg));
-                }
-            }
-        };
-        let result = py.detach(|| match &digest {
-            DigestArg::Bytes(b) => client.finish(answer, b),
-            DigestArg::Decoded(d) => client.finish_with(answer, d),
-        });
-        let mut g = self
-            .state
-            .lock()
-            .map_err(|_| errors::state(py, "state poisoned"))?;
-        match result {
-            Ok(m) => {
-                *g = ClientState::Done(m);
-                Ok(())
-            }
-            Err(e) => {
-                *g = ClientState::Failed;
-                Err(errors::to_py(py, e))
-            }
-        }
+        self.phase.step(py, Ok, "", |client| {
+            let found = match &digest {
+                DigestArg::Bytes(b) => client.finish(answer, b),
+                DigestArg::Decoded(d) => client.finish_with(answer, d),
+            }?;
+            Ok((Phase::Done(found), ()))
+        })
     }
 
     /// Sorted indices into items that are in the server's set.
     #[getter]
     fn matches(&self, py: Python<'_>) -> PyResult<Vec<usize>> {
-        self.with_done(py, |m| m.indices().to_vec())
+        self.phase.with_done(py, |m| Ok(m.indices().to_vec()))
     }
 
     /// {index: label} for matched items, when the server has labels.
     #[getter]
     fn labels<'py>(&self, py: Python<'py>) -> PyResult<BTreeMap<usize, Bound<'py, PyBytes>>> {
-        self.with_done(py, |m| {
-            m.labels()
+        self.phase.with_done(py, |m| {
+            Ok(m.labels()
                 .iter()
                 .map(|(i, l)| (*i, PyBytes::new(py, l)))
-                .collect()
+                .collect())
         })
     }
 
@@ -372,21 +326,16 @@ impl UnbalancedClient {
             .records
             .as_ref()
             .ok_or_else(|| errors::state(py, "record_matches needs a RecordSet as items"))?;
-        self.with_done(py, |m| {
-            rs.record_matches_at(m.indices())
+        self.phase.with_done(py, |m| {
+            Ok(rs
+                .record_matches_at(m.indices())
                 .into_iter()
                 .map(|r| (r.record_id, r.kinds))
-                .collect()
+                .collect())
         })
     }
 
     fn __repr__(&self) -> String {
-        let state = match self.state.lock().as_deref() {
-            Ok(ClientState::Waiting(_)) => "waiting for the answer",
-            Ok(ClientState::Busy) => "busy",
-            Ok(ClientState::Done(_)) => "finished",
-            _ => "failed",
-        };
-        format!("UnbalancedClient({state})")
+        format!("UnbalancedClient({})", self.phase.name())
     }
 }

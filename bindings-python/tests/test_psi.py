@@ -82,14 +82,16 @@ def test_misuse_raises_state_error():
     assert a.matches == [0] and b.matches == [0]
 
 
-def test_failed_session_stays_failed():
+def test_failed_session_repeats_its_error():
     a = bm.Initiator(["a"])
-    with pytest.raises(bm.ProtocolError):
+    with pytest.raises(bm.UnsupportedVersionError) as first:
         a.finish(b"BMCH\x01\x02garbage")
-    with pytest.raises(bm.StateError, match="failed"):
-        a.finish(b"anything")
-    with pytest.raises(bm.StateError, match="failed"):
-        a.cardinality
+    # Every later call raises the error that ended the session, as itself.
+    for call in (lambda: a.finish(b"anything"), lambda: a.cardinality, lambda: a.matches):
+        with pytest.raises(bm.UnsupportedVersionError) as again:
+            call()
+        assert again.value.code == first.value.code and str(again.value) == str(first.value)
+    assert repr(a) == "Initiator(failed)"
 
 
 def test_bad_arguments():

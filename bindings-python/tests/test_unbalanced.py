@@ -63,7 +63,7 @@ def test_misuse_and_bad_input():
     answer = s.answer(c.query())
     with pytest.raises(bm.MalformedError):
         c.finish(answer, s.digest()[:-1])
-    with pytest.raises(bm.StateError, match="failed"):
+    with pytest.raises(bm.MalformedError):  # the failure, repeated
         c.finish(answer, s.digest())
     c2 = bm.UnbalancedClient(["a", "b"])
     c2.finish(s.answer(c2.query()), s.digest())

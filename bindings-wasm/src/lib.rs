@@ -19,6 +19,7 @@ mod errors;
 mod items;
 mod oprf;
 mod options;
+mod phase;
 mod psi;
 mod records;
 mod rng;

@@ -1,12 +1,13 @@
 //! `Initiator` and `Responder`: balanced PSI (mirrors `blindmatch::psi`).
 //!
-//! The core states are consumed by each step; here they sit in an enum that
-//! each step takes out and replaces with the next state, so a second
-//! `finish`, results read too early or a step after a failure throw a
-//! `StateError` (code `invalid_state`) instead of misbehaving.
+//! The core states are consumed by each step; here they sit in the shared
+//! [`Phase`] (see `phase.rs`), so a second `finish` or results read too
+//! early throw a `StateError` (code `invalid_state`), and a failed session
+//! throws its error again, instead of misbehaving.
 
 use std::sync::Arc;
 
+use blindmatch::phase::Phase;
 use blindmatch::psi::{self as core, Config, Matches, Output, Reveal};
 use blindmatch::records::RecordSet;
 use js_sys::{Array, Uint8Array};
@@ -15,6 +16,7 @@ use wasm_bindgen::prelude::*;
 use crate::errors::{self, IntoJs};
 use crate::items::{self, Items, index_array};
 use crate::options::Opts;
+use crate::phase;
 use crate::rng::Seed;
 use crate::{ItemsArg, PsiOptions, records};
 
@@ -74,8 +76,8 @@ impl Done {
     }
 }
 
-/// The result getters, `toString` and `Debug` of a party type that has
-/// `done()` and `describe()`.
+/// The result getters, `toString` and `Debug` of a party type with a
+/// `phase` and a `ROLE`.
 macro_rules! party_results {
     ($t:ident) => {
         #[wasm_bindgen]
@@ -83,31 +85,31 @@ macro_rules! party_results {
             /// Sorted indices into the items that are shared (`[]` in cardinality mode).
             #[wasm_bindgen(getter, unchecked_return_type = "number[]")]
             pub fn matches(&self) -> Result<Array, JsValue> {
-                Ok(index_array(self.done()?.get()?.indices()))
+                Ok(index_array(phase::done(&self.phase)?.get()?.indices()))
             }
 
             /// The number of distinct shared items.
             #[wasm_bindgen(getter)]
             pub fn cardinality(&self) -> Result<usize, JsValue> {
-                Ok(self.done()?.get()?.cardinality())
+                Ok(phase::done(&self.phase)?.get()?.cardinality())
             }
 
             /// `[{recordId, kinds}]` of my records that matched, when the items were a `RecordSet`.
             #[wasm_bindgen(getter = recordMatches, unchecked_return_type = "RecordMatch[]")]
             pub fn record_matches(&self) -> Result<Array, JsValue> {
-                self.done()?.record_matches()
+                phase::done(&self.phase)?.record_matches()
             }
 
             /// The role and state of the party, e.g. `Initiator(finished)`.
             #[wasm_bindgen(js_name = toString)]
             pub fn to_string_js(&self) -> String {
-                self.describe()
+                format!("{}({})", stringify!($t), self.phase.name())
             }
         }
 
         impl std::fmt::Debug for $t {
             fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(&self.describe())
+                write!(f, "{}({})", stringify!($t), self.phase.name())
             }
         }
     };
@@ -115,12 +117,6 @@ macro_rules! party_results {
 
 party_results!(Initiator);
 party_results!(Responder);
-
-enum InitState {
-    Waiting(core::Initiator),
-    Done(Done),
-    Failed,
-}
 
 /// The initiator of a balanced PSI session: sends the request, receives the
 /// response, and (unless only it learns the output) sends the finish message.
@@ -138,7 +134,7 @@ enum InitState {
 /// ```
 #[wasm_bindgen]
 pub struct Initiator {
-    state: InitState,
+    phase: Phase<core::Initiator, Done>,
     request: Vec<u8>,
     records: Option<Arc<RecordSet>>,
 }
@@ -153,19 +149,11 @@ impl Initiator {
         }
         .js()?;
         Ok(Initiator {
-            state: InitState::Waiting(initiator),
+            phase: Phase::Live(initiator),
             request,
             records: items.records,
         })
     }
-}
-
-fn not_done(failed: bool) -> JsValue {
-    errors::state(if failed {
-        "the session failed; start a new one"
-    } else {
-        "the protocol has not finished yet"
-    })
 }
 
 #[wasm_bindgen]
@@ -188,48 +176,24 @@ impl Initiator {
     /// output. Throws a `ProtocolError` for a bad response (the session is
     /// then failed) and a `StateError` when called twice.
     pub fn finish(&mut self, response: &[u8]) -> Result<Option<Uint8Array>, JsValue> {
-        let initiator = match std::mem::replace(&mut self.state, InitState::Failed) {
-            InitState::Waiting(i) => i,
-            other => {
-                let msg = match &other {
-                    InitState::Done(_) => "finish was already called",
-                    _ => "the session failed; start a new one",
-                };
-                self.state = other;
-                return Err(errors::state(msg));
-            }
-        };
-        let (finish, matches) = initiator.finish(response).js()?;
-        self.state = InitState::Done(Done {
-            matches: Some(matches),
-            records: self.records.clone(),
-        });
+        let records = self.records.clone();
+        let finish = phase::step(&mut self.phase, Ok, "", |initiator| {
+            let (finish, matches) = initiator.finish(response)?;
+            let done = Done {
+                matches: Some(matches),
+                records,
+            };
+            Ok((Phase::Done(done), finish))
+        })?;
         Ok(finish.map(|f| Uint8Array::from(&f[..])))
-    }
-
-    fn done(&self) -> Result<&Done, JsValue> {
-        match &self.state {
-            InitState::Done(d) => Ok(d),
-            InitState::Failed => Err(not_done(true)),
-            InitState::Waiting(_) => Err(not_done(false)),
-        }
-    }
-
-    fn describe(&self) -> String {
-        let state = match &self.state {
-            InitState::Waiting(_) => "waiting for the response",
-            InitState::Done(_) => "finished",
-            InitState::Failed => "failed",
-        };
-        format!("Initiator({state})")
     }
 }
 
-enum RespState {
-    Ready(core::Responder),
-    Responded(core::ResponderAwaitingFinish),
-    Done(Done),
-    Failed,
+/// A responder's live states: before and after its response (boxed: the
+/// step that does not consume one hands it back by value).
+enum RespLive {
+    Ready(Box<core::Responder>),
+    Responded(Box<core::ResponderAwaitingFinish>),
 }
 
 /// The responder of a balanced PSI session: answers the request, then
@@ -243,7 +207,7 @@ enum RespState {
 /// ```
 #[wasm_bindgen]
 pub struct Responder {
-    state: RespState,
+    phase: Phase<RespLive, Done>,
     records: Option<Arc<RecordSet>>,
 }
 
@@ -257,19 +221,10 @@ impl Responder {
         }
         .js()?;
         Ok(Responder {
-            state: RespState::Ready(responder),
+            phase: Phase::Live(RespLive::Ready(Box::new(responder))),
             records: items.records,
         })
     }
-}
-
-fn misuse(state: &RespState, step: &str) -> JsValue {
-    errors::state(&match state {
-        RespState::Ready(_) => format!("{step}: respond() must come first"),
-        RespState::Responded(_) => format!("{step}: respond() was already called"),
-        RespState::Done(_) => format!("{step}: the session is finished"),
-        RespState::Failed => format!("{step}: the session failed; start a new one"),
-    })
 }
 
 #[wasm_bindgen]
@@ -283,53 +238,33 @@ impl Responder {
 
     /// Answers the initiator's request; returns the response message.
     pub fn respond(&mut self, request: &[u8]) -> Result<Uint8Array, JsValue> {
-        let responder = match std::mem::replace(&mut self.state, RespState::Failed) {
-            RespState::Ready(r) => r,
-            other => {
-                let e = misuse(&other, "respond");
-                self.state = other;
-                return Err(e);
-            }
+        let take = |live| match live {
+            RespLive::Ready(r) => Ok(r),
+            other => Err(other),
         };
-        let (next, response) = responder.respond(request).js()?;
-        self.state = RespState::Responded(next);
+        let response = phase::step(&mut self.phase, take, "respond() was already called", |r| {
+            let (next, response) = r.respond(request)?;
+            Ok((Phase::Live(RespLive::Responded(Box::new(next))), response))
+        })?;
         Ok(Uint8Array::from(&response[..]))
     }
 
     /// Processes the initiator's finish message (`undefined` or `null` when
     /// only the initiator learns the output).
     pub fn finish(&mut self, finish: Option<Vec<u8>>) -> Result<(), JsValue> {
-        let waiting = match std::mem::replace(&mut self.state, RespState::Failed) {
-            RespState::Responded(w) => w,
-            other => {
-                let e = misuse(&other, "finish");
-                self.state = other;
-                return Err(e);
-            }
+        let take = |live| match live {
+            RespLive::Responded(w) => Ok(w),
+            other => Err(other),
         };
-        let matches = waiting.finish(finish.as_deref()).js()?;
-        self.state = RespState::Done(Done {
-            matches,
-            records: self.records.clone(),
-        });
-        Ok(())
-    }
-
-    fn done(&self) -> Result<&Done, JsValue> {
-        match &self.state {
-            RespState::Done(d) => Ok(d),
-            RespState::Failed => Err(not_done(true)),
-            _ => Err(not_done(false)),
-        }
-    }
-
-    fn describe(&self) -> String {
-        let state = match &self.state {
-            RespState::Ready(_) => "waiting for the request",
-            RespState::Responded(_) => "waiting for the finish message",
-            RespState::Done(_) => "finished",
-            RespState::Failed => "failed",
-        };
-        format!("Responder({state})")
+        let records = self.records.clone();
+        phase::step(
+            &mut self.phase,
+            take,
+            "respond() must come first",
+            |waiting| {
+                let matches = waiting.finish(finish.as_deref())?;
+                Ok((Phase::Done(Done { matches, records }), ()))
+            },
+        )
     }
 }

@@ -4,6 +4,7 @@
 use std::sync::Arc;
 
 use blindmatch::oprf::OprfKey as CoreKey;
+use blindmatch::phase::Phase;
 use blindmatch::records::RecordSet;
 use blindmatch::unbalanced::{self as core, ClientConfig, ServerConfig, UnbalancedMatches};
 use js_sys::{Array, Map, Uint8Array};
@@ -13,6 +14,7 @@ use crate::errors::{self, IntoJs};
 use crate::items::{self, Items, index_array};
 use crate::oprf::OprfKey;
 use crate::options::Opts;
+use crate::phase;
 use crate::rng::Seed;
 use crate::{ClientOptions, ItemsArg, ServerOptions, records};
 
@@ -216,17 +218,11 @@ impl UnbalancedClient {
         }
         .js()?;
         Ok(UnbalancedClient {
-            state: ClientState::Waiting(client),
+            phase: Phase::Live(client),
             query,
             records: items.records,
         })
     }
-}
-
-enum ClientState {
-    Waiting(core::Client),
-    Done(UnbalancedMatches),
-    Failed,
 }
 
 /// The client of unbalanced PSI: sends a query of its (small) set, then
@@ -241,14 +237,14 @@ enum ClientState {
 /// ```
 #[wasm_bindgen]
 pub struct UnbalancedClient {
-    state: ClientState,
+    phase: Phase<core::Client, UnbalancedMatches>,
     query: Vec<u8>,
     records: Option<Arc<RecordSet>>,
 }
 
 impl std::fmt::Debug for UnbalancedClient {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.describe())
+        write!(f, "UnbalancedClient({})", self.phase.name())
     }
 }
 
@@ -275,18 +271,18 @@ impl UnbalancedClient {
     /// Unblinds the server's answer and looks the results up in its digest
     /// (decoded on each call; see `finishWith`).
     pub fn finish(&mut self, answer: &[u8], digest: &[u8]) -> Result<(), JsValue> {
-        let client = self.take()?;
-        self.state = ClientState::Done(client.finish(answer, digest).js()?);
-        Ok(())
+        phase::step(&mut self.phase, Ok, "", |client| {
+            Ok((Phase::Done(client.finish(answer, digest)?), ()))
+        })
     }
 
     /// `finish` with a digest decoded once (`new SetDigest(bytes)`) and
     /// reused for many queries.
     #[wasm_bindgen(js_name = finishWith)]
     pub fn finish_with(&mut self, answer: &[u8], digest: &SetDigest) -> Result<(), JsValue> {
-        let client = self.take()?;
-        self.state = ClientState::Done(client.finish_with(answer, &digest.inner).js()?);
-        Ok(())
+        phase::step(&mut self.phase, Ok, "", |client| {
+            Ok((Phase::Done(client.finish_with(answer, &digest.inner)?), ()))
+        })
     }
 
     /// Maps the matches back to records: `[{recordId, kinds}]` for the
@@ -297,61 +293,32 @@ impl UnbalancedClient {
             .records
             .as_ref()
             .ok_or_else(|| errors::state("recordMatches needs a RecordSet as items"))?;
-        Ok(records::record_matches_at(rs, self.done()?.indices()))
-    }
-
-    /// Takes the waiting client out, leaving `Failed` until the step succeeds.
-    fn take(&mut self) -> Result<core::Client, JsValue> {
-        match std::mem::replace(&mut self.state, ClientState::Failed) {
-            ClientState::Waiting(c) => Ok(c),
-            other => {
-                let msg = match &other {
-                    ClientState::Done(_) => "finish was already called",
-                    _ => "the query failed; start a new client",
-                };
-                self.state = other;
-                Err(errors::state(msg))
-            }
-        }
-    }
-
-    fn done(&self) -> Result<&UnbalancedMatches, JsValue> {
-        match &self.state {
-            ClientState::Done(m) => Ok(m),
-            ClientState::Failed => Err(errors::state("the query failed; start a new client")),
-            ClientState::Waiting(_) => Err(errors::state("finish has not been called yet")),
-        }
+        Ok(records::record_matches_at(
+            rs,
+            phase::done(&self.phase)?.indices(),
+        ))
     }
 
     /// Sorted indices into the items that the server holds.
     #[wasm_bindgen(getter, unchecked_return_type = "number[]")]
     pub fn matches(&self) -> Result<Array, JsValue> {
-        Ok(index_array(self.done()?.indices()))
+        Ok(index_array(phase::done(&self.phase)?.indices()))
     }
 
     /// The labels of matched items, by index (empty when the server has no labels).
     #[wasm_bindgen(getter, unchecked_return_type = "Map<number, Uint8Array>")]
     pub fn labels(&self) -> Result<Map, JsValue> {
         let map = Map::new();
-        for (i, l) in self.done()?.labels() {
+        for (i, l) in phase::done(&self.phase)?.labels() {
             #[allow(clippy::cast_precision_loss)]
             map.set(&JsValue::from_f64(*i as f64), &Uint8Array::from(&l[..]));
         }
         Ok(map)
     }
 
-    fn describe(&self) -> String {
-        let state = match &self.state {
-            ClientState::Waiting(_) => "waiting for the answer",
-            ClientState::Done(_) => "finished",
-            ClientState::Failed => "failed",
-        };
-        format!("UnbalancedClient({state})")
-    }
-
     /// `UnbalancedClient(<state>)`.
     #[wasm_bindgen(js_name = toString)]
     pub fn to_string_js(&self) -> String {
-        self.describe()
+        format!("UnbalancedClient({})", self.phase.name())
     }
 }

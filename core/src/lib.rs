@@ -74,6 +74,7 @@
 //! - [`records`]: identifier kinds, canonicalization, record sets and record matches.
 //! - [`unbalanced`]: reusable OPRF-based PSI against a large server set: digest, labels, epochs, budgets.
 //! - [`wire`]: the versioned message envelope.
+//! - [`phase`]: the state of a protocol object held by a binding (one state machine for Python and JavaScript).
 //! - [`Error`] and [`ErrorCode`]: one error type with stable codes.
 //!
 //! ## Features
@@ -104,6 +105,7 @@ mod gcs;
 pub mod group;
 pub mod oprf;
 mod par;
+pub mod phase;
 pub mod psi;
 pub mod records;
 mod rng;

@@ -1,0 +1,79 @@
+//! The one state machine of every protocol class: the core's
+//! [`Phase`](blindmatch::phase::Phase) behind a mutex, since a pyclass can be
+//! shared between threads. A step takes the live state out (the object is
+//! `busy` meanwhile), runs with the GIL released, and stores the next phase;
+//! a failed object raises its error again on every later call.
+
+use std::sync::{Mutex, MutexGuard};
+
+use blindmatch::phase::{Phase, PhaseError};
+use pyo3::prelude::*;
+
+use crate::errors;
+
+/// A protocol object's phase, shared between Python threads.
+pub(crate) struct Shared<L, D>(Mutex<Phase<L, D>>);
+
+/// Converts a refused call: misuse is a `StateError`, an earlier failure
+/// is raised again as itself.
+pub(crate) fn refused(py: Python<'_>, e: PhaseError) -> PyErr {
+    match e {
+        PhaseError::Misuse(m) => errors::state(py, m),
+        PhaseError::Failed(e) => errors::to_py(py, e),
+    }
+}
+
+impl<L: Send, D: Send> Shared<L, D> {
+    pub(crate) fn new(live: L) -> Self {
+        Shared(Mutex::new(Phase::Live(live)))
+    }
+
+    fn lock(&self, py: Python<'_>) -> PyResult<MutexGuard<'_, Phase<L, D>>> {
+        self.0
+            .lock()
+            .map_err(|_| errors::state(py, "the object was poisoned by a panic"))
+    }
+
+    /// Runs one step: `take` picks the live state the step consumes (or
+    /// gives it back, and the call is a misuse with message `wrong`), `step`
+    /// runs without the GIL and returns the next phase and the output.
+    pub(crate) fn step<S, T, F>(
+        &self,
+        py: Python<'_>,
+        take: impl FnOnce(L) -> Result<S, L>,
+        wrong: &'static str,
+        step: F,
+    ) -> PyResult<T>
+    where
+        S: Send,
+        T: Send,
+        F: FnOnce(S) -> blindmatch::Result<(Phase<L, D>, T)> + Send,
+    {
+        let state = self
+            .lock(py)?
+            .begin_with(take, wrong)
+            .map_err(|e| refused(py, e))?;
+        let result = py.detach(move || step(state));
+        self.lock(py)?
+            .settle(result)
+            .map_err(|e| errors::to_py(py, e))
+    }
+
+    /// Reads the result of a finished object.
+    pub(crate) fn with_done<R>(
+        &self,
+        py: Python<'_>,
+        f: impl FnOnce(&D) -> PyResult<R>,
+    ) -> PyResult<R> {
+        let g = self.lock(py)?;
+        f(g.done().map_err(|e| refused(py, e))?)
+    }
+
+    /// The phase's name, for `repr`.
+    pub(crate) fn name(&self) -> &'static str {
+        match self.0.lock() {
+            Ok(g) => g.name(),
+            Err(_) => "poisoned",
+        }
+    }
+}
