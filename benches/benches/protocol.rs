@@ -2,7 +2,8 @@
 //! step of balanced PSI, the unbalanced protocol, and canonicalization.
 //!
 //! `cargo bench -p blindmatch-benches` runs the default groups (2^10 to
-//! 2^16 items); `BLINDMATCH_BENCH_LARGE=1` adds 2^20 items per side.
+//! 2^16 items); `BLINDMATCH_BENCH_LARGE=1` adds 2^20 items per side, and
+//! `BLINDMATCH_BENCH_SMOKE=1` keeps to tiny sizes (CI's smoke run).
 
 #![allow(missing_docs, clippy::unwrap_used, clippy::expect_used)]
 
@@ -17,7 +18,16 @@ use blindmatch::unbalanced::{Client, ClientConfig, Server, ServerConfig, SetDige
 use blindmatch_benches::{GroupInputs, items, ops, rng};
 use criterion::{BatchSize, BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 
+/// `BLINDMATCH_BENCH_SMOKE=1`: tiny sizes, for CI's smoke run
+/// (`cargo bench -p blindmatch-benches -- --test` runs each bench once).
+fn smoke() -> bool {
+    std::env::var_os("BLINDMATCH_BENCH_SMOKE").is_some()
+}
+
 fn sizes() -> Vec<usize> {
+    if smoke() {
+        return vec![1 << 8];
+    }
     let mut s = vec![1 << 10, 1 << 14, 1 << 16];
     if std::env::var_os("BLINDMATCH_BENCH_LARGE").is_some() {
         s.push(1 << 20);
@@ -121,7 +131,7 @@ fn balanced_steps(c: &mut Criterion) {
 }
 
 fn unbalanced(c: &mut Criterion) {
-    let mut server_sizes = vec![1usize << 16];
+    let mut server_sizes = vec![if smoke() { 1usize << 10 } else { 1 << 16 }];
     if std::env::var_os("BLINDMATCH_BENCH_LARGE").is_some() {
         server_sizes.push(1 << 20);
     }

@@ -105,7 +105,8 @@ function nativeOneThread(log2) {
     ["run", "--quiet", "--release", "--locked", "-p", "blindmatch-benches", "--bin", "limit_report", "--", String(log2)],
     { cwd: path.resolve(crateDir, ".."), encoding: "utf8" },
   );
-  const m = out.match(/1 thread\(s\): (\d+) items\/s per side/);
+  // "balanced PSI, 2^16 items per side, 1 thread(s), median of 3: 6776 items/s per side = ..."
+  const m = out.match(/1 thread\(s\), median of \d+: (\d+) items\/s per side/);
   if (!m) throw new Error(`unexpected limit_report output:\n${out}`);
   return Number(m[1]);
 }

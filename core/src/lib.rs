@@ -114,5 +114,10 @@ pub mod wire;
 
 pub use error::{Error, ErrorCode, Result};
 
+// The README's Rust snippets run as doctests, so they cannot drift from the API.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+struct ReadmeDoctests;
+
 // Re-exported so that callers can name the RNG traits our functions take.
 pub use rand_core;

@@ -9,9 +9,14 @@ use libfuzzer_sys::fuzz_target;
 
 fn options() -> &'static Options {
     static O: OnceLock<Options> = OnceLock::new();
-    O.get_or_init(|| match Options::default().with_default_region("GB") {
-        Ok(o) => o.with_date_format("%d/%m/%Y"),
-        Err(e) => unreachable!("GB is a region: {e}"),
+    O.get_or_init(|| {
+        let options = Options::default()
+            .with_default_region("GB")
+            .and_then(|o| o.with_date_format("%d/%m/%Y"));
+        match options {
+            Ok(o) => o,
+            Err(e) => unreachable!("GB and %d/%m/%Y are valid: {e}"),
+        }
     })
 }
 

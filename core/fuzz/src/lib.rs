@@ -4,7 +4,7 @@
 //! mutations of it reach every check, down to the group operations.
 
 use blindmatch::oprf::OprfKey;
-use blindmatch::psi::{ResponderAwaitingFinish, Config, Initiator, Output, Responder, Reveal};
+use blindmatch::psi::{Config, Initiator, Output, Responder, ResponderAwaitingFinish, Reveal};
 use blindmatch::unbalanced::{Client, ClientConfig, Server, ServerConfig};
 use rand::SeedableRng;
 use rand::rngs::ChaCha20Rng;
