@@ -33,14 +33,21 @@ function fail(message) {
   process.exit(1);
 }
 
-function run(cmd, args, opts = {}) {
+/** Runs a command; returns whether it succeeded (it prints its own diagnostics). */
+function tryRun(cmd, args, opts = {}) {
   console.log(`$ ${cmd} ${args.join(" ")}`);
   try {
     execFileSync(cmd, args, { stdio: "inherit", cwd: root, ...opts });
+    return true;
   } catch (e) {
-    // The command printed its own diagnostics above.
-    fail(e.code === "ENOENT" ? `${cmd} is not installed` : `${cmd} ${args[0]} failed (exit ${e.status})`);
+    if (e.code === "ENOENT") fail(`${cmd} is not installed`);
+    return false;
   }
+}
+
+/** Runs a command that must succeed. */
+function run(cmd, args, opts = {}) {
+  if (!tryRun(cmd, args, opts)) fail(`${cmd} ${args[0]} failed; see its output above`);
 }
 
 /** Whether the pinned toolchain has the wasm32 standard library. */
@@ -78,7 +85,7 @@ function ensureWasmTarget() {
 function lockedVersion(name) {
   const lock = fs.readFileSync(path.join(root, "Cargo.lock"), "utf8");
   const m = lock.match(new RegExp(`name = "${name}"\\nversion = "([^"]+)"`));
-  if (!m) throw new Error(`${name} is not in Cargo.lock`);
+  if (!m) fail(`${name} is not in Cargo.lock`);
   return m[1];
 }
 
@@ -99,29 +106,27 @@ function wasmBindgen() {
     const v = cliVersion(bin);
     if (v === want) return bin;
     if (v && bin === process.env.WASM_BINDGEN) {
-      throw new Error(`WASM_BINDGEN is version ${v}, Cargo.lock has wasm-bindgen ${want}`);
+      fail(`WASM_BINDGEN is version ${v}, Cargo.lock has wasm-bindgen ${want}`);
     }
   }
   console.log(`wasm-bindgen-cli ${want} not found; installing it into ${toolsDir}`);
   // --debug: an unoptimized CLI builds in a third of the time and still
   // processes this module in about a second.
   const args = ["install", "wasm-bindgen-cli", "--version", want, "--debug", "--root", toolsDir];
-  try {
-    run("cargo", [...args, "--locked"]);
-  } catch {
+  if (!tryRun("cargo", [...args, "--locked"])) {
     // The CLI's own lock file can name a dependency version a registry
     // mirror lacks; the CLI version itself stays pinned either way.
     console.log("install with --locked failed; retrying with fresh dependency resolution");
     run("cargo", args);
   }
-  if (cliVersion(local) !== want) throw new Error(`wasm-bindgen ${want} did not install`);
+  if (cliVersion(local) !== want) fail(`wasm-bindgen-cli ${want} did not install`);
   return local;
 }
 
 function wasmOpt(file) {
   if (process.env.BLINDMATCH_SKIP_WASM_OPT) return;
   const bin = path.join(crateDir, "node_modules", ".bin", "wasm-opt");
-  if (!fs.existsSync(bin)) throw new Error("wasm-opt missing: run `npm ci` in bindings-wasm/ first");
+  if (!fs.existsSync(bin)) fail("wasm-opt missing: run `npm ci` in bindings-wasm/ first");
   // Rust's wasm32 target emits these features; wasm-opt must accept them.
   run(bin, [
     "-O3",
