@@ -1,8 +1,13 @@
 """Type stubs of the native module blindmatch._blindmatch."""
 
-from typing import Dict, Iterable, List, Optional, Sequence, Tuple, Union, final
+from typing import Dict, Iterable, List, Literal, Optional, Sequence, Tuple, Union, final
 
 _Item = Union[str, bytes]
+_Reveal = Literal["intersection", "cardinality"]
+_Output = Literal["both", "initiator"]
+_MessageType = Literal[
+    "psi-request", "psi-response", "psi-finish", "set-digest", "unbalanced-query", "unbalanced-answer"
+]
 _FieldValue = Union[str, Tuple[str, Optional[str]], List[Union[str, Tuple[str, Optional[str]]]], None]
 
 __all__ = [
@@ -76,8 +81,8 @@ class Initiator:
     def __new__(
         cls,
         items: _Items,
-        reveal: str = "intersection",
-        output: str = "both",
+        reveal: _Reveal = "intersection",
+        output: _Output = "both",
         max_peer_items: Optional[int] = None,
         min_peer_items: int = 0,
     ) -> Initiator: ...
@@ -97,8 +102,8 @@ class Responder:
     def __new__(
         cls,
         items: _Items,
-        reveal: str = "intersection",
-        output: str = "both",
+        reveal: _Reveal = "intersection",
+        output: _Output = "both",
         max_peer_items: Optional[int] = None,
         min_peer_items: int = 0,
     ) -> Responder: ...
@@ -159,5 +164,5 @@ class SetDigest:
     def has_labels(self) -> bool: ...
     def __len__(self) -> int: ...
 
-def message_type(message: bytes) -> str: ...
+def message_type(message: bytes) -> _MessageType: ...
 

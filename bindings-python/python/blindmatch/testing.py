@@ -15,7 +15,7 @@ True
 ('blindmatch._blindmatch', 'Initiator')
 """
 
-from typing import Any, Iterable, Optional, Union, cast
+from typing import Any, Iterable, Literal, Optional, Union, cast
 
 from . import _blindmatch
 from ._blindmatch import OprfKey, RecordSet
@@ -29,12 +29,14 @@ from ._blindmatch import UnbalancedServer as _UnbalancedServer
 _native: Any = getattr(_blindmatch, "_testing")
 
 _Items = Union[Iterable[Union[str, bytes]], RecordSet]
+_Reveal = Literal["intersection", "cardinality"]
+_Output = Literal["both", "initiator"]
 
 
 def Initiator(  # noqa: N802  (named after the class it builds)
     items: _Items,
-    reveal: str = "intersection",
-    output: str = "both",
+    reveal: _Reveal = "intersection",
+    output: _Output = "both",
     max_peer_items: Optional[int] = None,
     min_peer_items: int = 0,
     *,
@@ -46,8 +48,8 @@ def Initiator(  # noqa: N802  (named after the class it builds)
 
 def Responder(  # noqa: N802
     items: _Items,
-    reveal: str = "intersection",
-    output: str = "both",
+    reveal: _Reveal = "intersection",
+    output: _Output = "both",
     max_peer_items: Optional[int] = None,
     min_peer_items: int = 0,
     *,
