@@ -38,10 +38,59 @@ class ArgumentError extends BlindmatchError {
   }
 }
 
+/** The class of each stable code (as in Python: one class per code). */
+const CODE_CLASSES = new Map([
+  ["invalid_state", StateError],
+  ["invalid_argument", ArgumentError],
+]);
+
+/** Declares the class of one code, a subclass of `base`. */
+function codeClass(name, code, base) {
+  const cls = {
+    [name]: class extends base {
+      constructor(message, c = code) {
+        super(message, c);
+        this.name = name;
+      }
+    },
+  }[name];
+  CODE_CLASSES.set(code, cls);
+  return cls;
+}
+
+// One line per code of the core's error table (core/src/error.rs); the
+// tests check that every code errorCodes() lists has its class here.
+const InvalidElementError = codeClass("InvalidElementError", "invalid_element", ProtocolError);
+const IdentityElementError = codeClass("IdentityElementError", "identity_element", ProtocolError);
+const InputTooLongError = codeClass("InputTooLongError", "input_too_long", BlindmatchError);
+const DstTooLongError = codeClass("DstTooLongError", "dst_too_long", BlindmatchError);
+const EmptyDstError = codeClass("EmptyDstError", "empty_dst", BlindmatchError);
+const ExpandTooLongError = codeClass("ExpandTooLongError", "expand_too_long", BlindmatchError);
+const DeriveKeyPairError = codeClass("DeriveKeyPairError", "derive_key_pair", BlindmatchError);
+const InvalidScalarError = codeClass("InvalidScalarError", "invalid_scalar", BlindmatchError);
+const BadMagicError = codeClass("BadMagicError", "bad_magic", ProtocolError);
+const UnsupportedVersionError = codeClass("UnsupportedVersionError", "unsupported_version", ProtocolError);
+const WrongMessageTypeError = codeClass("WrongMessageTypeError", "wrong_message_type", ProtocolError);
+const UnsupportedSuiteError = codeClass("UnsupportedSuiteError", "unsupported_suite", ProtocolError);
+const MalformedError = codeClass("MalformedError", "malformed", ProtocolError);
+const TrailingBytesError = codeClass("TrailingBytesError", "trailing_bytes", ProtocolError);
+const CountMismatchError = codeClass("CountMismatchError", "count_mismatch", ProtocolError);
+const SessionMismatchError = codeClass("SessionMismatchError", "session_mismatch", ProtocolError);
+const QueryMismatchError = codeClass("QueryMismatchError", "query_mismatch", ProtocolError);
+const ConfigMismatchError = codeClass("ConfigMismatchError", "config_mismatch", ProtocolError);
+const ProfileMismatchError = codeClass("ProfileMismatchError", "profile_mismatch", ProtocolError);
+const PeerSetTooLargeError = codeClass("PeerSetTooLargeError", "peer_set_too_large", ProtocolError);
+const PeerSetTooSmallError = codeClass("PeerSetTooSmallError", "peer_set_too_small", ProtocolError);
+const TooManyItemsError = codeClass("TooManyItemsError", "too_many_items", BlindmatchError);
+const UnexpectedFinishError = codeClass("UnexpectedFinishError", "unexpected_finish", ProtocolError);
+const InvalidConfigError = codeClass("InvalidConfigError", "invalid_config", BlindmatchError);
+const RngError = codeClass("RngError", "rng", BlindmatchError);
+const InvalidValueError = codeClass("InvalidValueError", "invalid_value", BlindmatchError);
+const EpochMismatchError = codeClass("EpochMismatchError", "epoch_mismatch", ProtocolError);
+const BudgetExceededError = codeClass("BudgetExceededError", "budget_exceeded", ProtocolError);
+
 /** Called by the WebAssembly module to build the error it throws. */
 function makeError(code, message, isProtocol) {
-  if (isProtocol) return new ProtocolError(message, code);
-  if (code === "invalid_state") return new StateError(message, code);
-  if (code === "invalid_argument") return new ArgumentError(message, code);
-  return new BlindmatchError(message, code);
+  const cls = CODE_CLASSES.get(code) ?? (isProtocol ? ProtocolError : BlindmatchError);
+  return new cls(message, code);
 }

@@ -3,10 +3,11 @@
 
 use std::sync::Arc;
 
-use js_sys::{Array, JsString, Uint8Array};
+use js_sys::{Array, Uint8Array};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 
+use crate::convert;
 use crate::errors;
 use crate::records;
 
@@ -40,28 +41,6 @@ pub(crate) fn extract(items: &JsValue, what: &str) -> Result<Items, JsValue> {
     })
 }
 
-/// The string `v` holds, if it holds one; `what` names it in the error.
-///
-/// A JavaScript string with an unpaired surrogate has no UTF-8 form: the
-/// conversion would turn every such surrogate into U+FFFD and make
-/// different strings equal (a false match), so it is refused. Only strings
-/// whose conversion shows a U+FFFD pay for the check.
-pub(crate) fn string(
-    v: &JsValue,
-    what: impl FnOnce() -> String,
-) -> Result<Option<String>, JsValue> {
-    let Some(s) = v.as_string() else {
-        return Ok(None);
-    };
-    if s.contains('\u{FFFD}') && !v.unchecked_ref::<JsString>().is_valid_utf16() {
-        return Err(errors::arg(&format!(
-            "{} has an unpaired surrogate, so it is not Unicode text; pass a Uint8Array for arbitrary bytes",
-            what()
-        )));
-    }
-    Ok(Some(s))
-}
-
 /// An array of strings or `Uint8Array`s as bytes.
 pub(crate) fn values(items: &JsValue, what: &str) -> Result<Vec<Vec<u8>>, JsValue> {
     if !Array::is_array(items) {
@@ -72,7 +51,7 @@ pub(crate) fn values(items: &JsValue, what: &str) -> Result<Vec<Vec<u8>>, JsValu
     let array = Array::from(items);
     let mut out = Vec::with_capacity(array.length() as usize);
     for (i, v) in array.iter().enumerate() {
-        if let Some(s) = string(&v, || format!("{what}[{i}]"))? {
+        if let Some(s) = convert::string(&v, || format!("{what}[{i}]"))? {
             out.push(s.into_bytes());
         } else if let Some(b) = v.dyn_ref::<Uint8Array>() {
             out.push(b.to_vec());

@@ -15,6 +15,7 @@
 //! install the error classes with the hidden `__setErrorFactory` before any
 //! other call; see `js/errors.js`.
 
+mod convert;
 mod errors;
 mod items;
 mod oprf;

@@ -6,8 +6,8 @@ use js_sys::{Array, Object, Reflect, Uint8Array};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 
+use crate::convert;
 use crate::errors;
-use crate::items;
 
 /// An options object (or `undefined`/`null`: every option at its default).
 pub(crate) struct Opts {
@@ -60,7 +60,7 @@ impl Opts {
     pub(crate) fn string(&self, key: &str) -> Result<Option<String>, JsValue> {
         match self.get(key)? {
             None => Ok(None),
-            Some(v) => items::string(&v, || format!("{}: {key}", self.what))?
+            Some(v) => convert::string(&v, || format!("{}: {key}", self.what))?
                 .map(Some)
                 .ok_or_else(|| self.bad(key, "a string")),
         }

@@ -19,7 +19,7 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 
 use crate::errors::{self, IntoJs};
-use crate::items;
+use crate::convert;
 use crate::options::{self, Opts};
 use crate::{FieldsArg, RecordSetOptions};
 
@@ -112,7 +112,7 @@ fn values_of(
     if value.is_undefined() || value.is_null() {
         return Ok(());
     }
-    if let Some(s) = items::string(value, || format!("a {kind} value"))? {
+    if let Some(s) = convert::string(value, || format!("a {kind} value"))? {
         out.push((kind, s, None));
         return Ok(());
     }

@@ -1,8 +1,10 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import fs from "node:fs";
+import path from "node:path";
 import { inspect } from "node:util";
 
-import { bm, prng, seed, testing, unhex, vectors } from "./helpers.mjs";
+import { bm, prng, repo, seed, testing, unhex, vectors } from "./helpers.mjs";
 
 test("every code maps to its class; protocol codes to ProtocolError", () => {
   const codes = bm.errorCodes();
@@ -14,6 +16,26 @@ test("every code maps to its class; protocol codes to ProtocolError", () => {
     assert.ok(cls.prototype instanceof bm.BlindmatchError);
   }
   assert.ok(bm.BlindmatchError.prototype instanceof Error);
+});
+
+test("one class per code, named as in Python", () => {
+  // The Python package's classes (bindings-python/python/blindmatch/_errors.py).
+  const py = fs.readFileSync(path.join(repo, "bindings-python", "python", "blindmatch", "_errors.py"), "utf8");
+  const pyClass = new Map([...py.matchAll(/^class (\w+)\((\w+)\):\n(?:.*\n)*?\s+code = "(\w+)"/gm)].map((m) => [m[3], m[1]]));
+  const protocol = new Set(bm.protocolErrorCodes());
+  for (const code of bm.errorCodes()) {
+    const name = code === "invalid_state" ? "StateError" : code === "invalid_argument" ? "ArgumentError"
+      : `${code.split("_").map((w) => w[0].toUpperCase() + w.slice(1)).join("")}Error`;
+    const cls = bm[name];
+    assert.equal(typeof cls, "function", `${code}: no class ${name}`);
+    const e = new cls("m");
+    assert.equal(e.code, code, name);
+    assert.equal(e.name, name);
+    assert.equal(e instanceof bm.ProtocolError, protocol.has(code), name);
+    if (code !== "invalid_argument") assert.equal(pyClass.get(code), name, `${code}: Python names it ${pyClass.get(code)}`);
+  }
+  // Thrown errors are instances of their code's class.
+  assert.throws(() => new bm.Responder(["a"]).respond(new Uint8Array(10)), bm.BadMagicError);
 });
 
 // A request, response and finish of one session, to mutate.
