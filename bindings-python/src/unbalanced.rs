@@ -108,6 +108,23 @@ impl UnbalancedServer {
         Self::start(py, items::extract(items)?, labels, key, config, None)
     }
 
+    /// Builds the server under an existing key (as JavaScript's
+    /// `UnbalancedServer.withKey`); the same as passing `key=`.
+    #[staticmethod]
+    #[pyo3(signature = (key, items, labels=None, fpr_bits=40, query_budget=None, max_query_items=1_048_576))]
+    fn with_key(
+        py: Python<'_>,
+        key: &OprfKey,
+        items: &Bound<'_, PyAny>,
+        labels: Option<&Bound<'_, PyAny>>,
+        fpr_bits: u8,
+        query_budget: Option<u64>,
+        max_query_items: usize,
+    ) -> PyResult<Self> {
+        let config = server_config(fpr_bits, query_budget, max_query_items);
+        Self::start(py, items::extract(items)?, labels, Some(key), config, None)
+    }
+
     /// The set digest of this epoch: publish it to every client.
     fn digest<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
         PyBytes::new(py, &self.digest)
@@ -299,6 +316,15 @@ impl UnbalancedClient {
                 DigestArg::Decoded(d) => client.finish_with(answer, d),
             }?;
             Ok((Phase::Done(found), ()))
+        })
+    }
+
+    /// finish() with a digest decoded once (a SetDigest), as JavaScript's
+    /// `finishWith`; finish() accepts a SetDigest too.
+    fn finish_with(&self, py: Python<'_>, answer: &[u8], digest: &SetDigest) -> PyResult<()> {
+        let digest = Arc::clone(&digest.inner);
+        self.phase.step(py, Ok, "", |client| {
+            Ok((Phase::Done(client.finish_with(answer, &digest)?), ()))
         })
     }
 

@@ -117,3 +117,14 @@ def test_a_decoded_digest_keeps_its_checks():
         bm.SetDigest(c.query())
     with pytest.raises(TypeError):
         bm.SetDigest("text")
+
+
+def test_names_mirror_javascript():
+    key = bm.OprfKey.generate()
+    server = bm.UnbalancedServer.with_key(key, ["a", "b"], labels=[b"1", b"2"], query_budget=5)
+    assert server.epoch == bm.UnbalancedServer(["a"], key=key).epoch
+    c = bm.UnbalancedClient(["b", "z"])
+    c.finish_with(server.answer(c.query()), bm.SetDigest(server.digest()))
+    assert c.matches == [0] and c.labels == {0: b"2"}
+    with pytest.raises(TypeError):
+        bm.UnbalancedClient(["b"]).finish_with(b"", server.digest())  # type: ignore[arg-type]

@@ -18,8 +18,8 @@ use js_sys::{Array, Object, Reflect, Uint8Array};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 
-use crate::errors::{self, IntoJs};
 use crate::convert;
+use crate::errors::{self, IntoJs};
 use crate::options::{self, Opts};
 use crate::{FieldsArg, RecordSetOptions};
 
