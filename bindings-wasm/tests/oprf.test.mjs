@@ -43,7 +43,7 @@ test("bad keys and inputs throw typed errors", () => {
   assert.throws(() => bm.OprfKey.fromSecretBytes(new Uint8Array(32)), { code: "invalid_scalar" });
   assert.throws(() => bm.OprfKey.fromSecretBytes(new Uint8Array(32).fill(255)), { code: "invalid_scalar" });
   const key = bm.OprfKey.derive(new Uint8Array(32), new Uint8Array());
-  assert.throws(() => key.evaluate(new Uint8Array(65536)), { name: "BlindmatchError", code: "input_too_long" });
+  assert.throws(() => key.evaluate(new Uint8Array(65536)), { name: "InputTooLongError", code: "input_too_long" });
   assert.equal(key.evaluate(new Uint8Array(65535)).length, 64);
   assert.throws(() => bm.OprfKey.derive(new Uint8Array(32), new Uint8Array(65536)), { code: "dst_too_long" });
 });

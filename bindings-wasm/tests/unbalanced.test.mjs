@@ -48,7 +48,7 @@ test("budgets count accepted queries per client", () => {
   assert.equal(s.remainingBudget("x"), 2);
   s.answer(new bm.UnbalancedClient(["a"]).query(), "x");
   assert.equal(s.remainingBudget("x"), 1);
-  assert.throws(() => s.answer(new Uint8Array(5), "x"), { name: "ProtocolError" });
+  assert.throws(() => s.answer(new Uint8Array(5), "x"), bm.ProtocolError);
   assert.equal(s.remainingBudget("x"), 1);
   assert.equal(new bm.UnbalancedServer(["a"]).remainingBudget("x"), undefined);
 });
@@ -83,16 +83,16 @@ test("a SetDigest decoded once serves many clients with the same results", () =>
 test("a SetDigest keeps the digest's checks", () => {
   const s1 = new bm.UnbalancedServer(["a", "b"]);
   const s2 = new bm.UnbalancedServer(["a", "b"]);
-  assert.throws(() => new bm.SetDigest(s1.digest().slice(0, -1)), { name: "ProtocolError", code: "malformed" });
+  assert.throws(() => new bm.SetDigest(s1.digest().slice(0, -1)), { name: "MalformedError", code: "malformed" });
   const c = new bm.UnbalancedClient(["a"]);
-  assert.throws(() => new bm.SetDigest(c.query()), { name: "ProtocolError", code: "wrong_message_type" });
+  assert.throws(() => new bm.SetDigest(c.query()), { name: "WrongMessageTypeError", code: "wrong_message_type" });
   assert.throws(() => c.finishWith(s2.answer(c.query()), new bm.SetDigest(s1.digest())), {
-    name: "ProtocolError",
+    name: "EpochMismatchError",
     code: "epoch_mismatch",
   });
   // The failed client repeats its error.
   assert.throws(() => c.finishWith(s1.answer(c.query()), new bm.SetDigest(s1.digest())), {
-    name: "ProtocolError",
+    name: "EpochMismatchError",
     code: "epoch_mismatch",
   });
   // Bytes where a SetDigest belongs are refused before the client is touched.
