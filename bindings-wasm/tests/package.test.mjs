@@ -25,6 +25,23 @@ test("the package loads by path with require and with import, with the same API"
   assert.throws(() => new esm.Initiator("x"), esm.ArgumentError);
 });
 
+test("every entry exports the same API: the module's public names and the error classes", async () => {
+  const wasm = require(path.join(pkgDir, "node", "blindmatch.js"));
+  const errors = require(path.join(pkgDir, "errors.cjs"));
+  const expected = [
+    ...Object.keys(wasm).filter((n) => !n.startsWith("__")),
+    ...Object.keys(errors).filter((n) => n !== "makeError"),
+    "init",
+    "initSync",
+  ].sort();
+  const esm = await import(pathToFileURL(path.join(pkgDir, "node", "index.mjs")).href);
+  // The browser entry: imported only for its names (nothing runs before init()).
+  const web = await import(pathToFileURL(path.join(pkgDir, "web", "index.js")).href);
+  assert.deepEqual(Object.keys(bm).filter((n) => n !== "default").sort(), expected);
+  assert.deepEqual(Object.keys(esm).filter((n) => n !== "default").sort(), expected);
+  assert.deepEqual(Object.keys(web).filter((n) => n !== "default").sort(), expected);
+});
+
 test("seeded constructors live only in blindmatch/testing", async () => {
   for (const n of Object.keys(bm)) assert.ok(!n.startsWith("__testing"), n);
   const cjs = require(path.join(pkgDir, "testing.js"));

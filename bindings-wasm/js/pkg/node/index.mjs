@@ -1,0 +1,19 @@
+// The Node.js ES module entry point: the CommonJS entry's API as named
+// exports (tests/package.test.mjs checks that the lists agree).
+import m from "./index.cjs";
+
+export const {
+  Initiator, OprfKey, RecordSet, Responder, SetDigest, UnbalancedClient, UnbalancedServer,
+  errorCodes, kinds, messageType, protocolErrorCodes, version,
+  BlindmatchError, ProtocolError, StateError, ArgumentError, InvalidElementError,
+  IdentityElementError, InputTooLongError, DstTooLongError, EmptyDstError, ExpandTooLongError,
+  DeriveKeyPairError, InvalidScalarError, BadMagicError, UnsupportedVersionError,
+  WrongMessageTypeError, UnsupportedSuiteError, MalformedError, TrailingBytesError,
+  CountMismatchError, SessionMismatchError, QueryMismatchError, ConfigMismatchError,
+  ProfileMismatchError, PeerSetTooLargeError, PeerSetTooSmallError, TooManyItemsError,
+  UnexpectedFinishError, InvalidConfigError, RngError, InvalidValueError, EpochMismatchError,
+  BudgetExceededError,
+  init,
+  initSync,
+} = m;
+export default m.init;
