@@ -41,21 +41,6 @@ const TS_TYPES: &'static str = r#"
 /** Items to match: strings (matched by their UTF-8 bytes), raw bytes, or a RecordSet. */
 export type Items = ReadonlyArray<string | Uint8Array> | RecordSet;
 
-/** Options of a balanced PSI party; both parties must agree on `reveal` and `output`. */
-export interface PsiOptions {
-  /**
-   * What the output reveals: the shared items (default) or only their number.
-   * "cardinality" holds against semi-honest peers only: a peer that blinds each
-   * item with its own exponent learns which of its items matched.
-   */
-  reveal?: "intersection" | "cardinality";
-  /** Who learns it: both parties (default) or only the initiator. */
-  output?: "both" | "initiator";
-  /** Refuse a peer with more items than this (default 2^24). */
-  maxPeerItems?: number;
-  /** Refuse a peer with fewer items than this (default 0). */
-  minPeerItems?: number;
-}
 
 /** One of my records that matched, and through which kinds of identifier. */
 export interface RecordMatch {
@@ -81,41 +66,8 @@ export type FieldValue =
 /** Fields of one record, keyed by kind: email, phone, iban, name, date_of_birth, document, ip, crypto_address, text. */
 export type Fields = { [kind: string]: FieldValue };
 
-/** How a RecordSet reads its values. */
-export interface RecordSetOptions {
-  /** ISO 3166 region for phone numbers and documents written without one, e.g. "GB". */
-  defaultRegion?: string;
-  /** strftime-style format of dates of birth (default "%Y-%m-%d"). */
-  dateFormat?: string;
-  /** Drop "+tag" from the local part of e-mail addresses (default false). */
-  emailDropPlusTag?: boolean;
-  /** Composite keys, e.g. [["name", "date_of_birth"]]; the order of kinds does not matter. */
-  composites?: string[][];
-  /** Kinds that are keys on their own (default: every standalone kind but "name"). */
-  singleKeys?: string[];
-  /** Apply Gmail's rules (dots, +tags, googlemail.com) to e-mail addresses (default false). */
-  emailProviderRules?: boolean;
-  /** The years a date of birth may lie in, [first, last] (default [1900, 2100]). */
-  birthYears?: [number, number];
-}
 
-/** Options of an unbalanced PSI server. */
-export interface ServerOptions {
-  /** A label per item (same length as the items), revealed for matched items only. */
-  labels?: ReadonlyArray<string | Uint8Array>;
-  /** False-positive rate 2^-fprBits of the set digest (default 40). */
-  fprBits?: number;
-  /** Queries per client id per key epoch (default: unlimited). */
-  queryBudget?: number;
-  /** Largest query accepted (default 2^20 items). */
-  maxQueryItems?: number;
-}
 
-/** Options of an unbalanced PSI client. */
-export interface ClientOptions {
-  /** Address the query to this 16-byte key epoch (from the server's digest). */
-  epoch?: Uint8Array;
-}
 "#;
 
 #[wasm_bindgen]

@@ -9,6 +9,29 @@ use wasm_bindgen::prelude::*;
 use crate::convert;
 use crate::errors;
 
+/// Declares a JavaScript options object once: the keys `Opts::new` accepts
+/// (a `&[&str]` constant) and the TypeScript interface in the package's
+/// declarations, each key with its type and documentation, so that the
+/// parser and the types cannot disagree.
+macro_rules! js_options {
+    (
+        $(#[doc = $idoc:literal])*
+        $keys:ident, $section:ident: interface $name:ident {
+            $( $(#[doc = $doc:literal])+ $key:ident : $ts:literal, )*
+        }
+    ) => {
+        pub(crate) const $keys: &[&str] = &[$(stringify!($key)),*];
+
+        #[wasm_bindgen::prelude::wasm_bindgen(typescript_custom_section)]
+        const $section: &'static str = concat!(
+            "\n/**", $($idoc,)* " */\nexport interface ", stringify!($name), " {\n",
+            $( "  /**", $($doc,)+ " */\n  ", stringify!($key), "?: ", $ts, ";\n", )*
+            "}\n"
+        );
+    };
+}
+pub(crate) use js_options;
+
 /// An options object (or `undefined`/`null`: every option at its default).
 pub(crate) struct Opts {
     obj: Option<Object>,

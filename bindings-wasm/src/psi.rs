@@ -15,12 +15,27 @@ use wasm_bindgen::prelude::*;
 
 use crate::errors::{self, IntoJs};
 use crate::items::{self, Items, index_array};
-use crate::options::Opts;
+use crate::options::{Opts, js_options};
 use crate::phase;
 use crate::rng::Seed;
 use crate::{ItemsArg, PsiOptions, records};
 
-const PSI_OPTIONS: &[&str] = &["reveal", "output", "maxPeerItems", "minPeerItems"];
+js_options! {
+    /// Options of a balanced PSI party; both parties must agree on `reveal` and `output`.
+    PSI_OPTIONS, PSI_OPTIONS_TS: interface PsiOptions {
+        /// What the output reveals: the shared items (default) or only their
+        /// number. "cardinality" holds against semi-honest peers only: a peer
+        /// that blinds each item with its own exponent learns which of its
+        /// items matched.
+        reveal: r#""intersection" | "cardinality""#,
+        /// Who learns it: both parties (default) or only the initiator.
+        output: r#""both" | "initiator""#,
+        /// Refuse a peer with more items than this (default 2^24).
+        maxPeerItems: "number",
+        /// Refuse a peer with fewer items than this (default 0).
+        minPeerItems: "number",
+    }
+}
 
 /// The configuration from a `PsiOptions` object.
 pub(crate) fn config(options: Option<&PsiOptions>) -> Result<Config, JsValue> {

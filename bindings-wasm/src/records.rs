@@ -20,7 +20,7 @@ use wasm_bindgen::prelude::*;
 
 use crate::convert;
 use crate::errors::{self, IntoJs};
-use crate::options::{self, Opts};
+use crate::options::{self, Opts, js_options};
 use crate::{FieldsArg, RecordSetOptions};
 
 thread_local! {
@@ -141,6 +141,26 @@ fn values_of(
     )))
 }
 
+js_options! {
+    /// How a RecordSet reads its values.
+    RECORD_SET_OPTIONS, RECORD_SET_OPTIONS_TS: interface RecordSetOptions {
+        /// ISO 3166 region for phone numbers and documents written without one, e.g. "GB".
+        defaultRegion: "string",
+        /// strftime-style format of dates of birth (default "%Y-%m-%d"); it needs a four-digit year.
+        dateFormat: "string",
+        /// Drop "+tag" from the local part of e-mail addresses (default false).
+        emailDropPlusTag: "boolean",
+        /// Composite keys, e.g. [["name", "date_of_birth"]]; the order of kinds does not matter.
+        composites: "string[][]",
+        /// Kinds that are keys on their own (default: every standalone kind but "name").
+        singleKeys: "string[]",
+        /// Apply Gmail's rules (dots, +tags, googlemail.com) to e-mail addresses (default false).
+        emailProviderRules: "boolean",
+        /// The years a date of birth may lie in, [first, last] (default [1900, 2100]).
+        birthYears: "[number, number]",
+    }
+}
+
 #[wasm_bindgen]
 impl RecordSet {
     /// An empty record set. Throws `invalid_argument` for unknown options or
@@ -150,15 +170,7 @@ impl RecordSet {
         let o = Opts::new(
             options.as_ref().map(AsRef::as_ref),
             "RecordSet options",
-            &[
-                "defaultRegion",
-                "dateFormat",
-                "emailDropPlusTag",
-                "composites",
-                "singleKeys",
-                "emailProviderRules",
-                "birthYears",
-            ],
+            RECORD_SET_OPTIONS,
         )?;
         let mut opts = Options::default()
             .with_email_drop_plus_tag(o.bool("emailDropPlusTag")?.unwrap_or(false))

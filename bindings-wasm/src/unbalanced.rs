@@ -13,10 +13,32 @@ use wasm_bindgen::prelude::*;
 use crate::errors::{self, IntoJs};
 use crate::items::{self, Items, index_array};
 use crate::oprf::OprfKey;
-use crate::options::Opts;
+use crate::options::{Opts, js_options};
 use crate::phase;
 use crate::rng::Seed;
 use crate::{ClientOptions, ItemsArg, ServerOptions, records};
+
+js_options! {
+    /// Options of an unbalanced PSI server.
+    SERVER_OPTIONS, SERVER_OPTIONS_TS: interface ServerOptions {
+        /// A label per item (same length as the items), revealed for matched items only.
+        labels: "ReadonlyArray<string | Uint8Array>",
+        /// False-positive rate 2^-fprBits of the set digest (default 40).
+        fprBits: "number",
+        /// Queries per client id per key epoch (default: unlimited).
+        queryBudget: "number",
+        /// Largest query accepted (default 2^20 items).
+        maxQueryItems: "number",
+    }
+}
+
+js_options! {
+    /// Options of an unbalanced PSI client.
+    CLIENT_OPTIONS, CLIENT_OPTIONS_TS: interface ClientOptions {
+        /// Address the query to this 16-byte key epoch (from the server's digest).
+        epoch: "Uint8Array",
+    }
+}
 
 /// The server of unbalanced PSI: holds the large set, publishes its digest
 /// once per key epoch and answers each client's query.
@@ -68,11 +90,7 @@ impl UnbalancedServer {
         options: Option<&ServerOptions>,
         seed: Option<Seed>,
     ) -> Result<UnbalancedServer, JsValue> {
-        let o = Opts::new(
-            options.map(AsRef::as_ref),
-            "server options",
-            &["labels", "fprBits", "queryBudget", "maxQueryItems"],
-        )?;
+        let o = Opts::new(options.map(AsRef::as_ref), "server options", SERVER_OPTIONS)?;
         let items = items::extract(items.as_ref(), "items")?;
         let labels = o
             .get("labels")?
@@ -205,7 +223,7 @@ impl UnbalancedClient {
         options: Option<&ClientOptions>,
         seed: Option<Seed>,
     ) -> Result<Self, JsValue> {
-        let o = Opts::new(options.map(AsRef::as_ref), "client options", &["epoch"])?;
+        let o = Opts::new(options.map(AsRef::as_ref), "client options", CLIENT_OPTIONS)?;
         let mut config = ClientConfig::default().with_profile(items.profile());
         if let Some(e) = o.bytes("epoch")? {
             let e = <[u8; 16]>::try_from(e.as_slice())
