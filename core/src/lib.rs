@@ -114,6 +114,30 @@ pub mod wire;
 
 pub use error::{Error, ErrorCode, Result};
 
+/// Entry points for the fuzz targets only, compiled with `--cfg fuzzing`
+/// (which cargo fuzz sets): the message decoders without the protocol
+/// state a step needs, so a target reaches them at full speed.
+#[cfg(fuzzing)]
+#[doc(hidden)]
+pub mod fuzzing {
+    use crate::wire::{self, MessageType};
+
+    /// Decodes any message by its type and encodes the result again.
+    ///
+    /// # Errors
+    ///
+    /// Any decoding error.
+    pub fn reencode(bytes: &[u8]) -> crate::Result<Vec<u8>> {
+        let ty = wire::message_type(bytes)?;
+        match ty {
+            MessageType::PsiRequest | MessageType::PsiResponse | MessageType::PsiFinish => {
+                crate::psi::reencode(bytes, ty)
+            }
+            _ => crate::unbalanced::reencode(bytes, ty),
+        }
+    }
+}
+
 // The README's Rust snippets run as doctests, so they cannot drift from the API.
 #[cfg(doctest)]
 #[doc = include_str!("../../README.md")]

@@ -779,6 +779,18 @@ impl ResponderAwaitingFinish {
     }
 }
 
+/// Decodes a balanced PSI message of type `ty` and encodes it again, for
+/// the `decode` fuzz target (canonical decoding: the result must be the
+/// input).
+#[cfg(fuzzing)]
+pub(crate) fn reencode(bytes: &[u8], ty: MessageType) -> Result<Vec<u8>> {
+    Ok(match ty {
+        MessageType::PsiRequest => wire::encode(ty, &wire::decode::<RequestMsg<'_>>(bytes, ty)?),
+        MessageType::PsiResponse => wire::encode(ty, &wire::decode::<ResponseMsg<'_>>(bytes, ty)?),
+        _ => wire::encode(ty, &wire::decode::<FinishMsg<'_>>(bytes, ty)?),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -832,6 +832,18 @@ impl Client {
     }
 }
 
+/// Decodes an unbalanced PSI message of type `ty` and encodes it again, for
+/// the `decode` fuzz target (canonical decoding: the result must be the
+/// input).
+#[cfg(fuzzing)]
+pub(crate) fn reencode(bytes: &[u8], ty: MessageType) -> Result<Vec<u8>> {
+    Ok(match ty {
+        MessageType::SetDigest => wire::encode(ty, &wire::decode::<DigestMsg<'_>>(bytes, ty)?),
+        MessageType::UnbalancedQuery => wire::encode(ty, &wire::decode::<QueryMsg<'_>>(bytes, ty)?),
+        _ => wire::encode(ty, &wire::decode::<AnswerMsg<'_>>(bytes, ty)?),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -51,6 +51,11 @@ fn main() {
         }
         write("message_type", &format!("request{mode}"), &request);
         write("message_type", &format!("response{mode}"), &response);
+        write("decode", &format!("request{mode}"), &request);
+        write("decode", &format!("response{mode}"), &response);
+        if let Some(f) = &finish {
+            write("decode", &format!("finish{mode}"), f);
+        }
         write("session", &format!("mode{mode}"), &session);
     }
     let mut s = server();
@@ -63,6 +68,9 @@ fn main() {
     write("unbalanced_query", "query", &query);
     write("unbalanced_answer", "answer", &answer);
     write("message_type", "digest", s.digest());
+    write("decode", "digest", s.digest());
+    write("decode", "query", &query);
+    write("decode", "answer", &answer);
     write("message_type", "query", &query);
     write("message_type", "answer", &answer);
     for (i, v) in [
