@@ -207,30 +207,22 @@ impl OprfKey {
     }
 
     /// Evaluates a client's serialized blinded elements (consecutive
-    /// 32-byte encodings): every element is validated first, so a bad one
-    /// anywhere costs no multiplication by the key.
+    /// 32-byte encodings) and returns the evaluated elements in the same
+    /// order, compressed in batches. Every element is validated before any
+    /// is multiplied, so a bad one anywhere costs no multiplication by the
+    /// key.
     ///
     /// # Errors
     ///
     /// [`Error::InvalidElement`] / [`Error::IdentityElement`] for a bad
     /// element; the length must be a multiple of 32 (checked by the caller).
-    #[cfg(test)]
     pub(crate) fn blind_evaluate_encoded(&self, elements: &[u8]) -> Result<Vec<u8>> {
         debug_assert_eq!(elements.len() % ELEMENT_LEN, 0);
-        let points = crate::par::try_map_chunks(elements, ELEMENT_LEN, group::decode_element)?;
-        Ok(self.blind_evaluate_points(&points))
-    }
-
-    /// Evaluates validated blinded elements and returns their encodings in
-    /// the same order, compressed in batches.
-    pub(crate) fn blind_evaluate_points(&self, points: &[RistrettoPoint]) -> Vec<u8> {
+        let points: Vec<RistrettoPoint> =
+            crate::par::try_map_chunks(elements, ELEMENT_LEN, group::decode_element)?;
         let half = group::halve(&self.sk);
-        let encoded: Result<Vec<[u8; ELEMENT_LEN]>> =
-            group::compress_doubled(points.len(), |j| Ok(points[j] * *half), |_, e| *e);
-        match encoded {
-            Ok(e) => e.into_flattened(),
-            Err(_) => unreachable!("multiplying validated points cannot fail"),
-        }
+        let encoded = group::compress_doubled(points.len(), |j| Ok(points[j] * *half), |_, e| *e)?;
+        Ok(encoded.into_flattened())
     }
 
     /// Evaluates a client's blinded element (RFC 9497 §3.3.1 `BlindEvaluate`).

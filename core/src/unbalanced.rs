@@ -58,7 +58,6 @@ use std::collections::{BTreeMap, HashMap};
 
 use chacha20poly1305::aead::Aead;
 use chacha20poly1305::{ChaCha20Poly1305, KeyInit, Nonce};
-use curve25519_dalek::ristretto::RistrettoPoint;
 use rand_core::CryptoRng;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha512};
@@ -67,7 +66,7 @@ use zeroize::Zeroizing;
 use crate::distinct::Distinct;
 use crate::error::{Error, Result};
 use crate::gcs;
-use crate::group::{self, ELEMENT_LEN};
+use crate::group::ELEMENT_LEN;
 use crate::oprf::{self, Blind, EvaluatedElement, OprfKey};
 use crate::par;
 use crate::wire::{self, MessageType, Profile};
@@ -485,10 +484,8 @@ impl Server {
             }
         }
         wire::check_len(msg.elements, count, ELEMENT_LEN)?;
-        // Validate every element before any evaluation.
-        let points: Vec<RistrettoPoint> =
-            par::try_map_chunks(msg.elements, ELEMENT_LEN, group::decode_element)?;
-        let evaluated = self.key.blind_evaluate_points(&points);
+        // Validates every element before it evaluates any.
+        let evaluated = self.key.blind_evaluate_encoded(msg.elements)?;
         if self.config.query_budget.is_some() {
             self.used.insert(client_id.to_owned(), used + count as u64);
         }

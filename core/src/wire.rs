@@ -253,12 +253,11 @@ pub(crate) fn decode<'a, T: Deserialize<'a> + Serialize>(
     if !rest.is_empty() {
         return Err(Error::TrailingBytes { count: rest.len() });
     }
-    let used = &body[..body.len() - rest.len()];
     // Re-encoding compares byte by byte as it goes, without allocating.
     let same = postcard::serialize_with_flavor(
         &value,
         Compare {
-            expected: used,
+            expected: body, // no trailing bytes: the value used all of it
             at: 0,
         },
     );
