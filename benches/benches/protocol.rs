@@ -11,6 +11,7 @@ use std::cell::OnceCell;
 use std::hint::black_box;
 use std::time::Duration;
 
+use blindmatch::budget::Budget;
 use blindmatch::oprf::OprfKey;
 use blindmatch::psi::{Config, Initiator, Responder};
 use blindmatch::records::{Kind, Options, canonicalize};
@@ -148,16 +149,16 @@ fn unbalanced(c: &mut Criterion) {
                     OprfKey::derive(&[1; 32], b"bench").unwrap(),
                     &list,
                     None::<&[&[u8]]>,
-                    ServerConfig::default(),
+                    ServerConfig::new(Budget::Unlimited),
                 )
                 .unwrap()
             })
         });
-        let mut server = Server::new(
+        let server = Server::new(
             OprfKey::derive(&[1; 32], b"bench").unwrap(),
             &list,
             None::<&[&[u8]]>,
-            ServerConfig::default(),
+            ServerConfig::new(Budget::Unlimited),
         )
         .unwrap();
         let digest = SetDigest::from_bytes(server.digest()).unwrap();

@@ -159,6 +159,30 @@ pub enum Error {
         /// Elements the client may still have evaluated this epoch.
         remaining: u64,
     },
+    /// A signing or public key is not a valid Ed25519 key.
+    #[error("invalid key: {0}")]
+    InvalidKey(&'static str),
+    /// A receipt or checkpoint signature does not verify, or the signers
+    /// are not the keys given.
+    #[error("bad signature: {0}")]
+    BadSignature(&'static str),
+    /// A receipt states another exchange than this party's own record of it.
+    #[error("receipt does not match our record of the session: {0}")]
+    ReceiptMismatch(&'static str),
+    /// An audit ledger's hash chain is broken: an entry was edited, deleted,
+    /// inserted or reordered, or a checkpoint does not match the chain.
+    #[error("ledger tampered with at entry {seq}: {reason}")]
+    LedgerTampered {
+        /// Sequence number of the first entry that fails.
+        seq: u64,
+        /// What failed.
+        reason: &'static str,
+    },
+    /// A budget store or ledger failed (the database is unreachable, locked
+    /// for too long, or full). The message comes from the store and names
+    /// no identifier.
+    #[error("storage failed: {0}")]
+    Storage(String),
     /// An identifier could not be canonicalized (records). The message
     /// names the kind and the reason, never the value.
     #[error("invalid {kind}: {reason}")]
@@ -264,6 +288,16 @@ error_codes! {
     EpochMismatch = "epoch_mismatch", true;
     /// [`Error::BudgetExceeded`]
     BudgetExceeded = "budget_exceeded", true;
+    /// [`Error::InvalidKey`]
+    InvalidKey = "invalid_key", false;
+    /// [`Error::BadSignature`]
+    BadSignature = "bad_signature", true;
+    /// [`Error::ReceiptMismatch`]
+    ReceiptMismatch = "receipt_mismatch", true;
+    /// [`Error::LedgerTampered`]
+    LedgerTampered = "ledger_tampered", false;
+    /// [`Error::Storage`]
+    Storage = "storage", false;
 }
 
 impl fmt::Display for ErrorCode {
@@ -304,6 +338,11 @@ impl Error {
             Error::InvalidValue { .. } => ErrorCode::InvalidValue,
             Error::EpochMismatch => ErrorCode::EpochMismatch,
             Error::BudgetExceeded { .. } => ErrorCode::BudgetExceeded,
+            Error::InvalidKey(_) => ErrorCode::InvalidKey,
+            Error::BadSignature(_) => ErrorCode::BadSignature,
+            Error::ReceiptMismatch(_) => ErrorCode::ReceiptMismatch,
+            Error::LedgerTampered { .. } => ErrorCode::LedgerTampered,
+            Error::Storage(_) => ErrorCode::Storage,
         }
     }
 

@@ -74,6 +74,9 @@
 //! - [`records`]: identifier kinds, canonicalization, record sets and record matches.
 //! - [`unbalanced`]: reusable OPRF-based PSI against a large server set: digest, labels, epochs, budgets.
 //! - [`wire`]: the versioned message envelope.
+//! - [`transcript`], [`receipt`]: transcript hashes of every exchange and Ed25519-signed, countersigned receipts for the legal record.
+//! - [`budget`]: query budgets of unbalanced PSI and the [`budget::BudgetStore`] trait a durable store (the `blindmatch-ledger` crate) implements.
+//! - [`audit`]: the hash chain of an audit ledger and its signed checkpoints.
 //! - [`phase`]: the state of a protocol object held by a binding (one state machine for Python and JavaScript).
 //! - [`Error`] and [`ErrorCode`]: one error type with stable codes.
 //!
@@ -98,6 +101,8 @@
 )]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+pub mod audit;
+pub mod budget;
 mod compare;
 mod distinct;
 pub mod error;
@@ -107,8 +112,10 @@ pub mod oprf;
 mod par;
 pub mod phase;
 pub mod psi;
+pub mod receipt;
 pub mod records;
 mod rng;
+pub mod transcript;
 pub mod unbalanced;
 pub mod wire;
 
@@ -133,6 +140,8 @@ pub mod fuzzing {
             MessageType::PsiRequest | MessageType::PsiResponse | MessageType::PsiFinish => {
                 crate::psi::reencode(bytes, ty)
             }
+            MessageType::Receipt => crate::receipt::reencode(bytes),
+            MessageType::Checkpoint => crate::audit::reencode(bytes),
             _ => crate::unbalanced::reencode(bytes, ty),
         }
     }

@@ -68,11 +68,16 @@ pub use crate::compare::{FALSE_MATCH_BITS, compare_len};
 use crate::distinct::Distinct;
 use crate::error::{Error, Result};
 use crate::group::{self, Dst, ELEMENT_LEN, random_nonzero_scalar};
+use crate::receipt::{Protocol, Role, SessionRecord};
 use crate::rng::{self, Seed};
+use crate::transcript::Transcript;
 use crate::wire::{self, MessageType, Profile, SessionId, Suite};
 
 /// Largest set either party may hold (the wire carries counts as `u32`).
 pub const MAX_ITEMS: usize = u32::MAX as usize;
+
+/// Protocol name in balanced PSI transcripts.
+const TRANSCRIPT_PROTOCOL: &[u8] = b"blindmatch-PSI-v1";
 
 /// Prefix of the per-session hash-to-group DST; the session id follows.
 const H2G_DST_PREFIX: &[u8] = b"blindmatch-PSI-v1-ristretto255-SHA512-HashToGroup-";
@@ -98,14 +103,14 @@ pub enum Output {
 }
 
 impl Reveal {
-    const fn code(self) -> u8 {
+    pub(crate) const fn code(self) -> u8 {
         match self {
             Reveal::Intersection => 1,
             Reveal::Cardinality => 2,
         }
     }
 
-    fn from_code(code: u8) -> Result<Self> {
+    pub(crate) fn from_code(code: u8) -> Result<Self> {
         match code {
             1 => Ok(Reveal::Intersection),
             2 => Ok(Reveal::Cardinality),
@@ -115,14 +120,14 @@ impl Reveal {
 }
 
 impl Output {
-    const fn code(self) -> u8 {
+    pub(crate) const fn code(self) -> u8 {
         match self {
             Output::Initiator => 1,
             Output::Both => 2,
         }
     }
 
-    fn from_code(code: u8) -> Result<Self> {
+    pub(crate) fn from_code(code: u8) -> Result<Self> {
         match code {
             1 => Ok(Output::Initiator),
             2 => Ok(Output::Both),
@@ -414,6 +419,7 @@ pub struct Initiator {
     /// Request position -> distinct value.
     order: Vec<u32>,
     seed: Seed,
+    transcript: Transcript,
 }
 
 impl fmt::Debug for Initiator {
@@ -483,6 +489,8 @@ impl Initiator {
                 elements: &elements,
             },
         );
+        let mut transcript = Transcript::new(TRANSCRIPT_PROTOCOL);
+        transcript.absorb(&request);
         Ok((
             Initiator {
                 config,
@@ -491,6 +499,7 @@ impl Initiator {
                 own,
                 order,
                 seed,
+                transcript,
             },
             request,
         ))
@@ -508,6 +517,18 @@ impl Initiator {
 
     /// Processes the responder's response: computes the initiator's result
     /// and, when the responder learns the output too, the finish message.
+    /// [`Initiator::conclude`] returns the session's record as well.
+    ///
+    /// # Errors
+    ///
+    /// As [`Initiator::conclude`].
+    pub fn finish(self, response: &[u8]) -> Result<(Option<Vec<u8>>, Matches)> {
+        let outcome = self.conclude(response)?;
+        Ok((outcome.finish, outcome.matches))
+    }
+
+    /// [`Initiator::finish`], returning the finish message, the result and
+    /// the record of the session (for a [`crate::receipt`]) by name.
     ///
     /// # Errors
     ///
@@ -517,7 +538,7 @@ impl Initiator {
     /// [`Error::PeerSetTooLarge`] / [`Error::PeerSetTooSmall`] (checked
     /// before any group operation), [`Error::InvalidElement`] /
     /// [`Error::IdentityElement`] for a bad element.
-    pub fn finish(self, response: &[u8]) -> Result<(Option<Vec<u8>>, Matches)> {
+    pub fn conclude(mut self, response: &[u8]) -> Result<InitiatorOutcome> {
         let msg: ResponseMsg<'_> = wire::decode(response, MessageType::PsiResponse)?;
         if msg.session_id != self.session_id {
             return Err(Error::SessionMismatch);
@@ -567,8 +588,51 @@ impl Initiator {
                 ))
             }
         };
-        Ok((finish, matches))
+        self.transcript.absorb(response);
+        if let Some(f) = &finish {
+            self.transcript.absorb(f);
+        }
+        let record = SessionRecord {
+            protocol: Protocol::Psi {
+                reveal: self.config.reveal,
+                output: self.config.output,
+            },
+            role: Role::Initiator,
+            session_id: self.session_id,
+            epoch: None,
+            own_count: mine as u64,
+            peer_count: theirs as u64,
+            cardinality: Some(matches.cardinality as u64),
+            transcript: self.transcript.hash(),
+        };
+        Ok(InitiatorOutcome {
+            finish,
+            matches,
+            record,
+        })
     }
+}
+
+/// What the initiator's last step returns ([`Initiator::conclude`]).
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct InitiatorOutcome {
+    /// The finish message for the responder, when it learns the output too.
+    pub finish: Option<Vec<u8>>,
+    /// The initiator's result.
+    pub matches: Matches,
+    /// The record of the session, for a receipt.
+    pub record: SessionRecord,
+}
+
+/// What the responder's last step returns ([`ResponderAwaitingFinish::conclude`]).
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct ResponderOutcome {
+    /// The responder's result; `None` when the output is for the initiator only.
+    pub matches: Option<Matches>,
+    /// The record of the session, for a receipt.
+    pub record: SessionRecord,
 }
 
 /// The responder of a balanced PSI session, waiting for a request.
@@ -699,6 +763,9 @@ impl Responder {
         );
         // Only the mapping back to indices is needed from here on.
         own.drop_values();
+        let mut transcript = Transcript::new(TRANSCRIPT_PROTOCOL);
+        transcript.absorb(request);
+        transcript.absorb(&response);
         let their_set = match config.output {
             Output::Both => their_values.into_iter().collect(),
             Output::Initiator => CompareSet::default(),
@@ -710,6 +777,8 @@ impl Responder {
             own,
             order,
             their_set,
+            initiator_count: theirs,
+            transcript,
         };
         Ok((next, response))
     }
@@ -725,6 +794,8 @@ pub struct ResponderAwaitingFinish {
     order: Vec<u32>,
     /// The initiator's doubly blinded values (empty unless output is `Both`).
     their_set: CompareSet,
+    initiator_count: usize,
+    transcript: Transcript,
 }
 
 impl fmt::Debug for ResponderAwaitingFinish {
@@ -748,12 +819,27 @@ impl ResponderAwaitingFinish {
     ///
     /// # Errors
     ///
+    /// As [`ResponderAwaitingFinish::conclude`].
+    pub fn finish(self, finish: Option<&[u8]>) -> Result<Option<Matches>> {
+        Ok(self.conclude(finish)?.matches)
+    }
+
+    /// [`ResponderAwaitingFinish::finish`], returning the result and the
+    /// record of the session (for a [`crate::receipt`]) by name.
+    ///
+    /// # Errors
+    ///
     /// [`Error::UnexpectedFinish`] when a finish message is missing or was
     /// not expected, any decoding error of the message,
     /// [`Error::SessionMismatch`], [`Error::CountMismatch`].
-    pub fn finish(self, finish: Option<&[u8]>) -> Result<Option<Matches>> {
+    pub fn conclude(mut self, finish: Option<&[u8]>) -> Result<ResponderOutcome> {
         let bytes = match (self.config.output, finish) {
-            (Output::Initiator, None) => return Ok(None),
+            (Output::Initiator, None) => {
+                return Ok(ResponderOutcome {
+                    record: self.record(None),
+                    matches: None,
+                });
+            }
             (Output::Initiator, Some(_)) => {
                 return Err(Error::UnexpectedFinish(
                     "given, but the session's output is for the initiator only",
@@ -775,7 +861,28 @@ impl ResponderAwaitingFinish {
                 matched[self.order[pos] as usize] = true;
             }
         }
-        Ok(Some(matches(&self.own, self.config.reveal, &matched)))
+        let result = matches(&self.own, self.config.reveal, &matched);
+        self.transcript.absorb(bytes);
+        Ok(ResponderOutcome {
+            record: self.record(Some(result.cardinality as u64)),
+            matches: Some(result),
+        })
+    }
+
+    fn record(&self, cardinality: Option<u64>) -> SessionRecord {
+        SessionRecord {
+            protocol: Protocol::Psi {
+                reveal: self.config.reveal,
+                output: self.config.output,
+            },
+            role: Role::Responder,
+            session_id: self.session_id,
+            epoch: None,
+            own_count: self.order.len() as u64,
+            peer_count: self.initiator_count as u64,
+            cardinality,
+            transcript: self.transcript.hash(),
+        }
     }
 }
 

@@ -12,12 +12,13 @@
 //!
 //! ```
 //! use blindmatch::oprf::OprfKey;
+//! use blindmatch::budget::Budget;
 //! use blindmatch::unbalanced::{Client, Server, ServerConfig};
 //!
 //! let watch_list = ["+442079460958", "bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4", "anna@example.org"];
 //! let labels = ["case 17", "case 18", "case 19"];
-//! let config = ServerConfig::default().with_query_budget(10_000);
-//! let mut server = Server::new(OprfKey::generate()?, &watch_list, Some(&labels[..]), config)?;
+//! let config = ServerConfig::new(Budget::Limited(10_000));
+//! let server = Server::new(OprfKey::generate()?, &watch_list, Some(&labels[..]), config)?;
 //! let digest = server.digest().to_vec(); // published once per epoch
 //!
 //! let (client, query) = Client::new(&["bob@example.net", "anna@example.org"])?;
@@ -51,10 +52,20 @@
 //! run every phone number of a country through it and read the watch-list
 //! back from the digest. [`ServerConfig::query_budget`] caps how many
 //! elements each client (by a caller-supplied id) may have evaluated per
-//! epoch; rotating the key starts a new epoch and a new digest.
+//! epoch; rotating the key starts a new epoch and a new digest. The budget
+//! has no default: [`ServerConfig::new`] takes a number or an explicit
+//! [`Budget::Unlimited`].
+//!
+//! **Where budgets live decides whether they hold.** [`Server::answer`]
+//! keeps them in the server object's memory: a restart, a rebuilt digest
+//! or a second server process gives every client a fresh budget.
+//! [`Server::answer_with`] charges a [`BudgetStore`] instead; the
+//! `blindmatch-ledger` crate's SQLite ledger is one that survives restarts
+//! and crashes and is shared by several processes, and records every
+//! charge in a hash-chained audit log.
 
 use core::fmt;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use chacha20poly1305::aead::Aead;
 use chacha20poly1305::{ChaCha20Poly1305, KeyInit, Nonce};
@@ -63,12 +74,15 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha512};
 use zeroize::Zeroizing;
 
+use crate::budget::{Budget, BudgetStore, Charge, MemoryBudgets};
 use crate::distinct::Distinct;
 use crate::error::{Error, Result};
 use crate::gcs;
 use crate::group::ELEMENT_LEN;
 use crate::oprf::{self, Blind, EvaluatedElement, OprfKey};
 use crate::par;
+use crate::receipt::{Protocol, Role, SessionRecord};
+use crate::transcript::{TRANSCRIPT_LEN, Transcript};
 use crate::wire::{self, MessageType, Profile};
 
 /// Identifier of a key epoch: a fingerprint of the server's public key, so
@@ -96,6 +110,13 @@ const AEAD_TAG_LEN: usize = 16;
 const EPOCH_LABEL: &[u8] = b"blindmatch-UPSI-v1-epoch";
 const TAG_LABEL: &[u8] = b"blindmatch-UPSI-v1-tag";
 const LABEL_LABEL: &[u8] = b"blindmatch-UPSI-v1-label";
+/// Protocol name in unbalanced PSI transcripts (query, answer, digest hash).
+const TRANSCRIPT_PROTOCOL: &[u8] = b"blindmatch-UPSI-v1";
+
+/// SHA-512 of a digest's bytes: what a transcript absorbs of the digest.
+fn digest_hash(digest: &[u8]) -> [u8; TRANSCRIPT_LEN] {
+    Sha512::digest(digest).into()
+}
 
 /// Returns the epoch of a key.
 pub fn epoch_of(key: &OprfKey) -> EpochId {
@@ -115,9 +136,9 @@ pub struct ServerConfig {
     /// The digest's false-positive rate per client item is 2^-`fpr_bits`
     /// (1 to 56; default 40).
     pub fpr_bits: u8,
-    /// How many elements one client may have evaluated per epoch; `None`
-    /// for no cap (only for clients you trust not to enumerate).
-    pub query_budget: Option<u64>,
+    /// How many elements one client may have evaluated per epoch. No
+    /// default: [`ServerConfig::new`] takes it.
+    pub query_budget: Budget,
     /// Most elements in one query. Default 2^20.
     pub max_query_items: usize,
     /// How the server's items were canonicalized; queries under another
@@ -126,18 +147,20 @@ pub struct ServerConfig {
     pub profile: Profile,
 }
 
-impl Default for ServerConfig {
-    fn default() -> Self {
+impl ServerConfig {
+    /// A policy with `query_budget` per client and epoch, and defaults for
+    /// the rest (2^-40 false positives, at most 2^20 elements per query,
+    /// [`Profile::RAW`]). The budget has no default: a number, or an
+    /// explicit [`Budget::Unlimited`].
+    pub fn new(query_budget: Budget) -> Self {
         ServerConfig {
             fpr_bits: DEFAULT_FPR_BITS,
-            query_budget: None,
+            query_budget,
             max_query_items: 1 << 20,
             profile: Profile::RAW,
         }
     }
-}
 
-impl ServerConfig {
     /// Sets the false-positive rate to 2^-`bits`.
     #[must_use]
     pub fn with_fpr_bits(mut self, bits: u8) -> Self {
@@ -145,10 +168,10 @@ impl ServerConfig {
         self
     }
 
-    /// Caps the elements each client may have evaluated per epoch.
+    /// Sets the elements each client may have evaluated per epoch.
     #[must_use]
-    pub fn with_query_budget(mut self, budget: u64) -> Self {
-        self.query_budget = Some(budget);
+    pub fn with_query_budget(mut self, budget: Budget) -> Self {
+        self.query_budget = budget;
         self
     }
 
@@ -270,13 +293,20 @@ struct AnswerMsg<'a> {
 }
 
 /// The server of unbalanced PSI for one key epoch.
+///
+/// Budgets: [`Server::answer`] keeps them in this object's memory
+/// ([`MemoryBudgets`]), so they last only as long as the object: a restart,
+/// a rebuilt digest or a second process starts every client afresh.
+/// [`Server::answer_with`] keeps them in a durable [`BudgetStore`] (the
+/// ledger), where they survive all three.
 pub struct Server {
     key: OprfKey,
     epoch: EpochId,
     config: ServerConfig,
     digest: Vec<u8>,
+    digest_hash: [u8; TRANSCRIPT_LEN],
     items: usize,
-    used: HashMap<String, u64>,
+    budgets: MemoryBudgets,
 }
 
 impl fmt::Debug for Server {
@@ -415,9 +445,10 @@ impl Server {
             key,
             epoch,
             config,
+            digest_hash: digest_hash(&digest),
             digest,
             items: own.len(),
-            used: HashMap::new(),
+            budgets: MemoryBudgets::new(),
         })
     }
 
@@ -437,22 +468,63 @@ impl Server {
         &self.key
     }
 
+    /// Returns this server's policy.
+    pub fn config(&self) -> &ServerConfig {
+        &self.config
+    }
+
     /// Returns how many more elements `client_id` may have evaluated this
-    /// epoch (`None` without a budget).
-    pub fn remaining_budget(&self, client_id: &str) -> Option<u64> {
-        self.config
+    /// epoch under the in-memory budgets of [`Server::answer`] (`None`
+    /// when unlimited).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Storage`] only if a thread panicked while charging.
+    pub fn remaining_budget(&self, client_id: &str) -> Result<Option<u64>> {
+        self.remaining_budget_with(client_id, &self.budgets)
+    }
+
+    /// Returns how many more elements `client_id` may have evaluated this
+    /// epoch according to `store`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Storage`] when the store cannot be read.
+    pub fn remaining_budget_with(
+        &self,
+        client_id: &str,
+        store: &dyn BudgetStore,
+    ) -> Result<Option<u64>> {
+        Ok(self
+            .config
             .query_budget
-            .map(|b| b.saturating_sub(self.used.get(client_id).copied().unwrap_or(0)))
+            .remaining(store.spent(&self.epoch, client_id)?))
     }
 
     /// Evaluates a client's query (RFC 9497 BlindEvaluate for each element),
-    /// counting it against `client_id`'s budget.
+    /// charging it to `client_id`'s budget in this object's memory. The
+    /// budget lasts only as long as this object; see [`Server::answer_with`].
+    ///
+    /// # Errors
+    ///
+    /// As [`Server::answer_with`].
+    pub fn answer(&self, query: &[u8], client_id: &str) -> Result<Vec<u8>> {
+        self.answer_with(query, client_id, &self.budgets)
+    }
+
+    /// Evaluates a client's query, charging it to `client_id`'s budget in
+    /// `store`.
     ///
     /// Everything that can refuse a query is checked before the key touches
-    /// any element: epoch, profile, size, budget, and the validity of every
-    /// element. A refused or malformed query costs no scalar multiplication
-    /// and no budget. Without a budget, the server keeps no per-client
-    /// entries at all.
+    /// any element: epoch, profile, size, the budget spent so far, and the
+    /// validity of every element. A refused or malformed query costs no
+    /// scalar multiplication and no budget. The answer is then charged
+    /// ([`BudgetStore::charge`]: checked again and recorded atomically, so
+    /// concurrent servers on one store never exceed a budget together) and
+    /// returned only once the charge succeeded: no answer ever leaves
+    /// uncharged. A crash between the charge and the caller's use of the
+    /// answer costs the client budget it did not get to use, never the
+    /// other way round.
     ///
     /// # Errors
     ///
@@ -460,8 +532,14 @@ impl Server {
     /// addressed to another epoch, [`Error::ProfileMismatch`],
     /// [`Error::PeerSetTooLarge`] above `max_query_items`,
     /// [`Error::BudgetExceeded`], [`Error::CountMismatch`],
-    /// [`Error::InvalidElement`] / [`Error::IdentityElement`].
-    pub fn answer(&mut self, query: &[u8], client_id: &str) -> Result<Vec<u8>> {
+    /// [`Error::InvalidElement`] / [`Error::IdentityElement`],
+    /// [`Error::Storage`] when the store fails (no answer is returned).
+    pub fn answer_with(
+        &self,
+        query: &[u8],
+        client_id: &str,
+        store: &dyn BudgetStore,
+    ) -> Result<Vec<u8>> {
         let msg: QueryMsg<'_> = wire::decode(query, MessageType::UnbalancedQuery)?;
         if msg.epoch.is_some_and(|e| e != self.epoch) {
             return Err(Error::EpochMismatch);
@@ -474,22 +552,14 @@ impl Server {
                 max: self.config.max_query_items,
             });
         }
-        let used = self.used.get(client_id).copied().unwrap_or(0);
-        if let Some(budget) = self.config.query_budget {
-            if used.saturating_add(count as u64) > budget {
-                return Err(Error::BudgetExceeded {
-                    requested: count as u64,
-                    remaining: budget.saturating_sub(used),
-                });
-            }
+        let budget = self.config.query_budget;
+        if budget != Budget::Unlimited {
+            budget.check(store.spent(&self.epoch, client_id)?, count as u64)?;
         }
         wire::check_len(msg.elements, count, ELEMENT_LEN)?;
         // Validates every element before it evaluates any.
         let evaluated = self.key.blind_evaluate_encoded(msg.elements)?;
-        if self.config.query_budget.is_some() {
-            self.used.insert(client_id.to_owned(), used + count as u64);
-        }
-        Ok(wire::encode(
+        let answer = wire::encode(
             MessageType::UnbalancedAnswer,
             &AnswerMsg {
                 query_id: msg.query_id,
@@ -497,7 +567,20 @@ impl Server {
                 count: msg.count,
                 elements: &evaluated,
             },
-        ))
+        );
+        let mut transcript = Transcript::new(TRANSCRIPT_PROTOCOL);
+        transcript.absorb(query);
+        transcript.absorb(&answer);
+        transcript.absorb(&self.digest_hash);
+        store.charge(&Charge {
+            epoch: self.epoch,
+            client_id,
+            count: count as u64,
+            budget,
+            query_id: msg.query_id,
+            transcript: transcript.hash(),
+        })?;
+        Ok(answer)
     }
 }
 
@@ -535,6 +618,7 @@ pub struct SetDigest {
     tags: Vec<u64>,
     label_len: usize,
     labels: Vec<u8>,
+    hash: [u8; TRANSCRIPT_LEN],
 }
 
 impl SetDigest {
@@ -574,6 +658,7 @@ impl SetDigest {
             tags,
             label_len,
             labels: msg.labels.to_vec(),
+            hash: digest_hash(bytes),
         })
     }
 
@@ -648,6 +733,7 @@ impl fmt::Debug for SetDigest {
 pub struct UnbalancedMatches {
     indices: Vec<usize>,
     labels: BTreeMap<usize, Vec<u8>>,
+    record: SessionRecord,
 }
 
 impl UnbalancedMatches {
@@ -666,6 +752,14 @@ impl UnbalancedMatches {
     pub fn labels(&self) -> &BTreeMap<usize, Vec<u8>> {
         &self.labels
     }
+
+    /// Returns the record of the exchange (query id, epoch, sizes, number
+    /// of distinct matched items, transcript hash), for a
+    /// [`crate::receipt`]. Its transcript hash is the one the server's
+    /// ledger recorded with the charge for this answer.
+    pub fn record(&self) -> &SessionRecord {
+        &self.record
+    }
 }
 
 /// A client of unbalanced PSI, waiting for the server's answer.
@@ -674,6 +768,7 @@ pub struct Client {
     query_id: QueryId,
     own: Distinct,
     blinds: Vec<Blind>,
+    transcript: Transcript,
 }
 
 impl fmt::Debug for Client {
@@ -747,12 +842,15 @@ impl Client {
                 elements: &elements,
             },
         );
+        let mut transcript = Transcript::new(TRANSCRIPT_PROTOCOL);
+        transcript.absorb(&query);
         Ok((
             Client {
                 config,
                 query_id,
                 own,
                 blinds,
+                transcript,
             },
             query,
         ))
@@ -825,7 +923,24 @@ impl Client {
                 _ => None,
             })
             .collect();
-        Ok(UnbalancedMatches { indices, labels })
+        let mut transcript = self.transcript;
+        transcript.absorb(answer);
+        transcript.absorb(&digest.hash);
+        let record = SessionRecord {
+            protocol: Protocol::Unbalanced,
+            role: Role::Client,
+            session_id: self.query_id,
+            epoch: Some(digest.epoch),
+            own_count: n as u64,
+            peer_count: digest.len() as u64,
+            cardinality: Some(hit.iter().filter(|&&h| h).count() as u64),
+            transcript: transcript.hash(),
+        };
+        Ok(UnbalancedMatches {
+            indices,
+            labels,
+            record,
+        })
     }
 }
 
@@ -852,8 +967,8 @@ mod tests {
         let items: Vec<String> = (0..150).map(|i| format!("item {i}")).collect();
         let labels: Vec<String> = (0..150).map(|i| format!("label {i}")).collect();
         let mut rng = rand::rngs::ChaCha20Rng::seed_from_u64(9);
-        let config = ServerConfig::default().with_fpr_bits(12);
-        let mut server = Server::build(key, &items, Some(&labels[..]), config, &mut rng).unwrap();
+        let config = ServerConfig::new(Budget::Unlimited).with_fpr_bits(12);
+        let server = Server::build(key, &items, Some(&labels[..]), config, &mut rng).unwrap();
         let client_config = ClientConfig::default().with_epoch(server.epoch());
         let (_, query) = Client::start(client_config, &items[100..140], &mut rng).unwrap();
         let answer = server.answer(&query, "c").unwrap();
@@ -880,21 +995,29 @@ mod tests {
     #[test]
     fn a_server_without_budget_keeps_no_client_entries() {
         let key = OprfKey::derive(&[4; 32], b"t").unwrap();
-        let mut server =
-            Server::new(key, &["a", "b"], None::<&[&str]>, ServerConfig::default()).unwrap();
+        let server = Server::new(
+            key,
+            &["a", "b"],
+            None::<&[&str]>,
+            ServerConfig::new(Budget::Unlimited),
+        )
+        .unwrap();
         for client in ["agency-a", "agency-b", "agency-c"] {
             let (_, query) = Client::new(&["a", "z"]).unwrap();
             server.answer(&query, client).unwrap();
         }
-        assert!(server.used.is_empty());
-        assert_eq!(server.remaining_budget("agency-a"), None);
+        assert_eq!(
+            format!("{:?}", server.budgets),
+            "MemoryBudgets { spent: Mutex { data: {}, poisoned: false, .. } }"
+        );
+        assert_eq!(server.remaining_budget("agency-a"), Ok(None));
     }
 
     #[test]
     fn a_digest_shows_a_summary_not_its_tags() {
         let key = OprfKey::derive(&[2; 32], b"t").unwrap();
         let items: Vec<String> = (0..500).map(|i| format!("item {i}")).collect();
-        let config = ServerConfig::default().with_fpr_bits(20);
+        let config = ServerConfig::new(Budget::Unlimited).with_fpr_bits(20);
         let plain = Server::new(key.clone(), &items, None::<&[&str]>, config.clone()).unwrap();
         let digest = SetDigest::from_bytes(plain.digest()).unwrap();
         assert_eq!(
@@ -920,7 +1043,7 @@ mod tests {
             key.clone(),
             &items,
             Some(&["A", "B", "C"][..]),
-            ServerConfig::default(),
+            ServerConfig::new(Budget::Unlimited),
         )
         .unwrap();
         let digest = SetDigest::from_bytes(server.digest()).unwrap();

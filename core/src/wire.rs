@@ -143,6 +143,10 @@ pub enum MessageType {
     UnbalancedQuery,
     /// Unbalanced PSI, server to client: evaluated items.
     UnbalancedAnswer,
+    /// A signed (and possibly countersigned) receipt of an exchange.
+    Receipt,
+    /// A signed checkpoint of an audit ledger: its length and head hash.
+    Checkpoint,
 }
 
 impl MessageType {
@@ -155,6 +159,8 @@ impl MessageType {
             MessageType::SetDigest => 4,
             MessageType::UnbalancedQuery => 5,
             MessageType::UnbalancedAnswer => 6,
+            MessageType::Receipt => 7,
+            MessageType::Checkpoint => 8,
         }
     }
 
@@ -171,6 +177,8 @@ impl MessageType {
             4 => Ok(MessageType::SetDigest),
             5 => Ok(MessageType::UnbalancedQuery),
             6 => Ok(MessageType::UnbalancedAnswer),
+            7 => Ok(MessageType::Receipt),
+            8 => Ok(MessageType::Checkpoint),
             found => Err(Error::WrongMessageType { expected: 0, found }),
         }
     }
@@ -184,6 +192,8 @@ impl MessageType {
             MessageType::SetDigest => "set-digest",
             MessageType::UnbalancedQuery => "unbalanced-query",
             MessageType::UnbalancedAnswer => "unbalanced-answer",
+            MessageType::Receipt => "receipt",
+            MessageType::Checkpoint => "checkpoint",
         }
     }
 }

@@ -9,8 +9,10 @@
 
 use std::path::PathBuf;
 
+use blindmatch::budget::Budget;
 use blindmatch::oprf::OprfKey;
 use blindmatch::psi::{Config, Initiator, Output, Responder, Reveal};
+use blindmatch::receipt::{self, Case, SigningKey};
 use blindmatch::unbalanced::{Client, ClientConfig, Server, ServerConfig};
 use rand::SeedableRng;
 use rand::rngs::ChaCha20Rng;
@@ -32,7 +34,18 @@ const RESPONDER_ITEMS: [&str; 5] = [
     "+4420794609580",
 ];
 
+/// Receipts: fixed Ed25519 keys and times (signatures are deterministic).
+const SIGNING_KEY_A: [u8; 32] = [0x61; 32];
+const SIGNING_KEY_B: [u8; 32] = [0x62; 32];
+const SIGNED_AT: u64 = 1_780_000_000;
+const COUNTERSIGNED_AT: u64 = 1_780_000_060;
+const CASE_REF: &str = "NL-2026-0142";
+const LEGAL_BASIS: &str = "MLAT art. 18";
+
 fn generate() -> Value {
+    let key_a = SigningKey::from_secret_bytes(&SIGNING_KEY_A).unwrap();
+    let key_b = SigningKey::from_secret_bytes(&SIGNING_KEY_B).unwrap();
+    let case = Case::new(CASE_REF, LEGAL_BASIS).unwrap();
     let mut sessions = Vec::new();
     for (n, (reveal, output, name)) in [
         (Reveal::Intersection, Output::Both, "intersection/both"),
@@ -67,8 +80,13 @@ fn generate() -> Value {
         )
         .unwrap();
         let (r, response) = r.respond(&request).unwrap();
-        let (finish, mine) = i.finish(&response).unwrap();
-        let theirs = r.finish(finish.as_deref()).unwrap();
+        let a = i.conclude(&response).unwrap();
+        let b = r.conclude(a.finish.as_deref()).unwrap();
+        assert_eq!(a.record.transcript, b.record.transcript);
+        let (finish, mine, theirs) = (a.finish, a.matches, b.matches);
+        let signed = receipt::sign(&a.record, &case, &key_a, SIGNED_AT).unwrap();
+        let countersigned =
+            receipt::countersign(&signed, &key_b, Some(&b.record), COUNTERSIGNED_AT).unwrap();
         sessions.push(json!({
             "name": name,
             "reveal": match reveal { Reveal::Intersection => "intersection", Reveal::Cardinality => "cardinality" },
@@ -82,6 +100,9 @@ fn generate() -> Value {
             "initiator_cardinality": mine.cardinality(),
             "responder_matches": theirs.as_ref().map(|m| m.indices().to_vec()),
             "responder_cardinality": theirs.as_ref().map(|m| m.cardinality()),
+            "transcript_hash": hex::encode(a.record.transcript),
+            "initiator_receipt": hex::encode(&signed),
+            "countersigned_receipt": hex::encode(&countersigned),
         }));
     }
     let seed = [0x5a; 32];
@@ -99,11 +120,11 @@ fn generate() -> Value {
     let labels: Vec<String> = (0..RESPONDER_ITEMS.len())
         .map(|i| format!("case {i}"))
         .collect();
-    let mut server = Server::new_with_rng(
+    let server = Server::new_with_rng(
         OprfKey::derive(&seed, info).unwrap(),
         &RESPONDER_ITEMS,
         Some(&labels[..]),
-        ServerConfig::default().with_query_budget(100),
+        ServerConfig::new(Budget::Limited(100)),
         &mut ChaCha20Rng::from_seed(server_seed),
     )
     .unwrap();
@@ -115,6 +136,7 @@ fn generate() -> Value {
     .unwrap();
     let answer = server.answer(&query, "golden").unwrap();
     let found = client.finish(&answer, server.digest()).unwrap();
+    let client_receipt = receipt::sign(found.record(), &case, &key_a, SIGNED_AT).unwrap();
     let unbalanced = json!({
         "key_seed": hex::encode(seed),
         "key_info": hex::encode(info),
@@ -128,6 +150,8 @@ fn generate() -> Value {
         "answer": hex::encode(&answer),
         "matches": found.indices(),
         "matched_labels": found.indices().iter().map(|&i| String::from_utf8(found.label(i).unwrap().to_vec()).unwrap()).collect::<Vec<_>>(),
+        "transcript_hash": hex::encode(found.record().transcript),
+        "client_receipt": hex::encode(&client_receipt),
     });
     json!({
         "description": "blindmatch golden vectors: ChaCha20Rng::from_seed(seed) drives each party; items are UTF-8 strings",
@@ -138,6 +162,17 @@ fn generate() -> Value {
         "responder_items": RESPONDER_ITEMS,
         "psi": sessions,
         "oprf": { "seed": hex::encode(seed), "info": hex::encode(info), "inputs": inputs, "outputs": outputs },
+        "receipts": {
+            "description": "each session's initiator signs a receipt with key a at signed_at; the responder countersigns it with key b at countersigned_at after checking it against its own record; the unbalanced client signs its own with key a",
+            "signing_key_a": hex::encode(SIGNING_KEY_A),
+            "signing_key_b": hex::encode(SIGNING_KEY_B),
+            "public_key_a": key_a.public_key().to_string(),
+            "public_key_b": key_b.public_key().to_string(),
+            "signed_at": SIGNED_AT,
+            "countersigned_at": COUNTERSIGNED_AT,
+            "case_ref": CASE_REF,
+            "legal_basis": LEGAL_BASIS,
+        },
     })
 }
 

@@ -12,6 +12,7 @@
 use std::alloc::System;
 
 use blindmatch::ErrorCode;
+use blindmatch::budget::Budget;
 use blindmatch::oprf::OprfKey;
 use blindmatch::psi::{Config, Initiator, Responder};
 use blindmatch::unbalanced::{Client, ClientConfig, Server, ServerConfig, SetDigest};
@@ -103,7 +104,13 @@ fn hostile_messages(bytes: &[u8]) -> Vec<ErrorCode> {
     // Set digest: header, epoch, profile, salt, then the count, fpr bits,
     // tags, label length, labels.
     let key = OprfKey::derive(&[1; 32], b"limits").unwrap();
-    let mut server = Server::new(key, &items, None::<&[&[u8]]>, ServerConfig::default()).unwrap();
+    let server = Server::new(
+        key,
+        &items,
+        None::<&[&[u8]]>,
+        ServerConfig::new(Budget::Unlimited),
+    )
+    .unwrap();
     let hostile = forged(
         server.digest(),
         6 + 16 + 32 + 16,

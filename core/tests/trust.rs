@@ -5,6 +5,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+use blindmatch::budget::Budget;
 use blindmatch::oprf::OprfKey;
 use blindmatch::psi::{Config, Initiator, Responder};
 use blindmatch::records::{Field, Kind, Options, RecordSet};
@@ -23,7 +24,13 @@ fn list() -> Vec<String> {
 #[test]
 fn an_answer_finishes_only_its_own_query() {
     let list = list();
-    let mut server = Server::new(key(), &list, None::<&[&str]>, ServerConfig::default()).unwrap();
+    let server = Server::new(
+        key(),
+        &list,
+        None::<&[&str]>,
+        ServerConfig::new(Budget::Unlimited),
+    )
+    .unwrap();
     let (first, q1) = Client::new(&list[..3]).unwrap();
     let (second, q2) = Client::new(&list[..3]).unwrap();
     assert_ne!(first.query_id(), second.query_id());
@@ -45,10 +52,15 @@ fn two_builds_of_one_list_seal_unrelated_labels() {
     let list = list();
     let labels: Vec<String> = (0..list.len()).map(|i| format!("case {i}")).collect();
     let build = || {
-        Server::new(key(), &list, Some(&labels[..]), ServerConfig::default())
-            .unwrap()
-            .digest()
-            .to_vec()
+        Server::new(
+            key(),
+            &list,
+            Some(&labels[..]),
+            ServerConfig::new(Budget::Unlimited),
+        )
+        .unwrap()
+        .digest()
+        .to_vec()
     };
     let (d1, d2) = (build(), build());
     // Same key, same epoch, same tags; every sealed label differs.
@@ -68,8 +80,13 @@ fn two_builds_of_one_list_seal_unrelated_labels() {
     }
     // Both builds still open for a client that holds the item.
     for digest in [&d1, &d2] {
-        let mut server =
-            Server::new(key(), &list, Some(&labels[..]), ServerConfig::default()).unwrap();
+        let server = Server::new(
+            key(),
+            &list,
+            Some(&labels[..]),
+            ServerConfig::new(Budget::Unlimited),
+        )
+        .unwrap();
         let (client, query) = Client::new(&[list[7].as_str()]).unwrap();
         let answer = server.answer(&query, "c").unwrap();
         let found = client.finish(&answer, digest).unwrap();
@@ -178,13 +195,11 @@ fn a_profile_mismatch_stops_balanced_psi_before_group_work() {
 fn a_profile_mismatch_stops_unbalanced_psi() {
     let ours = records(Options::default(), &[&[Kind::Name, Kind::DateOfBirth]]);
     let theirs = records(Options::default(), &[]);
-    let mut server = Server::new(
+    let server = Server::new(
         key(),
         theirs.keys(),
         None::<&[&str]>,
-        ServerConfig::default()
-            .with_profile(theirs.profile())
-            .with_query_budget(100),
+        ServerConfig::new(Budget::Limited(100)).with_profile(theirs.profile()),
     )
     .unwrap();
     let (_, query) = Client::with_config(
@@ -197,16 +212,16 @@ fn a_profile_mismatch_stops_unbalanced_psi() {
         Error::ProfileMismatch
     );
     // Refused before anything was charged.
-    assert_eq!(server.remaining_budget("c"), Some(100));
+    assert_eq!(server.remaining_budget("c").unwrap(), Some(100));
 
     // The client checks the digest too: an answer from a server of its
     // profile, finished against a digest (same key, same epoch) built for
     // another profile, is refused rather than read as "no match".
-    let mut same = Server::new(
+    let same = Server::new(
         key(),
         ours.keys(),
         None::<&[&str]>,
-        ServerConfig::default().with_profile(ours.profile()),
+        ServerConfig::new(Budget::Unlimited).with_profile(ours.profile()),
     )
     .unwrap();
     let (client, query) = Client::with_config(
@@ -224,11 +239,11 @@ fn a_profile_mismatch_stops_unbalanced_psi() {
 #[test]
 fn a_bad_element_anywhere_costs_no_budget() {
     let list = list();
-    let mut server = Server::new(
+    let server = Server::new(
         key(),
         &list,
         None::<&[&str]>,
-        ServerConfig::default().with_query_budget(1000),
+        ServerConfig::new(Budget::Limited(1000)),
     )
     .unwrap();
     let items: Vec<String> = (0..300).map(|i| format!("q{i}")).collect();
@@ -239,7 +254,7 @@ fn a_bad_element_anywhere_costs_no_budget() {
         server.answer(&query, "c").unwrap_err(),
         Error::InvalidElement
     );
-    assert_eq!(server.remaining_budget("c"), Some(1000));
+    assert_eq!(server.remaining_budget("c").unwrap(), Some(1000));
 }
 
 #[test]

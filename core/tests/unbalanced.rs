@@ -6,6 +6,7 @@
 
 use std::collections::HashMap;
 
+use blindmatch::budget::Budget;
 use blindmatch::oprf::OprfKey;
 use blindmatch::unbalanced::{Client, ClientConfig, Server, ServerConfig, SetDigest};
 use blindmatch::{Error, ErrorCode};
@@ -45,11 +46,11 @@ proptest! {
         for (item, label) in server_items.iter().zip(&labels) {
             first_label.entry(item).or_insert(label);
         }
-        let mut server = Server::new(
+        let server = Server::new(
             key(seed as u8),
             &server_items,
             if with_labels { Some(&labels[..]) } else { None },
-            ServerConfig::default(),
+            ServerConfig::new(Budget::Unlimited),
         ).unwrap();
         let (c, query) = client(&client_items, seed);
         let answer = server.answer(&query, "c").unwrap();
@@ -71,8 +72,20 @@ fn items(prefix: &str, n: usize) -> Vec<String> {
 #[test]
 fn answer_and_digest_from_different_keys_are_refused() {
     let list = items("x", 50);
-    let mut s1 = Server::new(key(1), &list, None::<&[&[u8]]>, ServerConfig::default()).unwrap();
-    let mut s2 = Server::new(key(2), &list, None::<&[&[u8]]>, ServerConfig::default()).unwrap();
+    let s1 = Server::new(
+        key(1),
+        &list,
+        None::<&[&[u8]]>,
+        ServerConfig::new(Budget::Unlimited),
+    )
+    .unwrap();
+    let s2 = Server::new(
+        key(2),
+        &list,
+        None::<&[&[u8]]>,
+        ServerConfig::new(Budget::Unlimited),
+    )
+    .unwrap();
     assert_ne!(s1.epoch(), s2.epoch());
     let (c, query) = client(&items("x", 5), 1);
     let answer = s2.answer(&query, "c").unwrap();
@@ -95,12 +108,12 @@ fn answer_and_digest_from_different_keys_are_refused() {
 #[test]
 fn query_budget_is_enforced_per_client() {
     let list = items("x", 20);
-    let config = ServerConfig::default().with_query_budget(10);
-    let mut server = Server::new(key(3), &list, None::<&[&[u8]]>, config).unwrap();
+    let config = ServerConfig::new(Budget::Limited(10));
+    let server = Server::new(key(3), &list, None::<&[&[u8]]>, config).unwrap();
     let (_, q8) = client(&items("x", 8), 1);
     let (_, q3) = client(&items("y", 3), 2);
     server.answer(&q8, "agency-a").unwrap();
-    assert_eq!(server.remaining_budget("agency-a"), Some(2));
+    assert_eq!(server.remaining_budget("agency-a").unwrap(), Some(2));
     assert_eq!(
         server.answer(&q3, "agency-a").unwrap_err(),
         Error::BudgetExceeded {
@@ -109,20 +122,20 @@ fn query_budget_is_enforced_per_client() {
         }
     );
     // A refused or malformed query spends nothing.
-    assert_eq!(server.remaining_budget("agency-a"), Some(2));
+    assert_eq!(server.remaining_budget("agency-a").unwrap(), Some(2));
     assert!(server.answer(&q3[..q3.len() - 1], "agency-a").is_err());
-    assert_eq!(server.remaining_budget("agency-a"), Some(2));
+    assert_eq!(server.remaining_budget("agency-a").unwrap(), Some(2));
     server.answer(&q3, "agency-b").unwrap();
-    assert_eq!(server.remaining_budget("agency-b"), Some(7));
+    assert_eq!(server.remaining_budget("agency-b").unwrap(), Some(7));
 }
 
 #[test]
 fn query_size_is_checked_before_any_work() {
-    let mut server = Server::new(
+    let server = Server::new(
         key(4),
         &items("x", 5),
         None::<&[&[u8]]>,
-        ServerConfig::default().with_max_query_items(4),
+        ServerConfig::new(Budget::Unlimited).with_max_query_items(4),
     )
     .unwrap();
     let (_, query) = client(&items("x", 5), 1);
@@ -139,7 +152,7 @@ fn digest_size_is_within_ten_percent_of_the_bound() {
             key(5),
             &items("id", n),
             None::<&[&[u8]]>,
-            ServerConfig::default().with_fpr_bits(bits),
+            ServerConfig::new(Budget::Unlimited).with_fpr_bits(bits),
         )
         .unwrap();
         let bound = n as f64 * (bits as f64 + 1.5) / 8.0;
@@ -156,13 +169,19 @@ fn digest_size_is_within_ten_percent_of_the_bound() {
 fn restarted_server_keeps_its_epoch_and_digest() {
     let list = items("x", 30);
     let labels = items("label", 30);
-    let s1 = Server::new(key(6), &list, Some(&labels[..]), ServerConfig::default()).unwrap();
+    let s1 = Server::new(
+        key(6),
+        &list,
+        Some(&labels[..]),
+        ServerConfig::new(Budget::Unlimited),
+    )
+    .unwrap();
     let secret = s1.key().to_secret_bytes();
-    let mut s2 = Server::new(
+    let s2 = Server::new(
         OprfKey::from_secret_bytes(&secret[..]).unwrap(),
         &list,
         Some(&labels[..]),
-        ServerConfig::default(),
+        ServerConfig::new(Budget::Unlimited),
     )
     .unwrap();
     assert_eq!(s1.epoch(), s2.epoch());
@@ -184,21 +203,21 @@ fn labels_are_padded_to_one_length() {
         key(7),
         &list,
         Some(&["a", "b", "c"][..]),
-        ServerConfig::default(),
+        ServerConfig::new(Budget::Unlimited),
     )
     .unwrap();
     let mixed = Server::new(
         key(7),
         &list,
         Some(&["a", "bbbbbbbbbb", ""][..]),
-        ServerConfig::default(),
+        ServerConfig::new(Budget::Unlimited),
     )
     .unwrap();
     let long = Server::new(
         key(7),
         &list,
         Some(&["aaaaaaaaaa", "bbbbbbbbbb", "cccccccccc"][..]),
-        ServerConfig::default(),
+        ServerConfig::new(Budget::Unlimited),
     )
     .unwrap();
     assert_eq!(mixed.digest().len(), long.digest().len());
@@ -209,9 +228,14 @@ fn labels_are_padded_to_one_length() {
 fn bad_server_arguments() {
     let list = items("x", 3);
     assert_eq!(
-        Server::new(key(8), &list, Some(&["a"][..]), ServerConfig::default())
-            .unwrap_err()
-            .code(),
+        Server::new(
+            key(8),
+            &list,
+            Some(&["a"][..]),
+            ServerConfig::new(Budget::Unlimited)
+        )
+        .unwrap_err()
+        .code(),
         ErrorCode::InvalidConfig
     );
     assert_eq!(
@@ -219,7 +243,7 @@ fn bad_server_arguments() {
             key(8),
             &list,
             None::<&[&[u8]]>,
-            ServerConfig::default().with_fpr_bits(0)
+            ServerConfig::new(Budget::Unlimited).with_fpr_bits(0)
         )
         .unwrap_err()
         .code(),
@@ -227,9 +251,14 @@ fn bad_server_arguments() {
     );
     let big = vec![vec![0u8; 5000]; 3];
     assert_eq!(
-        Server::new(key(8), &list, Some(&big[..]), ServerConfig::default())
-            .unwrap_err()
-            .code(),
+        Server::new(
+            key(8),
+            &list,
+            Some(&big[..]),
+            ServerConfig::new(Budget::Unlimited)
+        )
+        .unwrap_err()
+        .code(),
         ErrorCode::InputTooLong
     );
 }
@@ -247,7 +276,7 @@ proptest! {
     ) {
         let list = items("x", 40);
         let labels = items("l", 40);
-        let mut server = Server::new(key(9), &list, Some(&labels[..]), ServerConfig::default()).unwrap();
+        let server = Server::new(key(9), &list, Some(&labels[..]), ServerConfig::new(Budget::Unlimited)).unwrap();
         let digest = server.digest().to_vec();
         let (c, query) = client(&items("x", 6), 3);
         let answer = server.answer(&query, "c").unwrap();

@@ -7,6 +7,7 @@ use std::collections::HashSet;
 
 use arbitrary::Arbitrary;
 use blindmatch::psi::{Initiator, Responder, Reveal};
+use blindmatch::budget::Budget;
 use blindmatch::unbalanced::{Client, ClientConfig, Server, ServerConfig};
 use libfuzzer_sys::fuzz_target;
 
@@ -100,11 +101,11 @@ fuzz_target!(|input: Input| {
         }
     } else {
         let key = blindmatch::oprf::OprfKey::generate_with_rng(&mut rng);
-        let Ok(mut server) = Server::new_with_rng(
+        let Ok(server) = Server::new_with_rng(
             key,
             &b,
             None::<&[&[u8]]>,
-            ServerConfig::default().with_fpr_bits(30),
+            ServerConfig::new(Budget::Unlimited).with_fpr_bits(30),
             &mut rng,
         ) else {
             return;

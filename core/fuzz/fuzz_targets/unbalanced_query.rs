@@ -12,7 +12,7 @@ fn server() -> &'static Mutex<Server> {
 }
 
 fuzz_target!(|data: &[u8]| {
-    let Ok(mut server) = server().lock() else {
+    let Ok(server) = server().lock() else {
         return;
     };
     if let Ok(answer) = server.answer(data, "fuzz") {

@@ -5,6 +5,7 @@
 
 use blindmatch::oprf::OprfKey;
 use blindmatch::psi::{Config, Initiator, Output, Responder, ResponderAwaitingFinish, Reveal};
+use blindmatch::budget::Budget;
 use blindmatch::unbalanced::{Client, ClientConfig, Server, ServerConfig};
 use rand::SeedableRng;
 use rand::rngs::ChaCha20Rng;
@@ -71,9 +72,7 @@ pub fn server() -> Server {
         Err(e) => unreachable!("fixed key: {e}"),
     };
     let labels: Vec<String> = ITEMS_B.iter().map(|i| format!("label of {i}")).collect();
-    let config = ServerConfig::default()
-        .with_fpr_bits(20)
-        .with_query_budget(1 << 20);
+    let config = ServerConfig::new(Budget::Limited(1 << 20)).with_fpr_bits(20);
     match Server::new_with_rng(key, ITEMS_B, Some(&labels), config, &mut rng(4)) {
         Ok(s) => s,
         Err(e) => unreachable!("fixed server: {e}"),
