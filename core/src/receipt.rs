@@ -526,6 +526,18 @@ pub fn verify(receipt: &[u8], keys: &[PublicKey]) -> Result<ReceiptFields> {
     Ok(fields)
 }
 
+/// Decodes a receipt and checks that its signatures are valid for the keys
+/// it names, without checking whose keys those are: for a ledger or a
+/// viewer that records or shows a receipt. To rely on a receipt, use
+/// [`verify`] with the parties' keys.
+///
+/// # Errors
+///
+/// Decoding errors, [`Error::BadSignature`].
+pub fn read(receipt: &[u8]) -> Result<ReceiptFields> {
+    open(&wire::decode(receipt, MessageType::Receipt)?)
+}
+
 /// Checks a receipt message's signatures and returns its fields.
 fn open(msg: &ReceiptMsg<'_>) -> Result<ReceiptFields> {
     let b = &msg.body;
