@@ -5,6 +5,7 @@
 
 use pyo3::prelude::*;
 
+mod audit;
 mod errors;
 mod items;
 mod oprf;
@@ -24,6 +25,9 @@ fn _blindmatch(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<unbalanced::UnbalancedServer>()?;
     m.add_class::<unbalanced::UnbalancedClient>()?;
     m.add_class::<unbalanced::SetDigest>()?;
+    m.add_class::<audit::SigningKey>()?;
+    m.add_class::<audit::Receipt>()?;
+    m.add_class::<audit::Ledger>()?;
     m.add_function(wrap_pyfunction!(psi::message_type, m)?)?;
     m.add("ERROR_CODES", errors::all_codes())?;
     m.add("PROTOCOL_CODES", errors::protocol_codes())?;

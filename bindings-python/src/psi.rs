@@ -9,11 +9,13 @@ use std::sync::Arc;
 
 use blindmatch::phase::Phase;
 use blindmatch::psi::{self as core, Config, Matches, Output, Reveal};
+use blindmatch::receipt::SessionRecord;
 use blindmatch::records::RecordSet;
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 
+use crate::audit::{self, Ledger, Provenance, SigningKey};
 use crate::errors::{self, IntoPy};
 use crate::items::{self, Items};
 use crate::phase::Shared;
@@ -54,6 +56,7 @@ pub(crate) fn config(
 struct Done {
     matches: Option<Matches>,
     records: Option<Arc<RecordSet>>,
+    record: SessionRecord,
 }
 
 impl Done {
@@ -91,6 +94,7 @@ pub(crate) struct Initiator {
     phase: Shared<core::Initiator, Done>,
     request: Vec<u8>,
     records: Option<Arc<RecordSet>>,
+    provenance: Provenance,
 }
 
 impl Initiator {
@@ -99,6 +103,7 @@ impl Initiator {
         py: Python<'_>,
         items: Items,
         config: Config,
+        provenance: Provenance,
         seed: Option<Seed>,
     ) -> PyResult<Self> {
         let config = config.with_profile(items.profile());
@@ -113,14 +118,25 @@ impl Initiator {
             phase: Shared::new(initiator),
             request,
             records: items.records,
+            provenance,
         })
+    }
+
+    /// The case, ledger and record of a finished session (for `Receipt.countersign`).
+    pub(crate) fn provenance_and_record(
+        &self,
+        py: Python<'_>,
+    ) -> PyResult<(Provenance, SessionRecord)> {
+        let record = self.phase.with_done(py, |d| Ok(d.record.clone()))?;
+        Ok((self.provenance.clone(), record))
     }
 }
 
 #[pymethods]
 impl Initiator {
     #[new]
-    #[pyo3(signature = (items, reveal="intersection", output="both", max_peer_items=None, min_peer_items=0))]
+    #[pyo3(signature = (items, reveal="intersection", output="both", max_peer_items=None, min_peer_items=0, *, case_ref=None, legal_basis=None, ledger=None))]
+    #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
         items: &Bound<'_, PyAny>,
@@ -128,9 +144,13 @@ impl Initiator {
         output: &str,
         max_peer_items: Option<usize>,
         min_peer_items: usize,
+        case_ref: Option<String>,
+        legal_basis: Option<String>,
+        ledger: Option<PyRef<'_, Ledger>>,
     ) -> PyResult<Self> {
         let config = config(reveal, output, max_peer_items, min_peer_items)?;
-        Self::start(py, items::extract(items)?, config, None)
+        let provenance = Provenance::new(py, case_ref, legal_basis, ledger.as_deref())?;
+        Self::start(py, items::extract(items)?, config, provenance, None)
     }
 
     /// The request message for the responder.
@@ -146,15 +166,37 @@ impl Initiator {
         response: &[u8],
     ) -> PyResult<Option<Bound<'py, PyBytes>>> {
         let records = self.records.clone();
-        let finish = self.phase.step(py, Ok, "", |initiator| {
-            let (finish, matches) = initiator.finish(response)?;
+        let (finish, record) = self.phase.step(py, Ok, "", |initiator| {
+            let outcome = initiator.conclude(response)?;
             let done = Done {
-                matches: Some(matches),
+                matches: Some(outcome.matches),
                 records,
+                record: outcome.record.clone(),
             };
-            Ok((Phase::Done(done), finish))
+            Ok((Phase::Done(done), (outcome.finish, outcome.record)))
         })?;
+        self.provenance.record_session(py, &record)?;
         Ok(finish.map(|f| PyBytes::new(py, &f)))
+    }
+
+    /// Signs a receipt of the finished session (bytes) with the case given
+    /// to the constructor; recorded in the ledger when there is one.
+    #[pyo3(signature = (signer, timestamp=None))]
+    fn receipt<'py>(
+        &self,
+        py: Python<'py>,
+        signer: &SigningKey,
+        timestamp: Option<u64>,
+    ) -> PyResult<Bound<'py, PyBytes>> {
+        let record = self.phase.with_done(py, |d| Ok(d.record.clone()))?;
+        self.provenance.receipt(py, &record, signer, timestamp)
+    }
+
+    /// SHA-512 over every message of the session (64 bytes); the peer holds the same.
+    #[getter]
+    fn transcript_hash<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
+        self.phase
+            .with_done(py, |d| Ok(audit::transcript(py, &d.record)))
     }
 
     /// Sorted indices into items that are shared ([] in cardinality mode).
@@ -198,6 +240,7 @@ enum RespLive {
 pub(crate) struct Responder {
     phase: Shared<RespLive, Done>,
     records: Option<Arc<RecordSet>>,
+    provenance: Provenance,
 }
 
 impl Responder {
@@ -206,6 +249,7 @@ impl Responder {
         py: Python<'_>,
         items: Items,
         config: Config,
+        provenance: Provenance,
         seed: Option<Seed>,
     ) -> PyResult<Self> {
         let config = config.with_profile(items.profile());
@@ -219,14 +263,25 @@ impl Responder {
         Ok(Responder {
             phase: Shared::new(RespLive::Ready(Box::new(responder))),
             records: items.records,
+            provenance,
         })
+    }
+
+    /// The case, ledger and record of a finished session (for `Receipt.countersign`).
+    pub(crate) fn provenance_and_record(
+        &self,
+        py: Python<'_>,
+    ) -> PyResult<(Provenance, SessionRecord)> {
+        let record = self.phase.with_done(py, |d| Ok(d.record.clone()))?;
+        Ok((self.provenance.clone(), record))
     }
 }
 
 #[pymethods]
 impl Responder {
     #[new]
-    #[pyo3(signature = (items, reveal="intersection", output="both", max_peer_items=None, min_peer_items=0))]
+    #[pyo3(signature = (items, reveal="intersection", output="both", max_peer_items=None, min_peer_items=0, *, case_ref=None, legal_basis=None, ledger=None))]
+    #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
         items: &Bound<'_, PyAny>,
@@ -234,9 +289,13 @@ impl Responder {
         output: &str,
         max_peer_items: Option<usize>,
         min_peer_items: usize,
+        case_ref: Option<String>,
+        legal_basis: Option<String>,
+        ledger: Option<PyRef<'_, Ledger>>,
     ) -> PyResult<Self> {
         let config = config(reveal, output, max_peer_items, min_peer_items)?;
-        Self::start(py, items::extract(items)?, config, None)
+        let provenance = Provenance::new(py, case_ref, legal_basis, ledger.as_deref())?;
+        Self::start(py, items::extract(items)?, config, provenance, None)
     }
 
     /// Answers the initiator's request; returns the response message.
@@ -262,11 +321,38 @@ impl Responder {
             other => Err(other),
         };
         let records = self.records.clone();
-        self.phase
+        let record = self
+            .phase
             .step(py, take, "respond() must come first", |waiting| {
-                let matches = waiting.finish(finish)?;
-                Ok((Phase::Done(Done { matches, records }), ()))
-            })
+                let outcome = waiting.conclude(finish)?;
+                let done = Done {
+                    matches: outcome.matches,
+                    records,
+                    record: outcome.record.clone(),
+                };
+                Ok((Phase::Done(done), outcome.record))
+            })?;
+        self.provenance.record_session(py, &record)
+    }
+
+    /// Signs a receipt of the finished session (bytes) with the case given
+    /// to the constructor; recorded in the ledger when there is one.
+    #[pyo3(signature = (signer, timestamp=None))]
+    fn receipt<'py>(
+        &self,
+        py: Python<'py>,
+        signer: &SigningKey,
+        timestamp: Option<u64>,
+    ) -> PyResult<Bound<'py, PyBytes>> {
+        let record = self.phase.with_done(py, |d| Ok(d.record.clone()))?;
+        self.provenance.receipt(py, &record, signer, timestamp)
+    }
+
+    /// SHA-512 over every message of the session (64 bytes); the peer holds the same.
+    #[getter]
+    fn transcript_hash<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
+        self.phase
+            .with_done(py, |d| Ok(audit::transcript(py, &d.record)))
     }
 
     /// Sorted indices into items that are shared ([] in cardinality mode).

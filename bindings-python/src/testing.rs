@@ -11,6 +11,7 @@ use rand::SeedableRng;
 use rand::rngs::ChaCha20Rng;
 use zeroize::Zeroizing;
 
+use crate::audit::{Ledger, Provenance};
 use crate::items;
 use crate::oprf::OprfKey;
 use crate::psi::{self, Initiator, Responder};
@@ -37,7 +38,8 @@ impl Seed {
 
 /// An Initiator whose session key, id and order come from `rng_seed`.
 #[pyfunction]
-#[pyo3(signature = (items, rng_seed, reveal="intersection", output="both", max_peer_items=None, min_peer_items=0))]
+#[pyo3(signature = (items, rng_seed, reveal="intersection", output="both", max_peer_items=None, min_peer_items=0, case_ref=None, legal_basis=None, ledger=None))]
+#[allow(clippy::too_many_arguments)]
 fn initiator(
     py: Python<'_>,
     items: &Bound<'_, PyAny>,
@@ -46,15 +48,20 @@ fn initiator(
     output: &str,
     max_peer_items: Option<usize>,
     min_peer_items: usize,
+    case_ref: Option<String>,
+    legal_basis: Option<String>,
+    ledger: Option<PyRef<'_, Ledger>>,
 ) -> PyResult<Initiator> {
     let config: Config = psi::config(reveal, output, max_peer_items, min_peer_items)?;
+    let provenance = Provenance::new(py, case_ref, legal_basis, ledger.as_deref())?;
     let seed = Seed::from_py(rng_seed)?;
-    Initiator::start(py, items::extract(items)?, config, Some(seed))
+    Initiator::start(py, items::extract(items)?, config, provenance, Some(seed))
 }
 
 /// A Responder whose session key and order come from `rng_seed`.
 #[pyfunction]
-#[pyo3(signature = (items, rng_seed, reveal="intersection", output="both", max_peer_items=None, min_peer_items=0))]
+#[pyo3(signature = (items, rng_seed, reveal="intersection", output="both", max_peer_items=None, min_peer_items=0, case_ref=None, legal_basis=None, ledger=None))]
+#[allow(clippy::too_many_arguments)]
 fn responder(
     py: Python<'_>,
     items: &Bound<'_, PyAny>,
@@ -63,43 +70,53 @@ fn responder(
     output: &str,
     max_peer_items: Option<usize>,
     min_peer_items: usize,
+    case_ref: Option<String>,
+    legal_basis: Option<String>,
+    ledger: Option<PyRef<'_, Ledger>>,
 ) -> PyResult<Responder> {
     let config = psi::config(reveal, output, max_peer_items, min_peer_items)?;
+    let provenance = Provenance::new(py, case_ref, legal_basis, ledger.as_deref())?;
     let seed = Seed::from_py(rng_seed)?;
-    Responder::start(py, items::extract(items)?, config, Some(seed))
+    Responder::start(py, items::extract(items)?, config, provenance, Some(seed))
 }
 
 /// An UnbalancedClient whose blinds and query id come from `rng_seed`.
 #[pyfunction]
-#[pyo3(signature = (items, rng_seed, epoch=None))]
+#[pyo3(signature = (items, rng_seed, epoch=None, case_ref=None, legal_basis=None, ledger=None))]
 fn unbalanced_client(
     py: Python<'_>,
     items: &Bound<'_, PyAny>,
     rng_seed: &[u8],
     epoch: Option<&[u8]>,
+    case_ref: Option<String>,
+    legal_basis: Option<String>,
+    ledger: Option<PyRef<'_, Ledger>>,
 ) -> PyResult<UnbalancedClient> {
     let epoch = unbalanced::epoch_arg(epoch)?;
+    let provenance = Provenance::new(py, case_ref, legal_basis, ledger.as_deref())?;
     let seed = Seed::from_py(rng_seed)?;
-    UnbalancedClient::start(py, items::extract(items)?, epoch, Some(seed))
+    UnbalancedClient::start(py, items::extract(items)?, epoch, provenance, Some(seed))
 }
 
 /// An UnbalancedServer whose label salt comes from `rng_seed`.
 #[pyfunction]
-#[pyo3(signature = (items, rng_seed, labels=None, key=None, fpr_bits=40, query_budget=None, max_query_items=1_048_576))]
+#[pyo3(signature = (items, rng_seed, query_budget, labels=None, key=None, fpr_bits=40, max_query_items=1_048_576, ledger=None))]
 #[allow(clippy::too_many_arguments)]
 fn unbalanced_server(
     py: Python<'_>,
     items: &Bound<'_, PyAny>,
     rng_seed: &[u8],
+    query_budget: &Bound<'_, PyAny>,
     labels: Option<&Bound<'_, PyAny>>,
     key: Option<&OprfKey>,
     fpr_bits: u8,
-    query_budget: Option<u64>,
     max_query_items: usize,
+    ledger: Option<PyRef<'_, Ledger>>,
 ) -> PyResult<UnbalancedServer> {
-    let config = unbalanced::server_config(fpr_bits, query_budget, max_query_items);
+    let config = unbalanced::server_config(query_budget, fpr_bits, max_query_items)?;
     let seed = Seed::from_py(rng_seed)?;
-    UnbalancedServer::start(py, items::extract(items)?, labels, key, config, Some(seed))
+    let (items, ledger) = (items::extract(items)?, ledger.as_deref());
+    UnbalancedServer::start(py, items, labels, key, config, ledger, Some(seed))
 }
 
 /// The `_testing` submodule.

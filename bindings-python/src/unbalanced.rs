@@ -2,35 +2,50 @@
 //! (mirrors `blindmatch::unbalanced`).
 
 use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
+use blindmatch::budget::Budget;
 use blindmatch::oprf::OprfKey as CoreKey;
 use blindmatch::phase::Phase;
+use blindmatch::receipt::SessionRecord;
 use blindmatch::records::RecordSet;
 use blindmatch::unbalanced::{self as core, ClientConfig, ServerConfig, UnbalancedMatches};
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 
+use crate::audit::{self, Ledger, Provenance, SigningKey};
 use crate::errors::{self, IntoPy};
 use crate::items::{self, Items};
 use crate::oprf::OprfKey;
 use crate::phase::Shared;
 use crate::testing::Seed;
 
-/// The server's policy from the constructor's arguments.
+/// The server's policy from the constructor's arguments. `query_budget`
+/// has no default: an int, or the string "unlimited".
 pub(crate) fn server_config(
+    query_budget: &Bound<'_, PyAny>,
     fpr_bits: u8,
-    query_budget: Option<u64>,
     max_query_items: usize,
-) -> ServerConfig {
-    let config = ServerConfig::default()
+) -> PyResult<ServerConfig> {
+    let budget = if let Ok(s) = query_budget.extract::<String>() {
+        if s != "unlimited" {
+            return Err(PyValueError::new_err(format!(
+                "query_budget must be a number of elements or 'unlimited', not {s:?}"
+            )));
+        }
+        Budget::Unlimited
+    } else if let Ok(n) = query_budget.extract::<u64>() {
+        Budget::Limited(n)
+    } else {
+        return Err(PyTypeError::new_err(format!(
+            "query_budget must be a non-negative int or 'unlimited', not {}",
+            query_budget.get_type().name()?
+        )));
+    };
+    Ok(ServerConfig::new(budget)
         .with_fpr_bits(fpr_bits)
-        .with_max_query_items(max_query_items);
-    match query_budget {
-        Some(b) => config.with_query_budget(b),
-        None => config,
-    }
+        .with_max_query_items(max_query_items))
 }
 
 /// An epoch argument: exactly 16 bytes.
@@ -44,11 +59,16 @@ pub(crate) fn epoch_arg(epoch: Option<&[u8]>) -> PyResult<Option<[u8; 16]>> {
 }
 
 /// The server of unbalanced PSI for one key epoch.
+///
+/// ``query_budget`` (required: a number of elements per client and epoch,
+/// or ``"unlimited"``) lives in ``ledger`` when one is given: charged and
+/// committed before each answer is returned, it survives restarts and
+/// crashes and holds across processes sharing the file. Without a ledger,
+/// budgets live in this object's memory only and reset when it is rebuilt.
 #[pyclass(module = "blindmatch._blindmatch", frozen)]
 pub(crate) struct UnbalancedServer {
-    inner: Mutex<core::Server>,
-    digest: Vec<u8>,
-    epoch: [u8; 16],
+    inner: core::Server,
+    ledger: Option<Arc<blindmatch_ledger::Ledger>>,
 }
 
 impl UnbalancedServer {
@@ -60,6 +80,7 @@ impl UnbalancedServer {
         labels: Option<&Bound<'_, PyAny>>,
         key: Option<&OprfKey>,
         config: ServerConfig,
+        ledger: Option<&Ledger>,
         seed: Option<Seed>,
     ) -> PyResult<Self> {
         let labels = labels
@@ -84,9 +105,8 @@ impl UnbalancedServer {
             })
             .py_err(py)?;
         Ok(UnbalancedServer {
-            digest: server.digest().to_vec(),
-            epoch: server.epoch(),
-            inner: Mutex::new(server),
+            inner: server,
+            ledger: ledger.map(|l| Arc::clone(&l.inner)),
         })
     }
 }
@@ -94,59 +114,77 @@ impl UnbalancedServer {
 #[pymethods]
 impl UnbalancedServer {
     #[new]
-    #[pyo3(signature = (items, labels=None, key=None, fpr_bits=40, query_budget=None, max_query_items=1_048_576))]
+    #[pyo3(signature = (items, labels=None, key=None, *, query_budget, fpr_bits=40, max_query_items=1_048_576, ledger=None))]
+    #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
         items: &Bound<'_, PyAny>,
         labels: Option<&Bound<'_, PyAny>>,
         key: Option<&OprfKey>,
+        query_budget: &Bound<'_, PyAny>,
         fpr_bits: u8,
-        query_budget: Option<u64>,
         max_query_items: usize,
+        ledger: Option<PyRef<'_, Ledger>>,
     ) -> PyResult<Self> {
-        let config = server_config(fpr_bits, query_budget, max_query_items);
-        Self::start(py, items::extract(items)?, labels, key, config, None)
+        let config = server_config(query_budget, fpr_bits, max_query_items)?;
+        Self::start(
+            py,
+            items::extract(items)?,
+            labels,
+            key,
+            config,
+            ledger.as_deref(),
+            None,
+        )
     }
 
     /// Builds the server under an existing key (as JavaScript's
     /// `UnbalancedServer.withKey`); the same as passing `key=`.
     #[staticmethod]
-    #[pyo3(signature = (key, items, labels=None, fpr_bits=40, query_budget=None, max_query_items=1_048_576))]
+    #[pyo3(signature = (key, items, labels=None, *, query_budget, fpr_bits=40, max_query_items=1_048_576, ledger=None))]
+    #[allow(clippy::too_many_arguments)]
     fn with_key(
         py: Python<'_>,
         key: &OprfKey,
         items: &Bound<'_, PyAny>,
         labels: Option<&Bound<'_, PyAny>>,
+        query_budget: &Bound<'_, PyAny>,
         fpr_bits: u8,
-        query_budget: Option<u64>,
         max_query_items: usize,
+        ledger: Option<PyRef<'_, Ledger>>,
     ) -> PyResult<Self> {
-        let config = server_config(fpr_bits, query_budget, max_query_items);
-        Self::start(py, items::extract(items)?, labels, Some(key), config, None)
+        let config = server_config(query_budget, fpr_bits, max_query_items)?;
+        let ledger = ledger.as_deref();
+        Self::start(
+            py,
+            items::extract(items)?,
+            labels,
+            Some(key),
+            config,
+            ledger,
+            None,
+        )
     }
 
     /// The set digest of this epoch: publish it to every client.
     fn digest<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
-        PyBytes::new(py, &self.digest)
+        PyBytes::new(py, self.inner.digest())
     }
 
     /// The epoch id (16 bytes), a fingerprint of the key.
     #[getter]
     fn epoch<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
-        PyBytes::new(py, &self.epoch)
+        PyBytes::new(py, &self.inner.epoch())
     }
 
     /// The server's OPRF key (export it with to_secret_bytes() before a restart).
     #[getter]
-    fn key(&self, py: Python<'_>) -> PyResult<OprfKey> {
-        let g = self
-            .inner
-            .lock()
-            .map_err(|_| errors::state(py, "state poisoned"))?;
-        Ok(OprfKey::from_core(g.key().clone()))
+    fn key(&self) -> OprfKey {
+        OprfKey::from_core(self.inner.key().clone())
     }
 
-    /// Evaluates a client's query, counted against client_id's budget.
+    /// Evaluates a client's query, charged to client_id's budget (in the
+    /// ledger when there is one, committed before the answer is returned).
     #[pyo3(signature = (query, client_id="default"))]
     fn answer<'py>(
         &self,
@@ -155,34 +193,34 @@ impl UnbalancedServer {
         client_id: &str,
     ) -> PyResult<Bound<'py, PyBytes>> {
         let answer = py
-            .detach(|| match self.inner.lock() {
-                Ok(mut s) => Ok(s.answer(query, client_id)),
-                Err(_) => Err(()),
+            .detach(|| match &self.ledger {
+                Some(l) => self.inner.answer_with(query, client_id, &**l),
+                None => self.inner.answer(query, client_id),
             })
-            .map_err(|_| errors::state(py, "state poisoned"))?
             .py_err(py)?;
         Ok(PyBytes::new(py, &answer))
     }
 
-    /// Elements client_id may still have evaluated this epoch (None without a budget).
+    /// Elements client_id may still have evaluated this epoch (None when unlimited).
     fn remaining_budget(&self, py: Python<'_>, client_id: &str) -> PyResult<Option<u64>> {
-        let g = self
-            .inner
-            .lock()
-            .map_err(|_| errors::state(py, "state poisoned"))?;
-        Ok(g.remaining_budget(client_id))
+        match &self.ledger {
+            Some(l) => self.inner.remaining_budget_with(client_id, &**l),
+            None => self.inner.remaining_budget(client_id),
+        }
+        .py_err(py)
     }
 
     fn __repr__(&self) -> String {
         let hex: String = self
-            .epoch
+            .inner
+            .epoch()
             .iter()
             .take(4)
             .map(|b| format!("{b:02x}"))
             .collect();
         format!(
             "UnbalancedServer(epoch {hex}…, digest {} bytes)",
-            self.digest.len()
+            self.inner.digest().len()
         )
     }
 }
@@ -264,6 +302,7 @@ pub(crate) struct UnbalancedClient {
     phase: Shared<core::Client, UnbalancedMatches>,
     query: Vec<u8>,
     records: Option<Arc<RecordSet>>,
+    provenance: Provenance,
 }
 
 impl UnbalancedClient {
@@ -272,6 +311,7 @@ impl UnbalancedClient {
         py: Python<'_>,
         items: Items,
         epoch: Option<[u8; 16]>,
+        provenance: Provenance,
         seed: Option<Seed>,
     ) -> PyResult<Self> {
         let mut config = ClientConfig::default().with_profile(items.profile());
@@ -289,16 +329,54 @@ impl UnbalancedClient {
             phase: Shared::new(client),
             query,
             records: items.records,
+            provenance,
         })
+    }
+
+    /// The case, ledger and record of a finished query (for `Receipt.countersign`).
+    pub(crate) fn provenance_and_record(
+        &self,
+        py: Python<'_>,
+    ) -> PyResult<(Provenance, SessionRecord)> {
+        let record = self.phase.with_done(py, |m| Ok(m.record().clone()))?;
+        Ok((self.provenance.clone(), record))
+    }
+
+    /// Runs the finishing step, then records the exchange in the ledger.
+    fn conclude(
+        &self,
+        py: Python<'_>,
+        step: impl FnOnce(core::Client) -> blindmatch::Result<UnbalancedMatches> + Send,
+    ) -> PyResult<()> {
+        let record = self.phase.step(py, Ok, "", |client| {
+            let found = step(client)?;
+            let record = found.record().clone();
+            Ok((Phase::Done(found), record))
+        })?;
+        self.provenance.record_session(py, &record)
     }
 }
 
 #[pymethods]
 impl UnbalancedClient {
     #[new]
-    #[pyo3(signature = (items, epoch=None))]
-    fn new(py: Python<'_>, items: &Bound<'_, PyAny>, epoch: Option<&[u8]>) -> PyResult<Self> {
-        Self::start(py, items::extract(items)?, epoch_arg(epoch)?, None)
+    #[pyo3(signature = (items, epoch=None, *, case_ref=None, legal_basis=None, ledger=None))]
+    fn new(
+        py: Python<'_>,
+        items: &Bound<'_, PyAny>,
+        epoch: Option<&[u8]>,
+        case_ref: Option<String>,
+        legal_basis: Option<String>,
+        ledger: Option<PyRef<'_, Ledger>>,
+    ) -> PyResult<Self> {
+        let provenance = Provenance::new(py, case_ref, legal_basis, ledger.as_deref())?;
+        Self::start(
+            py,
+            items::extract(items)?,
+            epoch_arg(epoch)?,
+            provenance,
+            None,
+        )
     }
 
     /// The query message for the server.
@@ -310,12 +388,9 @@ impl UnbalancedClient {
     /// (bytes, or a SetDigest decoded once for many queries).
     fn finish(&self, py: Python<'_>, answer: &[u8], digest: &Bound<'_, PyAny>) -> PyResult<()> {
         let digest = DigestArg::from_py(digest)?;
-        self.phase.step(py, Ok, "", |client| {
-            let found = match &digest {
-                DigestArg::Bytes(b) => client.finish(answer, b),
-                DigestArg::Decoded(d) => client.finish_with(answer, d),
-            }?;
-            Ok((Phase::Done(found), ()))
+        self.conclude(py, |client| match &digest {
+            DigestArg::Bytes(b) => client.finish(answer, b),
+            DigestArg::Decoded(d) => client.finish_with(answer, d),
         })
     }
 
@@ -323,9 +398,28 @@ impl UnbalancedClient {
     /// `finishWith`; finish() accepts a SetDigest too.
     fn finish_with(&self, py: Python<'_>, answer: &[u8], digest: &SetDigest) -> PyResult<()> {
         let digest = Arc::clone(&digest.inner);
-        self.phase.step(py, Ok, "", |client| {
-            Ok((Phase::Done(client.finish_with(answer, &digest)?), ()))
-        })
+        self.conclude(py, |client| client.finish_with(answer, &digest))
+    }
+
+    /// Signs a receipt of the finished query (bytes) with the case given to
+    /// the constructor; recorded in the ledger when there is one. Its
+    /// transcript hash is the one the server's ledger charged.
+    #[pyo3(signature = (signer, timestamp=None))]
+    fn receipt<'py>(
+        &self,
+        py: Python<'py>,
+        signer: &SigningKey,
+        timestamp: Option<u64>,
+    ) -> PyResult<Bound<'py, PyBytes>> {
+        let record = self.phase.with_done(py, |m| Ok(m.record().clone()))?;
+        self.provenance.receipt(py, &record, signer, timestamp)
+    }
+
+    /// SHA-512 over query, answer and digest (64 bytes); the server's ledger holds the same.
+    #[getter]
+    fn transcript_hash<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
+        self.phase
+            .with_done(py, |m| Ok(audit::transcript(py, m.record())))
     }
 
     /// Sorted indices into items that are in the server's set.

@@ -39,7 +39,7 @@ def test_golden_unbalanced_messages_replay_byte_for_byte(vectors):
 
 
 def test_an_answer_finishes_only_its_own_query():
-    server = bm.UnbalancedServer(["a", "b", "c"])
+    server = bm.UnbalancedServer(["a", "b", "c"], query_budget="unlimited")
     c1, c2 = bm.UnbalancedClient(["a", "x"]), bm.UnbalancedClient(["a", "x"])
     a1 = server.answer(c1.query())
     server.answer(c2.query())
@@ -52,8 +52,8 @@ def test_two_builds_never_repeat_a_label_ciphertext():
     key = bm.OprfKey.generate()
     items = [f"+44790000{i:04d}" for i in range(50)]
     labels = [b"case %d" % i for i in range(50)]
-    d1 = bm.UnbalancedServer(items, labels=labels, key=key).digest()
-    d2 = bm.UnbalancedServer(items, labels=labels, key=key).digest()
+    d1 = bm.UnbalancedServer(items, labels=labels, key=key, query_budget="unlimited").digest()
+    d2 = bm.UnbalancedServer(items, labels=labels, key=key, query_budget="unlimited").digest()
     assert bm.SetDigest(d1).epoch == bm.SetDigest(d2).epoch
     size = 2 + len(b"case 49") + 16
     tail1, tail2 = d1[-50 * size:], d2[-50 * size:]
@@ -100,7 +100,7 @@ def test_unbalanced_record_matches():
     mine = bm.RecordSet(default_region="GB")
     mine.add("case-1", phone="+44 20 7946 0958", email="x@example.org")
     mine.add("case-2", email="nobody@example.org")
-    server = bm.UnbalancedServer(watch, labels=[b"w1", b"w2"])
+    server = bm.UnbalancedServer(watch, labels=[b"w1", b"w2"], query_budget="unlimited")
     c = bm.UnbalancedClient(mine)
     c.finish(server.answer(c.query()), server.digest())
     assert c.record_matches == [("case-1", ["phone"])]

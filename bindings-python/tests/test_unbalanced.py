@@ -25,8 +25,8 @@ def test_matches_and_labels_against_python():
 
 
 def test_epochs_budgets_and_files(tmp_path):
-    s1 = bm.UnbalancedServer(["a", "b"])
-    s2 = bm.UnbalancedServer(["a", "b"])
+    s1 = bm.UnbalancedServer(["a", "b"], query_budget="unlimited")
+    s2 = bm.UnbalancedServer(["a", "b"], query_budget="unlimited")
     assert s1.epoch != s2.epoch and len(s1.epoch) == 16
     bm.save_message(tmp_path / "digest.bmch", s1.digest())
     c = bm.UnbalancedClient(["a"])
@@ -43,9 +43,9 @@ def test_epochs_budgets_and_files(tmp_path):
 
 
 def test_key_export_keeps_the_epoch():
-    s1 = bm.UnbalancedServer(["a", "b"], labels=[b"1", b"2"])
+    s1 = bm.UnbalancedServer(["a", "b"], labels=[b"1", b"2"], query_budget="unlimited")
     secret = s1.key.to_secret_bytes()
-    s2 = bm.UnbalancedServer(["a", "b"], labels=[b"1", b"2"], key=bm.OprfKey.from_secret_bytes(secret))
+    s2 = bm.UnbalancedServer(["a", "b"], labels=[b"1", b"2"], key=bm.OprfKey.from_secret_bytes(secret), query_budget="unlimited")
     assert s2.epoch == s1.epoch
     # The rebuild seals its labels under a fresh salt; the digest published
     # before the restart still works with the new process's answers.
@@ -56,7 +56,7 @@ def test_key_export_keeps_the_epoch():
 
 
 def test_misuse_and_bad_input():
-    s = bm.UnbalancedServer(["a"])
+    s = bm.UnbalancedServer(["a"], query_budget="unlimited")
     c = bm.UnbalancedClient(["a", "b"])
     with pytest.raises(bm.StateError):
         c.matches
@@ -71,7 +71,7 @@ def test_misuse_and_bad_input():
     with pytest.raises(bm.StateError, match="already"):
         c2.finish(answer, s.digest())
     with pytest.raises(bm.InvalidConfigError):
-        bm.UnbalancedServer(["a", "b"], labels=[b"1"])
+        bm.UnbalancedServer(["a", "b"], labels=[b"1"], query_budget="unlimited")
     with pytest.raises(ValueError, match="16 bytes"):
         bm.UnbalancedClient(["a"], epoch=b"short")
     with pytest.raises(bm.ProtocolError):
@@ -82,7 +82,7 @@ def test_a_decoded_digest_serves_many_clients():
     rng = random.Random(9)
     server_items = [f"wallet-{rng.randrange(10**9):09d}" for _ in range(2000)]
     labels = [f"ref {i}".encode() for i in range(len(server_items))]
-    server = bm.UnbalancedServer(server_items, labels=labels, fpr_bits=32)
+    server = bm.UnbalancedServer(server_items, labels=labels, fpr_bits=32, query_budget="unlimited")
     digest = bm.SetDigest(server.digest())
     assert len(digest) == len(set(server_items))
     assert digest.epoch == server.epoch and digest.fpr_bits == 32 and digest.has_labels
@@ -98,12 +98,12 @@ def test_a_decoded_digest_serves_many_clients():
         expected = [i for i, x in enumerate(mine) if x in label_of]
         assert by_object.matches == by_bytes.matches == expected
         assert by_object.labels == by_bytes.labels == {i: label_of[mine[i]] for i in expected}
-    plain = bm.SetDigest(bm.UnbalancedServer(["a"]).digest())
+    plain = bm.SetDigest(bm.UnbalancedServer(["a"], query_budget="unlimited").digest())
     assert not plain.has_labels and plain.fpr_bits == 40 and len(plain) == 1
 
 
 def test_a_decoded_digest_keeps_its_checks():
-    s1, s2 = bm.UnbalancedServer(["a", "b"]), bm.UnbalancedServer(["a", "b"])
+    s1, s2 = bm.UnbalancedServer(["a", "b"], query_budget="unlimited"), bm.UnbalancedServer(["a", "b"], query_budget="unlimited")
     c = bm.UnbalancedClient(["a"])
     answer = s2.answer(c.query())
     with pytest.raises(TypeError, match="bytes or a SetDigest"):
@@ -122,7 +122,7 @@ def test_a_decoded_digest_keeps_its_checks():
 def test_names_mirror_javascript():
     key = bm.OprfKey.generate()
     server = bm.UnbalancedServer.with_key(key, ["a", "b"], labels=[b"1", b"2"], query_budget=5)
-    assert server.epoch == bm.UnbalancedServer(["a"], key=key).epoch
+    assert server.epoch == bm.UnbalancedServer(["a"], key=key, query_budget="unlimited").epoch
     c = bm.UnbalancedClient(["b", "z"])
     c.finish_with(server.answer(c.query()), bm.SetDigest(server.digest()))
     assert c.matches == [0] and c.labels == {0: b"2"}

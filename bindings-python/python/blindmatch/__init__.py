@@ -22,10 +22,13 @@ from ._blindmatch import (
     KINDS,
     PROTOCOL_CODES,
     Initiator,
+    Ledger,
     OprfKey,
+    Receipt,
     RecordSet,
     Responder,
     SetDigest,
+    SigningKey,
     UnbalancedClient,
     UnbalancedServer,
     message_type,
@@ -53,7 +56,7 @@ def load_message(path: PathLike, expected: _Union[str, None] = None) -> bytes:
     """Reads a protocol message from a file.
 
     With ``expected`` (``"psi-request"``, ``"psi-response"``, ``"psi-finish"``,
-    ``"set-digest"``, ``"unbalanced-query"`` or ``"unbalanced-answer"``), a file of another type raises ``WrongMessageTypeError``
+    ``"set-digest"``, ``"unbalanced-query"``, ``"unbalanced-answer"``, ``"receipt"`` or ``"checkpoint"``), a file of another type raises ``WrongMessageTypeError``
     right away, naming both types.
     """
     with open(path, "rb") as f:
@@ -74,6 +77,9 @@ __all__ = [
     "UnbalancedServer",
     "UnbalancedClient",
     "SetDigest",
+    "SigningKey",
+    "Receipt",
+    "Ledger",
     "message_type",
     "save_message",
     "load_message",
@@ -114,4 +120,9 @@ __all__ = [
     "InvalidValueError",
     "EpochMismatchError",
     "BudgetExceededError",
+    "InvalidKeyError",
+    "BadSignatureError",
+    "ReceiptMismatchError",
+    "LedgerTamperedError",
+    "StorageError",
 ]

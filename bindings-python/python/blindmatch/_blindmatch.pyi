@@ -1,13 +1,22 @@
 """Type stubs of the native module blindmatch._blindmatch."""
 
-from typing import Dict, Iterable, List, Literal, Optional, Sequence, Tuple, Union, final
+import os
+from typing import Any, Dict, Iterable, List, Literal, Optional, Sequence, Tuple, Union, final
 
 _Item = Union[str, bytes]
 _Reveal = Literal["intersection", "cardinality"]
 _Output = Literal["both", "initiator"]
 _MessageType = Literal[
-    "psi-request", "psi-response", "psi-finish", "set-digest", "unbalanced-query", "unbalanced-answer"
+    "psi-request",
+    "psi-response",
+    "psi-finish",
+    "set-digest",
+    "unbalanced-query",
+    "unbalanced-answer",
+    "receipt",
+    "checkpoint",
 ]
+_Budget = Union[int, Literal["unlimited"]]
 _FieldValue = Union[str, Tuple[str, Optional[str]], List[Union[str, Tuple[str, Optional[str]]]], None]
 
 __all__ = [
@@ -18,6 +27,9 @@ __all__ = [
     "UnbalancedServer",
     "UnbalancedClient",
     "SetDigest",
+    "SigningKey",
+    "Receipt",
+    "Ledger",
     "message_type",
     "ERROR_CODES",
     "PROTOCOL_CODES",
@@ -85,9 +97,16 @@ class Initiator:
         output: _Output = "both",
         max_peer_items: Optional[int] = None,
         min_peer_items: int = 0,
+        *,
+        case_ref: Optional[str] = None,
+        legal_basis: Optional[str] = None,
+        ledger: Optional[Ledger] = None,
     ) -> Initiator: ...
     def request(self) -> bytes: ...
     def finish(self, response: bytes) -> Optional[bytes]: ...
+    def receipt(self, signer: SigningKey, timestamp: Optional[int] = None) -> bytes: ...
+    @property
+    def transcript_hash(self) -> bytes: ...
     @property
     def matches(self) -> List[int]: ...
     @property
@@ -106,9 +125,16 @@ class Responder:
         output: _Output = "both",
         max_peer_items: Optional[int] = None,
         min_peer_items: int = 0,
+        *,
+        case_ref: Optional[str] = None,
+        legal_basis: Optional[str] = None,
+        ledger: Optional[Ledger] = None,
     ) -> Responder: ...
     def respond(self, request: bytes) -> bytes: ...
     def finish(self, finish: Optional[bytes]) -> None: ...
+    def receipt(self, signer: SigningKey, timestamp: Optional[int] = None) -> bytes: ...
+    @property
+    def transcript_hash(self) -> bytes: ...
     @property
     def matches(self) -> List[int]: ...
     @property
@@ -118,25 +144,34 @@ class Responder:
 
 @final
 class UnbalancedServer:
-    """The server of unbalanced PSI for one key epoch."""
+    """The server of unbalanced PSI for one key epoch.
+
+    query_budget has no default: elements per client and epoch, or "unlimited".
+    With a ledger, budgets survive restarts and hold across processes;
+    without one, they last as long as this object.
+    """
 
     def __new__(
         cls,
         items: _Items,
         labels: Optional[Iterable[_Item]] = None,
         key: Optional[OprfKey] = None,
+        *,
+        query_budget: _Budget,
         fpr_bits: int = 40,
-        query_budget: Optional[int] = None,
         max_query_items: int = 1048576,
+        ledger: Optional[Ledger] = None,
     ) -> UnbalancedServer: ...
     @staticmethod
     def with_key(
         key: OprfKey,
         items: _Items,
         labels: Optional[Iterable[_Item]] = None,
+        *,
+        query_budget: _Budget,
         fpr_bits: int = 40,
-        query_budget: Optional[int] = None,
         max_query_items: int = 1048576,
+        ledger: Optional[Ledger] = None,
     ) -> UnbalancedServer: ...
     def digest(self) -> bytes: ...
     @property
@@ -150,10 +185,21 @@ class UnbalancedServer:
 class UnbalancedClient:
     """A client of unbalanced PSI."""
 
-    def __new__(cls, items: _Items, epoch: Optional[bytes] = None) -> UnbalancedClient: ...
+    def __new__(
+        cls,
+        items: _Items,
+        epoch: Optional[bytes] = None,
+        *,
+        case_ref: Optional[str] = None,
+        legal_basis: Optional[str] = None,
+        ledger: Optional[Ledger] = None,
+    ) -> UnbalancedClient: ...
     def query(self) -> bytes: ...
     def finish(self, answer: bytes, digest: Union[bytes, SetDigest]) -> None: ...
     def finish_with(self, answer: bytes, digest: SetDigest) -> None: ...
+    def receipt(self, signer: SigningKey, timestamp: Optional[int] = None) -> bytes: ...
+    @property
+    def transcript_hash(self) -> bytes: ...
     @property
     def matches(self) -> List[int]: ...
     @property
@@ -172,6 +218,49 @@ class SetDigest:
     def fpr_bits(self) -> int: ...
     @property
     def has_labels(self) -> bool: ...
+    def __len__(self) -> int: ...
+
+@final
+class SigningKey:
+    """An Ed25519 key that signs receipts and ledger checkpoints."""
+
+    @staticmethod
+    def generate() -> SigningKey: ...
+    @staticmethod
+    def from_secret_bytes(secret: bytes) -> SigningKey: ...
+    def to_secret_bytes(self) -> bytes: ...
+    def public_key(self) -> bytes: ...
+
+@final
+class Receipt:
+    """Signed receipts of an exchange (static methods over receipt bytes)."""
+
+    @staticmethod
+    def countersign(
+        receipt: bytes,
+        signer: SigningKey,
+        expect: Optional[Union[Initiator, Responder, UnbalancedClient]] = None,
+        timestamp: Optional[int] = None,
+    ) -> bytes: ...
+    @staticmethod
+    def verify(receipt: bytes, keys: Sequence[bytes]) -> Dict[str, Any]: ...
+    @staticmethod
+    def to_json(receipt: bytes, keys: Sequence[bytes]) -> str: ...
+
+@final
+class Ledger:
+    """An append-only, hash-chained audit ledger and budget store in an SQLite file."""
+
+    def __new__(cls, path: Union[str, "os.PathLike[str]"]) -> Ledger: ...
+    def verify(
+        self, checkpoints: Optional[Sequence[bytes]] = None, keys: Optional[Sequence[bytes]] = None
+    ) -> Dict[str, Any]: ...
+    def checkpoint(self, signer: SigningKey) -> bytes: ...
+    def entries(self, from_seq: int = 1, limit: int = 1000) -> List[Dict[str, Any]]: ...
+    @property
+    def id(self) -> bytes: ...
+    @property
+    def path(self) -> str: ...
     def __len__(self) -> int: ...
 
 def message_type(message: bytes) -> _MessageType: ...

@@ -18,7 +18,7 @@ True
 from typing import Any, Iterable, Literal, Optional, Union, cast
 
 from . import _blindmatch
-from ._blindmatch import OprfKey, RecordSet
+from ._blindmatch import Ledger, OprfKey, RecordSet
 from ._blindmatch import Initiator as _Initiator
 from ._blindmatch import Responder as _Responder
 from ._blindmatch import UnbalancedClient as _UnbalancedClient
@@ -41,9 +41,17 @@ def Initiator(  # noqa: N802  (named after the class it builds)
     min_peer_items: int = 0,
     *,
     rng_seed: bytes,
+    case_ref: Optional[str] = None,
+    legal_basis: Optional[str] = None,
+    ledger: Optional[Ledger] = None,
 ) -> _Initiator:
     """A :class:`blindmatch.Initiator` whose session key, id and order come from ``rng_seed``."""
-    return cast(_Initiator, _native.initiator(items, rng_seed, reveal, output, max_peer_items, min_peer_items))
+    return cast(
+        _Initiator,
+        _native.initiator(
+            items, rng_seed, reveal, output, max_peer_items, min_peer_items, case_ref, legal_basis, ledger
+        ),
+    )
 
 
 def Responder(  # noqa: N802
@@ -54,32 +62,49 @@ def Responder(  # noqa: N802
     min_peer_items: int = 0,
     *,
     rng_seed: bytes,
+    case_ref: Optional[str] = None,
+    legal_basis: Optional[str] = None,
+    ledger: Optional[Ledger] = None,
 ) -> _Responder:
     """A :class:`blindmatch.Responder` whose session key and order come from ``rng_seed``."""
-    return cast(_Responder, _native.responder(items, rng_seed, reveal, output, max_peer_items, min_peer_items))
+    return cast(
+        _Responder,
+        _native.responder(
+            items, rng_seed, reveal, output, max_peer_items, min_peer_items, case_ref, legal_basis, ledger
+        ),
+    )
 
 
 def UnbalancedClient(  # noqa: N802
-    items: _Items, epoch: Optional[bytes] = None, *, rng_seed: bytes
+    items: _Items,
+    epoch: Optional[bytes] = None,
+    *,
+    rng_seed: bytes,
+    case_ref: Optional[str] = None,
+    legal_basis: Optional[str] = None,
+    ledger: Optional[Ledger] = None,
 ) -> _UnbalancedClient:
     """A :class:`blindmatch.UnbalancedClient` whose blinds and query id come from ``rng_seed``."""
-    return cast(_UnbalancedClient, _native.unbalanced_client(items, rng_seed, epoch))
+    return cast(
+        _UnbalancedClient, _native.unbalanced_client(items, rng_seed, epoch, case_ref, legal_basis, ledger)
+    )
 
 
 def UnbalancedServer(  # noqa: N802
     items: _Items,
     labels: Optional[Iterable[Union[str, bytes]]] = None,
     key: Optional[OprfKey] = None,
-    fpr_bits: int = 40,
-    query_budget: Optional[int] = None,
-    max_query_items: int = 1048576,
     *,
+    query_budget: Union[int, Literal["unlimited"]],
+    fpr_bits: int = 40,
+    max_query_items: int = 1048576,
+    ledger: Optional[Ledger] = None,
     rng_seed: bytes,
 ) -> _UnbalancedServer:
     """A :class:`blindmatch.UnbalancedServer` whose label salt comes from ``rng_seed``."""
     return cast(
         _UnbalancedServer,
-        _native.unbalanced_server(items, rng_seed, labels, key, fpr_bits, query_budget, max_query_items),
+        _native.unbalanced_server(items, rng_seed, query_budget, labels, key, fpr_bits, max_query_items, ledger),
     )
 
 
