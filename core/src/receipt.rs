@@ -608,6 +608,28 @@ pub(crate) fn reencode(bytes: &[u8]) -> Result<Vec<u8>> {
     Ok(wire::encode(MessageType::Receipt, &msg))
 }
 
+/// The JSON rendering's fields, in the order people read them.
+#[derive(Serialize)]
+struct JsonView<'a> {
+    format: u8,
+    protocol: &'static str,
+    reveal: Option<&'static str>,
+    output: Option<&'static str>,
+    role: &'static str,
+    session_id: String,
+    epoch: Option<String>,
+    case_ref: &'a str,
+    legal_basis: &'a str,
+    own_count: u64,
+    peer_count: u64,
+    cardinality: Option<u64>,
+    transcript_hash: String,
+    signer: String,
+    signed_at: u64,
+    countersigner: Option<String>,
+    countersigned_at: Option<u64>,
+}
+
 /// What a verified receipt states.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -649,28 +671,28 @@ impl ReceiptFields {
             ),
             Protocol::Unbalanced => ("unbalanced", None, None),
         };
-        let value = serde_json::json!({
-            "format": RECEIPT_VERSION,
-            "protocol": protocol,
-            "reveal": reveal,
-            "output": output,
-            "role": r.role.name(),
-            "session_id": hex::encode(r.session_id),
-            "epoch": r.epoch.map(hex::encode),
-            "case_ref": self.case.case_ref,
-            "legal_basis": self.case.legal_basis,
-            "own_count": r.own_count,
-            "peer_count": r.peer_count,
-            "cardinality": r.cardinality,
-            "transcript_hash": hex::encode(r.transcript),
-            "signer": self.signer.to_string(),
-            "signed_at": self.timestamp,
-            "countersigner": self.countersigner.map(|k| k.to_string()),
-            "countersigned_at": self.countersigned_at,
-        });
-        match serde_json::to_string_pretty(&value) {
+        let view = JsonView {
+            format: RECEIPT_VERSION,
+            protocol,
+            reveal,
+            output,
+            role: r.role.name(),
+            session_id: hex::encode(r.session_id),
+            epoch: r.epoch.map(hex::encode),
+            case_ref: &self.case.case_ref,
+            legal_basis: &self.case.legal_basis,
+            own_count: r.own_count,
+            peer_count: r.peer_count,
+            cardinality: r.cardinality,
+            transcript_hash: hex::encode(r.transcript),
+            signer: self.signer.to_string(),
+            signed_at: self.timestamp,
+            countersigner: self.countersigner.map(|k| k.to_string()),
+            countersigned_at: self.countersigned_at,
+        };
+        match serde_json::to_string_pretty(&view) {
             Ok(s) => s,
-            Err(_) => unreachable!("a JSON value always serializes"),
+            Err(_) => unreachable!("strings and integers always serialize"),
         }
     }
 }

@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use blindmatch::psi::{Config, Initiator, Responder};
+use blindmatch::receipt::{self, Case, ReceiptFields, SessionRecord, SigningKey};
 use blindmatch::records::{Field, Kind, Options, RecordSet};
 
 /// One suspect record of an agency's list.
@@ -227,6 +228,8 @@ pub struct Report {
     pub traffic: Traffic,
     /// Time both agencies spent canonicalizing their records into keys.
     pub canonicalize_time: Duration,
+    /// Each agency's record of the session (A's, B's), for their receipts.
+    pub records: (SessionRecord, SessionRecord),
 }
 
 /// Writes a message to `dir/name` and reads it back, as a file carried to
@@ -276,7 +279,8 @@ pub fn match_agencies(
     let response = carry(exchange_dir, "2-response.bmch", response)?;
 
     let t = Instant::now();
-    let (finish, mine) = initiator.finish(&response)?;
+    let a_done = initiator.conclude(&response)?;
+    let (finish, mine) = (a_done.finish, a_done.matches);
     traffic.time[2] = t.elapsed();
     let finish = finish
         .map(|f| carry(exchange_dir, "3-finish.bmch", f))
@@ -284,8 +288,9 @@ pub fn match_agencies(
     traffic.bytes[2] = finish.as_ref().map_or(0, Vec::len);
 
     let t = Instant::now();
-    let theirs = responder
-        .finish(finish.as_deref())?
+    let b_done = responder.conclude(finish.as_deref())?;
+    let theirs = b_done
+        .matches
         .ok_or(blindmatch::Error::UnexpectedFinish("missing"))?;
     traffic.time[3] = t.elapsed();
 
@@ -303,7 +308,33 @@ pub fn match_agencies(
         items: (a_items.len(), b_items.len()),
         traffic,
         canonicalize_time,
+        records: (a_done.record, b_done.record),
     })
+}
+
+/// The receipt both agencies sign for the record: A signs its record of the
+/// session under `case`; B checks it against its own record (same
+/// transcript hash, sizes and cardinality) and countersigns; anyone holding
+/// the two public keys verifies it. Returns the receipt and what it states.
+///
+/// # Errors
+///
+/// [`ExampleError::Protocol`] if a signature or the check fails.
+pub fn co_signed_receipt(
+    report: &Report,
+    case: &Case,
+    (key_a, key_b): (&SigningKey, &SigningKey),
+    exchange_dir: Option<&Path>,
+) -> Result<(Vec<u8>, ReceiptFields), ExampleError> {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let signed = receipt::sign(&report.records.0, case, key_a, now)?;
+    let signed = carry(exchange_dir, "4-receipt-a.bmch", signed)?;
+    let both = receipt::countersign(&signed, key_b, Some(&report.records.1), now)?;
+    let both = carry(exchange_dir, "5-receipt-a-b.bmch", both)?;
+    let fields = receipt::verify(&both, &[key_a.public_key(), key_b.public_key()])?;
+    Ok((both, fields))
 }
 
 /// The values the shipped data is known to hold that cannot be used:

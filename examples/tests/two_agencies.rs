@@ -3,9 +3,10 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+use blindmatch::receipt::{Case, SigningKey};
 use blindmatch_examples::{
-    check_against_expected, data_dir, load_agency, load_expected, load_expected_errors,
-    match_agencies,
+    check_against_expected, co_signed_receipt, data_dir, load_agency, load_expected,
+    load_expected_errors, match_agencies,
 };
 
 #[test]
@@ -23,6 +24,23 @@ fn two_agencies_find_exactly_the_known_overlap() {
     let report = match_agencies(&a, &b, Some(&dir)).unwrap();
     let problems = check_against_expected(&report, &expected, &expected_errors);
     assert!(problems.is_empty(), "{problems:#?}");
+    // Both agencies sign one receipt; it states the session as both saw it.
+    let (ka, kb) = (
+        SigningKey::generate().unwrap(),
+        SigningKey::generate().unwrap(),
+    );
+    let case = Case::new("NL-2026-0142", "MLAT art. 18").unwrap();
+    let (receipt, fields) = co_signed_receipt(&report, &case, (&ka, &kb), Some(&dir)).unwrap();
+    assert_eq!(fields.record.transcript, report.records.1.transcript);
+    assert_eq!(
+        fields.record.cardinality,
+        Some(report.shared_identifiers as u64)
+    );
+    assert_eq!(fields.countersigner, Some(kb.public_key()));
+    assert_eq!(
+        std::fs::read(dir.join("5-receipt-a-b.bmch")).unwrap(),
+        receipt
+    );
     // What crossed the wire is what the files hold.
     let on_disk: usize = ["1-request.bmch", "2-response.bmch", "3-finish.bmch"]
         .iter()

@@ -8,7 +8,9 @@
 //! canonicalizes its records into keys (e-mail, phone, name + date of
 //! birth), they run balanced PSI over the keys, and each learns which of
 //! its own suspects the other also holds, through which kinds of
-//! identifier, and nothing else.
+//! identifier, and nothing else. Both then sign one receipt of the
+//! session for the legal record (A signs, B checks and countersigns), and
+//! the receipt is verified and printed as JSON.
 //!
 //! ```text
 //! cargo run --release -p blindmatch-examples --bin two_agencies [-- --exchange-dir DIR] [--data-dir DIR]
@@ -20,9 +22,10 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use blindmatch::receipt::{Case, SigningKey};
 use blindmatch_examples::{
-    check_against_expected, data_dir, load_agency, load_expected, load_expected_errors,
-    match_agencies,
+    check_against_expected, co_signed_receipt, data_dir, load_agency, load_expected,
+    load_expected_errors, match_agencies,
 };
 
 fn main() -> ExitCode {
@@ -132,6 +135,17 @@ fn run() -> Result<bool, Box<dyn std::error::Error>> {
         t.time[2].as_secs_f64(),
         t.time[3].as_secs_f64()
     );
+    // Each agency's signing key would live in its own key store; here both
+    // are fresh. A signs, B checks against its own record and countersigns.
+    let (key_a, key_b) = (SigningKey::generate()?, SigningKey::generate()?);
+    let case = Case::new("NL-2026-0142", "MLAT art. 18 (example)")?;
+    let (receipt, fields) =
+        co_signed_receipt(&report, &case, (&key_a, &key_b), exchange.as_deref())?;
+    println!(
+        "receipt ({} bytes), signed by A and countersigned by B, verified with both public keys:",
+        receipt.len()
+    );
+    println!("{}", fields.to_json());
     if let Some(dir) = &exchange {
         println!("message files: {}", dir.display());
     }
