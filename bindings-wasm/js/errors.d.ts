@@ -67,3 +67,13 @@ export class InvalidValueError extends BlindmatchError {}
 export class EpochMismatchError extends ProtocolError {}
 /** Code "budget_exceeded". */
 export class BudgetExceededError extends ProtocolError {}
+/** Code "invalid_key". */
+export class InvalidKeyError extends BlindmatchError {}
+/** Code "bad_signature". */
+export class BadSignatureError extends ProtocolError {}
+/** Code "receipt_mismatch". */
+export class ReceiptMismatchError extends ProtocolError {}
+/** Code "ledger_tampered". */
+export class LedgerTamperedError extends BlindmatchError {}
+/** Code "storage". */
+export class StorageError extends BlindmatchError {}

@@ -88,6 +88,11 @@ const RngError = codeClass("RngError", "rng", BlindmatchError);
 const InvalidValueError = codeClass("InvalidValueError", "invalid_value", BlindmatchError);
 const EpochMismatchError = codeClass("EpochMismatchError", "epoch_mismatch", ProtocolError);
 const BudgetExceededError = codeClass("BudgetExceededError", "budget_exceeded", ProtocolError);
+const InvalidKeyError = codeClass("InvalidKeyError", "invalid_key", BlindmatchError);
+const BadSignatureError = codeClass("BadSignatureError", "bad_signature", ProtocolError);
+const ReceiptMismatchError = codeClass("ReceiptMismatchError", "receipt_mismatch", ProtocolError);
+const LedgerTamperedError = codeClass("LedgerTamperedError", "ledger_tampered", BlindmatchError);
+const StorageError = codeClass("StorageError", "storage", BlindmatchError);
 
 /** Called by the WebAssembly module to build the error it throws. */
 function makeError(code, message, isProtocol) {

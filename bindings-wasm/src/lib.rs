@@ -15,6 +15,7 @@
 //! install the error classes with the hidden `__setErrorFactory` before any
 //! other call; see `js/errors.js`.
 
+mod audit;
 mod convert;
 mod errors;
 mod items;
@@ -30,6 +31,7 @@ mod unbalanced;
 
 use wasm_bindgen::prelude::*;
 
+pub use audit::{Receipt, SessionRecord, SigningKey};
 pub use errors::{error_codes, protocol_error_codes, set_error_factory};
 pub use oprf::OprfKey;
 pub use psi::{Initiator, Responder};
@@ -93,8 +95,8 @@ extern "C" {
 }
 
 /// The type of a message, read from its envelope: `"psi-request"`,
-/// `"psi-response"`, `"psi-finish"`, `"set-digest"`, `"unbalanced-query"` or
-/// `"unbalanced-answer"`. Throws a `ProtocolError` for bytes that are not a
+/// `"psi-response"`, `"psi-finish"`, `"set-digest"`, `"unbalanced-query"`,
+/// `"unbalanced-answer"`, `"receipt"` or `"checkpoint"`. Throws a `ProtocolError` for bytes that are not a
 /// blindmatch message of a supported version.
 #[wasm_bindgen(js_name = messageType)]
 pub fn message_type(message: &[u8]) -> Result<String, JsValue> {

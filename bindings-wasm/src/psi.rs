@@ -9,10 +9,12 @@ use std::sync::Arc;
 
 use blindmatch::phase::Phase;
 use blindmatch::psi::{self as core, Config, Matches, Output, Reveal};
+use blindmatch::receipt::{Case, SessionRecord as CoreRecord};
 use blindmatch::records::RecordSet;
 use js_sys::{Array, Uint8Array};
 use wasm_bindgen::prelude::*;
 
+use crate::audit::{self, SessionRecord, SigningKey};
 use crate::errors::{self, IntoJs};
 use crate::items::{self, Items, index_array};
 use crate::options::{Opts, js_options};
@@ -34,11 +36,15 @@ js_options! {
         maxPeerItems: "number",
         /// Refuse a peer with fewer items than this (default 0).
         minPeerItems: "number",
+        /// Case reference written into this party's receipts (free text, at most 1024 bytes).
+        caseRef: "string",
+        /// Legal basis written into this party's receipts (free text, at most 1024 bytes).
+        legalBasis: "string",
     }
 }
 
-/// The configuration from a `PsiOptions` object.
-pub(crate) fn config(options: Option<&PsiOptions>) -> Result<Config, JsValue> {
+/// The configuration and case from a `PsiOptions` object.
+pub(crate) fn config(options: Option<&PsiOptions>) -> Result<(Config, Case), JsValue> {
     let o = Opts::new(options.map(AsRef::as_ref), "PSI options", PSI_OPTIONS)?;
     let reveal = match o.string("reveal")?.as_deref() {
         None | Some("intersection") => Reveal::Intersection,
@@ -65,13 +71,14 @@ pub(crate) fn config(options: Option<&PsiOptions>) -> Result<Config, JsValue> {
     if let Some(min) = o.uint("minPeerItems", u64::from(u32::MAX))? {
         c = c.with_min_peer_items(usize::try_from(min).unwrap_or(usize::MAX));
     }
-    Ok(c)
+    Ok((c, audit::case(&o)?))
 }
 
 /// The result of a finished party.
 struct Done {
     matches: Option<Matches>,
     records: Option<Arc<RecordSet>>,
+    record: CoreRecord,
 }
 
 impl Done {
@@ -115,6 +122,34 @@ macro_rules! party_results {
                 phase::done(&self.phase)?.record_matches()
             }
 
+            /// This party's record of the finished session, for `Receipt.countersign(r, signer, record)`.
+            #[wasm_bindgen(getter, js_name = sessionRecord)]
+            pub fn session_record(&self) -> Result<SessionRecord, JsValue> {
+                Ok(SessionRecord {
+                    inner: phase::done(&self.phase)?.record.clone(),
+                    case: self.case.clone(),
+                })
+            }
+
+            /// SHA-512 over every message of the session (64 bytes); the peer holds the same.
+            #[wasm_bindgen(getter, js_name = transcriptHash)]
+            pub fn transcript_hash(&self) -> Result<Uint8Array, JsValue> {
+                Ok(Uint8Array::from(
+                    &phase::done(&self.phase)?.record.transcript[..],
+                ))
+            }
+
+            /// Signs a receipt of the finished session with the `caseRef` and
+            /// `legalBasis` given at construction, at `timestamp` (seconds
+            /// since 1970; now when `undefined`).
+            pub fn receipt(
+                &self,
+                signer: &SigningKey,
+                timestamp: Option<f64>,
+            ) -> Result<Uint8Array, JsValue> {
+                self.session_record()?.sign(signer, timestamp)
+            }
+
             /// The role and state of the party, e.g. `Initiator(finished)`.
             #[wasm_bindgen(js_name = toString)]
             pub fn to_string_js(&self) -> String {
@@ -152,11 +187,16 @@ pub struct Initiator {
     phase: Phase<core::Initiator, Done>,
     request: Vec<u8>,
     records: Option<Arc<RecordSet>>,
+    case: Case,
 }
 
 impl Initiator {
     /// Starts a session; `seed` only from `blindmatch/testing`.
-    pub(crate) fn start(items: Items, config: Config, seed: Option<Seed>) -> Result<Self, JsValue> {
+    pub(crate) fn start(
+        items: Items,
+        (config, case): (Config, Case),
+        seed: Option<Seed>,
+    ) -> Result<Self, JsValue> {
         let config = config.with_profile(items.profile());
         let (initiator, request) = match seed {
             Some(seed) => core::Initiator::new_with_rng(config, &items.values, &mut seed.rng()),
@@ -167,6 +207,7 @@ impl Initiator {
             phase: Phase::Live(initiator),
             request,
             records: items.records,
+            case,
         })
     }
 }
@@ -193,12 +234,13 @@ impl Initiator {
     pub fn finish(&mut self, response: &[u8]) -> Result<Option<Uint8Array>, JsValue> {
         let records = self.records.clone();
         let finish = phase::step(&mut self.phase, Ok, "", |initiator| {
-            let (finish, matches) = initiator.finish(response)?;
+            let outcome = initiator.conclude(response)?;
             let done = Done {
-                matches: Some(matches),
+                matches: Some(outcome.matches),
                 records,
+                record: outcome.record,
             };
-            Ok((Phase::Done(done), finish))
+            Ok((Phase::Done(done), outcome.finish))
         })?;
         Ok(finish.map(|f| Uint8Array::from(&f[..])))
     }
@@ -224,11 +266,16 @@ enum RespLive {
 pub struct Responder {
     phase: Phase<RespLive, Done>,
     records: Option<Arc<RecordSet>>,
+    case: Case,
 }
 
 impl Responder {
     /// Prepares a responder; `seed` only from `blindmatch/testing`.
-    pub(crate) fn start(items: Items, config: Config, seed: Option<Seed>) -> Result<Self, JsValue> {
+    pub(crate) fn start(
+        items: Items,
+        (config, case): (Config, Case),
+        seed: Option<Seed>,
+    ) -> Result<Self, JsValue> {
         let config = config.with_profile(items.profile());
         let responder = match seed {
             Some(seed) => core::Responder::new_with_rng(config, &items.values, &mut seed.rng()),
@@ -238,6 +285,7 @@ impl Responder {
         Ok(Responder {
             phase: Phase::Live(RespLive::Ready(Box::new(responder))),
             records: items.records,
+            case,
         })
     }
 }
@@ -277,8 +325,13 @@ impl Responder {
             take,
             "respond() must come first",
             |waiting| {
-                let matches = waiting.finish(finish.as_deref())?;
-                Ok((Phase::Done(Done { matches, records }), ()))
+                let outcome = waiting.conclude(finish.as_deref())?;
+                let done = Done {
+                    matches: outcome.matches,
+                    records,
+                    record: outcome.record,
+                };
+                Ok((Phase::Done(done), ()))
             },
         )
     }

@@ -3,13 +3,16 @@
 
 use std::sync::Arc;
 
+use blindmatch::budget::Budget;
 use blindmatch::oprf::OprfKey as CoreKey;
 use blindmatch::phase::Phase;
+use blindmatch::receipt::Case;
 use blindmatch::records::RecordSet;
 use blindmatch::unbalanced::{self as core, ClientConfig, ServerConfig, UnbalancedMatches};
 use js_sys::{Array, Map, Uint8Array};
 use wasm_bindgen::prelude::*;
 
+use crate::audit::{self, SessionRecord, SigningKey};
 use crate::errors::{self, IntoJs};
 use crate::items::{self, Items, index_array};
 use crate::oprf::OprfKey;
@@ -25,8 +28,11 @@ js_options! {
         labels: "ReadonlyArray<string | Uint8Array>",
         /// False-positive rate 2^-fprBits of the set digest (default 40).
         fprBits: "number",
-        /// Queries per client id per key epoch (default: unlimited).
-        queryBudget: "number",
+        /// Required, no default: elements each client id may have evaluated
+        /// per key epoch, or "unlimited". Budgets live in this object's
+        /// memory only (a rebuilt server starts every client afresh); the
+        /// durable ledger is in the Python package and the `blindmatch` command.
+        queryBudget: r#"number | "unlimited""#,
         /// Largest query accepted (default 2^20 items).
         maxQueryItems: "number",
     }
@@ -37,6 +43,10 @@ js_options! {
     CLIENT_OPTIONS, CLIENT_OPTIONS_TS: interface ClientOptions {
         /// Address the query to this 16-byte key epoch (from the server's digest).
         epoch: "Uint8Array",
+        /// Case reference written into this client's receipts.
+        caseRef: "string",
+        /// Legal basis written into this client's receipts.
+        legalBasis: "string",
     }
 }
 
@@ -44,7 +54,7 @@ js_options! {
 /// once per key epoch and answers each client's query.
 ///
 /// ```js
-/// const server = new UnbalancedServer(items, { labels });
+/// const server = new UnbalancedServer(items, { labels, queryBudget: 10000 });
 /// const digest = server.digest();             // reusable by every client of this key
 /// const answer = server.answer(client.query(), "agency-b");
 /// ```
@@ -96,15 +106,25 @@ impl UnbalancedServer {
             .get("labels")?
             .map(|l| items::values(&l, "labels"))
             .transpose()?;
-        let mut config = ServerConfig::default().with_profile(items.profile());
+        let budget = match o.get("queryBudget")? {
+            None => {
+                return Err(errors::arg(
+                    "server options: queryBudget is required (a number of elements per client, or \"unlimited\")",
+                ));
+            }
+            Some(v) if v.as_string().as_deref() == Some("unlimited") => Budget::Unlimited,
+            Some(_) => Budget::Limited(
+                o.uint("queryBudget", u64::MAX)
+                    .map_err(|_| errors::arg("server options: queryBudget must be a non-negative integer or \"unlimited\""))?
+                    .unwrap_or(0),
+            ),
+        };
+        let mut config = ServerConfig::new(budget).with_profile(items.profile());
         if let Some(bits) = o.uint("fprBits", u64::from(u8::MAX))? {
             config = config.with_fpr_bits(u8::try_from(bits).unwrap_or(u8::MAX));
         }
         if let Some(max) = o.uint("maxQueryItems", u64::from(u32::MAX))? {
             config = config.with_max_query_items(usize::try_from(max).unwrap_or(usize::MAX));
-        }
-        if let Some(budget) = o.uint("queryBudget", u64::MAX)? {
-            config = config.with_query_budget(budget);
         }
         let values = items.values;
         let inner = match seed {
@@ -140,11 +160,7 @@ impl UnbalancedServer {
     /// Answers a client's query, counting it against `clientId`'s budget
     /// (default `"default"`). Throws `budget_exceeded`, `epoch_mismatch` or
     /// another `ProtocolError` for a bad query.
-    pub fn answer(
-        &mut self,
-        query: &[u8],
-        client_id: Option<String>,
-    ) -> Result<Uint8Array, JsValue> {
+    pub fn answer(&self, query: &[u8], client_id: Option<String>) -> Result<Uint8Array, JsValue> {
         let answer = self
             .inner
             .answer(query, client_id.as_deref().unwrap_or("default"))
@@ -152,11 +168,15 @@ impl UnbalancedServer {
         Ok(Uint8Array::from(&answer[..]))
     }
 
-    /// Queries `clientId` may still make in this epoch (`undefined`: no budget set).
+    /// Elements `clientId` may still have evaluated in this epoch (`undefined`: unlimited).
     #[wasm_bindgen(js_name = remainingBudget)]
-    pub fn remaining_budget(&self, client_id: &str) -> Option<f64> {
+    pub fn remaining_budget(&self, client_id: &str) -> Result<Option<f64>, JsValue> {
         #[allow(clippy::cast_precision_loss)]
-        self.inner.remaining_budget(client_id).map(|b| b as f64)
+        Ok(self
+            .inner
+            .remaining_budget(client_id)
+            .js()?
+            .map(|b| b as f64))
     }
 }
 
@@ -230,6 +250,7 @@ impl UnbalancedClient {
                 .map_err(|_| errors::arg("epoch must be exactly 16 bytes"))?;
             config = config.with_epoch(e);
         }
+        let case = audit::case(&o)?;
         let (client, query) = match seed {
             Some(seed) => core::Client::new_with_rng(config, &items.values, &mut seed.rng()),
             None => core::Client::with_config(config, &items.values),
@@ -239,6 +260,7 @@ impl UnbalancedClient {
             phase: Phase::Live(client),
             query,
             records: items.records,
+            case,
         })
     }
 }
@@ -258,6 +280,7 @@ pub struct UnbalancedClient {
     phase: Phase<core::Client, UnbalancedMatches>,
     query: Vec<u8>,
     records: Option<Arc<RecordSet>>,
+    case: Case,
 }
 
 impl std::fmt::Debug for UnbalancedClient {
@@ -332,6 +355,33 @@ impl UnbalancedClient {
             map.set(&JsValue::from_f64(*i as f64), &Uint8Array::from(&l[..]));
         }
         Ok(map)
+    }
+
+    /// This client's record of the finished query, for `Receipt.countersign(r, signer, record)`.
+    #[wasm_bindgen(getter, js_name = sessionRecord)]
+    pub fn session_record(&self) -> Result<SessionRecord, JsValue> {
+        Ok(SessionRecord {
+            inner: phase::done(&self.phase)?.record().clone(),
+            case: self.case.clone(),
+        })
+    }
+
+    /// SHA-512 over query, answer and digest (64 bytes).
+    #[wasm_bindgen(getter, js_name = transcriptHash)]
+    pub fn transcript_hash(&self) -> Result<Uint8Array, JsValue> {
+        Ok(Uint8Array::from(
+            &phase::done(&self.phase)?.record().transcript[..],
+        ))
+    }
+
+    /// Signs a receipt of the finished query with the `caseRef` and
+    /// `legalBasis` given at construction (`timestamp` in seconds; now when `undefined`).
+    pub fn receipt(
+        &self,
+        signer: &SigningKey,
+        timestamp: Option<f64>,
+    ) -> Result<Uint8Array, JsValue> {
+        self.session_record()?.sign(signer, timestamp)
     }
 
     /// `UnbalancedClient(<state>)`.

@@ -137,7 +137,7 @@ test("a header claiming 2^32 - 1 elements is rejected before anything is allocat
 
 test("unbalanced errors: epoch mismatch and budget", () => {
   const s1 = new bm.UnbalancedServer(["a", "b"], { queryBudget: 1 });
-  const s2 = new bm.UnbalancedServer(["a", "b"]);
+  const s2 = new bm.UnbalancedServer(["a", "b"], { queryBudget: "unlimited" });
   const c = new bm.UnbalancedClient(["a"]);
   const answer = s1.answer(c.query(), "x");
   throwsCode(() => c.finish(answer, s2.digest()), "epoch_mismatch");
@@ -148,10 +148,10 @@ test("unbalanced errors: epoch mismatch and budget", () => {
   const addressed = new bm.UnbalancedClient(["a"], { epoch: s1.epoch });
   const reply = new bm.UnbalancedServer(["a"], { queryBudget: 5 });
   throwsCode(() => reply.answer(addressed.query(), "y"), "epoch_mismatch");
-  const small = new bm.UnbalancedServer(["a"], { maxQueryItems: 1 });
+  const small = new bm.UnbalancedServer(["a"], { maxQueryItems: 1, queryBudget: "unlimited" });
   throwsCode(() => small.answer(new bm.UnbalancedClient(["a", "b"]).query()), "peer_set_too_large");
-  throwsCode(() => new bm.UnbalancedServer(["a"], { fprBits: 0 }), "invalid_config");
-  throwsCode(() => new bm.UnbalancedServer(["a", "b"], { labels: ["x"] }), "invalid_config");
+  throwsCode(() => new bm.UnbalancedServer(["a"], { fprBits: 0, queryBudget: "unlimited" }), "invalid_config");
+  throwsCode(() => new bm.UnbalancedServer(["a", "b"], { labels: ["x"], queryBudget: "unlimited" }), "invalid_config");
 });
 
 test("local input errors", () => {
@@ -208,7 +208,7 @@ test("bad arguments throw ArgumentError with a clear message", () => {
     () => new bm.RecordSet().add("r", { email: 42 }),
     () => new bm.RecordSet().add("r", { email: [["a@b.c"]] }),
     () => new bm.RecordSet().add("r", "a@b.c"),
-    () => new bm.UnbalancedServer(["a"], { labels: "x" }),
+    () => new bm.UnbalancedServer(["a"], { labels: "x", queryBudget: "unlimited" }),
     () => new bm.UnbalancedClient(["a"], { epoch: new Uint8Array(15) }),
   ];
   for (const fn of bad) {
@@ -218,7 +218,7 @@ test("bad arguments throw ArgumentError with a clear message", () => {
 });
 
 test("answers are bound to their query, profiles to their peer, bytes to one encoding", () => {
-  const server = new bm.UnbalancedServer(["a", "b"]);
+  const server = new bm.UnbalancedServer(["a", "b"], { queryBudget: "unlimited" });
   const c1 = new bm.UnbalancedClient(["a", "x"]);
   const c2 = new bm.UnbalancedClient(["a", "x"]);
   const a1 = server.answer(c1.query());
@@ -236,12 +236,27 @@ test("answers are bound to their query, profiles to their peer, bytes to one enc
   // Two builds under one key never repeat a label ciphertext.
   const key = bm.OprfKey.generate();
   const labels = ["case 0", "case 1"];
-  const d1 = bm.UnbalancedServer.withKey(key, ["a", "b"], { labels }).digest();
-  const d2 = bm.UnbalancedServer.withKey(key, ["a", "b"], { labels }).digest();
+  const d1 = bm.UnbalancedServer.withKey(key, ["a", "b"], { labels, queryBudget: "unlimited" }).digest();
+  const d2 = bm.UnbalancedServer.withKey(key, ["a", "b"], { labels, queryBudget: "unlimited" }).digest();
   const size = 2 + 6 + 16;
   for (let i = 1; i <= 2; i++) {
     assert.notDeepEqual(d1.subarray(d1.length - i * size, d1.length - (i - 1) * size), d2.subarray(d2.length - i * size, d2.length - (i - 1) * size));
   }
+});
+
+test("receipts: a bad key, a bad signature, a receipt of another session", () => {
+  throwsCode(() => bm.SigningKey.fromSecretBytes(new Uint8Array(31)), "invalid_key");
+  const run = () => {
+    const a = new bm.Initiator(["a", "b"]);
+    const b = new bm.Responder(["b"]);
+    b.finish(a.finish(b.respond(a.request())));
+    return [a, b];
+  };
+  const [a, b] = run();
+  const [a2] = run();
+  const k = bm.SigningKey.generate();
+  throwsCode(() => bm.Receipt.verify(a.receipt(k), [bm.SigningKey.generate().publicKey()]), "bad_signature");
+  throwsCode(() => bm.Receipt.countersign(a2.receipt(k), k, b.sessionRecord), "receipt_mismatch");
 });
 
 test("every error code is covered above, or cannot be reached from JavaScript", () => {
@@ -253,6 +268,8 @@ test("every error code is covered above, or cannot be reached from JavaScript", 
     derive_key_pair: "DeriveKeyPair fails with probability about 2^-8000",
     rng: "only if crypto.getRandomValues is missing or throws",
     too_many_items: "more than 2^32 - 1 items of one's own",
+    ledger_tampered: "the SQLite ledger is not part of the WebAssembly build",
+    storage: "the SQLite ledger is not part of the WebAssembly build",
   };
   for (const code of bm.errorCodes()) {
     assert.ok(seen.has(code) !== (code in unreachable), `${code}: neither tested nor explained`);

@@ -54,7 +54,7 @@ test("only the initiator learns the output when output is 'initiator'", () => {
 });
 
 test("unbalanced client: results before finish, finish twice", () => {
-  const s = new bm.UnbalancedServer(["a"]);
+  const s = new bm.UnbalancedServer(["a"], { queryBudget: "unlimited" });
   const c = new bm.UnbalancedClient(["a", "z"]);
   assert.throws(() => c.matches, STATE);
   const answer = s.answer(c.query());

@@ -7,7 +7,7 @@ test("matches and labels equal JavaScript's own lookup", () => {
   const rand = prng(11);
   const server = Array.from({ length: 3000 }, (_, i) => `acct-${i}`);
   const labels = server.map((s, i) => (i % 2 ? `label of ${s}` : new Uint8Array([i & 255, 1, 2])));
-  const s = new bm.UnbalancedServer(server, { labels });
+  const s = new bm.UnbalancedServer(server, { labels, queryBudget: "unlimited" });
   const digest = s.digest();
   assert.equal(bm.messageType(digest), "set-digest");
   for (let round = 0; round < 3; round++) {
@@ -28,10 +28,11 @@ test("matches and labels equal JavaScript's own lookup", () => {
 });
 
 test("a restored key keeps the epoch, and the old digest stays valid", () => {
-  const s = new bm.UnbalancedServer(["a", "b"], { fprBits: 20, labels: ["1", "2"] });
+  const s = new bm.UnbalancedServer(["a", "b"], { fprBits: 20, labels: ["1", "2"], queryBudget: "unlimited" });
   const again = bm.UnbalancedServer.withKey(bm.OprfKey.fromSecretBytes(s.key.toSecretBytes()), ["a", "b"], {
     fprBits: 20,
     labels: ["1", "2"],
+    queryBudget: "unlimited",
   });
   assert.deepEqual(again.epoch, s.epoch);
   assert.equal(s.epoch.length, 16);
@@ -50,13 +51,13 @@ test("budgets count accepted queries per client", () => {
   assert.equal(s.remainingBudget("x"), 1);
   assert.throws(() => s.answer(new Uint8Array(5), "x"), bm.ProtocolError);
   assert.equal(s.remainingBudget("x"), 1);
-  assert.equal(new bm.UnbalancedServer(["a"]).remainingBudget("x"), undefined);
+  assert.equal(new bm.UnbalancedServer(["a"], { queryBudget: "unlimited" }).remainingBudget("x"), undefined);
 });
 
 test("a SetDigest decoded once serves many clients with the same results", () => {
   const rand = prng(23);
   const server = Array.from({ length: 2000 }, (_, i) => `wallet-${i}`);
-  const s = new bm.UnbalancedServer(server, { labels: server.map((w) => `ref ${w}`), fprBits: 32 });
+  const s = new bm.UnbalancedServer(server, { labels: server.map((w) => `ref ${w}`), fprBits: 32, queryBudget: "unlimited" });
   const decoded = new bm.SetDigest(s.digest());
   assert.equal(decoded.length, 2000);
   assert.equal(decoded.fprBits, 32);
@@ -75,14 +76,14 @@ test("a SetDigest decoded once serves many clients with the same results", () =>
     assert.deepEqual(byBytes.matches, want);
     assert.deepEqual(byObject.labels, byBytes.labels);
   }
-  const plain = new bm.SetDigest(new bm.UnbalancedServer(["a"]).digest());
+  const plain = new bm.SetDigest(new bm.UnbalancedServer(["a"], { queryBudget: "unlimited" }).digest());
   assert.equal(plain.hasLabels, false);
   assert.equal(plain.fprBits, 40);
 });
 
 test("a SetDigest keeps the digest's checks", () => {
-  const s1 = new bm.UnbalancedServer(["a", "b"]);
-  const s2 = new bm.UnbalancedServer(["a", "b"]);
+  const s1 = new bm.UnbalancedServer(["a", "b"], { queryBudget: "unlimited" });
+  const s2 = new bm.UnbalancedServer(["a", "b"], { queryBudget: "unlimited" });
   assert.throws(() => new bm.SetDigest(s1.digest().slice(0, -1)), { name: "MalformedError", code: "malformed" });
   const c = new bm.UnbalancedClient(["a"]);
   assert.throws(() => new bm.SetDigest(c.query()), { name: "WrongMessageTypeError", code: "wrong_message_type" });

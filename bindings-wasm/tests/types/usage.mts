@@ -6,9 +6,12 @@ import init, {
   Initiator,
   OprfKey,
   ProtocolError,
+  Receipt,
   RecordSet,
   Responder,
+  SessionRecord,
   SetDigest,
+  SigningKey,
   StateError,
   UnbalancedClient,
   UnbalancedServer,
@@ -50,6 +53,19 @@ export function unbalanced(): Map<number, Uint8Array> {
   const left: number | undefined = server.remainingBudget("agency-b");
   console.log(left, errorCodes().length);
   return c.labels;
+}
+
+export function receipts(): unknown {
+  const a = new Initiator(["a"], { caseRef: "NL-2026-0142", legalBasis: "MLAT art. 18" });
+  const b = new Responder(["a"], { caseRef: "NL-2026-0142" });
+  b.finish(a.finish(b.respond(a.request())));
+  const ka = SigningKey.generate();
+  const kb = SigningKey.fromSecretBytes(SigningKey.generate().toSecretBytes());
+  const mine: SessionRecord = b.sessionRecord;
+  const both: Uint8Array = Receipt.countersign(a.receipt(ka), kb, mine, 1780000000);
+  const json: string = Receipt.toJson(both, [ka.publicKey(), kb.publicKey()]);
+  console.log(json, a.transcriptHash.length);
+  return Receipt.verify(both, [ka.publicKey(), kb.publicKey()]);
 }
 
 export function describe(e: unknown): string {

@@ -3,7 +3,8 @@
 import m from "./index.cjs";
 
 export const {
-  Initiator, OprfKey, RecordSet, Responder, SetDigest, UnbalancedClient, UnbalancedServer,
+  Initiator, OprfKey, Receipt, RecordSet, Responder, SessionRecord, SetDigest, SigningKey,
+  UnbalancedClient, UnbalancedServer,
   errorCodes, kinds, messageType, protocolErrorCodes, version,
   BlindmatchError, ProtocolError, StateError, ArgumentError, InvalidElementError,
   IdentityElementError, InputTooLongError, DstTooLongError, EmptyDstError, ExpandTooLongError,
@@ -12,7 +13,8 @@ export const {
   CountMismatchError, SessionMismatchError, QueryMismatchError, ConfigMismatchError,
   ProfileMismatchError, PeerSetTooLargeError, PeerSetTooSmallError, TooManyItemsError,
   UnexpectedFinishError, InvalidConfigError, RngError, InvalidValueError, EpochMismatchError,
-  BudgetExceededError,
+  BudgetExceededError, InvalidKeyError, BadSignatureError, ReceiptMismatchError,
+  LedgerTamperedError, StorageError,
   init,
   initSync,
 } = m;

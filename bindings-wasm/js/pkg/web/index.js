@@ -5,7 +5,8 @@ import wbgInit, { initSync as wbgInitSync, __setErrorFactory } from "./blindmatc
 import { makeError } from "../errors.mjs";
 
 export {
-  Initiator, OprfKey, RecordSet, Responder, SetDigest, UnbalancedClient, UnbalancedServer,
+  Initiator, OprfKey, Receipt, RecordSet, Responder, SessionRecord, SetDigest, SigningKey,
+  UnbalancedClient, UnbalancedServer,
   errorCodes, kinds, messageType, protocolErrorCodes, version,
 } from "./blindmatch.js";
 export {
@@ -16,7 +17,8 @@ export {
   CountMismatchError, SessionMismatchError, QueryMismatchError, ConfigMismatchError,
   ProfileMismatchError, PeerSetTooLargeError, PeerSetTooSmallError, TooManyItemsError,
   UnexpectedFinishError, InvalidConfigError, RngError, InvalidValueError, EpochMismatchError,
-  BudgetExceededError,
+  BudgetExceededError, InvalidKeyError, BadSignatureError, ReceiptMismatchError,
+  LedgerTamperedError, StorageError,
 } from "../errors.mjs";
 
 /** Loads the WebAssembly module (fetched next to this file unless given). */
