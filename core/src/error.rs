@@ -183,6 +183,22 @@ pub enum Error {
     /// no identifier.
     #[error("storage failed: {0}")]
     Storage(String),
+    /// A partitioned session lacks a part (index given).
+    #[error("part {index} is missing")]
+    MissingPart {
+        /// The first missing index.
+        index: u32,
+    },
+    /// A partitioned session got a part twice.
+    #[error("part {index} was given twice")]
+    DuplicatePart {
+        /// The repeated index.
+        index: u32,
+    },
+    /// A part is not where the manifest says it belongs: another kind,
+    /// another split, another index, or bytes the manifest does not list.
+    #[error("part does not match the manifest: {0}")]
+    PartMismatch(&'static str),
     /// An identifier could not be canonicalized (records). The message
     /// names the kind and the reason, never the value.
     #[error("invalid {kind}: {reason}")]
@@ -298,6 +314,12 @@ error_codes! {
     LedgerTampered = "ledger_tampered", false;
     /// [`Error::Storage`]
     Storage = "storage", false;
+    /// [`Error::MissingPart`]
+    MissingPart = "missing_part", true;
+    /// [`Error::DuplicatePart`]
+    DuplicatePart = "duplicate_part", true;
+    /// [`Error::PartMismatch`]
+    PartMismatch = "part_mismatch", true;
 }
 
 impl fmt::Display for ErrorCode {
@@ -343,6 +365,9 @@ impl Error {
             Error::ReceiptMismatch(_) => ErrorCode::ReceiptMismatch,
             Error::LedgerTampered { .. } => ErrorCode::LedgerTampered,
             Error::Storage(_) => ErrorCode::Storage,
+            Error::MissingPart { .. } => ErrorCode::MissingPart,
+            Error::DuplicatePart { .. } => ErrorCode::DuplicatePart,
+            Error::PartMismatch(_) => ErrorCode::PartMismatch,
         }
     }
 

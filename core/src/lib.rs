@@ -71,6 +71,7 @@
 //! - [`group`]: hash-to-group (RFC 9380) and validated element decoding (RFC 9496).
 //! - [`oprf`]: the RFC 9497 OPRF, mode `0x00`, suite ristretto255-SHA512.
 //! - [`psi`]: balanced PSI (per-session Diffie-Hellman).
+//! - [`partition`]: balanced PSI split into parts that a party's workers (a cluster, Web Workers) run independently.
 //! - [`records`]: identifier kinds, canonicalization, record sets and record matches.
 //! - [`unbalanced`]: reusable OPRF-based PSI against a large server set: digest, labels, epochs, budgets.
 //! - [`wire`]: the versioned message envelope.
@@ -110,6 +111,7 @@ mod gcs;
 pub mod group;
 pub mod oprf;
 mod par;
+pub mod partition;
 pub mod phase;
 pub mod psi;
 pub mod receipt;
@@ -142,6 +144,7 @@ pub mod fuzzing {
             }
             MessageType::Receipt => crate::receipt::reencode(bytes),
             MessageType::Checkpoint => crate::audit::reencode(bytes),
+            MessageType::Part | MessageType::Manifest => crate::partition::reencode(bytes, ty),
             _ => crate::unbalanced::reencode(bytes, ty),
         }
     }

@@ -161,7 +161,7 @@ impl Default for Limits {
 }
 
 impl Limits {
-    fn check_peer(&self, count: usize) -> Result<()> {
+    pub(crate) fn check_peer(&self, count: usize) -> Result<()> {
         if count > self.max_peer_items {
             return Err(Error::PeerSetTooLarge {
                 count,
@@ -243,7 +243,7 @@ impl Config {
         self
     }
 
-    fn validate(&self) -> Result<()> {
+    pub(crate) fn validate(&self) -> Result<()> {
         if self.limits.min_peer_items > self.limits.max_peer_items {
             return Err(Error::InvalidConfig(
                 "min_peer_items exceeds max_peer_items",
@@ -292,11 +292,16 @@ impl Matches {
 /// `2 · (k / 2) · P` with one field inversion per batch instead of one per
 /// point.
 #[derive(Zeroize, ZeroizeOnDrop)]
-struct SessionKey {
+pub(crate) struct SessionKey {
     half: Scalar,
 }
 
 impl SessionKey {
+    /// A key from its half (partitioned sessions keep the half in their secret).
+    pub(crate) fn from_half(half: Scalar) -> Self {
+        SessionKey { half }
+    }
+
     fn random<R: CryptoRng + ?Sized>(rng: &mut R) -> Self {
         let mut k = random_nonzero_scalar(rng);
         let key = SessionKey {
@@ -308,10 +313,10 @@ impl SessionKey {
 }
 
 /// Hash-to-group DST of one session.
-struct SessionDst([u8; H2G_DST_PREFIX.len() + wire::SESSION_ID_LEN]);
+pub(crate) struct SessionDst([u8; H2G_DST_PREFIX.len() + wire::SESSION_ID_LEN]);
 
 impl SessionDst {
-    fn new(session_id: &SessionId) -> Self {
+    pub(crate) fn new(session_id: &SessionId) -> Self {
         let mut d = [0u8; H2G_DST_PREFIX.len() + wire::SESSION_ID_LEN];
         d[..H2G_DST_PREFIX.len()].copy_from_slice(H2G_DST_PREFIX);
         d[H2G_DST_PREFIX.len()..].copy_from_slice(session_id);
@@ -330,7 +335,7 @@ impl SessionDst {
 
 /// Decodes the peer's elements, raises each to `key` and hashes it into a
 /// comparison value. Every element is validated.
-fn reblind_compare(
+pub(crate) fn reblind_compare(
     bytes: &[u8],
     key: &SessionKey,
     session_id: &SessionId,
@@ -348,7 +353,12 @@ fn reblind_compare(
 
 /// Blinds the distinct values in the order given by `order`:
 /// `H(item)^key` for each, serialized.
-fn blind(own: &Distinct, order: &[u32], dst: &SessionDst, key: &SessionKey) -> Result<Vec<u8>> {
+pub(crate) fn blind(
+    own: &Distinct,
+    order: &[u32],
+    dst: &SessionDst,
+    key: &SessionKey,
+) -> Result<Vec<u8>> {
     let encoded = group::compress_doubled(
         order.len(),
         |i| Ok(dst.hash(own.get(order[i] as usize)) * key.half),

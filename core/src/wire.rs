@@ -147,6 +147,10 @@ pub enum MessageType {
     Receipt,
     /// A signed checkpoint of an audit ledger: its length and head hash.
     Checkpoint,
+    /// One part of a partitioned session's step.
+    Part,
+    /// The manifest of a partitioned session's step: every part's count and hash.
+    Manifest,
 }
 
 impl MessageType {
@@ -161,6 +165,8 @@ impl MessageType {
             MessageType::UnbalancedAnswer => 6,
             MessageType::Receipt => 7,
             MessageType::Checkpoint => 8,
+            MessageType::Part => 9,
+            MessageType::Manifest => 10,
         }
     }
 
@@ -179,6 +185,8 @@ impl MessageType {
             6 => Ok(MessageType::UnbalancedAnswer),
             7 => Ok(MessageType::Receipt),
             8 => Ok(MessageType::Checkpoint),
+            9 => Ok(MessageType::Part),
+            10 => Ok(MessageType::Manifest),
             found => Err(Error::WrongMessageType { expected: 0, found }),
         }
     }
@@ -194,6 +202,8 @@ impl MessageType {
             MessageType::UnbalancedAnswer => "unbalanced-answer",
             MessageType::Receipt => "receipt",
             MessageType::Checkpoint => "checkpoint",
+            MessageType::Part => "part",
+            MessageType::Manifest => "manifest",
         }
     }
 }
