@@ -41,19 +41,37 @@ pub(crate) fn extract(items: &Bound<'_, PyAny>) -> PyResult<Items> {
     let mut values = Vec::new();
     for (i, item) in items.try_iter()?.enumerate() {
         let item = item?;
-        if let Ok(s) = item.cast::<PyString>() {
-            values.push(s.to_cow()?.as_bytes().to_vec());
-        } else if let Ok(b) = item.cast::<PyBytes>() {
-            values.push(b.as_bytes().to_vec());
-        } else {
-            return Err(PyTypeError::new_err(format!(
+        values.push(value(&item).map_err(|_| {
+            PyTypeError::new_err(format!(
                 "item {i} is a {}, expected str or bytes",
-                item.get_type().name()?
-            )));
-        }
+                item.get_type()
+                    .name()
+                    .map(|n| n.to_string())
+                    .unwrap_or_default()
+            ))
+        })?);
     }
     Ok(Items {
         values,
         records: None,
     })
+}
+
+/// One item: a `str` (as UTF-8) or `bytes`.
+fn value(item: &Bound<'_, PyAny>) -> PyResult<Vec<u8>> {
+    if let Ok(s) = item.cast::<PyString>() {
+        Ok(s.to_cow()?.as_bytes().to_vec())
+    } else if let Ok(b) = item.cast::<PyBytes>() {
+        Ok(b.as_bytes().to_vec())
+    } else {
+        Err(PyTypeError::new_err(format!(
+            "an item is a {}, expected str or bytes",
+            item.get_type().name()?
+        )))
+    }
+}
+
+/// One item argument (`str` or `bytes`).
+pub(crate) fn one(item: &Bound<'_, PyAny>) -> PyResult<Vec<u8>> {
+    value(item)
 }

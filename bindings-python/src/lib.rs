@@ -9,6 +9,7 @@ mod audit;
 mod errors;
 mod items;
 mod oprf;
+mod partition;
 mod phase;
 mod psi;
 mod records;
@@ -29,6 +30,21 @@ fn _blindmatch(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<audit::Receipt>()?;
     m.add_class::<audit::Ledger>()?;
     m.add_function(wrap_pyfunction!(psi::message_type, m)?)?;
+    m.add_class::<partition::PartySecret>()?;
+    for f in [
+        wrap_pyfunction!(partition::part_info, m)?,
+        wrap_pyfunction!(partition::request_part, m)?,
+        wrap_pyfunction!(partition::elements_part, m)?,
+        wrap_pyfunction!(partition::reblind_part, m)?,
+        wrap_pyfunction!(partition::finish_part, m)?,
+        wrap_pyfunction!(partition::mix_part, m)?,
+        wrap_pyfunction!(partition::part_values, m)?,
+        wrap_pyfunction!(partition::matches_part, m)?,
+        wrap_pyfunction!(partition::count_part, m)?,
+        wrap_pyfunction!(partition::join, m)?,
+    ] {
+        m.add_function(f)?;
+    }
     m.add("ERROR_CODES", errors::all_codes())?;
     m.add("PROTOCOL_CODES", errors::protocol_codes())?;
     m.add("KINDS", records::kind_tags())?;

@@ -77,3 +77,9 @@ export class ReceiptMismatchError extends ProtocolError {}
 export class LedgerTamperedError extends BlindmatchError {}
 /** Code "storage". */
 export class StorageError extends BlindmatchError {}
+/** Code "missing_part". */
+export class MissingPartError extends ProtocolError {}
+/** Code "duplicate_part". */
+export class DuplicatePartError extends ProtocolError {}
+/** Code "part_mismatch". */
+export class PartMismatchError extends ProtocolError {}

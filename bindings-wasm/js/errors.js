@@ -93,6 +93,9 @@ const BadSignatureError = codeClass("BadSignatureError", "bad_signature", Protoc
 const ReceiptMismatchError = codeClass("ReceiptMismatchError", "receipt_mismatch", ProtocolError);
 const LedgerTamperedError = codeClass("LedgerTamperedError", "ledger_tampered", BlindmatchError);
 const StorageError = codeClass("StorageError", "storage", BlindmatchError);
+const MissingPartError = codeClass("MissingPartError", "missing_part", ProtocolError);
+const DuplicatePartError = codeClass("DuplicatePartError", "duplicate_part", ProtocolError);
+const PartMismatchError = codeClass("PartMismatchError", "part_mismatch", ProtocolError);
 
 /** Called by the WebAssembly module to build the error it throws. */
 function makeError(code, message, isProtocol) {

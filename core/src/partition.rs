@@ -946,8 +946,10 @@ pub fn finish_part(secret: &PartySecret, index: u32, elements_part: &[u8]) -> Re
     secret.reblind(PartKind::Elements, PartKind::Finish, index, elements_part)
 }
 
-/// The bucket of a comparison value among `buckets`.
-fn bucket_of(value: u128, buckets: u32) -> u32 {
+/// The bucket (`0..buckets`) of a comparison value: what [`mix_part`] and
+/// [`join`] group values by. An engine that joins with its own shuffle can
+/// use it to co-partition both sides.
+pub fn bucket_of(value: u128, buckets: u32) -> u32 {
     ((u64::from(value as u32) * u64::from(buckets)) >> 32) as u32
 }
 
@@ -1021,8 +1023,26 @@ pub fn mix_part(
     ))
 }
 
-/// The comparison values of a part of `kind`, checked against the manifest.
-fn values_of(secret: &PartySecret, kind: PartKind, index: u32, part: &[u8]) -> Result<Vec<u128>> {
+/// The comparison values of part `index` of `kind` (reblinded or finish),
+/// in the part's order, after checking the part against its manifest: the
+/// column an engine joins on. Equal values mean equal items (up to the
+/// session's 2^-40 false-match rate).
+///
+/// # Errors
+///
+/// Part errors; [`Error::InvalidConfig`] for a kind of group elements or
+/// before its manifest.
+pub fn part_values(
+    secret: &PartySecret,
+    kind: PartKind,
+    index: u32,
+    part: &[u8],
+) -> Result<Vec<u128>> {
+    if kind.elements() {
+        return Err(Error::InvalidConfig(
+            "parts of group elements hold no comparison values",
+        ));
+    }
     let m = secret.open(kind, index, part)?;
     let len = usize::from(m.compare_len);
     Ok(m.payload.chunks_exact(len).map(read_compare).collect())
@@ -1076,11 +1096,11 @@ where
     for g in 0..groups {
         let mut set = CompareSet::default();
         for j in 0..build_parts {
-            let values = values_of(secret, build, j, &part(build, j)?)?;
+            let values = part_values(secret, build, j, &part(build, j)?)?;
             set.extend(values.into_iter().filter(|&v| bucket_of(v, groups) == g));
         }
         for i in 0..probe_parts {
-            let values = values_of(secret, probe, i, &part(probe, i)?)?;
+            let values = part_values(secret, probe, i, &part(probe, i)?)?;
             for (p, v) in values.into_iter().enumerate() {
                 if bucket_of(v, groups) == g && set.contains(&v) {
                     flags[i as usize][p] = true;
@@ -1107,8 +1127,8 @@ pub fn count_part(
     if secret.config.reveal != Reveal::Cardinality {
         return Err(Error::InvalidConfig("intersection mode joins: join"));
     }
-    let a = values_of(secret, PartKind::Reblinded, bucket, reblinded)?;
-    let b: CompareSet = values_of(secret, PartKind::Finish, bucket, finish)?
+    let a = part_values(secret, PartKind::Reblinded, bucket, reblinded)?;
+    let b: CompareSet = part_values(secret, PartKind::Finish, bucket, finish)?
         .into_iter()
         .collect();
     Ok(a.iter().filter(|v| b.contains(v)).count() as u64)

@@ -125,4 +125,7 @@ __all__ = [
     "ReceiptMismatchError",
     "LedgerTamperedError",
     "StorageError",
+    "MissingPartError",
+    "DuplicatePartError",
+    "PartMismatchError",
 ]

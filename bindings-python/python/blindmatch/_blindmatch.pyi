@@ -1,7 +1,7 @@
 """Type stubs of the native module blindmatch._blindmatch."""
 
 import os
-from typing import Any, Dict, Iterable, List, Literal, Optional, Sequence, Tuple, Union, final
+from typing import Any, Callable, Dict, Iterable, List, Literal, Optional, Sequence, Tuple, Union, final
 
 _Item = Union[str, bytes]
 _Reveal = Literal["intersection", "cardinality"]
@@ -15,6 +15,8 @@ _MessageType = Literal[
     "unbalanced-answer",
     "receipt",
     "checkpoint",
+    "part",
+    "manifest",
 ]
 _Budget = Union[int, Literal["unlimited"]]
 _FieldValue = Union[str, Tuple[str, Optional[str]], List[Union[str, Tuple[str, Optional[str]]]], None]
@@ -30,6 +32,17 @@ __all__ = [
     "SigningKey",
     "Receipt",
     "Ledger",
+    "PartySecret",
+    "part_info",
+    "request_part",
+    "elements_part",
+    "reblind_part",
+    "finish_part",
+    "mix_part",
+    "part_values",
+    "matches_part",
+    "count_part",
+    "join",
     "message_type",
     "ERROR_CODES",
     "PROTOCOL_CODES",
@@ -263,5 +276,52 @@ class Ledger:
     def path(self) -> str: ...
     def __len__(self) -> int: ...
 
+_PartKind = Literal["request", "elements", "reblinded", "finish"]
+
+@final
+class PartySecret:
+    """A party's secret for a partitioned session (to its own workers only)."""
+
+    @staticmethod
+    def initiator(
+        parts: int,
+        reveal: _Reveal = "intersection",
+        output: _Output = "both",
+        max_peer_items: Optional[int] = None,
+        min_peer_items: int = 0,
+    ) -> PartySecret: ...
+    @staticmethod
+    def responder(
+        request_manifest: bytes,
+        parts: int,
+        reveal: _Reveal = "intersection",
+        output: _Output = "both",
+        max_peer_items: Optional[int] = None,
+        min_peer_items: int = 0,
+    ) -> PartySecret: ...
+    @staticmethod
+    def from_bytes(secret: bytes) -> PartySecret: ...
+    def to_bytes(self) -> bytes: ...
+    def part_of(self, item: _Item) -> int: ...
+    def parts_of(self, items: Iterable[_Item]) -> List[int]: ...
+    def manifest(self, kind: _PartKind, parts: Iterable[Union[bytes, Tuple[int, int, bytes]]]) -> bytes: ...
+    def accept(self, manifest: bytes) -> None: ...
+    @property
+    def session_id(self) -> bytes: ...
+    @property
+    def role(self) -> Literal["initiator", "responder"]: ...
+    @property
+    def parts(self) -> int: ...
+
+def part_info(part: bytes) -> Tuple[int, int, bytes]: ...
+def request_part(secret: PartySecret, index: int, items: Iterable[_Item]) -> bytes: ...
+def elements_part(secret: PartySecret, index: int, items: Iterable[_Item]) -> bytes: ...
+def reblind_part(secret: PartySecret, index: int, request_part: bytes) -> bytes: ...
+def finish_part(secret: PartySecret, index: int, elements_part: bytes) -> bytes: ...
+def mix_part(secret: PartySecret, kind: _PartKind, bucket: int, aligned: Sequence[bytes]) -> bytes: ...
+def part_values(secret: PartySecret, kind: _PartKind, index: int, part: bytes) -> List[bytes]: ...
+def matches_part(secret: PartySecret, index: int, items: Iterable[_Item], flags: Sequence[bool]) -> List[int]: ...
+def count_part(secret: PartySecret, bucket: int, reblinded: bytes, finish: bytes) -> int: ...
+def join(secret: PartySecret, load: Callable[[str, int], bytes], groups: int = 1) -> List[List[bool]]: ...
 def message_type(message: bytes) -> _MessageType: ...
 

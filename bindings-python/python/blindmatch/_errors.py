@@ -213,9 +213,27 @@ class StorageError(Error):
     code = "storage"
 
 
+class MissingPartError(ProtocolError):
+    """A partitioned session lacks a part."""
+
+    code = "missing_part"
+
+
+class DuplicatePartError(ProtocolError):
+    """A partitioned session got a part twice."""
+
+    code = "duplicate_part"
+
+
+class PartMismatchError(ProtocolError):
+    """A part is not where its manifest says it belongs (another kind, split, index, or unlisted bytes)."""
+
+    code = "part_mismatch"
+
+
 _BY_CODE: Dict[str, Type[Error]] = {
     cls.code: cls
-    for cls in (StateError, InvalidElementError, IdentityElementError, InputTooLongError, DstTooLongError, EmptyDstError, ExpandTooLongError, DeriveKeyPairError, InvalidScalarError, BadMagicError, UnsupportedVersionError, WrongMessageTypeError, UnsupportedSuiteError, MalformedError, TrailingBytesError, CountMismatchError, SessionMismatchError, QueryMismatchError, ProfileMismatchError, ConfigMismatchError, PeerSetTooLargeError, PeerSetTooSmallError, TooManyItemsError, UnexpectedFinishError, InvalidConfigError, RngError, InvalidValueError, EpochMismatchError, BudgetExceededError, InvalidKeyError, BadSignatureError, ReceiptMismatchError, LedgerTamperedError, StorageError)
+    for cls in (StateError, InvalidElementError, IdentityElementError, InputTooLongError, DstTooLongError, EmptyDstError, ExpandTooLongError, DeriveKeyPairError, InvalidScalarError, BadMagicError, UnsupportedVersionError, WrongMessageTypeError, UnsupportedSuiteError, MalformedError, TrailingBytesError, CountMismatchError, SessionMismatchError, QueryMismatchError, ProfileMismatchError, ConfigMismatchError, PeerSetTooLargeError, PeerSetTooSmallError, TooManyItemsError, UnexpectedFinishError, InvalidConfigError, RngError, InvalidValueError, EpochMismatchError, BudgetExceededError, InvalidKeyError, BadSignatureError, ReceiptMismatchError, LedgerTamperedError, StorageError, MissingPartError, DuplicatePartError, PartMismatchError)
 }
 
 
@@ -229,4 +247,4 @@ def error_for(code: str, message: str) -> Error:
     return error_class(code)(message, code)
 
 
-__all__ = ["Error", "ProtocolError", "StateError", "error_class", "error_for", "InvalidElementError", "IdentityElementError", "InputTooLongError", "DstTooLongError", "EmptyDstError", "ExpandTooLongError", "DeriveKeyPairError", "InvalidScalarError", "BadMagicError", "UnsupportedVersionError", "WrongMessageTypeError", "UnsupportedSuiteError", "MalformedError", "TrailingBytesError", "CountMismatchError", "SessionMismatchError", "QueryMismatchError", "ProfileMismatchError", "ConfigMismatchError", "PeerSetTooLargeError", "PeerSetTooSmallError", "TooManyItemsError", "UnexpectedFinishError", "InvalidConfigError", "RngError", "InvalidValueError", "EpochMismatchError", "BudgetExceededError", "InvalidKeyError", "BadSignatureError", "ReceiptMismatchError", "LedgerTamperedError", "StorageError"]
+__all__ = ["Error", "ProtocolError", "StateError", "error_class", "error_for", "InvalidElementError", "IdentityElementError", "InputTooLongError", "DstTooLongError", "EmptyDstError", "ExpandTooLongError", "DeriveKeyPairError", "InvalidScalarError", "BadMagicError", "UnsupportedVersionError", "WrongMessageTypeError", "UnsupportedSuiteError", "MalformedError", "TrailingBytesError", "CountMismatchError", "SessionMismatchError", "QueryMismatchError", "ProfileMismatchError", "ConfigMismatchError", "PeerSetTooLargeError", "PeerSetTooSmallError", "TooManyItemsError", "UnexpectedFinishError", "InvalidConfigError", "RngError", "InvalidValueError", "EpochMismatchError", "BudgetExceededError", "InvalidKeyError", "BadSignatureError", "ReceiptMismatchError", "LedgerTamperedError", "StorageError", "MissingPartError", "DuplicatePartError", "PartMismatchError"]

@@ -14,7 +14,7 @@ export const {
   ProfileMismatchError, PeerSetTooLargeError, PeerSetTooSmallError, TooManyItemsError,
   UnexpectedFinishError, InvalidConfigError, RngError, InvalidValueError, EpochMismatchError,
   BudgetExceededError, InvalidKeyError, BadSignatureError, ReceiptMismatchError,
-  LedgerTamperedError, StorageError,
+  LedgerTamperedError, StorageError, MissingPartError, DuplicatePartError, PartMismatchError,
   init,
   initSync,
 } = m;

@@ -18,7 +18,7 @@ export {
   ProfileMismatchError, PeerSetTooLargeError, PeerSetTooSmallError, TooManyItemsError,
   UnexpectedFinishError, InvalidConfigError, RngError, InvalidValueError, EpochMismatchError,
   BudgetExceededError, InvalidKeyError, BadSignatureError, ReceiptMismatchError,
-  LedgerTamperedError, StorageError,
+  LedgerTamperedError, StorageError, MissingPartError, DuplicatePartError, PartMismatchError,
 } from "../errors.mjs";
 
 /** Loads the WebAssembly module (fetched next to this file unless given). */
