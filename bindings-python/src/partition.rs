@@ -99,8 +99,8 @@ impl PartySecret {
     }
 
     /// Builds (and keeps) the manifest of one of this party's steps from
-    /// all its parts, in any order: each a part's bytes or an
-    /// ``(index, count, hash)`` tuple from ``part_info``.
+    /// all its parts, in any order: each a part's bytes or the tuple
+    /// ``part_info`` returns for it.
     fn manifest<'py>(
         &mut self,
         py: Python<'py>,
@@ -114,14 +114,30 @@ impl PartySecret {
             if let Ok(b) = p.cast::<PyBytes>() {
                 infos.push(PartInfo::of(b.as_bytes()).py_err(py)?);
             } else if let Ok(t) = p.cast::<PyTuple>() {
-                let (index, count, hash): (u32, u32, Vec<u8>) = t.extract()?;
+                let (part_kind, index, count, hash, session_id): (
+                    String,
+                    u32,
+                    u32,
+                    Vec<u8>,
+                    Vec<u8>,
+                ) = t.extract()?;
                 let hash: [u8; 32] = hash
                     .try_into()
                     .map_err(|_| PyValueError::new_err("a part hash is 32 bytes"))?;
-                infos.push(PartInfo { index, count, hash });
+                let session_id: [u8; 16] = session_id
+                    .try_into()
+                    .map_err(|_| PyValueError::new_err("a session id is 16 bytes"))?;
+                let kind = self::kind(&part_kind)?;
+                infos.push(PartInfo {
+                    session_id,
+                    kind,
+                    index,
+                    count,
+                    hash,
+                });
             } else {
                 return Err(PyTypeError::new_err(
-                    "parts must be bytes or (index, count, hash) tuples",
+                    "parts must be bytes or (kind, index, count, hash, session_id) tuples from part_info",
                 ));
             }
         }
@@ -165,14 +181,27 @@ impl PartySecret {
     }
 }
 
-/// (index, count, hash) of a part, for a manifest built from tuples.
+/// A part's (kind, index, count, hash, session_id) tuple.
+type PartTuple<'py> = (
+    &'static str,
+    u32,
+    u32,
+    Bound<'py, PyBytes>,
+    Bound<'py, PyBytes>,
+);
+
+/// (kind, index, count, hash, session_id) of a part: what a manifest needs
+/// of it, so an engine collects small tuples rather than whole parts.
 #[pyfunction]
-pub(crate) fn part_info<'py>(
-    py: Python<'py>,
-    part: &[u8],
-) -> PyResult<(u32, u32, Bound<'py, PyBytes>)> {
+pub(crate) fn part_info<'py>(py: Python<'py>, part: &[u8]) -> PyResult<PartTuple<'py>> {
     let info = PartInfo::of(part).py_err(py)?;
-    Ok((info.index, info.count, PyBytes::new(py, &info.hash)))
+    Ok((
+        info.kind.name(),
+        info.index,
+        info.count,
+        PyBytes::new(py, &info.hash),
+        PyBytes::new(py, &info.session_id),
+    ))
 }
 
 /// Initiator: the request part ``index`` from that part's items.

@@ -21,6 +21,7 @@ mod errors;
 mod items;
 mod oprf;
 mod options;
+mod partition;
 mod phase;
 mod psi;
 mod records;
@@ -34,6 +35,10 @@ use wasm_bindgen::prelude::*;
 pub use audit::{Receipt, SessionRecord, SigningKey};
 pub use errors::{error_codes, protocol_error_codes, set_error_factory};
 pub use oprf::OprfKey;
+pub use partition::{
+    PartySecret, count_part, elements_part, finish_part, join, matches_part, mix_part,
+    reblind_part, request_part,
+};
 pub use psi::{Initiator, Responder};
 pub use records::{RecordSet, kinds};
 pub use unbalanced::{SetDigest, UnbalancedClient, UnbalancedServer};

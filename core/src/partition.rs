@@ -181,6 +181,10 @@ struct ManifestMsg<'a> {
 /// ([`PartInfo::of`]) to build the step's manifest.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PartInfo {
+    /// The session the part belongs to.
+    pub session_id: SessionId,
+    /// What the part carries.
+    pub kind: PartKind,
     /// The part's index.
     pub index: u32,
     /// Items (or comparison values) in it.
@@ -208,6 +212,8 @@ impl PartInfo {
     pub fn of(part: &[u8]) -> Result<PartInfo> {
         let m: PartMsg<'_> = wire::decode(part, MessageType::Part)?;
         Ok(PartInfo {
+            session_id: m.session_id,
+            kind: PartKind::from_code(m.kind)?,
             index: m.index,
             count: m.count,
             hash: part_hash(part),
@@ -587,6 +593,12 @@ impl PartySecret {
         let mut hashes = vec![[0u8; 32]; expected as usize];
         let mut seen = vec![false; expected as usize];
         for p in parts {
+            if p.session_id != self.session_id {
+                return Err(Error::SessionMismatch);
+            }
+            if p.kind != kind {
+                return Err(Error::PartMismatch("a part of another kind"));
+            }
             let at = p.index as usize;
             if p.index >= expected {
                 return Err(Error::PartMismatch("a part index beyond the part count"));

@@ -163,11 +163,11 @@ class Initiator(_Party):
         the responder when it learns the output too (output="both")."""
         self._secret.accept(elements_manifest)
         self._secret.accept(reblinded_manifest)
-        bar = _progress(sum(part_info(p)[1] for p in elements), "comparing", self._progress)
+        bar = _progress(sum(part_info(p)[2] for p in elements), "comparing", self._progress)
         aligned = []
         for j, part in enumerate(elements):
             aligned.append(finish_part(self._secret, j, part))
-            bar.update(part_info(part)[1])
+            bar.update(part_info(part)[2])
         bar.close()
         cardinality = self._reveal == "cardinality"
         finish = _mix(self._secret, "finish", aligned, len(self._request[0])) if cardinality else aligned
@@ -199,11 +199,11 @@ class Responder(_Party):
         """Blinds this party's parts and reblinds the request's:
         (elements parts, elements manifest, reblinded parts, reblinded manifest)."""
         elements, elements_manifest = self._blind(elements_part, "elements", "blinding")
-        bar = _progress(sum(part_info(p)[1] for p in request), "reblinding", self._progress)
+        bar = _progress(sum(part_info(p)[2] for p in request), "reblinding", self._progress)
         aligned = []
         for i, part in enumerate(request):
             aligned.append(reblind_part(self._secret, i, part))
-            bar.update(part_info(part)[1])
+            bar.update(part_info(part)[2])
         bar.close()
         cardinality = self._reveal == "cardinality"
         reblinded = _mix(self._secret, "reblinded", aligned, len(request)) if cardinality else aligned

@@ -4,7 +4,8 @@ import m from "./index.cjs";
 
 export const {
   Initiator, OprfKey, Receipt, RecordSet, Responder, SessionRecord, SetDigest, SigningKey,
-  UnbalancedClient, UnbalancedServer,
+  UnbalancedClient, UnbalancedServer, PartySecret, requestPart, elementsPart, reblindPart,
+  finishPart, mixPart, countPart, join, matchesPart,
   errorCodes, kinds, messageType, protocolErrorCodes, version,
   BlindmatchError, ProtocolError, StateError, ArgumentError, InvalidElementError,
   IdentityElementError, InputTooLongError, DstTooLongError, EmptyDstError, ExpandTooLongError,

@@ -6,7 +6,8 @@ import { makeError } from "../errors.mjs";
 
 export {
   Initiator, OprfKey, Receipt, RecordSet, Responder, SessionRecord, SetDigest, SigningKey,
-  UnbalancedClient, UnbalancedServer,
+  UnbalancedClient, UnbalancedServer, PartySecret, requestPart, elementsPart, reblindPart,
+  finishPart, mixPart, countPart, join, matchesPart,
   errorCodes, kinds, messageType, protocolErrorCodes, version,
 } from "./blindmatch.js";
 export {
