@@ -20,6 +20,56 @@ fn write(target: &str, name: &str, bytes: &[u8]) {
     }
 }
 
+/// Receipts, ledger checkpoints, and the parts and manifests of a
+/// partitioned session, for the `decode` target.
+fn audit_and_parts() {
+    use blindmatch::audit::Checkpoint;
+    use blindmatch::partition::{PartInfo, PartKind, PartySecret, request_part};
+    use blindmatch::psi::Config;
+    use blindmatch::receipt::{self, Case, SigningKey};
+    use rand::SeedableRng;
+
+    let fixed = |what: &str, e: blindmatch::Error| -> ! { unreachable!("fixed {what}: {e}") };
+    let (init, _) = initiator(0);
+    let (_, response) = responded(0);
+    let outcome = init
+        .conclude(&response)
+        .unwrap_or_else(|e| fixed("session", e));
+    let key = SigningKey::from_secret_bytes(&[9; 32]).unwrap_or_else(|e| fixed("key", e));
+    let case = Case::new("NL-2026-0142", "MLAT art. 18").unwrap_or_else(|e| fixed("case", e));
+    let signed = receipt::sign(&outcome.record, &case, &key, 1_780_000_000)
+        .unwrap_or_else(|e| fixed("receipt", e));
+    write("decode", "receipt", &signed);
+    write(
+        "decode",
+        "checkpoint",
+        &Checkpoint::sign([1; 16], 3, [2; 32], 4, &key),
+    );
+    let mut rng = rand::rngs::ChaCha20Rng::seed_from_u64(5);
+    let mut secret = PartySecret::new_with_rng(Config::default(), 2, None, &mut rng)
+        .unwrap_or_else(|e| fixed("secret", e));
+    let items = ["a", "b", "c", "d", "e"];
+    let parts: Vec<Vec<u8>> = (0..2)
+        .map(|i| {
+            let mine: Vec<&str> = items
+                .iter()
+                .copied()
+                .filter(|x| secret.part_of(x.as_bytes()) == i)
+                .collect();
+            request_part(&secret, i, &mine).unwrap_or_else(|e| fixed("part", e))
+        })
+        .collect();
+    let infos: Vec<PartInfo> = parts
+        .iter()
+        .map(|p| PartInfo::of(p).unwrap_or_else(|e| fixed("part", e)))
+        .collect();
+    let manifest = secret
+        .manifest(PartKind::Request, &infos)
+        .unwrap_or_else(|e| fixed("manifest", e));
+    write("decode", "part", &parts[0]);
+    write("decode", "manifest", &manifest);
+}
+
 fn main() {
     for mode in 0..4u8 {
         let (init, request) = initiator(mode);
@@ -58,7 +108,7 @@ fn main() {
         }
         write("session", &format!("mode{mode}"), &session);
     }
-    let mut s = server();
+    let s = server();
     let (_, query) = client();
     let answer = match s.answer(&query, "fuzz") {
         Ok(a) => a,
@@ -73,6 +123,7 @@ fn main() {
     write("decode", "answer", &answer);
     write("message_type", "query", &query);
     write("message_type", "answer", &answer);
+    audit_and_parts();
     for (i, v) in [
         "John.Doe@Example.COM",
         "020 7946 0958",

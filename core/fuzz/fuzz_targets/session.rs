@@ -6,8 +6,8 @@
 use std::collections::HashSet;
 
 use arbitrary::Arbitrary;
-use blindmatch::psi::{Initiator, Responder, Reveal};
 use blindmatch::budget::Budget;
+use blindmatch::psi::{Initiator, Responder, Reveal};
 use blindmatch::unbalanced::{Client, ClientConfig, Server, ServerConfig};
 use libfuzzer_sys::fuzz_target;
 

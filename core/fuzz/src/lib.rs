@@ -3,9 +3,9 @@
 //! committed valid response is valid for the target's own initiator and
 //! mutations of it reach every check, down to the group operations.
 
+use blindmatch::budget::Budget;
 use blindmatch::oprf::OprfKey;
 use blindmatch::psi::{Config, Initiator, Output, Responder, ResponderAwaitingFinish, Reveal};
-use blindmatch::budget::Budget;
 use blindmatch::unbalanced::{Client, ClientConfig, Server, ServerConfig};
 use rand::SeedableRng;
 use rand::rngs::ChaCha20Rng;
