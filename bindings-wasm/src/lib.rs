@@ -36,8 +36,8 @@ pub use audit::{Receipt, SessionRecord, SigningKey};
 pub use errors::{error_codes, protocol_error_codes, set_error_factory};
 pub use oprf::OprfKey;
 pub use partition::{
-    PartySecret, count_part, elements_part, finish_part, join, matches_part, mix_part,
-    reblind_part, request_part,
+    PartySecret, bundle, count_part, elements_part, finish_part, join, matches_part, mix_part,
+    part_kind, reblind_part, request_part, unbundle,
 };
 pub use psi::{Initiator, Responder};
 pub use records::{RecordSet, kinds};

@@ -261,3 +261,30 @@ pub fn matches_part(
         &core::matches_part(&secret.inner, index, &values, &flags).js()?,
     ))
 }
+
+/// Packs manifests and parts, in order, into one message (one file per
+/// step for the browser tool; engines exchange a directory instead).
+#[wasm_bindgen]
+pub fn bundle(
+    #[wasm_bindgen(unchecked_param_type = "Uint8Array[]")] messages: &Array,
+) -> Result<Uint8Array, JsValue> {
+    let messages = byte_arrays(messages, "messages")?;
+    let refs: Vec<&[u8]> = messages.iter().map(Vec::as_slice).collect();
+    Ok(bytes(&core::bundle(&refs).js()?))
+}
+
+/// Unpacks a bundle: its manifests and parts, in order.
+#[wasm_bindgen(unchecked_return_type = "Uint8Array[]")]
+pub fn unbundle(bundle: &[u8]) -> Result<Array, JsValue> {
+    Ok(core::unbundle(bundle)
+        .js()?
+        .into_iter()
+        .map(|m| JsValue::from(bytes(m)))
+        .collect())
+}
+
+/// The kind of a part or manifest (`"request"`, `"elements"`, `"reblinded"`, `"finish"`).
+#[wasm_bindgen(js_name = partKind)]
+pub fn part_kind(message: &[u8]) -> Result<String, JsValue> {
+    Ok(core::kind_of(message).js()?.name().to_owned())
+}

@@ -312,6 +312,34 @@ impl RecordSet {
         self.with(|rs| rs.keys().len())
     }
 
+    /// The distinct canonical keys the records gave, in the order protocol
+    /// indices refer to: for the part-level steps of a partitioned session,
+    /// which take keys rather than a RecordSet. They are your own data;
+    /// keep them as you keep the records.
+    #[wasm_bindgen(unchecked_return_type = "Uint8Array[]")]
+    pub fn keys(&self) -> Result<Array, JsValue> {
+        self.with(|rs| {
+            rs.keys()
+                .iter()
+                .map(|k| JsValue::from(Uint8Array::from(&k[..])))
+                .collect()
+        })
+    }
+
+    /// `[{recordId, kinds}]` of the records whose keys at `indices` (into
+    /// `keys()`) matched: how a partitioned session maps its results back.
+    #[wasm_bindgen(js_name = recordMatchesAt, unchecked_return_type = "RecordMatch[]")]
+    pub fn record_matches_at_js(&self, indices: Vec<u32>) -> Result<Array, JsValue> {
+        let n = self.with(|rs| rs.keys().len())?;
+        let mut idx: Vec<usize> = indices.iter().map(|&i| i as usize).collect();
+        if idx.iter().any(|&i| i >= n) {
+            return Err(errors::arg("recordMatchesAt: an index beyond keys()"));
+        }
+        idx.sort_unstable();
+        idx.dedup();
+        self.with(|rs| record_matches_at(rs, &idx))
+    }
+
     /// The number of records.
     #[wasm_bindgen(getter)]
     pub fn length(&self) -> Result<usize, JsValue> {

@@ -144,7 +144,9 @@ pub mod fuzzing {
             }
             MessageType::Receipt => crate::receipt::reencode(bytes),
             MessageType::Checkpoint => crate::audit::reencode(bytes),
-            MessageType::Part | MessageType::Manifest => crate::partition::reencode(bytes, ty),
+            MessageType::Part | MessageType::Manifest | MessageType::Bundle => {
+                crate::partition::reencode(bytes, ty)
+            }
             _ => crate::unbalanced::reencode(bytes, ty),
         }
     }

@@ -1184,11 +1184,99 @@ pub fn matches_part<T: AsRef<[u8]>>(
     Ok(own.indices_where(&matched))
 }
 
-/// Decodes a part or manifest and encodes it again, for the `decode` fuzz target.
+/// The kind of a part or a manifest, read from its header (to route a file
+/// or a bundle's contents before any check).
+///
+/// # Errors
+///
+/// Decoding errors; [`Error::WrongMessageType`] for another message.
+pub fn kind_of(message: &[u8]) -> Result<PartKind> {
+    match wire::message_type(message)? {
+        MessageType::Part => {
+            PartKind::from_code(wire::decode::<PartMsg<'_>>(message, MessageType::Part)?.kind)
+        }
+        MessageType::Manifest => PartKind::from_code(
+            wire::decode::<ManifestMsg<'_>>(message, MessageType::Manifest)?.kind,
+        ),
+        other => Err(Error::WrongMessageType {
+            expected: MessageType::Manifest.code(),
+            found: other.code(),
+        }),
+    }
+}
+
+/// Most messages in one bundle: two steps of at most [`MAX_PARTS`] parts
+/// and their manifests.
+pub const MAX_BUNDLE_MESSAGES: usize = 2 * (MAX_PARTS as usize + 1);
+
+#[derive(Serialize, Deserialize)]
+struct BundleMsg<'a> {
+    #[serde(borrow)]
+    messages: Vec<&'a [u8]>,
+}
+
+/// Packs manifests and parts, in order, into one message (for a channel
+/// that carries one file per step; engines exchange a directory of part
+/// files instead). Each must be a part or a manifest.
+///
+/// # Errors
+///
+/// [`Error::WrongMessageType`] for another message; [`Error::InvalidConfig`]
+/// for more than [`MAX_BUNDLE_MESSAGES`].
+pub fn bundle(messages: &[&[u8]]) -> Result<Vec<u8>> {
+    if messages.len() > MAX_BUNDLE_MESSAGES {
+        return Err(Error::InvalidConfig("too many messages for one bundle"));
+    }
+    for m in messages {
+        check_bundled(m)?;
+    }
+    Ok(wire::encode(
+        MessageType::Bundle,
+        &BundleMsg {
+            messages: messages.to_vec(),
+        },
+    ))
+}
+
+fn check_bundled(m: &[u8]) -> Result<()> {
+    match wire::message_type(m)? {
+        MessageType::Part | MessageType::Manifest => Ok(()),
+        other => Err(Error::WrongMessageType {
+            expected: MessageType::Part.code(),
+            found: other.code(),
+        }),
+    }
+}
+
+/// Unpacks a [`bundle`]: its manifests and parts, in order, each still to
+/// be checked by the steps that use it.
+///
+/// # Errors
+///
+/// Decoding errors; [`Error::PeerSetTooLarge`] for more than
+/// [`MAX_BUNDLE_MESSAGES`]; [`Error::WrongMessageType`] for a message that
+/// is neither a part nor a manifest.
+pub fn unbundle(bytes: &[u8]) -> Result<Vec<&[u8]>> {
+    let msg: BundleMsg<'_> = wire::decode(bytes, MessageType::Bundle)?;
+    if msg.messages.len() > MAX_BUNDLE_MESSAGES {
+        return Err(Error::PeerSetTooLarge {
+            count: msg.messages.len(),
+            max: MAX_BUNDLE_MESSAGES,
+        });
+    }
+    for m in &msg.messages {
+        check_bundled(m)?;
+    }
+    Ok(msg.messages)
+}
+
+/// Decodes a part, manifest or bundle and encodes it again, for the
+/// `decode` fuzz target.
 #[cfg(fuzzing)]
 pub(crate) fn reencode(bytes: &[u8], ty: MessageType) -> Result<Vec<u8>> {
     Ok(match ty {
         MessageType::Part => wire::encode(ty, &wire::decode::<PartMsg<'_>>(bytes, ty)?),
+        MessageType::Bundle => wire::encode(ty, &wire::decode::<BundleMsg<'_>>(bytes, ty)?),
         _ => wire::encode(ty, &wire::decode::<ManifestMsg<'_>>(bytes, ty)?),
     })
 }

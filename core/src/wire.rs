@@ -151,6 +151,9 @@ pub enum MessageType {
     Part,
     /// The manifest of a partitioned session's step: every part's count and hash.
     Manifest,
+    /// Manifests and parts of a partitioned session in one file, for a
+    /// channel that carries one file per step (the browser tool).
+    Bundle,
 }
 
 impl MessageType {
@@ -167,6 +170,7 @@ impl MessageType {
             MessageType::Checkpoint => 8,
             MessageType::Part => 9,
             MessageType::Manifest => 10,
+            MessageType::Bundle => 11,
         }
     }
 
@@ -187,6 +191,7 @@ impl MessageType {
             8 => Ok(MessageType::Checkpoint),
             9 => Ok(MessageType::Part),
             10 => Ok(MessageType::Manifest),
+            11 => Ok(MessageType::Bundle),
             found => Err(Error::WrongMessageType { expected: 0, found }),
         }
     }
@@ -204,6 +209,7 @@ impl MessageType {
             MessageType::Checkpoint => "checkpoint",
             MessageType::Part => "part",
             MessageType::Manifest => "manifest",
+            MessageType::Bundle => "bundle",
         }
     }
 }

@@ -1,7 +1,10 @@
 // The browser tool's page: collects the file and the settings, starts the
-// worker (built from the inline sources of this page, so it also works when
-// the page is opened from disk), offers the messages as downloads, accepts
-// the peer's files and shows the results. All protocol work is in the worker.
+// workers (built from the inline sources of this page, so they also work
+// when the page is opened from disk), offers the messages as downloads,
+// accepts the peer's files and shows the results. All protocol work is in
+// the workers: a coordinator that runs the session, and a pool (sized from
+// navigator.hardwareConcurrency, at most 8; `?workers=N` overrides) that
+// runs its parts, through this page, which shows the progress.
 (() => {
   "use strict";
   const $ = (id) => document.getElementById(id);
@@ -19,7 +22,9 @@
 
   let csvText = null;
   let header = [];
-  let worker = null;
+  let worker = null; // the coordinator
+  let pool = []; // { worker, busy }
+  let batch = null; // the coordinator's tasks being run: { id, phase, op, secret, queue, parts, done, total, next }
   let busy = false;
   const downloads = [];
 
@@ -188,20 +193,12 @@
         $("version").textContent = msg.version;
         refresh();
         break;
-      case "progress": {
-        const p = $("progress");
-        const phases = { reading: "Reading the file", canonicalizing: "Reading identifiers", blinding: "Blinding", answering: "Answering", finishing: "Finishing" };
-        if (msg.phase === "canonicalizing") {
-          p.max = msg.total;
-          p.value = msg.done;
-          $("progress-text").textContent = `${phases[msg.phase]}: ${msg.done.toLocaleString()} / ${msg.total.toLocaleString()} records`;
-        } else {
-          p.removeAttribute("value");
-          $("progress-text").textContent = msg.phase === "blinding"
-            ? `Blinding ${msg.total.toLocaleString()} identifiers…` : `${phases[msg.phase]}…`;
-        }
+      case "progress":
+        showProgress(msg.phase, msg.done, msg.total);
         break;
-      }
+      case "tasks":
+        runBatch(msg);
+        break;
       case "message": {
         const s = msg.summary;
         showErrors(s.errors);
@@ -216,8 +213,9 @@
       }
       case "finished":
         if (msg.finish) offer($("download-finish"), msg.finish, "finish.bmch");
-        setBusy(false, msg.finish ? "Done. Send the finish message back so the other agency sees its results too." : "Done.");
-        showResults(msg);
+        setBusy(false, msg.finish ? "Done. Send the finish message back so the other agency sees its results too."
+          : msg.noOutput ? "Done. In this mode only the other agency learns the result." : "Done.");
+        if (!msg.noOutput) showResults(msg);
         break;
       case "error":
         setBusy(false, "");
@@ -226,17 +224,87 @@
     }
   }
 
+  const PHASES = { reading: "Reading the file", canonicalizing: "Reading identifiers", blinding: "Blinding",
+    answering: "Answering", comparing: "Comparing" };
+
+  function showProgress(phase, done, total) {
+    const p = $("progress");
+    const unit = phase === "canonicalizing" ? "records" : "identifiers";
+    if (total > 1) {
+      p.max = total;
+      p.value = done;
+      $("progress-text").textContent = `${PHASES[phase]}: ${done.toLocaleString()} / ${total.toLocaleString()} ${unit}`;
+    } else {
+      p.removeAttribute("value");
+      $("progress-text").textContent = `${PHASES[phase]}…`;
+    }
+  }
+
+  function poolSize() {
+    const asked = Number(new URLSearchParams(location.search).get("workers"));
+    if (Number.isInteger(asked) && asked >= 1 && asked <= 16) return asked;
+    return Math.max(1, Math.min(navigator.hardwareConcurrency || 2, 8));
+  }
+
+  /** Spreads the coordinator's tasks over the pool, one part per worker at a time. */
+  function runBatch(msg) {
+    batch = { ...msg, queue: msg.tasks.map((t, pos) => ({ ...t, pos })), parts: new Array(msg.tasks.length), left: msg.tasks.length,
+      done: 0, total: msg.tasks.reduce((n, t) => n + t.weight, 0) };
+    showProgress(batch.phase, 0, batch.total);
+    if (batch.left === 0) endBatch(null);
+    else pool.forEach(dispatch);
+  }
+
+  function dispatch(slot) {
+    if (!batch || slot.task || !batch.queue.length) return;
+    const task = batch.queue.shift();
+    slot.task = task;
+    const { weight, pos, ...payload } = task;
+    slot.worker.postMessage({ type: "task", tid: pos, op: batch.op, secret: batch.secret, task: payload });
+  }
+
+  function endBatch(error) {
+    const { id, parts } = batch;
+    batch = null;
+    for (const slot of pool) slot.task = null;
+    if (error) worker.postMessage({ type: "results", id, error });
+    else worker.postMessage({ type: "results", id, parts }, parts.map((p) => p.buffer));
+  }
+
+  function onPoolMessage(slot, { data: msg }) {
+    if (!batch) return;
+    if (msg.type === "taskFailed") return endBatch(msg.error);
+    if (msg.type !== "taskDone") return;
+    batch.parts[msg.tid] = msg.bytes;
+    batch.done += slot.task.weight;
+    batch.left -= 1;
+    slot.task = null;
+    showProgress(batch.phase, batch.done, batch.total);
+    if (batch.left === 0) endBatch(null);
+    else dispatch(slot);
+  }
+
   function startWorker() {
     const src = $("bm-worker").textContent;
     const url = URL.createObjectURL(new Blob([src], { type: "text/javascript" }));
-    worker = new Worker(url);
-    worker.onmessage = onWorkerMessage;
-    worker.onerror = (e) => { setBusy(false, ""); setError({ message: `worker failed: ${e.message}` }); };
     const b64 = $("bm-wasm").textContent.trim();
     const bin = atob(b64);
     const wasm = new Uint8Array(bin.length);
     for (let i = 0; i < bin.length; i++) wasm[i] = bin.charCodeAt(i);
-    worker.postMessage({ type: "init", wasm }, [wasm.buffer]);
+    // Compiled once; every worker instantiates the same module.
+    const module = new WebAssembly.Module(wasm);
+    const failed = (e) => { setBusy(false, ""); setError({ message: `worker failed: ${e.message}` }); };
+    pool = Array.from({ length: poolSize() }, () => {
+      const slot = { worker: new Worker(url), task: null };
+      slot.worker.onmessage = (e) => onPoolMessage(slot, e);
+      slot.worker.onerror = failed;
+      slot.worker.postMessage({ type: "init", wasm: module });
+      return slot;
+    });
+    worker = new Worker(url);
+    worker.onmessage = onWorkerMessage;
+    worker.onerror = failed;
+    worker.postMessage({ type: "init", wasm: module });
   }
 
   async function fileBytes(input) {

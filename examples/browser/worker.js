@@ -1,15 +1,27 @@
-// The browser tool's worker: reads the CSV, canonicalizes the records and
-// runs the protocol, so the page stays responsive. The build prepends the
-// package's error classes, the wasm-bindgen glue (web target, turned into a
-// classic script) and csv.js to this file, all in one script; the page sends
-// the WebAssembly bytes in its first message. Nothing here touches the network.
+// The browser tool's workers. The build prepends the package's error
+// classes, the wasm-bindgen glue (web target, turned into a classic script)
+// and csv.js to this file, all in one script; the page sends the
+// WebAssembly module in each worker's first message. Nothing here touches
+// the network.
+//
+// One worker, the coordinator, reads the CSV, canonicalizes the records
+// and runs the session as a partitioned one (blindmatch's part-level
+// steps): it keeps the party's secret, builds the manifests, bundles the
+// parts into the one file per step that the analysts exchange, and joins
+// the results. The heavy steps (blinding, reblinding, comparing each part)
+// it hands to the page, which spreads them over a pool of workers running
+// this same script (`task` messages) and reports progress per part.
 
-let party = null; // Initiator or Responder
-let role = null;
+let party = null; // the coordinator's session state
 let table = null; // { header, rows, idColumn }
+const pending = new Map(); // task batches waiting for the pool
+let nextBatch = 1;
 
 const post = (msg, transfer) => self.postMessage(msg, transfer || []);
 const progress = (phase, done, total) => post({ type: "progress", phase, done, total });
+// Parts of about this many identifiers: small enough for a smooth progress
+// bar and an even spread over the pool, large enough to batch well.
+const PART_SIZE = 1024;
 
 function describeError(e) {
   return { name: e && e.name ? e.name : "Error", code: e && e.code ? e.code : "", message: String(e && e.message ? e.message : e) };
@@ -52,16 +64,75 @@ function readRecords(csvText, config) {
   return rs;
 }
 
-function summary(rs) {
-  return { records: rs.length, keys: rs.keyCount, errors: rs.errors };
+/** The party: its records, keys and their split under a fresh secret. */
+function newParty(rs, role, makeSecret) {
+  const keys = rs.keys();
+  const parts = Math.min(4096, Math.max(1, Math.ceil(keys.length / PART_SIZE)));
+  const secret = makeSecret(parts);
+  const where = Array.from({ length: parts }, () => []);
+  secret.partsOf(keys).forEach((p, k) => where[p].push(k));
+  const summary = { records: rs.length, keys: keys.length, errors: rs.errors };
+  return { role, rs, keys, secret, where, summary, itemsOf: (i) => where[i].map((k) => keys[k]) };
 }
 
-function results() {
-  const cardinality = party.cardinality;
-  const byId = new Map(table.rows.map((r) => [r[table.idColumn], r]));
-  const matches = party.recordMatches.map((m) => ({ ...m, row: byId.get(m.recordId) ?? [] }));
-  return { cardinality, matches, header: table.header };
+/** Hands one task per part to the page's worker pool; resolves to the parts, in order. */
+function runTasks(phase, op, tasks) {
+  const id = nextBatch++;
+  return new Promise((resolve, reject) => {
+    pending.set(id, { resolve, reject });
+    post({ type: "tasks", id, phase, op, secret: party.secret.toBytes(), tasks });
+  });
 }
+
+/** Splits a bundle into its steps: each a manifest and the parts after it. */
+function steps(bytes, expected) {
+  const type = messageType(bytes);
+  if (type !== "bundle") throw new Error(`this file is a ${type} message, not a ${expected} of this tool`);
+  const out = [];
+  for (const m of unbundle(bytes)) {
+    if (messageType(m) === "manifest") out.push({ kind: partKind(m), manifest: m, parts: [] });
+    else if (out.length) out.at(-1).parts.push(m);
+    else throw new Error("the file starts with a part instead of a manifest");
+  }
+  return out;
+}
+
+function expectSteps(found, kinds, what) {
+  const got = found.map((s) => s.kind).join(", ");
+  if (got !== kinds.join(", ")) {
+    const names = { request: "request", elements: "response", finish: "finish message" };
+    throw new Error(`this file is a ${names[found[0]?.kind] ?? got}, not a ${what}`);
+  }
+}
+
+const cardinality = () => party.config.reveal === "cardinality";
+
+/** Cardinality mode mixes a step's values into buckets before they are sent. */
+function mixed(kind, aligned, buckets) {
+  return cardinality() ? Array.from({ length: buckets }, (_, k) => mixPart(party.secret, kind, k, aligned)) : aligned;
+}
+
+function results(reblinded, finish) {
+  progress("comparing", 0, 1);
+  const s = party.secret;
+  if (cardinality()) {
+    const n = reblinded.reduce((sum, r, k) => sum + countPart(s, k, r, finish[k]), 0);
+    return { cardinality: n, matches: [], header: table.header };
+  }
+  const flags = join(s, (kind, i) => (kind === "reblinded" ? reblinded : finish)[i]);
+  const matched = [];
+  flags.forEach((f, i) => {
+    for (const at of matchesPart(s, i, party.itemsOf(i), f)) matched.push(party.where[i][at]);
+  });
+  const byId = new Map(table.rows.map((r) => [r[table.idColumn], r]));
+  const matches = party.rs.recordMatchesAt(matched).map((m) => ({ ...m, row: byId.get(m.recordId) ?? [] }));
+  return { cardinality: matched.length, matches, header: table.header };
+}
+
+const partTasks = () => party.where.map((w, index) => ({ index, items: w.map((k) => party.keys[k]), weight: w.length }));
+const messageTasks = (parts, countOf) => parts.map((part, index) => ({ index, part, weight: countOf(part) }));
+// Group elements are 32 bytes each; a part's header is a few dozen bytes.
+const elementCount = (part) => Math.max(0, Math.round((part.length - 40) / 32));
 
 const handlers = {
   init({ wasm }) {
@@ -70,63 +141,92 @@ const handlers = {
     post({ type: "ready", version: version() });
   },
 
+  // A pool worker: one part-level step.
+  task({ tid, op, secret, task }) {
+    const s = PartySecret.fromBytes(secret);
+    try {
+      const out = op === "request" ? requestPart(s, task.index, task.items)
+        : op === "elements" ? elementsPart(s, task.index, task.items)
+          : op === "reblind" ? reblindPart(s, task.index, task.part)
+            : finishPart(s, task.index, task.part);
+      post({ type: "taskDone", tid, bytes: out }, [out.buffer]);
+    } finally {
+      s.free();
+    }
+  },
+
+  // The coordinator: a batch of tasks came back from the pool.
+  results({ id, parts, error }) {
+    const p = pending.get(id);
+    pending.delete(id);
+    if (error) p.reject(Object.assign(new Error(error.message), error));
+    else p.resolve(parts);
+  },
+
   // Initiator: records -> request.
-  start({ csvText, config }) {
-    role = "initiator";
+  async start({ csvText, config }) {
     const rs = readRecords(csvText, config);
-    progress("blinding", 0, rs.keyCount);
     const t = performance.now();
-    party = new Initiator(rs, { reveal: config.reveal, output: config.output });
-    const request = party.request();
-    const info = summary(rs);
-    rs.free();
-    post({ type: "message", kind: "request", bytes: request, summary: info, ms: performance.now() - t }, [request.buffer]);
+    party = newParty(rs, "initiator", (parts) => PartySecret.initiator(parts, { reveal: config.reveal, output: config.output }));
+    party.config = config;
+    const request = await runTasks("blinding", "request", partTasks());
+    party.request = request;
+    const bytes = bundle([party.secret.manifest("request", request), ...request]);
+    post({ type: "message", kind: "request", bytes, summary: party.summary, ms: performance.now() - t }, [bytes.buffer]);
   },
 
   // Responder: records + request -> response.
-  respond({ csvText, config, bytes }) {
-    role = "responder";
-    const type = messageType(bytes);
-    if (type !== "psi-request") throw new Error(`this file is a ${type}, not a request`);
+  async respond({ csvText, config, bytes }) {
+    const found = steps(bytes, "request");
+    expectSteps(found, ["request"], "request");
+    const [req] = found;
     const rs = readRecords(csvText, config);
-    progress("blinding", 0, rs.keyCount);
     const t = performance.now();
-    party = new Responder(rs, { reveal: config.reveal, output: config.output });
-    const info = summary(rs);
-    rs.free();
-    progress("answering", 0, 1);
-    const response = party.respond(bytes);
-    post({ type: "message", kind: "response", bytes: response, summary: info, ms: performance.now() - t }, [response.buffer]);
+    party = newParty(rs, "responder", (parts) => PartySecret.responder(req.manifest, parts, { reveal: config.reveal, output: config.output }));
+    party.config = config;
+    const elements = await runTasks("blinding", "elements", partTasks());
+    const elementsManifest = party.secret.manifest("elements", elements);
+    const aligned = await runTasks("answering", "reblind", messageTasks(req.parts, elementCount));
+    const reblinded = mixed("reblinded", aligned, req.parts.length);
+    party.reblinded = reblinded;
+    const out = bundle([elementsManifest, ...elements, party.secret.manifest("reblinded", reblinded), ...reblinded]);
+    post({ type: "message", kind: "response", bytes: out, summary: party.summary, ms: performance.now() - t }, [out.buffer]);
   },
 
   // Initiator: response -> finish message and results.
-  reply({ bytes }) {
-    if (role !== "initiator" || !party) throw new Error("create the request first");
-    const type = messageType(bytes);
-    if (type !== "psi-response") throw new Error(`this file is a ${type}, not a response`);
-    progress("finishing", 0, 1);
-    const finish = party.finish(bytes);
-    post({ type: "finished", finish: finish ?? null, ...results() });
+  async reply({ bytes }) {
+    if (!party || party.role !== "initiator") throw new Error("create the request first");
+    const found = steps(bytes, "response");
+    expectSteps(found, ["elements", "reblinded"], "response");
+    const [elements, reblinded] = found;
+    party.secret.accept(elements.manifest);
+    party.secret.accept(reblinded.manifest);
+    const aligned = await runTasks("comparing", "finish", messageTasks(elements.parts, elementCount));
+    const finish = mixed("finish", aligned, party.request.length);
+    const manifest = party.secret.manifest("finish", finish);
+    const shown = results(reblinded.parts, finish);
+    const out = party.config.output === "both" ? bundle([manifest, ...finish]) : null;
+    post({ type: "finished", finish: out, ...shown });
   },
 
   // Responder: finish message -> results.
   finish({ bytes }) {
-    if (role !== "responder" || !party) throw new Error("answer a request first");
-    if (bytes) {
-      const type = messageType(bytes);
-      if (type !== "psi-finish") throw new Error(`this file is a ${type}, not a finish message`);
+    if (!party || party.role !== "responder") throw new Error("answer a request first");
+    if (!bytes) {
+      if (party.config.output === "both") throw new Error("this mode needs the finish message from the other agency");
+      post({ type: "finished", finish: null, noOutput: true, cardinality: 0, matches: [], header: table.header });
+      return;
     }
-    progress("finishing", 0, 1);
-    party.finish(bytes ?? undefined);
-    post({ type: "finished", finish: null, ...results() });
+    const found = steps(bytes, "finish message");
+    expectSteps(found, ["finish"], "finish message");
+    party.secret.accept(found[0].manifest);
+    post({ type: "finished", finish: null, ...results(party.reblinded, found[0].parts) });
   },
 };
 
 self.onmessage = (event) => {
   const msg = event.data;
-  try {
-    handlers[msg.type](msg);
-  } catch (e) {
-    post({ type: "error", error: describeError(e) });
-  }
+  Promise.resolve()
+    .then(() => handlers[msg.type](msg))
+    .catch((e) => post({ type: msg.type === "task" ? "taskFailed" : "error", tid: msg.tid, error: describeError(e) }));
 };

@@ -30,7 +30,7 @@ function readCsv(file) {
   return rows.map((r) => Object.fromEntries(head.map((h, i) => [h, r[i]])));
 }
 
-async function openAgency(browser, name, csv, settings) {
+async function openAgency(browser, name, csv, settings, query = "") {
   const context = await browser.newContext({ acceptDownloads: true, viewport: { width: 1200, height: 900 } });
   // Any request other than the page itself (and its blob: URLs) fails the test.
   const requests = [];
@@ -42,7 +42,7 @@ async function openAgency(browser, name, csv, settings) {
   const errors = [];
   p.on("pageerror", (e) => errors.push(e.message));
   p.on("console", (m) => m.type() === "error" && errors.push(m.text()));
-  await p.goto(pathToFileURL(page).href);
+  await p.goto(pathToFileURL(page).href + query);
   await p.locator("#version").filter({ hasText: /\d/ }).waitFor({ timeout: 30_000 });
   await p.setInputFiles("#csv-file", csv);
   await p.locator("#columns-box").waitFor({ state: "visible" });
@@ -74,6 +74,27 @@ async function shownMatches(agency) {
   );
 }
 
+/** The two-agency exchange through both pages; `query` goes on the page's URL. */
+async function exchange(browser, dir, query) {
+  const a = await openAgency(browser, "a", path.join(samples, "agency_a_sample.csv"), {
+    role: "initiator", dateFormat: "%Y-%m-%d",
+  }, query);
+  const b = await openAgency(browser, "b", path.join(samples, "agency_b_sample.csv"), {
+    role: "responder", region: "GB", dateFormat: "%d/%m/%Y",
+  }, query);
+  const t0 = Date.now();
+  await a.page.click("#create-request");
+  const request = await download(a, "#download-request", dir);
+  const progress = await a.page.$eval("#progress", (p) => [p.max, p.value]);
+  await b.page.setInputFiles("#request-file", request);
+  const response = await download(b, "#download-response", dir);
+  await a.page.setInputFiles("#response-file", response);
+  const finish = await download(a, "#download-finish", dir);
+  await b.page.setInputFiles("#finish-file", finish);
+  const [shownA, shownB] = [await shownMatches(a), await shownMatches(b)];
+  return { a, b, request, response, finish, shownA, shownB, progress, seconds: (Date.now() - t0) / 1000 };
+}
+
 async function main() {
   assert.ok(fs.existsSync(page), `${page} is missing: run npm run build first`);
   fs.mkdirSync(shots, { recursive: true });
@@ -85,23 +106,10 @@ async function main() {
       "--disable-component-update", "--disable-sync"],
   });
   try {
-    const a = await openAgency(browser, "a", path.join(samples, "agency_a_sample.csv"), {
-      role: "initiator", dateFormat: "%Y-%m-%d",
-    });
-    const b = await openAgency(browser, "b", path.join(samples, "agency_b_sample.csv"), {
-      role: "responder", region: "GB", dateFormat: "%d/%m/%Y",
-    });
-
-    const t0 = Date.now();
-    await a.page.click("#create-request");
-    const request = await download(a, "#download-request", dir);
-    await b.page.setInputFiles("#request-file", request);
-    const response = await download(b, "#download-response", dir);
-    await a.page.setInputFiles("#response-file", response);
-    const finish = await download(a, "#download-finish", dir);
-    await b.page.setInputFiles("#finish-file", finish);
-    const [shownA, shownB] = [await shownMatches(a), await shownMatches(b)];
-    const seconds = (Date.now() - t0) / 1000;
+    const { a, b, request, response, finish, shownA, shownB, progress, seconds } = await exchange(browser, dir, "");
+    // The blinding progress bar counted every identifier, part by part.
+    const [max, value] = progress;
+    assert.ok(max > 1000 && value === max, `progress ${value} / ${max}`);
 
     // The known answer: (a_id, b_id, shared_via).
     const known = readCsv(path.join(samples, "expected_overlap_sample.csv"));
@@ -134,6 +142,18 @@ async function main() {
     await c.page.setInputFiles("#request-file", { name: "junk.bmch", mimeType: "application/octet-stream", buffer: Buffer.from("BMCH junk") });
     await c.page.locator("#error").filter({ hasText: /\(\w+\)$/ }).waitFor({ timeout: TIMEOUT });
     console.log(`browser: wrong files refused: "${await c.page.textContent("#error")}"`);
+
+    // The same exchange with a pool of 1 and of 2 workers: same results, and the time of each.
+    const times = [];
+    for (const workers of [1, 2]) {
+      const run = await exchange(browser, dir, `?workers=${workers}`);
+      assert.deepEqual(run.shownA, shownA);
+      assert.deepEqual(run.shownB, shownB);
+      times.push(`${workers} worker${workers > 1 ? "s" : ""} ${run.seconds.toFixed(2)} s`);
+      await run.a.context.close();
+      await run.b.context.close();
+    }
+    console.log(`browser: the exchange with ${times.join(", ")} per pool`);
   } finally {
     await browser.close();
     fs.rmSync(dir, { recursive: true, force: true });

@@ -5,7 +5,7 @@ import m from "./index.cjs";
 export const {
   Initiator, OprfKey, Receipt, RecordSet, Responder, SessionRecord, SetDigest, SigningKey,
   UnbalancedClient, UnbalancedServer, PartySecret, requestPart, elementsPart, reblindPart,
-  finishPart, mixPart, countPart, join, matchesPart,
+  finishPart, mixPart, countPart, join, matchesPart, bundle, unbundle, partKind,
   errorCodes, kinds, messageType, protocolErrorCodes, version,
   BlindmatchError, ProtocolError, StateError, ArgumentError, InvalidElementError,
   IdentityElementError, InputTooLongError, DstTooLongError, EmptyDstError, ExpandTooLongError,

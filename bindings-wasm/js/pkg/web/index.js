@@ -7,7 +7,7 @@ import { makeError } from "../errors.mjs";
 export {
   Initiator, OprfKey, Receipt, RecordSet, Responder, SessionRecord, SetDigest, SigningKey,
   UnbalancedClient, UnbalancedServer, PartySecret, requestPart, elementsPart, reblindPart,
-  finishPart, mixPart, countPart, join, matchesPart,
+  finishPart, mixPart, countPart, join, matchesPart, bundle, unbundle, partKind,
   errorCodes, kinds, messageType, protocolErrorCodes, version,
 } from "./blindmatch.js";
 export {
