@@ -42,6 +42,9 @@ fn _blindmatch(m: &Bound<'_, PyModule>) -> PyResult<()> {
         wrap_pyfunction!(partition::matches_part, m)?,
         wrap_pyfunction!(partition::count_part, m)?,
         wrap_pyfunction!(partition::join, m)?,
+        wrap_pyfunction!(partition::bundle, m)?,
+        wrap_pyfunction!(partition::unbundle, m)?,
+        wrap_pyfunction!(partition::part_kind, m)?,
     ] {
         m.add_function(f)?;
     }

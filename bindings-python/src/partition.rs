@@ -360,3 +360,27 @@ pub(crate) fn join(
         (r, None) => r.py_err(py),
     }
 }
+
+/// Packs manifests and parts, in order, into one message (the browser
+/// tool's one file per step).
+#[pyfunction]
+pub(crate) fn bundle<'py>(
+    py: Python<'py>,
+    messages: Vec<Vec<u8>>,
+) -> PyResult<Bound<'py, PyBytes>> {
+    let refs: Vec<&[u8]> = messages.iter().map(Vec::as_slice).collect();
+    Ok(PyBytes::new(py, &core::bundle(&refs).py_err(py)?))
+}
+
+/// Unpacks a bundle: its manifests and parts, in order.
+#[pyfunction]
+pub(crate) fn unbundle<'py>(py: Python<'py>, bundle: &[u8]) -> PyResult<Bound<'py, PyList>> {
+    let messages = core::unbundle(bundle).py_err(py)?;
+    PyList::new(py, messages.iter().map(|m| PyBytes::new(py, m)))
+}
+
+/// The kind of a part or manifest ("request", "elements", "reblinded", "finish").
+#[pyfunction]
+pub(crate) fn part_kind(py: Python<'_>, message: &[u8]) -> PyResult<&'static str> {
+    Ok(core::kind_of(message).py_err(py)?.name())
+}

@@ -86,3 +86,15 @@ def test_a_loader_error_reaches_the_caller():
 
     with pytest.raises(KeyError):
         partition.join(secret, broken)
+
+
+def test_bundles_for_one_file_per_step():
+    a = partition.PartySecret.initiator(2)
+    parts = [partition.request_part(a, i, [x for x in ["x", "y", "z"] if a.part_of(x) == i]) for i in range(2)]
+    manifest = a.manifest("request", parts)
+    packed = partition.bundle([manifest, *parts])
+    assert bm.message_type(packed) == "bundle"
+    assert partition.unbundle(packed) == [manifest, *parts]
+    assert [partition.part_kind(m) for m in partition.unbundle(packed)] == ["request"] * 3
+    with pytest.raises(bm.WrongMessageTypeError):
+        partition.bundle([bm.Initiator(["a"]).request()])

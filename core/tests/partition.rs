@@ -384,3 +384,36 @@ fn partition_mixed_parts_do_not_follow_the_peers_parts() {
         ErrorCode::InvalidConfig
     );
 }
+
+#[test]
+fn partition_bundles_carry_manifests_and_parts_only() {
+    let s = started(Config::default());
+    let messages: Vec<&[u8]> = s.request.iter().map(Vec::as_slice).collect();
+    let packed = partition::bundle(&messages).unwrap();
+    assert_eq!(
+        blindmatch::wire::message_type(&packed).unwrap().name(),
+        "bundle"
+    );
+    assert_eq!(partition::unbundle(&packed).unwrap(), messages);
+    assert_eq!(
+        partition::kind_of(&s.request[0]).unwrap(),
+        PartKind::Request
+    );
+    assert_eq!(
+        partition::kind_of(&s.elements[0]).unwrap(),
+        PartKind::Elements
+    );
+    // A whole-session message is not a part.
+    let (_, request) = Initiator::new(Config::default(), &["a"]).unwrap();
+    assert_eq!(
+        partition::bundle(&[&request]).unwrap_err().code(),
+        ErrorCode::WrongMessageType
+    );
+    assert_eq!(
+        partition::kind_of(&request).unwrap_err().code(),
+        ErrorCode::WrongMessageType
+    );
+    let mut bad = packed.clone();
+    bad.truncate(bad.len() - 1);
+    assert!(partition::unbundle(&bad).is_err());
+}

@@ -17,6 +17,7 @@ _MessageType = Literal[
     "checkpoint",
     "part",
     "manifest",
+    "bundle",
 ]
 _Budget = Union[int, Literal["unlimited"]]
 _FieldValue = Union[str, Tuple[str, Optional[str]], List[Union[str, Tuple[str, Optional[str]]]], None]
@@ -43,6 +44,9 @@ __all__ = [
     "matches_part",
     "count_part",
     "join",
+    "bundle",
+    "unbundle",
+    "part_kind",
     "message_type",
     "ERROR_CODES",
     "PROTOCOL_CODES",
@@ -323,5 +327,8 @@ def part_values(secret: PartySecret, kind: _PartKind, index: int, part: bytes) -
 def matches_part(secret: PartySecret, index: int, items: Iterable[_Item], flags: Sequence[bool]) -> List[int]: ...
 def count_part(secret: PartySecret, bucket: int, reblinded: bytes, finish: bytes) -> int: ...
 def join(secret: PartySecret, load: Callable[[str, int], bytes], groups: int = 1) -> List[List[bool]]: ...
+def bundle(messages: Sequence[bytes]) -> bytes: ...
+def unbundle(bundle: bytes) -> List[bytes]: ...
+def part_kind(message: bytes) -> _PartKind: ...
 def message_type(message: bytes) -> _MessageType: ...
 

@@ -27,6 +27,7 @@ from typing import Any, Callable, List, Literal, Optional, Sequence, Tuple, Unio
 
 from ._blindmatch import (
     PartySecret,
+    bundle,
     count_part,
     elements_part,
     finish_part,
@@ -34,9 +35,11 @@ from ._blindmatch import (
     matches_part,
     mix_part,
     part_info,
+    part_kind,
     part_values,
     reblind_part,
     request_part,
+    unbundle,
 )
 
 _Item = Union[str, bytes]
@@ -231,4 +234,7 @@ __all__ = [
     "matches_part",
     "count_part",
     "join",
+    "bundle",
+    "unbundle",
+    "part_kind",
 ]
