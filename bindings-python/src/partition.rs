@@ -204,6 +204,33 @@ pub(crate) fn part_info<'py>(py: Python<'py>, part: &[u8]) -> PyResult<PartTuple
     ))
 }
 
+/// One part-level step over a part's items, without the GIL.
+fn items_step<'py>(
+    py: Python<'py>,
+    secret: &PartySecret,
+    index: u32,
+    items: &Bound<'py, PyAny>,
+    step: fn(&core::PartySecret, u32, &[Vec<u8>]) -> blindmatch::Result<Vec<u8>>,
+) -> PyResult<Bound<'py, PyBytes>> {
+    let values = items::extract(items)?.values;
+    let s = &secret.inner;
+    let part = py.detach(|| step(s, index, &values)).py_err(py)?;
+    Ok(PyBytes::new(py, &part))
+}
+
+/// One part-level step over a part received, without the GIL.
+fn part_step<'py>(
+    py: Python<'py>,
+    secret: &PartySecret,
+    index: u32,
+    part: &[u8],
+    step: fn(&core::PartySecret, u32, &[u8]) -> blindmatch::Result<Vec<u8>>,
+) -> PyResult<Bound<'py, PyBytes>> {
+    let s = &secret.inner;
+    let out = py.detach(|| step(s, index, part)).py_err(py)?;
+    Ok(PyBytes::new(py, &out))
+}
+
 /// Initiator: the request part ``index`` from that part's items.
 #[pyfunction]
 pub(crate) fn request_part<'py>(
@@ -212,12 +239,7 @@ pub(crate) fn request_part<'py>(
     index: u32,
     items: &Bound<'py, PyAny>,
 ) -> PyResult<Bound<'py, PyBytes>> {
-    let values = items::extract(items)?.values;
-    let s = &secret.inner;
-    let part = py
-        .detach(|| core::request_part(s, index, &values))
-        .py_err(py)?;
-    Ok(PyBytes::new(py, &part))
+    items_step(py, secret, index, items, core::request_part::<Vec<u8>>)
 }
 
 /// Responder: the elements part ``index`` from that part's items.
@@ -228,12 +250,7 @@ pub(crate) fn elements_part<'py>(
     index: u32,
     items: &Bound<'py, PyAny>,
 ) -> PyResult<Bound<'py, PyBytes>> {
-    let values = items::extract(items)?.values;
-    let s = &secret.inner;
-    let part = py
-        .detach(|| core::elements_part(s, index, &values))
-        .py_err(py)?;
-    Ok(PyBytes::new(py, &part))
+    items_step(py, secret, index, items, core::elements_part::<Vec<u8>>)
 }
 
 /// Responder: the reblinded part ``index`` from the initiator's request part ``index``.
@@ -244,11 +261,7 @@ pub(crate) fn reblind_part<'py>(
     index: u32,
     request_part: &[u8],
 ) -> PyResult<Bound<'py, PyBytes>> {
-    let s = &secret.inner;
-    let part = py
-        .detach(|| core::reblind_part(s, index, request_part))
-        .py_err(py)?;
-    Ok(PyBytes::new(py, &part))
+    part_step(py, secret, index, request_part, core::reblind_part)
 }
 
 /// Initiator: the finish part ``index`` from the responder's elements part ``index``.
@@ -259,11 +272,7 @@ pub(crate) fn finish_part<'py>(
     index: u32,
     elements_part: &[u8],
 ) -> PyResult<Bound<'py, PyBytes>> {
-    let s = &secret.inner;
-    let part = py
-        .detach(|| core::finish_part(s, index, elements_part))
-        .py_err(py)?;
-    Ok(PyBytes::new(py, &part))
+    part_step(py, secret, index, elements_part, core::finish_part)
 }
 
 /// Cardinality mode: mixed part ``bucket`` of ``kind`` from all aligned parts of that kind.

@@ -132,6 +132,17 @@ impl PartySecret {
     }
 }
 
+/// One part-level step over a part's items.
+fn items_step(
+    secret: &PartySecret,
+    index: u32,
+    items: &ItemsArg,
+    step: fn(&core::PartySecret, u32, &[Vec<u8>]) -> blindmatch::Result<Vec<u8>>,
+) -> Result<Uint8Array, JsValue> {
+    let values = items::values(items.as_ref(), "items")?;
+    Ok(bytes(&step(&secret.inner, index, &values).js()?))
+}
+
 /// Initiator: request part `index` from that part's items.
 #[wasm_bindgen(js_name = requestPart)]
 pub fn request_part(
@@ -139,10 +150,7 @@ pub fn request_part(
     index: u32,
     items: &ItemsArg,
 ) -> Result<Uint8Array, JsValue> {
-    let values = items::values(items.as_ref(), "items")?;
-    Ok(bytes(
-        &core::request_part(&secret.inner, index, &values).js()?,
-    ))
+    items_step(secret, index, items, core::request_part::<Vec<u8>>)
 }
 
 /// Responder: elements part `index` from that part's items.
@@ -152,10 +160,7 @@ pub fn elements_part(
     index: u32,
     items: &ItemsArg,
 ) -> Result<Uint8Array, JsValue> {
-    let values = items::values(items.as_ref(), "items")?;
-    Ok(bytes(
-        &core::elements_part(&secret.inner, index, &values).js()?,
-    ))
+    items_step(secret, index, items, core::elements_part::<Vec<u8>>)
 }
 
 /// Responder: reblinded part `index` from the initiator's request part `index`.

@@ -102,6 +102,21 @@ class _Party:
         bar.close()
         return parts, self._secret.manifest(kind, parts)
 
+    def _over_parts(
+        self, step: Callable[[PartySecret, int, bytes], bytes], kind: _Kind, parts: Parts, buckets: int, desc: str
+    ) -> Parts:
+        """Runs ``step`` on each of the peer's parts with a progress bar; in
+        cardinality mode, mixes the results into ``buckets`` before they are sent."""
+        bar = _progress(sum(part_info(p)[2] for p in parts), desc, self._progress)
+        aligned = []
+        for i, part in enumerate(parts):
+            aligned.append(step(self._secret, i, part))
+            bar.update(part_info(part)[2])
+        bar.close()
+        if self._reveal != "cardinality":
+            return aligned
+        return [mix_part(self._secret, kind, k, aligned) for k in range(buckets)]
+
     def _result(self, reblinded: Parts, finish: Parts) -> None:
         """Joins (intersection) or counts per bucket (cardinality)."""
         if self._reveal == "cardinality":
@@ -135,10 +150,6 @@ class _Party:
         return self._cardinality
 
 
-def _mix(secret: PartySecret, kind: _Kind, aligned: Parts, buckets: int) -> Parts:
-    return [mix_part(secret, kind, k, aligned) for k in range(buckets)]
-
-
 class Initiator(_Party):
     """The initiator of a partitioned session on one machine (see the module doc)."""
 
@@ -166,14 +177,7 @@ class Initiator(_Party):
         the responder when it learns the output too (output="both")."""
         self._secret.accept(elements_manifest)
         self._secret.accept(reblinded_manifest)
-        bar = _progress(sum(part_info(p)[2] for p in elements), "comparing", self._progress)
-        aligned = []
-        for j, part in enumerate(elements):
-            aligned.append(finish_part(self._secret, j, part))
-            bar.update(part_info(part)[2])
-        bar.close()
-        cardinality = self._reveal == "cardinality"
-        finish = _mix(self._secret, "finish", aligned, len(self._request[0])) if cardinality else aligned
+        finish = self._over_parts(finish_part, "finish", elements, len(self._request[0]), "comparing")
         manifest = self._secret.manifest("finish", finish)
         self._result(reblinded, finish)
         return finish, manifest
@@ -202,14 +206,7 @@ class Responder(_Party):
         """Blinds this party's parts and reblinds the request's:
         (elements parts, elements manifest, reblinded parts, reblinded manifest)."""
         elements, elements_manifest = self._blind(elements_part, "elements", "blinding")
-        bar = _progress(sum(part_info(p)[2] for p in request), "reblinding", self._progress)
-        aligned = []
-        for i, part in enumerate(request):
-            aligned.append(reblind_part(self._secret, i, part))
-            bar.update(part_info(part)[2])
-        bar.close()
-        cardinality = self._reveal == "cardinality"
-        reblinded = _mix(self._secret, "reblinded", aligned, len(request)) if cardinality else aligned
+        reblinded = self._over_parts(reblind_part, "reblinded", request, len(request), "reblinding")
         self._reblinded = reblinded
         return elements, elements_manifest, reblinded, self._secret.manifest("reblinded", reblinded)
 
