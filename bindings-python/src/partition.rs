@@ -12,16 +12,10 @@ use crate::items;
 use crate::psi;
 
 fn kind(name: &str) -> PyResult<PartKind> {
-    Ok(match name {
-        "request" => PartKind::Request,
-        "elements" => PartKind::Elements,
-        "reblinded" => PartKind::Reblinded,
-        "finish" => PartKind::Finish,
-        other => {
-            return Err(PyValueError::new_err(format!(
-                "kind must be 'request', 'elements', 'reblinded' or 'finish', not {other:?}"
-            )));
-        }
+    PartKind::from_name(name).ok_or_else(|| {
+        PyValueError::new_err(format!(
+            "kind must be \"request\", \"elements\", \"reblinded\" or \"finish\", not {name:?}"
+        ))
     })
 }
 
@@ -204,13 +198,16 @@ pub(crate) fn part_info<'py>(py: Python<'py>, part: &[u8]) -> PyResult<PartTuple
     ))
 }
 
+/// A part-level step over a part's items (`request_part`, `elements_part`).
+type ItemsStep = fn(&core::PartySecret, u32, &[Vec<u8>]) -> blindmatch::Result<Vec<u8>>;
+
 /// One part-level step over a part's items, without the GIL.
 fn items_step<'py>(
     py: Python<'py>,
     secret: &PartySecret,
     index: u32,
     items: &Bound<'py, PyAny>,
-    step: fn(&core::PartySecret, u32, &[Vec<u8>]) -> blindmatch::Result<Vec<u8>>,
+    step: ItemsStep,
 ) -> PyResult<Bound<'py, PyBytes>> {
     let values = items::extract(items)?.values;
     let s = &secret.inner;

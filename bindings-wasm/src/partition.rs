@@ -12,16 +12,10 @@ use crate::items::{self, index_array};
 use crate::{ItemsArg, PsiOptions, psi};
 
 fn kind(name: &str) -> Result<PartKind, JsValue> {
-    Ok(match name {
-        "request" => PartKind::Request,
-        "elements" => PartKind::Elements,
-        "reblinded" => PartKind::Reblinded,
-        "finish" => PartKind::Finish,
-        other => {
-            return Err(errors::arg(&format!(
-                "kind must be \"request\", \"elements\", \"reblinded\" or \"finish\", not {other:?}"
-            )));
-        }
+    PartKind::from_name(name).ok_or_else(|| {
+        errors::arg(&format!(
+            "kind must be \"request\", \"elements\", \"reblinded\" or \"finish\", not {name:?}"
+        ))
     })
 }
 
@@ -132,12 +126,15 @@ impl PartySecret {
     }
 }
 
+/// A part-level step over a part's items (`request_part`, `elements_part`).
+type ItemsStep = fn(&core::PartySecret, u32, &[Vec<u8>]) -> blindmatch::Result<Vec<u8>>;
+
 /// One part-level step over a part's items.
 fn items_step(
     secret: &PartySecret,
     index: u32,
     items: &ItemsArg,
-    step: fn(&core::PartySecret, u32, &[Vec<u8>]) -> blindmatch::Result<Vec<u8>>,
+    step: ItemsStep,
 ) -> Result<Uint8Array, JsValue> {
     let values = items::values(items.as_ref(), "items")?;
     Ok(bytes(&step(&secret.inner, index, &values).js()?))

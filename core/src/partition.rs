@@ -112,6 +112,18 @@ impl PartKind {
         })
     }
 
+    /// Looks a kind up by its [`PartKind::name`].
+    pub fn from_name(name: &str) -> Option<Self> {
+        [
+            PartKind::Request,
+            PartKind::Elements,
+            PartKind::Reblinded,
+            PartKind::Finish,
+        ]
+        .into_iter()
+        .find(|k| k.name() == name)
+    }
+
     /// Returns the kind's name (`"request"`, `"elements"`, `"reblinded"`, `"finish"`).
     pub const fn name(self) -> &'static str {
         match self {
