@@ -406,6 +406,9 @@ impl PartySecret {
         };
         if let Some(m) = request_manifest {
             let msg: ManifestMsg<'_> = wire::decode(m, MessageType::Manifest)?;
+            if PartKind::from_code(msg.kind)? != PartKind::Request {
+                return Err(Error::PartMismatch("not a request manifest"));
+            }
             Suite::from_code(msg.suite)?;
             if Reveal::from_code(msg.reveal)? != secret.config.reveal {
                 return Err(Error::ConfigMismatch("reveal mode differs"));

@@ -333,6 +333,16 @@ fn partition_checks_sizes_and_modes_before_any_group_operation() {
         PartySecret::responder(small, 2, &m).unwrap_err(),
         Error::PeerSetTooLarge { count: 30, max: 10 }
     );
+    // A manifest of another step is not a request.
+    let s = started(Config::default());
+    let mut sr = s.sr;
+    let em = sr
+        .manifest(PartKind::Elements, &infos(&s.elements))
+        .unwrap();
+    assert_eq!(
+        PartySecret::responder(Config::default(), 2, &em).unwrap_err(),
+        Error::PartMismatch("not a request manifest")
+    );
     assert!(PartySecret::initiator(Config::default(), 0).is_err());
     assert!(PartySecret::initiator(Config::default(), partition::MAX_PARTS + 1).is_err());
 }
