@@ -823,12 +823,13 @@ impl PartySecret {
                 actual: m.count as usize,
             });
         }
-        let size = if kind.elements() {
-            ELEMENT_LEN
+        // Parts of group elements carry no comparison length.
+        let (len, size) = if kind.elements() {
+            (0, ELEMENT_LEN)
         } else {
-            usize::from(manifest.compare_len)
+            (manifest.compare_len, usize::from(manifest.compare_len))
         };
-        if usize::from(m.compare_len) != if kind.elements() { 0 } else { size } {
+        if m.compare_len != len {
             return Err(Error::Malformed);
         }
         wire::check_len(m.payload, m.count as usize, size)?;

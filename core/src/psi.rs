@@ -103,6 +103,15 @@ pub enum Output {
 }
 
 impl Reveal {
+    /// Returns the mode's name (`"intersection"`, `"cardinality"`), as the
+    /// bindings and receipts spell it.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Reveal::Intersection => "intersection",
+            Reveal::Cardinality => "cardinality",
+        }
+    }
+
     pub(crate) const fn code(self) -> u8 {
         match self {
             Reveal::Intersection => 1,
@@ -120,6 +129,15 @@ impl Reveal {
 }
 
 impl Output {
+    /// Returns the output's name (`"initiator"`, `"both"`), as the bindings
+    /// and receipts spell it.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Output::Initiator => "initiator",
+            Output::Both => "both",
+        }
+    }
+
     pub(crate) const fn code(self) -> u8 {
         match self {
             Output::Initiator => 1,

@@ -76,6 +76,18 @@ pub enum Protocol {
     Unbalanced,
 }
 
+impl Protocol {
+    /// The protocol's name (`"psi"`, `"unbalanced"`) and, for balanced
+    /// PSI, its reveal and output names: how receipts and ledger entries
+    /// spell them.
+    pub const fn names(self) -> (&'static str, Option<&'static str>, Option<&'static str>) {
+        match self {
+            Protocol::Psi { reveal, output } => ("psi", Some(reveal.name()), Some(output.name())),
+            Protocol::Unbalanced => ("unbalanced", None, None),
+        }
+    }
+}
+
 /// The part a party played.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -657,20 +669,7 @@ impl ReceiptFields {
     /// times in seconds since the Unix epoch, absent values `null`.
     pub fn to_json(&self) -> String {
         let r = &self.record;
-        let (protocol, reveal, output) = match r.protocol {
-            Protocol::Psi { reveal, output } => (
-                "psi",
-                Some(match reveal {
-                    Reveal::Intersection => "intersection",
-                    Reveal::Cardinality => "cardinality",
-                }),
-                Some(match output {
-                    Output::Initiator => "initiator",
-                    Output::Both => "both",
-                }),
-            ),
-            Protocol::Unbalanced => ("unbalanced", None, None),
-        };
+        let (protocol, reveal, output) = r.protocol.names();
         let view = JsonView {
             format: RECEIPT_VERSION,
             protocol,

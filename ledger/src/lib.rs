@@ -54,7 +54,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use blindmatch::audit::{ChainVerifier, Checkpoint, EntryHash, GENESIS, StoredEntry, entry_hash};
 use blindmatch::budget::{Budget, BudgetStore, Charge};
-use blindmatch::receipt::{self, Case, Protocol, PublicKey, SessionRecord, SigningKey};
+use blindmatch::receipt::{self, Case, PublicKey, SessionRecord, SigningKey};
 use blindmatch::unbalanced::EpochId;
 use blindmatch::{Error, Result};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
@@ -241,14 +241,7 @@ impl Ledger {
     ///
     /// [`Error::Storage`].
     pub fn record_session(&self, record: &SessionRecord, case: &Case) -> Result<u64> {
-        let (protocol, reveal, output) = match record.protocol {
-            Protocol::Psi { reveal, output } => (
-                "psi",
-                Some(format!("{reveal:?}").to_lowercase()),
-                Some(format!("{output:?}").to_lowercase()),
-            ),
-            _ => ("unbalanced", None, None),
-        };
+        let (protocol, reveal, output) = record.protocol.names();
         let data = serde_json::json!({
             "protocol": protocol,
             "reveal": reveal,
