@@ -68,6 +68,9 @@ fn audit_and_parts() {
         .unwrap_or_else(|e| fixed("manifest", e));
     write("decode", "part", &parts[0]);
     write("decode", "manifest", &manifest);
+    let bundled = blindmatch::partition::bundle(&[&manifest, &parts[0], &parts[1]])
+        .unwrap_or_else(|e| fixed("bundle", e));
+    write("decode", "bundle", &bundled);
 }
 
 fn main() {
