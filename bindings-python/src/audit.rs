@@ -303,24 +303,49 @@ impl Provenance {
     }
 }
 
+/// A protocol object that signs receipts: the case and ledger it was built
+/// with, and its record once the exchange is over. Each party class
+/// implements the two accessors; receipts and transcript hashes come from here.
+pub(crate) trait Party {
+    /// The case and ledger given to the constructor.
+    fn provenance(&self) -> &Provenance;
+
+    /// The record of the finished exchange (a `StateError` before).
+    fn record(&self, py: Python<'_>) -> PyResult<SessionRecord>;
+
+    /// Signs a receipt of the finished exchange (and records it in the ledger, if any).
+    fn sign_receipt<'py>(
+        &self,
+        py: Python<'py>,
+        signer: &SigningKey,
+        timestamp: Option<u64>,
+    ) -> PyResult<Bound<'py, PyBytes>> {
+        self.provenance()
+            .receipt(py, &self.record(py)?, signer, timestamp)
+    }
+
+    /// The exchange's transcript hash (64 bytes).
+    fn transcript_hash_bytes<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
+        Ok(PyBytes::new(py, &self.record(py)?.transcript))
+    }
+}
+
 /// A finished protocol object's provenance and record, for `expect=`.
 fn party_of(py: Python<'_>, party: &Bound<'_, PyAny>) -> PyResult<(Provenance, SessionRecord)> {
+    fn of(p: &impl Party, py: Python<'_>) -> PyResult<(Provenance, SessionRecord)> {
+        Ok((p.provenance().clone(), p.record(py)?))
+    }
     if let Ok(p) = party.cast::<crate::psi::Initiator>() {
-        return p.get().provenance_and_record(py);
+        return of(p.get(), py);
     }
     if let Ok(p) = party.cast::<crate::psi::Responder>() {
-        return p.get().provenance_and_record(py);
+        return of(p.get(), py);
     }
     if let Ok(p) = party.cast::<crate::unbalanced::UnbalancedClient>() {
-        return p.get().provenance_and_record(py);
+        return of(p.get(), py);
     }
     Err(PyTypeError::new_err(format!(
         "expect must be a finished Initiator, Responder or UnbalancedClient, not {}",
         party.get_type().name()?
     )))
-}
-
-/// The record's transcript hash, for a party's `transcript_hash` property.
-pub(crate) fn transcript<'py>(py: Python<'py>, record: &SessionRecord) -> Bound<'py, PyBytes> {
-    PyBytes::new(py, &record.transcript)
 }

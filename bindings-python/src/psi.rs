@@ -15,7 +15,7 @@ use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 
-use crate::audit::{self, Ledger, Provenance, SigningKey};
+use crate::audit::{Ledger, Party, Provenance, SigningKey};
 use crate::errors::{self, IntoPy};
 use crate::items::{self, Items};
 use crate::phase::Shared;
@@ -121,15 +121,6 @@ impl Initiator {
             provenance,
         })
     }
-
-    /// The case, ledger and record of a finished session (for `Receipt.countersign`).
-    pub(crate) fn provenance_and_record(
-        &self,
-        py: Python<'_>,
-    ) -> PyResult<(Provenance, SessionRecord)> {
-        let record = self.phase.with_done(py, |d| Ok(d.record.clone()))?;
-        Ok((self.provenance.clone(), record))
-    }
 }
 
 #[pymethods]
@@ -188,15 +179,13 @@ impl Initiator {
         signer: &SigningKey,
         timestamp: Option<u64>,
     ) -> PyResult<Bound<'py, PyBytes>> {
-        let record = self.phase.with_done(py, |d| Ok(d.record.clone()))?;
-        self.provenance.receipt(py, &record, signer, timestamp)
+        self.sign_receipt(py, signer, timestamp)
     }
 
     /// SHA-512 over every message of the session (64 bytes); the peer holds the same.
     #[getter]
     fn transcript_hash<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
-        self.phase
-            .with_done(py, |d| Ok(audit::transcript(py, &d.record)))
+        self.transcript_hash_bytes(py)
     }
 
     /// Sorted indices into items that are shared ([] in cardinality mode).
@@ -265,15 +254,6 @@ impl Responder {
             records: items.records,
             provenance,
         })
-    }
-
-    /// The case, ledger and record of a finished session (for `Receipt.countersign`).
-    pub(crate) fn provenance_and_record(
-        &self,
-        py: Python<'_>,
-    ) -> PyResult<(Provenance, SessionRecord)> {
-        let record = self.phase.with_done(py, |d| Ok(d.record.clone()))?;
-        Ok((self.provenance.clone(), record))
     }
 }
 
@@ -344,15 +324,13 @@ impl Responder {
         signer: &SigningKey,
         timestamp: Option<u64>,
     ) -> PyResult<Bound<'py, PyBytes>> {
-        let record = self.phase.with_done(py, |d| Ok(d.record.clone()))?;
-        self.provenance.receipt(py, &record, signer, timestamp)
+        self.sign_receipt(py, signer, timestamp)
     }
 
     /// SHA-512 over every message of the session (64 bytes); the peer holds the same.
     #[getter]
     fn transcript_hash<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
-        self.phase
-            .with_done(py, |d| Ok(audit::transcript(py, &d.record)))
+        self.transcript_hash_bytes(py)
     }
 
     /// Sorted indices into items that are shared ([] in cardinality mode).
@@ -383,4 +361,24 @@ impl Responder {
 #[pyfunction]
 pub(crate) fn message_type(py: Python<'_>, message: &[u8]) -> PyResult<&'static str> {
     Ok(blindmatch::wire::message_type(message).py_err(py)?.name())
+}
+
+impl Party for Initiator {
+    fn provenance(&self) -> &Provenance {
+        &self.provenance
+    }
+
+    fn record(&self, py: Python<'_>) -> PyResult<SessionRecord> {
+        self.phase.with_done(py, |d| Ok(d.record.clone()))
+    }
+}
+
+impl Party for Responder {
+    fn provenance(&self) -> &Provenance {
+        &self.provenance
+    }
+
+    fn record(&self, py: Python<'_>) -> PyResult<SessionRecord> {
+        self.phase.with_done(py, |d| Ok(d.record.clone()))
+    }
 }

@@ -14,7 +14,7 @@ use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 
-use crate::audit::{self, Ledger, Provenance, SigningKey};
+use crate::audit::{Ledger, Party, Provenance, SigningKey};
 use crate::errors::{self, IntoPy};
 use crate::items::{self, Items};
 use crate::oprf::OprfKey;
@@ -333,15 +333,6 @@ impl UnbalancedClient {
         })
     }
 
-    /// The case, ledger and record of a finished query (for `Receipt.countersign`).
-    pub(crate) fn provenance_and_record(
-        &self,
-        py: Python<'_>,
-    ) -> PyResult<(Provenance, SessionRecord)> {
-        let record = self.phase.with_done(py, |m| Ok(m.record().clone()))?;
-        Ok((self.provenance.clone(), record))
-    }
-
     /// Runs the finishing step, then records the exchange in the ledger.
     fn conclude(
         &self,
@@ -411,15 +402,13 @@ impl UnbalancedClient {
         signer: &SigningKey,
         timestamp: Option<u64>,
     ) -> PyResult<Bound<'py, PyBytes>> {
-        let record = self.phase.with_done(py, |m| Ok(m.record().clone()))?;
-        self.provenance.receipt(py, &record, signer, timestamp)
+        self.sign_receipt(py, signer, timestamp)
     }
 
     /// SHA-512 over query, answer and digest (64 bytes); the server's ledger holds the same.
     #[getter]
     fn transcript_hash<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
-        self.phase
-            .with_done(py, |m| Ok(audit::transcript(py, m.record())))
+        self.transcript_hash_bytes(py)
     }
 
     /// Sorted indices into items that are in the server's set.
@@ -457,5 +446,15 @@ impl UnbalancedClient {
 
     fn __repr__(&self) -> String {
         format!("UnbalancedClient({})", self.phase.name())
+    }
+}
+
+impl Party for UnbalancedClient {
+    fn provenance(&self) -> &Provenance {
+        &self.provenance
+    }
+
+    fn record(&self, py: Python<'_>) -> PyResult<SessionRecord> {
+        self.phase.with_done(py, |d| Ok(d.record().clone()))
     }
 }
