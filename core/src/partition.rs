@@ -584,7 +584,8 @@ impl PartySecret {
         Ok(compare_len(i, r))
     }
 
-    /// How many buckets mixed parts have: the initiator's part count.
+    /// How many buckets mixed parts have: the initiator's part count (also
+    /// the number of aligned reblinded parts).
     fn mixed_parts(&self) -> Result<u32> {
         Ok(self.manifest_of(PartKind::Request)?.parts())
     }
@@ -655,19 +656,12 @@ impl PartySecret {
 
     /// Parts a step of `kind` has.
     fn expected_parts(&self, kind: PartKind) -> Result<u32> {
-        let mixed = self.config.reveal == Reveal::Cardinality;
         Ok(match kind {
-            PartKind::Request => self.parts,
-            PartKind::Elements => {
-                if self.role == Role::Responder {
-                    self.parts
-                } else {
-                    self.manifest_of(kind)?.parts()
-                }
-            }
-            PartKind::Reblinded if mixed => self.mixed_parts()?,
-            PartKind::Reblinded => self.manifest_of(PartKind::Request)?.parts(),
-            PartKind::Finish if mixed => self.mixed_parts()?,
+            // Only ever asked of the producer: one part per part of its items.
+            PartKind::Request | PartKind::Elements => self.parts,
+            // One per request part, aligned or (cardinality) mixed.
+            PartKind::Reblinded => self.mixed_parts()?,
+            PartKind::Finish if self.config.reveal == Reveal::Cardinality => self.mixed_parts()?,
             PartKind::Finish => self.manifest_of(PartKind::Elements)?.parts(),
         })
     }
