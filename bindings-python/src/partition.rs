@@ -92,6 +92,12 @@ impl PartySecret {
         Ok(py.detach(|| values.iter().map(|v| inner.part_of(v)).collect()))
     }
 
+    /// How many parts the step of ``kind`` has (known once the manifests
+    /// it depends on are built or accepted): the number of per-part tasks.
+    fn part_count(&self, py: Python<'_>, kind: &str) -> PyResult<u32> {
+        self.inner.part_count(self::kind(kind)?).py_err(py)
+    }
+
     /// Builds (and keeps) the manifest of one of this party's steps from
     /// all its parts, in any order: each a part's bytes or the tuple
     /// ``part_info`` returns for it.

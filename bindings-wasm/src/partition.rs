@@ -113,6 +113,12 @@ impl PartySecret {
         self.inner.accept(manifest).js()
     }
 
+    /// How many parts the step of `kind` has (once the manifests it depends on are known).
+    #[wasm_bindgen(js_name = partCount)]
+    pub fn part_count(&self, kind: &str) -> Result<u32, JsValue> {
+        self.inner.part_count(self::kind(kind)?).js()
+    }
+
     /// The 16-byte session id.
     #[wasm_bindgen(getter, js_name = sessionId)]
     pub fn session_id(&self) -> Uint8Array {

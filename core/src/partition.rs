@@ -590,6 +590,27 @@ impl PartySecret {
         Ok(self.manifest_of(PartKind::Request)?.parts())
     }
 
+    /// How many parts the step of `kind` has in this session: from its
+    /// manifest once built or accepted, else (for this party's own steps)
+    /// from the manifests it depends on. An engine sizes its per-part tasks
+    /// with it, e.g. the responder's reblinding tasks from the request's.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidConfig`] for a peer's step whose manifest has not
+    /// been accepted, or an own step before the manifests it needs.
+    pub fn part_count(&self, kind: PartKind) -> Result<u32> {
+        if let Some(m) = self.manifests.get(&kind) {
+            return Ok(m.parts());
+        }
+        if kind.producer() != self.role {
+            return Err(Error::InvalidConfig(
+                "the peer's manifest of that step has not been accepted yet",
+            ));
+        }
+        self.expected_parts(kind)
+    }
+
     /// Builds the manifest of one of this party's own steps from every
     /// part's [`PartInfo`], in index order, and keeps it, so that later
     /// steps check parts against it. Send it with the parts.

@@ -427,3 +427,32 @@ fn partition_bundles_carry_manifests_and_parts_only() {
     bad.truncate(bad.len() - 1);
     assert!(partition::unbundle(&bad).is_err());
 }
+
+#[test]
+fn partition_part_counts_follow_the_manifests() {
+    for config in configs() {
+        let s = started(config.clone());
+        // The responder knows the request's count from its manifest, and
+        // its own reblinded step has one part (or bucket) per request part.
+        assert_eq!(s.sr.part_count(PartKind::Request).unwrap(), 4);
+        assert_eq!(s.sr.part_count(PartKind::Elements).unwrap(), 3);
+        assert_eq!(s.sr.part_count(PartKind::Reblinded).unwrap(), 4);
+        // The initiator's finish step: one part per elements part, or one
+        // bucket per request part in cardinality mode.
+        let finish = if config.reveal == Reveal::Cardinality {
+            4
+        } else {
+            3
+        };
+        assert_eq!(s.si.part_count(PartKind::Finish).unwrap(), finish);
+        assert_eq!(s.si.part_count(PartKind::Elements).unwrap(), 3);
+        // The reblinded manifest has not been accepted yet.
+        let err = s.si.part_count(PartKind::Reblinded).unwrap_err();
+        assert_eq!(err.code(), ErrorCode::InvalidConfig);
+        // Before the peer's elements, the responder's finish count is unknown.
+        let fresh = PartySecret::initiator(config, 2).unwrap();
+        assert_eq!(fresh.part_count(PartKind::Request).unwrap(), 2);
+        assert!(fresh.part_count(PartKind::Finish).is_err());
+        assert!(fresh.part_count(PartKind::Elements).is_err());
+    }
+}
