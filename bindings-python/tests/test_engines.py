@@ -7,6 +7,7 @@ import os
 import pathlib
 import random
 import sys
+import threading
 
 import pytest
 
@@ -164,6 +165,20 @@ def test_engines_interoperate_through_one_exchange(dask_client, spark, tmp_path)
     assert y.finish().count() == 700 and y.cardinality == 700
 
 
+def test_dask_initiator_finishes_while_the_responder_reblinds(dask_client, tmp_path):
+    """The responder publishes its elements before reblinding; a finish
+    started meanwhile waits for each manifest (timeout=) and overlaps."""
+    a, b = frames(2_000, overlap=300, seed=4)
+    x = bmd.Initiator(dd.from_pandas(a, npartitions=2), "key", str(tmp_path), parts=3)
+    y = bmd.Responder(dd.from_pandas(b, npartitions=2), "key", str(tmp_path), parts=2)
+    x.request()
+    responding = threading.Thread(target=y.respond)
+    responding.start()
+    rows = x.finish(timeout=300).compute()
+    responding.join()
+    assert len(rows) == 300 and len(y.finish(timeout=5).compute()) == 300
+
+
 def test_engine_refuses_parts_out_of_place(engine, tmp_path):
     a, b = frames(500, overlap=100, seed=9)
     ex = tmp_path / "x"
@@ -253,3 +268,21 @@ def test_engine_keeps_secrets_and_aligned_values_out_of_the_exchange(engine, tmp
 
     ws = WorkerSecret(x._need_secret())
     assert "redacted" in repr(ws) and x._need_secret().to_bytes().hex()[:16] not in repr(ws)
+
+
+@pytest.mark.parametrize("engine_name", ["dask", "spark"])
+def test_two_clusters_example_finds_the_known_answer(engine_name, tmp_path):
+    """examples/engines/two_clusters.py: two agencies in two processes,
+    each with its own cluster, sharing only the exchange directory."""
+    import subprocess
+
+    script = pathlib.Path(__file__).resolve().parents[2] / "examples" / "engines" / "two_clusters.py"
+    env = dict(os.environ, PYSPARK_PYTHON=sys.executable)
+    done = subprocess.run(
+        [sys.executable, str(script), engine_name, "--log2", "10", "--out", str(tmp_path)],
+        capture_output=True, text=True, env=env, timeout=600,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.stdout.count("matches the known answer") == 2
+    a = pd.read_csv(tmp_path / "agency-a.csv")
+    assert len(a) == 256 and list(a.columns) == ["phone", "case"]

@@ -25,6 +25,7 @@ import posixpath
 import secrets
 import shutil
 import tempfile
+import time
 from typing import Any, Callable, Dict, Iterable, List, Literal, Optional, Sequence, Tuple, Union
 
 from ._blindmatch import (
@@ -395,10 +396,11 @@ class Party:
         # making several buckets, keep that reading to a few passes.
         return max(1, min(buckets, 8))
 
-    def _accept(self, kind: Kind, waiting_for: str) -> None:
+    def _accept(self, kind: Kind, waiting_for: str, timeout: float) -> None:
+        """Accepts the peer's manifest of ``kind``, waiting up to ``timeout``
+        seconds for it to appear in the exchange."""
         name = Exchange.manifest_name(kind)
-        if not self._exchange.exists(name):
-            raise StateError(f"the {kind} manifest is not in the exchange yet: {waiting_for}")
+        _wait_for(self._exchange, name, timeout, f"the {kind} manifest is not in the exchange yet: {waiting_for}")
         self._need_secret().accept(self._exchange.read(name))
 
     def _publish(self, kind: Kind) -> None:
@@ -430,6 +432,16 @@ class Party:
             shutil.rmtree(self._scratch.url, ignore_errors=True)
 
 
+def _wait_for(exchange: Exchange, name: str, timeout: float, missing: str) -> None:
+    """Waits up to ``timeout`` seconds for ``name`` to appear in the exchange."""
+    deadline = time.monotonic() + max(0.0, timeout)
+    while not exchange.exists(name):
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise StateError(missing)
+        time.sleep(min(0.5, left))
+
+
 def _groups(n: int, tasks: int) -> List[List[int]]:
     """0..n in ``tasks`` contiguous groups."""
     size = -(-n // tasks)
@@ -448,23 +460,31 @@ class InitiatorSteps(Party):
             raise StateError("request() was already called")
         most, least = self._limits
         self._secret = PartySecret.initiator(self._part_count(), self._reveal, self._output, most, least)
+        # One exchange directory per session: an earlier session's files go.
+        for kind in ("elements", "reblinded", "finish"):
+            self._exchange.clear(kind)
         self._blind("request")
         self._publish("request")
 
-    def finish(self) -> Any:
+    def finish(self, timeout: float = 0) -> Any:
         """Reads the responder's parts, finishes them (writing the finish
         parts to the exchange when the responder learns the output too) and
         returns this party's matched rows as the engine's DataFrame (no rows
-        in cardinality mode: read ``cardinality``)."""
+        in cardinality mode: read ``cardinality``).
+
+        The responder publishes its elements before it reblinds, so a
+        ``finish`` started while ``respond`` runs finishes the elements
+        meanwhile; ``timeout`` is how many seconds to wait for each of the
+        responder's manifests to appear (0: they must be there)."""
         self._need_secret()
         if self._done:
             raise StateError("finish() was already called")
-        self._accept("elements", "run the responder's respond() first")
-        self._accept("reblinded", "run the responder's respond() first")
+        self._accept("elements", "run the responder's respond() first", timeout)
         finish_at = self._exchange if self._output == "both" else self._scratch
         self._step("finish", "elements", "finish", finish_at)
         if self._output == "both":
             self._publish("finish")
+        self._accept("reblinded", "the responder's respond() has not finished", timeout)
         return self._conclude(finish_at)
 
 
@@ -474,35 +494,37 @@ class ResponderSteps(Party):
 
     _role = "responder"
 
-    def respond(self) -> None:
+    def respond(self, timeout: float = 0) -> None:
         """Reads the request, blinds this party's rows and reblinds the
         request's parts on the workers, and writes the elements and
-        reblinded parts and manifests to the exchange."""
+        reblinded parts and manifests to the exchange. ``timeout``: seconds
+        to wait for the request manifest to appear (0: it must be there)."""
         if self._secret is not None:
             raise StateError("respond() was already called")
         name = Exchange.manifest_name("request")
-        if not self._exchange.exists(name):
-            raise StateError("the request manifest is not in the exchange yet: run the initiator's request() first")
+        _wait_for(self._exchange, name, timeout, "the request manifest is not in the exchange yet: run the initiator's request() first")
         most, least = self._limits
         self._secret = PartySecret.responder(self._exchange.read(name), self._part_count(), self._reveal, self._output, most, least)
         self._blind("elements")
-        self._step("reblind", "request", "reblinded", self._exchange)
+        # The initiator can finish these while the request is reblinded.
         self._publish("elements")
+        self._step("reblind", "request", "reblinded", self._exchange)
         self._publish("reblinded")
         if self._output == "initiator":
             self._done = True
             self._cleanup()
 
-    def finish(self) -> Any:
+    def finish(self, timeout: float = 0) -> Any:
         """Reads the initiator's finish parts and returns this party's
         matched rows as the engine's DataFrame (no rows in cardinality
-        mode: read ``cardinality``)."""
+        mode: read ``cardinality``). ``timeout``: seconds to wait for the
+        finish manifest to appear in the exchange (0: it must be there)."""
         self._need_secret()
         if self._output == "initiator":
             raise StateError("the session's output is for the initiator only: the responder learns nothing")
         if self._done:
             raise StateError("finish() was already called")
-        self._accept("finish", "run the initiator's finish() first")
+        self._accept("finish", "run the initiator's finish() first", timeout)
         return self._conclude(self._exchange)
 
 

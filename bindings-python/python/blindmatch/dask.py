@@ -164,10 +164,10 @@ class Initiator(e.InitiatorSteps):
     ) -> None:
         super().__init__(_Dask(ddf, column), exchange, reveal, output, parts, max_peer_items, min_peer_items, storage_options, scratch)
 
-    def finish(self) -> Any:
+    def finish(self, timeout: float = 0) -> Any:
         """Returns this party's matched rows as a Dask DataFrame (see
         :meth:`blindmatch._engines.InitiatorSteps.finish`)."""
-        return super().finish()
+        return super().finish(timeout)
 
 
 class Responder(e.ResponderSteps):
@@ -190,10 +190,10 @@ class Responder(e.ResponderSteps):
     ) -> None:
         super().__init__(_Dask(ddf, column), exchange, reveal, output, parts, max_peer_items, min_peer_items, storage_options, scratch)
 
-    def finish(self) -> Any:
+    def finish(self, timeout: float = 0) -> Any:
         """Returns this party's matched rows as a Dask DataFrame (see
         :meth:`blindmatch._engines.ResponderSteps.finish`)."""
-        return super().finish()
+        return super().finish(timeout)
 
 
 __all__ = ["Initiator", "Responder"]

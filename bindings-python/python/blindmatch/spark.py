@@ -162,9 +162,9 @@ class Initiator(e.InitiatorSteps):
     ) -> None:
         super().__init__(_Spark(df, column), exchange, reveal, output, parts, max_peer_items, min_peer_items, storage_options, scratch)
 
-    def finish(self) -> "DataFrame":
+    def finish(self, timeout: float = 0) -> "DataFrame":
         """Returns this party's matched rows as a Spark DataFrame."""
-        result: DataFrame = super().finish()
+        result: DataFrame = super().finish(timeout)
         return result
 
 
@@ -188,9 +188,9 @@ class Responder(e.ResponderSteps):
     ) -> None:
         super().__init__(_Spark(df, column), exchange, reveal, output, parts, max_peer_items, min_peer_items, storage_options, scratch)
 
-    def finish(self) -> "DataFrame":
+    def finish(self, timeout: float = 0) -> "DataFrame":
         """Returns this party's matched rows as a Spark DataFrame."""
-        result: DataFrame = super().finish()
+        result: DataFrame = super().finish(timeout)
         return result
 
 
