@@ -241,7 +241,8 @@ def main() -> None:
     ap.add_argument("--log2", nargs="+", type=int, default=[20, 22, 24])
     ap.add_argument("--part-log2", type=int, default=16, help="log2 of the rows per part (default 16)")
     ap.add_argument("--workers", type=int, default=os.cpu_count() or 1)
-    ap.add_argument("--limit-log2", type=int, default=18, help="limit_report's size (default 2^18)")
+    ap.add_argument("--limit-log2", type=int, default=20, help="limit_report's size (default 2^20; 2^24 takes an hour)")
+    ap.add_argument("--one-process", type=float, help="reuse a limit_report rate (items per side per second) measured earlier")
     ap.add_argument("--json", type=Path)
     ap.add_argument("--rayon-threads", type=int, default=1, help="threads each worker's Rust code uses (default 1: the engine runs one task per core)")
     args = ap.parse_args()
@@ -249,8 +250,12 @@ def main() -> None:
     os.environ["RAYON_NUM_THREADS"] = str(args.rayon_threads)
 
     print(f"CPU: {cpu_name()}, {os.cpu_count()} cores; {args.workers} workers per engine")
-    one = limit_report(args.limit_log2, args.workers)
-    print(f"one-process protocol (limit_report {args.limit_log2} 1, {args.workers} threads): {one:,.0f} items per side per second")
+    if args.one_process:
+        one = args.one_process
+        print(f"one-process protocol (given): {one:,.0f} items per side per second")
+    else:
+        one = limit_report(args.limit_log2, args.workers)
+        print(f"one-process protocol (limit_report {args.limit_log2} 1, {args.workers} threads): {one:,.0f} items per side per second")
     results = []
     for engine in args.engine:
         run = DaskRun(args.workers) if engine == "dask" else SparkRun(args.workers)

@@ -179,6 +179,18 @@ def test_dask_initiator_finishes_while_the_responder_reblinds(dask_client, tmp_p
     assert len(rows) == 300 and len(y.finish(timeout=5).compute()) == 300
 
 
+def test_dask_exchange_as_a_file_url_or_a_relative_path(dask_client, tmp_path, monkeypatch):
+    a, b = frames(300, overlap=40, seed=6)
+    monkeypatch.chdir(tmp_path)
+    for exchange, where in ((f"file://{tmp_path}/by-url", tmp_path / "by-url"), ("relative/dir", tmp_path / "relative" / "dir")):
+        x = bmd.Initiator(dd.from_pandas(a, npartitions=2), "key", exchange, parts=2)
+        x.request()
+        y = bmd.Responder(dd.from_pandas(b, npartitions=2), "key", exchange, parts=2)
+        y.respond()
+        assert len(x.finish().compute()) == len(y.finish().compute()) == 40
+        assert (where / "finish" / "manifest.bm").is_file()
+
+
 def test_engine_refuses_parts_out_of_place(engine, tmp_path):
     a, b = frames(500, overlap=100, seed=9)
     ex = tmp_path / "x"
@@ -263,7 +275,7 @@ def test_engine_keeps_secrets_and_aligned_values_out_of_the_exchange(engine, tmp
         secret = party._need_secret().to_bytes()
         # The session scalar and the partition key (after the version and role bytes).
         assert secret[2:34] not in blobs and secret[34:66] not in blobs
-        assert not pathlib.Path(party._scratch.url).exists()
+        assert party._own_scratch is not None and not pathlib.Path(party._own_scratch).exists()
     from blindmatch._engines import WorkerSecret
 
     ws = WorkerSecret(x._need_secret())

@@ -21,6 +21,7 @@ Where things go:
 
 from __future__ import annotations
 
+import os
 import posixpath
 import secrets
 import shutil
@@ -89,12 +90,16 @@ class WorkerSecret:
 
 class Exchange:
     """A directory of part files and manifests at an fsspec URL (a local
-    path, ``file://``, ``s3://``, ``memory://`` ...). Picklable: workers
-    open their own file system from the URL and ``storage_options``."""
+    path, ``file://``, ``s3://``, ``gs://`` ...) that every worker reaches
+    (so not ``memory://``, which is one process's). Picklable: workers open
+    their own file system from the URL and ``storage_options``."""
 
     def __init__(self, url: str, storage_options: Optional[Dict[str, Any]] = None) -> None:
         if not isinstance(url, str) or not url:
             raise TypeError("exchange must be a URL or path (str)")
+        if "://" not in url:
+            # A relative path means the same directory to every worker.
+            url = os.path.abspath(os.fspath(url))
         self.url = url.rstrip("/") or url
         self.storage_options = dict(storage_options or {})
         self._fs: Any = None
@@ -131,11 +136,18 @@ class Exchange:
     def manifest_name(kind: str) -> str:
         return f"{kind}/manifest.bm"
 
-    def write(self, name: str, data: bytes) -> None:
+    def write(self, name: str, data: bytes, atomic: bool = False) -> None:
+        """Writes a file; ``atomic``: under a temporary name first, then
+        renamed, so that a peer polling for it never reads half of it."""
         fs, _ = self._open()
         path = self._path(name)
         fs.makedirs(posixpath.dirname(path), exist_ok=True)
-        fs.pipe_file(path, bytes(data))
+        if not atomic:
+            fs.pipe_file(path, bytes(data))
+            return
+        staging = f"{path}.{secrets.token_hex(8)}.partial"
+        fs.pipe_file(staging, bytes(data))
+        fs.mv(staging, path)
 
     def read(self, name: str) -> bytes:
         fs, _ = self._open()
@@ -317,8 +329,8 @@ class Party:
             raise ValueError("parts must be a positive int")
         self._engine = engine
         self._exchange = Exchange(exchange, storage_options)
-        self._own_scratch = scratch is None
-        self._scratch = Exchange(scratch if scratch is not None else tempfile.mkdtemp(prefix="blindmatch-scratch-"))
+        self._scratch_at = Exchange(scratch) if scratch is not None else None
+        self._own_scratch: Optional[str] = None
         self._reveal = reveal
         self._output = output
         self._parts = parts
@@ -345,6 +357,15 @@ class Party:
         if self._cardinality is None:
             raise StateError("the session has not finished")
         return self._cardinality
+
+    @property
+    def _scratch(self) -> Exchange:
+        """The party-private directory (a local temporary one, made on first
+        use, unless ``scratch=`` named one)."""
+        if self._scratch_at is None:
+            self._own_scratch = tempfile.mkdtemp(prefix="blindmatch-scratch-")
+            self._scratch_at = Exchange(self._own_scratch)
+        return self._scratch_at
 
     def _need_secret(self) -> PartySecret:
         if self._secret is None:
@@ -404,7 +425,7 @@ class Party:
         self._need_secret().accept(self._exchange.read(name))
 
     def _publish(self, kind: Kind) -> None:
-        self._exchange.write(Exchange.manifest_name(kind), self._manifests[kind])
+        self._exchange.write(Exchange.manifest_name(kind), self._manifests[kind], atomic=True)
 
     def _conclude(self, finish_at: Exchange) -> Any:
         """The join (intersection) or the per-bucket counts (cardinality),
@@ -428,8 +449,8 @@ class Party:
         return self._result
 
     def _cleanup(self) -> None:
-        if self._own_scratch:
-            shutil.rmtree(self._scratch.url, ignore_errors=True)
+        if self._own_scratch is not None:
+            shutil.rmtree(self._own_scratch, ignore_errors=True)
 
 
 def _wait_for(exchange: Exchange, name: str, timeout: float, missing: str) -> None:
