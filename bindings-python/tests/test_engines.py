@@ -83,14 +83,6 @@ def engine(request):
     return SparkEngine(request.getfixturevalue("spark"))
 
 
-def one_process(a, b, reveal, output):
-    x = bm.Initiator(a, reveal=reveal, output=output)
-    y = bm.Responder(b, reveal=reveal, output=output)
-    y.finish(x.finish(y.respond(x.request())))
-    theirs = (y.matches, y.cardinality) if output == "both" else None
-    return (x.matches, x.cardinality), theirs
-
-
 def run(engine, a, b, exchange, reveal="intersection", output="both", parts=(4, 3), partitions=(3, 2)):
     """Both parties through an engine: (A's rows, A's count), (B's ...)."""
     x = engine.module.Initiator(engine.frame(a, partitions[0]), "key", str(exchange), reveal, output, parts=parts[0])
@@ -120,7 +112,7 @@ def frames(n, overlap, seed):
     return a, b
 
 
-def test_engine_2_16_items_per_side_equals_one_process(engine, tmp_path):
+def test_engine_2_16_items_per_side_equals_one_process(engine, tmp_path, one_process):
     n = 1 << 16
     a, b = frames(n, overlap=5_000, seed=16)
     (mine, count), theirs = run(engine, a, b, tmp_path / "x", parts=(8, 6), partitions=(4, 4))
@@ -134,7 +126,7 @@ def test_engine_2_16_items_per_side_equals_one_process(engine, tmp_path):
 
 
 @pytest.mark.parametrize("reveal,output", MODES)
-def test_engine_every_mode_with_duplicates_and_missing_keys(engine, tmp_path, reveal, output):
+def test_engine_every_mode_with_duplicates_and_missing_keys(engine, tmp_path, reveal, output, one_process):
     rng = random.Random(5)
     a_keys = [f"acct-{rng.randrange(400)}" for _ in range(300)] + [None]
     b_keys = [f"acct-{rng.randrange(400)}" for _ in range(250)] + [None, None]

@@ -11,14 +11,6 @@ from blindmatch import partition
 MODES = [(r, o) for r in ("intersection", "cardinality") for o in ("both", "initiator")]
 
 
-def one_process(a, b, reveal, output):
-    x = bm.Initiator(a, reveal=reveal, output=output)
-    y = bm.Responder(b, reveal=reveal, output=output)
-    y.finish(x.finish(y.respond(x.request())))
-    theirs = (y.matches, y.cardinality) if output == "both" else None
-    return (x.matches, x.cardinality), theirs
-
-
 def partitioned(a, b, reveal, output, p_i, p_r):
     x = partition.Initiator(a, parts=p_i, reveal=reveal, output=output, progress=False)
     request, manifest = x.request()
@@ -31,7 +23,7 @@ def partitioned(a, b, reveal, output, p_i, p_r):
 
 
 @pytest.mark.parametrize("reveal,output", MODES)
-def test_partition_equals_one_process(reveal, output):
+def test_partition_equals_one_process(reveal, output, one_process):
     rng = random.Random(7)
     a = [f"+3161{rng.randrange(300):06}" for _ in range(200)]
     b = [f"+3161{rng.randrange(300):06}".encode() for _ in range(150)]

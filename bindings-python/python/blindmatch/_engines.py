@@ -305,21 +305,35 @@ class Engine:
 
 class Party:
     """One party of a partitioned session on an engine. The engine modules
-    subclass it as ``Initiator`` and ``Responder``."""
+    subclass :class:`InitiatorSteps` and :class:`ResponderSteps` as
+    ``Initiator`` and ``Responder``, naming their :class:`Engine`.
+
+    ``frame``: the party's DataFrame; ``column``: the key column (str or
+    bytes values); ``exchange``: the exchange directory's fsspec URL;
+    ``reveal``, ``output``: the session's mode, as in one-process PSI;
+    ``parts``: how many parts this party's rows are split into (default:
+    the DataFrame's partition count); ``max_peer_items``,
+    ``min_peer_items``: limits on the peer's set size, checked before any
+    group operation; ``storage_options``: for fsspec (credentials ...);
+    ``scratch``: a directory this party's workers share and the peer cannot
+    read (default: a local temporary directory, made when first needed)."""
 
     _role = ""
+    _engine_class: Callable[[Any, str], Engine]
 
     def __init__(
         self,
-        engine: Engine,
+        frame: Any,
+        column: str,
         exchange: str,
-        reveal: Reveal,
-        output: Output,
-        parts: Optional[int],
-        max_peer_items: Optional[int],
-        min_peer_items: int,
-        storage_options: Optional[Dict[str, Any]],
-        scratch: Optional[str],
+        reveal: Reveal = "intersection",
+        output: Output = "both",
+        *,
+        parts: Optional[int] = None,
+        max_peer_items: Optional[int] = None,
+        min_peer_items: int = 0,
+        storage_options: Optional[Dict[str, Any]] = None,
+        scratch: Optional[str] = None,
     ) -> None:
         if reveal not in ("intersection", "cardinality"):
             raise ValueError(f"reveal must be 'intersection' or 'cardinality', not {reveal!r}")
@@ -327,7 +341,7 @@ class Party:
             raise ValueError(f"output must be 'both' or 'initiator', not {output!r}")
         if parts is not None and (not isinstance(parts, int) or isinstance(parts, bool) or parts < 1):
             raise ValueError("parts must be a positive int")
-        self._engine = engine
+        self._engine = type(self)._engine_class(frame, column)
         self._exchange = Exchange(exchange, storage_options)
         self._scratch_at = Exchange(scratch) if scratch is not None else None
         self._own_scratch: Optional[str] = None

@@ -29,7 +29,7 @@ suits a LocalCluster; give a URL on a multi-machine cluster).
 from __future__ import annotations
 
 import functools
-from typing import Any, Callable, Dict, List, Literal, Optional, Tuple
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from . import _engines as e
 
@@ -146,54 +146,19 @@ def _wait(collection: Any) -> None:
 
 class Initiator(e.InitiatorSteps):
     """The initiator of a partitioned session on Dask: ``request()``, then
-    ``finish()`` (see the module doc)."""
+    ``finish()``, which returns a Dask DataFrame of this party's matched rows.
+    Arguments: :class:`blindmatch._engines.Party`; see the module doc."""
 
-    def __init__(
-        self,
-        ddf: Any,
-        column: str,
-        exchange: str,
-        reveal: Literal["intersection", "cardinality"] = "intersection",
-        output: Literal["both", "initiator"] = "both",
-        *,
-        parts: Optional[int] = None,
-        max_peer_items: Optional[int] = None,
-        min_peer_items: int = 0,
-        storage_options: Optional[Dict[str, Any]] = None,
-        scratch: Optional[str] = None,
-    ) -> None:
-        super().__init__(_Dask(ddf, column), exchange, reveal, output, parts, max_peer_items, min_peer_items, storage_options, scratch)
-
-    def finish(self, timeout: float = 0) -> Any:
-        """Returns this party's matched rows as a Dask DataFrame (see
-        :meth:`blindmatch._engines.InitiatorSteps.finish`)."""
-        return super().finish(timeout)
+    _engine_class = _Dask
 
 
 class Responder(e.ResponderSteps):
     """The responder of a partitioned session on Dask: ``respond()``, then
-    ``finish()`` when the output is both parties' (see the module doc)."""
+    ``finish()`` (when the output is both parties'), which returns a Dask DataFrame
+    of this party's matched rows. Arguments:
+    :class:`blindmatch._engines.Party`; see the module doc."""
 
-    def __init__(
-        self,
-        ddf: Any,
-        column: str,
-        exchange: str,
-        reveal: Literal["intersection", "cardinality"] = "intersection",
-        output: Literal["both", "initiator"] = "both",
-        *,
-        parts: Optional[int] = None,
-        max_peer_items: Optional[int] = None,
-        min_peer_items: int = 0,
-        storage_options: Optional[Dict[str, Any]] = None,
-        scratch: Optional[str] = None,
-    ) -> None:
-        super().__init__(_Dask(ddf, column), exchange, reveal, output, parts, max_peer_items, min_peer_items, storage_options, scratch)
-
-    def finish(self, timeout: float = 0) -> Any:
-        """Returns this party's matched rows as a Dask DataFrame (see
-        :meth:`blindmatch._engines.ResponderSteps.finish`)."""
-        return super().finish(timeout)
+    _engine_class = _Dask
 
 
 __all__ = ["Initiator", "Responder"]

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import contextlib
 import re
-from typing import Any, Callable, Dict, Iterator, List, Literal, Optional, Tuple
+from typing import Any, Callable, Iterator, List, Tuple
 
 from . import _engines as e
 from . import _errors
@@ -144,54 +144,19 @@ class _Spark(e.Engine):
 
 class Initiator(e.InitiatorSteps):
     """The initiator of a partitioned session on Spark: ``request()``, then
-    ``finish()`` (see the module doc)."""
+    ``finish()``, which returns a Spark DataFrame of this party's matched rows.
+    Arguments: :class:`blindmatch._engines.Party`; see the module doc."""
 
-    def __init__(
-        self,
-        df: "DataFrame",
-        column: str,
-        exchange: str,
-        reveal: Literal["intersection", "cardinality"] = "intersection",
-        output: Literal["both", "initiator"] = "both",
-        *,
-        parts: Optional[int] = None,
-        max_peer_items: Optional[int] = None,
-        min_peer_items: int = 0,
-        storage_options: Optional[Dict[str, Any]] = None,
-        scratch: Optional[str] = None,
-    ) -> None:
-        super().__init__(_Spark(df, column), exchange, reveal, output, parts, max_peer_items, min_peer_items, storage_options, scratch)
-
-    def finish(self, timeout: float = 0) -> "DataFrame":
-        """Returns this party's matched rows as a Spark DataFrame."""
-        result: DataFrame = super().finish(timeout)
-        return result
+    _engine_class = _Spark
 
 
 class Responder(e.ResponderSteps):
     """The responder of a partitioned session on Spark: ``respond()``, then
-    ``finish()`` when the output is both parties' (see the module doc)."""
+    ``finish()`` (when the output is both parties'), which returns a Spark DataFrame
+    of this party's matched rows. Arguments:
+    :class:`blindmatch._engines.Party`; see the module doc."""
 
-    def __init__(
-        self,
-        df: "DataFrame",
-        column: str,
-        exchange: str,
-        reveal: Literal["intersection", "cardinality"] = "intersection",
-        output: Literal["both", "initiator"] = "both",
-        *,
-        parts: Optional[int] = None,
-        max_peer_items: Optional[int] = None,
-        min_peer_items: int = 0,
-        storage_options: Optional[Dict[str, Any]] = None,
-        scratch: Optional[str] = None,
-    ) -> None:
-        super().__init__(_Spark(df, column), exchange, reveal, output, parts, max_peer_items, min_peer_items, storage_options, scratch)
-
-    def finish(self, timeout: float = 0) -> "DataFrame":
-        """Returns this party's matched rows as a Spark DataFrame."""
-        result: DataFrame = super().finish(timeout)
-        return result
+    _engine_class = _Spark
 
 
 __all__ = ["Initiator", "Responder"]
