@@ -283,9 +283,9 @@ class Engine:
         """A default part count (the engine's partition count)."""
         raise NotImplementedError
 
-    def blind(self, secret: WorkerSecret, kind: Kind, exchange: Exchange) -> List[Info]:
-        """Groups the rows by part and runs :func:`blind_part` on each
-        non-empty part; returns the infos of the parts written."""
+    def blind(self, secret: WorkerSecret, parts: int, kind: Kind, exchange: Exchange) -> List[Info]:
+        """Groups the rows into ``parts`` parts and runs :func:`blind_part`
+        on each non-empty one; returns the infos of the parts written."""
         raise NotImplementedError
 
     def run(self, tasks: List[Tuple[Callable[..., Any], Tuple[Any, ...]]]) -> List[Any]:
@@ -350,7 +350,6 @@ class Party:
         self._parts = parts
         self._limits = (max_peer_items, min_peer_items)
         self._secret: Optional[PartySecret] = None
-        self._result: Any = None
         self._cardinality: Optional[int] = None
         self._done = False
         self._manifests: Dict[str, bytes] = {}
@@ -398,7 +397,7 @@ class Party:
         secret = self._need_secret()
         self._exchange.clear(kind)
         ws = self._worker_secret()
-        infos = self._engine.blind(ws, kind, self._exchange)
+        infos = self._engine.blind(ws, secret.parts, kind, self._exchange)
         written = {i[1] for i in infos}
         # A part no row hashed to is still a part: empty, written here.
         for index in range(secret.parts):
@@ -454,13 +453,13 @@ class Party:
         if self._reveal == "cardinality":
             counts = self._engine.run([(count_bucket, (ws, k, self._exchange, finish_at)) for k in range(finish[1])])
             self._cardinality = int(sum(counts))
-            self._result = self._engine.empty()
+            result = self._engine.empty()
         else:
             probe, build = (reblinded, finish) if self._role == "initiator" else (finish, reblinded)
-            self._result, self._cardinality = self._engine.matched(ws, probe, build, secret.parts)
+            result, self._cardinality = self._engine.matched(ws, probe, build, secret.parts)
         self._done = True
         self._cleanup()
-        return self._result
+        return result
 
     def _cleanup(self) -> None:
         if self._own_scratch is not None:

@@ -101,8 +101,8 @@ class _Dask(e.Engine):
             self._by_part = (parts, keyed.set_index(e.PART_COLUMN, divisions=list(range(parts + 1))))
         return self._by_part[1]
 
-    def blind(self, secret: e.WorkerSecret, kind: e.Kind, exchange: e.Exchange) -> List[e.Info]:
-        rows = self._rows_by_part(secret, secret.open().parts)
+    def blind(self, secret: e.WorkerSecret, parts: int, kind: e.Kind, exchange: e.Exchange) -> List[e.Info]:
+        rows = self._rows_by_part(secret, parts)
         meta = {"kind": "object", "index": "int64", "count": "int64", "hash": "object", "session": "object"}
         infos = rows.map_partitions(_blind, secret, kind, self.column, exchange, meta=meta).compute()
         return [(str(k), int(i), int(c), bytes(h), bytes(s)) for k, i, c, h, s in infos.itertuples(index=False, name=None)]

@@ -93,7 +93,7 @@ class _Spark(e.Engine):
         schema = StructType(list(self.df.schema.fields) + [StructField(e.PART_COLUMN, LongType(), False)])
         return self.df.mapInPandas(assign, schema=schema)
 
-    def blind(self, secret: e.WorkerSecret, kind: e.Kind, exchange: e.Exchange) -> List[e.Info]:
+    def blind(self, secret: e.WorkerSecret, parts: int, kind: e.Kind, exchange: e.Exchange) -> List[e.Info]:
         column = self.column
 
         def blind(key: Tuple[Any, ...], pdf: "pd.DataFrame") -> "pd.DataFrame":
