@@ -276,6 +276,28 @@ Side = Tuple[Kind, int, Exchange]
 """One side of the join: a step's kind, its part count and where its parts are."""
 
 
+def _settle(fn: Callable[..., Any], *args: Any) -> Tuple[bool, Any]:
+    """Runs one task on a worker and returns (True, result) or (False, the
+    exception), so that a failing task does not end the step early."""
+    try:
+        return True, fn(*args)
+    except Exception as exc:  # noqa: BLE001 - re-raised by run_all
+        return False, exc
+
+
+def run_all(engine: "Engine", tasks: List[Tuple[Callable[..., Any], Tuple[Any, ...]]]) -> List[Any]:
+    """Runs ``tasks`` on ``engine`` and returns their results in order. When
+    a task fails, this waits for every other task to end before raising
+    the first failure: the engines return at the first failed task while
+    the others go on writing parts, and a caller that retries the step
+    (clearing the directory first) would race with them."""
+    settled = engine.run([(_settle, (fn, *args)) for fn, args in tasks])
+    for ok, value in settled:
+        if not ok:
+            raise value
+    return [value for _, value in settled]
+
+
 class Engine:
     """What an engine supplies to :class:`Party`."""
 
@@ -414,14 +436,14 @@ class Party:
         count = secret.part_count(kind_in)
         target.clear(kind_out)
         if self._reveal == "intersection":
-            infos = self._engine.run([(map_part, (ws, step, i, self._exchange, kind_in, target, kind_out)) for i in range(count)])
+            infos = run_all(self._engine, [(map_part, (ws, step, i, self._exchange, kind_in, target, kind_out)) for i in range(count)])
         else:
             aligned = "aligned-" + kind_out
             self._scratch.clear(aligned)
-            self._engine.run([(map_part, (ws, step, i, self._exchange, kind_in, self._scratch, aligned)) for i in range(count)])
+            run_all(self._engine, [(map_part, (ws, step, i, self._exchange, kind_in, self._scratch, aligned)) for i in range(count)])
             buckets = secret.part_count(kind_out)
             groups = _groups(buckets, self._engine_tasks(buckets))
-            infos = [i for g in self._engine.run([(mix_buckets, (ws, kind_out, g, count, self._scratch, target)) for g in groups]) for i in g]
+            infos = [i for g in run_all(self._engine, [(mix_buckets, (ws, kind_out, g, count, self._scratch, target)) for g in groups]) for i in g]
             self._scratch.clear(aligned)
         self._manifests[kind_out] = secret.manifest(kind_out, infos)
 
@@ -451,7 +473,7 @@ class Party:
         reblinded: Side = ("reblinded", secret.part_count("reblinded"), self._exchange)
         finish: Side = ("finish", secret.part_count("finish"), finish_at)
         if self._reveal == "cardinality":
-            counts = self._engine.run([(count_bucket, (ws, k, self._exchange, finish_at)) for k in range(finish[1])])
+            counts = run_all(self._engine, [(count_bucket, (ws, k, self._exchange, finish_at)) for k in range(finish[1])])
             self._cardinality = int(sum(counts))
             result = self._engine.empty()
         else:
