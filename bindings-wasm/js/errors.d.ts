@@ -83,3 +83,7 @@ export class MissingPartError extends ProtocolError {}
 export class DuplicatePartError extends ProtocolError {}
 /** Code "part_mismatch". */
 export class PartMismatchError extends ProtocolError {}
+/** Code "bad_state". */
+export class BadStateError extends BlindmatchError {}
+/** Code "wrong_passphrase". */
+export class WrongPassphraseError extends BlindmatchError {}

@@ -96,6 +96,8 @@ const StorageError = codeClass("StorageError", "storage", BlindmatchError);
 const MissingPartError = codeClass("MissingPartError", "missing_part", ProtocolError);
 const DuplicatePartError = codeClass("DuplicatePartError", "duplicate_part", ProtocolError);
 const PartMismatchError = codeClass("PartMismatchError", "part_mismatch", ProtocolError);
+const BadStateError = codeClass("BadStateError", "bad_state", BlindmatchError);
+const WrongPassphraseError = codeClass("WrongPassphraseError", "wrong_passphrase", BlindmatchError);
 
 /** Called by the WebAssembly module to build the error it throws. */
 function makeError(code, message, isProtocol) {

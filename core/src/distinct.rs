@@ -5,6 +5,8 @@
 
 use std::collections::HashMap;
 
+use serde::{Deserialize, Serialize};
+
 use crate::error::{Error, Result};
 
 /// A party's items, de-duplicated.
@@ -103,6 +105,90 @@ impl Distinct {
         zeroize::Zeroize::zeroize(&mut self.bytes);
         self.bytes = Vec::new();
         self.offsets.truncate(1);
+    }
+}
+
+/// A [`Distinct`] in a saved waiting state ([`crate::state`]): the mapping
+/// back to indices, and the values only when a later step needs them.
+#[derive(Serialize, Deserialize)]
+pub(crate) struct SavedItems {
+    unique_of: Vec<u32>,
+    count: u32,
+    #[serde(with = "serde_bytes")]
+    bytes: Vec<u8>,
+    offsets: Vec<u64>,
+}
+
+impl Drop for SavedItems {
+    fn drop(&mut self) {
+        zeroize::Zeroize::zeroize(&mut self.bytes);
+    }
+}
+
+impl Distinct {
+    /// The saved form; with `values`, the distinct values too (which must
+    /// not have been dropped).
+    pub(crate) fn saved(&self, values: bool) -> SavedItems {
+        SavedItems {
+            unique_of: self.unique_of.clone(),
+            count: self.count as u32, // <= u32::MAX (Distinct::new)
+            bytes: if values {
+                self.bytes.clone()
+            } else {
+                Vec::new()
+            },
+            offsets: if values {
+                self.offsets.iter().map(|&o| o as u64).collect()
+            } else {
+                vec![0]
+            },
+        }
+    }
+
+    /// Rebuilds from the saved form, checking that it is one `saved` can
+    /// write: indices below the count, values numbered in order of first
+    /// occurrence, and (with `values`) one value per distinct index.
+    pub(crate) fn from_saved(mut saved: SavedItems, values: bool) -> Result<Self> {
+        let count = saved.count as usize;
+        let mut next = 0usize;
+        for &j in &saved.unique_of {
+            let j = j as usize;
+            if j > next || j >= count {
+                return Err(Error::BadState("item mapping out of order or range"));
+            }
+            if j == next {
+                next += 1;
+            }
+        }
+        if next != count {
+            return Err(Error::BadState("item mapping misses a distinct value"));
+        }
+        let offsets: Vec<usize> = if values {
+            let ok = saved.offsets.len() == count + 1
+                && saved.offsets.first() == Some(&0)
+                && saved.offsets.windows(2).all(|w| w[0] <= w[1])
+                && saved.offsets.last() == Some(&(saved.bytes.len() as u64));
+            if !ok {
+                return Err(Error::BadState("item values do not match their offsets"));
+            }
+            saved.offsets.iter().map(|&o| o as usize).collect()
+        } else {
+            if saved.offsets != [0] || !saved.bytes.is_empty() {
+                return Err(Error::BadState("unexpected item values"));
+            }
+            vec![0]
+        };
+        Ok(Distinct {
+            unique_of: core::mem::take(&mut saved.unique_of),
+            bytes: core::mem::take(&mut saved.bytes),
+            offsets,
+            count,
+        })
+    }
+
+    /// Number of items given (duplicates included).
+    pub(crate) fn given(&self) -> usize {
+        self.unique_of.len()
     }
 }
 

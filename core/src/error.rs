@@ -199,6 +199,14 @@ pub enum Error {
     /// another split, another index, or bytes the manifest does not list.
     #[error("part does not match the manifest: {0}")]
     PartMismatch(&'static str),
+    /// A saved waiting state ([`crate::state`]) is damaged, of another
+    /// format version, or inconsistent.
+    #[error("bad saved state: {0}")]
+    BadState(&'static str),
+    /// A sealed state or key could not be opened: the passphrase is wrong,
+    /// or the file was changed.
+    #[error("cannot open the sealed file: wrong passphrase, or the file was changed")]
+    WrongPassphrase,
     /// An identifier could not be canonicalized (records). The message
     /// names the kind and the reason, never the value.
     #[error("invalid {kind}: {reason}")]
@@ -320,6 +328,10 @@ error_codes! {
     DuplicatePart = "duplicate_part", true;
     /// [`Error::PartMismatch`]
     PartMismatch = "part_mismatch", true;
+    /// [`Error::BadState`]
+    BadState = "bad_state", false;
+    /// [`Error::WrongPassphrase`]
+    WrongPassphrase = "wrong_passphrase", false;
 }
 
 impl fmt::Display for ErrorCode {
@@ -368,6 +380,8 @@ impl Error {
             Error::MissingPart { .. } => ErrorCode::MissingPart,
             Error::DuplicatePart { .. } => ErrorCode::DuplicatePart,
             Error::PartMismatch(_) => ErrorCode::PartMismatch,
+            Error::BadState(_) => ErrorCode::BadState,
+            Error::WrongPassphrase => ErrorCode::WrongPassphrase,
         }
     }
 

@@ -117,6 +117,7 @@ pub mod psi;
 pub mod receipt;
 pub mod records;
 mod rng;
+pub mod state;
 pub mod transcript;
 pub mod unbalanced;
 pub mod wire;

@@ -298,6 +298,16 @@ impl Blind {
         Self::random_from(rng)
     }
 
+    /// The scalar's encoding, for a saved client state.
+    pub(crate) fn to_bytes(&self) -> [u8; 32] {
+        self.0.to_bytes()
+    }
+
+    /// A blind from a saved client state.
+    pub(crate) fn from_secret(bytes: &[u8; 32]) -> Result<Self> {
+        Ok(Blind(group::decode_nonzero_scalar(bytes)?))
+    }
+
     pub(crate) fn random_from<R: CryptoRng + ?Sized>(rng: &mut R) -> Self {
         Blind(random_nonzero_scalar(rng))
     }

@@ -61,15 +61,16 @@ use curve25519_dalek::scalar::Scalar;
 use rand::seq::SliceRandom;
 use rand_core::CryptoRng;
 use serde::{Deserialize, Serialize};
-use zeroize::{Zeroize, ZeroizeOnDrop};
+use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
 use crate::compare::{CompareSet, compare_value, read_compare, write_compare};
 pub use crate::compare::{FALSE_MATCH_BITS, compare_len};
-use crate::distinct::Distinct;
+use crate::distinct::{Distinct, SavedItems};
 use crate::error::{Error, Result};
 use crate::group::{self, Dst, ELEMENT_LEN, random_nonzero_scalar};
 use crate::receipt::{Protocol, Role, SessionRecord};
 use crate::rng::{self, Seed};
+use crate::state::{SavedConfig, Secret32};
 use crate::transcript::Transcript;
 use crate::wire::{self, MessageType, Profile, SessionId, Suite};
 
@@ -911,6 +912,122 @@ impl ResponderAwaitingFinish {
             cardinality,
             transcript: self.transcript.hash(),
         }
+    }
+}
+
+/// An [`Initiator`] in a saved state ([`crate::state`]).
+#[derive(Serialize, Deserialize)]
+pub(crate) struct SavedInitiator {
+    config: SavedConfig,
+    key: Secret32,
+    session_id: SessionId,
+    own: SavedItems,
+    order: Vec<u32>,
+    seed: Secret32,
+    #[serde(with = "serde_bytes")]
+    transcript: Vec<u8>,
+}
+
+impl Initiator {
+    pub(crate) fn saved(&self) -> SavedInitiator {
+        SavedInitiator {
+            config: (&self.config).into(),
+            key: Secret32(self.key.half.to_bytes()),
+            session_id: self.session_id,
+            // The values were blinded into the request; the response needs
+            // only the mapping back to indices.
+            own: self.own.saved(false),
+            order: self.order.clone(),
+            seed: Secret32(*self.seed),
+            transcript: self.transcript.to_saved(),
+        }
+    }
+
+    pub(crate) fn from_saved(s: SavedInitiator) -> Result<Self> {
+        let half = group::decode_nonzero_scalar(&s.key.0)
+            .map_err(|_| Error::BadState("session key is not a canonical non-zero scalar"))?;
+        let own = Distinct::from_saved(s.own, false)?;
+        crate::state::check_permutation(&s.order, own.len())?;
+        Ok(Initiator {
+            config: s.config.try_into()?,
+            key: SessionKey::from_half(half),
+            session_id: s.session_id,
+            own,
+            order: s.order,
+            seed: Zeroizing::new(s.seed.0),
+            transcript: Transcript::from_saved(&s.transcript)?,
+        })
+    }
+
+    pub(crate) fn items_given(&self) -> usize {
+        self.own.given()
+    }
+}
+
+/// A [`ResponderAwaitingFinish`] in a saved state ([`crate::state`]).
+#[derive(Serialize, Deserialize)]
+pub(crate) struct SavedResponder {
+    config: SavedConfig,
+    session_id: SessionId,
+    compare_len: u8,
+    own: SavedItems,
+    order: Vec<u32>,
+    their_values: Vec<u128>,
+    initiator_count: u32,
+    #[serde(with = "serde_bytes")]
+    transcript: Vec<u8>,
+}
+
+impl ResponderAwaitingFinish {
+    pub(crate) fn saved(&self) -> SavedResponder {
+        SavedResponder {
+            config: (&self.config).into(),
+            session_id: self.session_id,
+            compare_len: self.compare_len as u8, // <= 16
+            own: self.own.saved(false),
+            order: self.order.clone(),
+            their_values: self.their_set.iter().copied().collect(),
+            initiator_count: self.initiator_count as u32, // from a u32 count
+            transcript: self.transcript.to_saved(),
+        }
+    }
+
+    pub(crate) fn from_saved(s: SavedResponder) -> Result<Self> {
+        let config: Config = s.config.try_into()?;
+        let own = Distinct::from_saved(s.own, false)?;
+        crate::state::check_permutation(&s.order, own.len())?;
+        let theirs = s.initiator_count as usize;
+        if s.compare_len as usize != compare_len(theirs, own.len()) {
+            return Err(Error::BadState(
+                "comparison length disagrees with the set sizes",
+            ));
+        }
+        // Distinct values, at most one per initiator item; none when the
+        // output is for the initiator only.
+        let their_set: CompareSet = s.their_values.iter().copied().collect();
+        let expected_max = match config.output {
+            Output::Both => theirs,
+            Output::Initiator => 0,
+        };
+        if their_set.len() != s.their_values.len() || s.their_values.len() > expected_max {
+            return Err(Error::BadState(
+                "the initiator's values disagree with its count",
+            ));
+        }
+        Ok(ResponderAwaitingFinish {
+            config,
+            session_id: s.session_id,
+            compare_len: s.compare_len as usize,
+            own,
+            order: s.order,
+            their_set,
+            initiator_count: theirs,
+            transcript: Transcript::from_saved(&s.transcript)?,
+        })
+    }
+
+    pub(crate) fn items_given(&self) -> usize {
+        self.own.given()
     }
 }
 

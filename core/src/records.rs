@@ -52,6 +52,7 @@ use core::fmt;
 use core::str::FromStr;
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 
+use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha512};
 
 use crate::error::{Error, Result};
@@ -654,22 +655,115 @@ impl RecordSet {
     /// [`crate::unbalanced::UnbalancedMatches::indices`]) back to records.
     /// Indices beyond [`RecordSet::keys`] are ignored.
     pub fn record_matches_at(&self, indices: &[usize]) -> Vec<RecordMatch> {
-        let mut by_record: BTreeMap<usize, BTreeSet<&str>> = BTreeMap::new();
-        for &i in indices {
-            if let Some(&(record, label)) = self.owners.get(i) {
-                by_record
-                    .entry(record)
-                    .or_default()
-                    .insert(&self.labels[label]);
-            }
+        group_matches(indices, &self.record_ids, &self.labels, |i| {
+            self.owners.get(i).copied()
+        })
+    }
+
+    /// Returns what maps results back to records once the keys are gone:
+    /// record ids and which record and kind each key came from, without
+    /// any identifier. A waiting session saved to a file
+    /// ([`crate::state::SavedSession`]) carries it, so the step that
+    /// finishes the session can name the records that matched.
+    pub fn index(&self) -> RecordIndex {
+        RecordIndex {
+            record_ids: self.record_ids.clone(),
+            // Both fit in u32: keys are PSI items (at most u32::MAX) and
+            // labels are kinds and composites (a few dozen).
+            owners: self
+                .owners
+                .iter()
+                .map(|&(r, l)| (r as u32, l as u32))
+                .collect(),
+            labels: self.labels.clone(),
         }
-        by_record
-            .into_iter()
-            .map(|(record, labels)| RecordMatch {
-                record_id: self.record_ids[record].clone(),
-                kinds: labels.into_iter().map(str::to_owned).collect(),
-            })
-            .collect()
+    }
+}
+
+/// Groups matched key indices by record, in record order.
+fn group_matches(
+    indices: &[usize],
+    record_ids: &[String],
+    labels: &[String],
+    owner: impl Fn(usize) -> Option<(usize, usize)>,
+) -> Vec<RecordMatch> {
+    let mut by_record: BTreeMap<usize, BTreeSet<&str>> = BTreeMap::new();
+    for &i in indices {
+        if let Some((record, label)) = owner(i) {
+            by_record.entry(record).or_default().insert(&labels[label]);
+        }
+    }
+    by_record
+        .into_iter()
+        .map(|(record, labels)| RecordMatch {
+            record_id: record_ids[record].clone(),
+            kinds: labels.into_iter().map(str::to_owned).collect(),
+        })
+        .collect()
+}
+
+/// Which record and key kind each PSI item of a [`RecordSet`] came from
+/// ([`RecordSet::index`]): enough to name matched records, and nothing
+/// else (no identifier, no canonical key).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecordIndex {
+    record_ids: Vec<String>,
+    /// For each key: (record index, label index).
+    owners: Vec<(u32, u32)>,
+    labels: Vec<String>,
+}
+
+impl RecordIndex {
+    /// Number of keys (PSI items) it maps.
+    pub fn len(&self) -> usize {
+        self.owners.len()
+    }
+
+    /// Tells whether it maps no key.
+    pub fn is_empty(&self) -> bool {
+        self.owners.is_empty()
+    }
+
+    /// Returns the ids of the records, in the order they were added.
+    pub fn record_ids(&self) -> &[String] {
+        &self.record_ids
+    }
+
+    /// As [`RecordSet::record_matches_at`].
+    pub fn record_matches_at(&self, indices: &[usize]) -> Vec<RecordMatch> {
+        group_matches(indices, &self.record_ids, &self.labels, |i| {
+            self.owners.get(i).map(|&(r, l)| (r as usize, l as usize))
+        })
+    }
+
+    /// Returns the label (kind tag or composite label) of key `i`.
+    pub fn kind_of(&self, i: usize) -> Option<&str> {
+        let &(_, l) = self.owners.get(i)?;
+        self.labels.get(l as usize).map(String::as_str)
+    }
+
+    /// Returns the record id of key `i`.
+    pub fn record_of(&self, i: usize) -> Option<&str> {
+        let &(r, _) = self.owners.get(i)?;
+        self.record_ids.get(r as usize).map(String::as_str)
+    }
+
+    /// Checks that every key points at a record and a label.
+    pub(crate) fn validate(&self, keys: usize) -> Result<()> {
+        if self.owners.len() != keys {
+            return Err(Error::BadState(
+                "the record index maps another number of keys",
+            ));
+        }
+        let (records, labels) = (self.record_ids.len(), self.labels.len());
+        if self
+            .owners
+            .iter()
+            .any(|&(r, l)| r as usize >= records || l as usize >= labels)
+        {
+            return Err(Error::BadState("the record index points past its records"));
+        }
+        Ok(())
     }
 }
 

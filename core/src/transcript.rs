@@ -8,6 +8,7 @@
 //! transcript hash says nothing about any identifier: the messages hold
 //! only blinded values.
 
+use sha2::digest::common::hazmat::{SerializableState, SerializedState};
 use sha2::{Digest, Sha512};
 
 /// Length of a transcript hash in bytes.
@@ -40,6 +41,23 @@ impl Transcript {
     /// Returns the hash of everything absorbed so far.
     pub(crate) fn hash(&self) -> TranscriptHash {
         self.0.clone().finalize().into()
+    }
+}
+
+impl Transcript {
+    /// The running hash state, for a saved waiting state ([`crate::state`]).
+    /// It holds only what the public messages absorbed so far determine.
+    pub(crate) fn to_saved(&self) -> Vec<u8> {
+        SerializableState::serialize(&self.0).to_vec()
+    }
+
+    /// Restores a state written by [`Transcript::to_saved`].
+    pub(crate) fn from_saved(bytes: &[u8]) -> crate::Result<Self> {
+        let state = SerializedState::<Sha512>::try_from(bytes)
+            .map_err(|_| crate::Error::BadState("transcript state of the wrong length"))?;
+        Sha512::deserialize(&state)
+            .map(Transcript)
+            .map_err(|_| crate::Error::BadState("transcript state is invalid"))
     }
 }
 

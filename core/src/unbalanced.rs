@@ -75,13 +75,14 @@ use sha2::{Digest, Sha512};
 use zeroize::Zeroizing;
 
 use crate::budget::{Budget, BudgetStore, Charge, MemoryBudgets};
-use crate::distinct::Distinct;
+use crate::distinct::{Distinct, SavedItems};
 use crate::error::{Error, Result};
 use crate::gcs;
 use crate::group::ELEMENT_LEN;
 use crate::oprf::{self, Blind, EvaluatedElement, OprfKey};
 use crate::par;
 use crate::receipt::{Protocol, Role, SessionRecord};
+use crate::state::Secret32;
 use crate::transcript::{TRANSCRIPT_LEN, Transcript};
 use crate::wire::{self, MessageType, Profile};
 
@@ -448,6 +449,35 @@ impl Server {
             digest_hash: digest_hash(&digest),
             digest,
             items: own.len(),
+            budgets: MemoryBudgets::new(),
+        })
+    }
+
+    /// A server that answers for a digest built earlier under `key` (by
+    /// [`Server::new`], in another process): what a process that only
+    /// answers queries needs, without the list itself. The digest's profile
+    /// and false-positive rate replace `config`'s.
+    ///
+    /// # Errors
+    ///
+    /// Any decoding error of the digest; [`Error::EpochMismatch`] when the
+    /// digest was built under another key.
+    pub fn from_digest(key: OprfKey, digest: &[u8], config: ServerConfig) -> Result<Self> {
+        let decoded = SetDigest::from_bytes(digest)?;
+        let epoch = epoch_of(&key);
+        if decoded.epoch != epoch {
+            return Err(Error::EpochMismatch);
+        }
+        let config = config
+            .with_profile(decoded.profile)
+            .with_fpr_bits(decoded.fpr_bits);
+        Ok(Server {
+            key,
+            epoch,
+            config,
+            digest: digest.to_vec(),
+            digest_hash: decoded.hash,
+            items: decoded.len(),
             budgets: MemoryBudgets::new(),
         })
     }
@@ -941,6 +971,64 @@ impl Client {
             labels,
             record,
         })
+    }
+}
+
+/// A [`Client`] in a saved state ([`crate::state`]).
+#[derive(Serialize, Deserialize)]
+pub(crate) struct SavedClient {
+    epoch: Option<EpochId>,
+    profile: Profile,
+    query_id: QueryId,
+    /// The items themselves: finishing hashes them again (RFC 9497 Finalize).
+    own: SavedItems,
+    blinds: Vec<Secret32>,
+    #[serde(with = "serde_bytes")]
+    transcript: Vec<u8>,
+}
+
+impl Client {
+    pub(crate) fn saved(&self) -> SavedClient {
+        SavedClient {
+            epoch: self.config.epoch,
+            profile: self.config.profile,
+            query_id: self.query_id,
+            own: self.own.saved(true),
+            blinds: self.blinds.iter().map(|b| Secret32(b.to_bytes())).collect(),
+            transcript: self.transcript.to_saved(),
+        }
+    }
+
+    pub(crate) fn from_saved(s: SavedClient) -> Result<Self> {
+        let own = Distinct::from_saved(s.own, true)?;
+        if s.blinds.len() != own.len() {
+            return Err(Error::BadState("one blind per distinct item expected"));
+        }
+        if (0..own.len()).any(|j| own.get(j).len() > oprf::MAX_INPUT_LEN) {
+            return Err(Error::BadState(
+                "an item is longer than the protocol allows",
+            ));
+        }
+        let blinds = s
+            .blinds
+            .iter()
+            .map(|b| Blind::from_secret(&b.0))
+            .collect::<Result<Vec<_>>>()
+            .map_err(|_| Error::BadState("a blind is not a canonical non-zero scalar"))?;
+        Ok(Client {
+            config: ClientConfig {
+                epoch: s.epoch,
+                profile: s.profile,
+            },
+            query_id: s.query_id,
+            own,
+            blinds,
+            transcript: Transcript::from_saved(&s.transcript)?,
+        })
+    }
+
+    pub(crate) fn items_given(&self) -> usize {
+        self.own.given()
     }
 }
 

@@ -128,4 +128,6 @@ __all__ = [
     "MissingPartError",
     "DuplicatePartError",
     "PartMismatchError",
+    "BadStateError",
+    "WrongPassphraseError",
 ]

@@ -231,9 +231,21 @@ class PartMismatchError(ProtocolError):
     code = "part_mismatch"
 
 
+class BadStateError(Error):
+    """A saved waiting state is damaged, of another format version, or inconsistent."""
+
+    code = "bad_state"
+
+
+class WrongPassphraseError(Error):
+    """A sealed state or key could not be opened: wrong passphrase, or a changed file."""
+
+    code = "wrong_passphrase"
+
+
 _BY_CODE: Dict[str, Type[Error]] = {
     cls.code: cls
-    for cls in (StateError, InvalidElementError, IdentityElementError, InputTooLongError, DstTooLongError, EmptyDstError, ExpandTooLongError, DeriveKeyPairError, InvalidScalarError, BadMagicError, UnsupportedVersionError, WrongMessageTypeError, UnsupportedSuiteError, MalformedError, TrailingBytesError, CountMismatchError, SessionMismatchError, QueryMismatchError, ProfileMismatchError, ConfigMismatchError, PeerSetTooLargeError, PeerSetTooSmallError, TooManyItemsError, UnexpectedFinishError, InvalidConfigError, RngError, InvalidValueError, EpochMismatchError, BudgetExceededError, InvalidKeyError, BadSignatureError, ReceiptMismatchError, LedgerTamperedError, StorageError, MissingPartError, DuplicatePartError, PartMismatchError)
+    for cls in (StateError, InvalidElementError, IdentityElementError, InputTooLongError, DstTooLongError, EmptyDstError, ExpandTooLongError, DeriveKeyPairError, InvalidScalarError, BadMagicError, UnsupportedVersionError, WrongMessageTypeError, UnsupportedSuiteError, MalformedError, TrailingBytesError, CountMismatchError, SessionMismatchError, QueryMismatchError, ProfileMismatchError, ConfigMismatchError, PeerSetTooLargeError, PeerSetTooSmallError, TooManyItemsError, UnexpectedFinishError, InvalidConfigError, RngError, InvalidValueError, EpochMismatchError, BudgetExceededError, InvalidKeyError, BadSignatureError, ReceiptMismatchError, LedgerTamperedError, StorageError, MissingPartError, DuplicatePartError, PartMismatchError, BadStateError, WrongPassphraseError)
 }
 
 
@@ -247,4 +259,4 @@ def error_for(code: str, message: str) -> Error:
     return error_class(code)(message, code)
 
 
-__all__ = ["Error", "ProtocolError", "StateError", "error_class", "error_for", "InvalidElementError", "IdentityElementError", "InputTooLongError", "DstTooLongError", "EmptyDstError", "ExpandTooLongError", "DeriveKeyPairError", "InvalidScalarError", "BadMagicError", "UnsupportedVersionError", "WrongMessageTypeError", "UnsupportedSuiteError", "MalformedError", "TrailingBytesError", "CountMismatchError", "SessionMismatchError", "QueryMismatchError", "ProfileMismatchError", "ConfigMismatchError", "PeerSetTooLargeError", "PeerSetTooSmallError", "TooManyItemsError", "UnexpectedFinishError", "InvalidConfigError", "RngError", "InvalidValueError", "EpochMismatchError", "BudgetExceededError", "InvalidKeyError", "BadSignatureError", "ReceiptMismatchError", "LedgerTamperedError", "StorageError", "MissingPartError", "DuplicatePartError", "PartMismatchError"]
+__all__ = ["Error", "ProtocolError", "StateError", "error_class", "error_for", "InvalidElementError", "IdentityElementError", "InputTooLongError", "DstTooLongError", "EmptyDstError", "ExpandTooLongError", "DeriveKeyPairError", "InvalidScalarError", "BadMagicError", "UnsupportedVersionError", "WrongMessageTypeError", "UnsupportedSuiteError", "MalformedError", "TrailingBytesError", "CountMismatchError", "SessionMismatchError", "QueryMismatchError", "ProfileMismatchError", "ConfigMismatchError", "PeerSetTooLargeError", "PeerSetTooSmallError", "TooManyItemsError", "UnexpectedFinishError", "InvalidConfigError", "RngError", "InvalidValueError", "EpochMismatchError", "BudgetExceededError", "InvalidKeyError", "BadSignatureError", "ReceiptMismatchError", "LedgerTamperedError", "StorageError", "MissingPartError", "DuplicatePartError", "PartMismatchError", "BadStateError", "WrongPassphraseError"]
