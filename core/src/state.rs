@@ -121,9 +121,10 @@ impl TryFrom<SavedConfig> for psi::Config {
 
     fn try_from(s: SavedConfig) -> Result<Self> {
         let bad = |_| Error::BadState("configuration out of range");
-        let mut limits = Limits::default();
-        limits.max_peer_items = usize::try_from(s.max_peer_items).map_err(bad)?;
-        limits.min_peer_items = usize::try_from(s.min_peer_items).map_err(bad)?;
+        let limits = Limits {
+            max_peer_items: usize::try_from(s.max_peer_items).map_err(bad)?,
+            min_peer_items: usize::try_from(s.min_peer_items).map_err(bad)?,
+        };
         let config = psi::Config {
             reveal: Reveal::from_code(s.reveal)
                 .map_err(|_| Error::BadState("unknown reveal mode"))?,

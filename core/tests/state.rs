@@ -3,6 +3,8 @@
 //! that never left memory; a damaged, edited or foreign state is refused
 //! with `BadState`, never a panic or a wrong result.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use blindmatch::Error;
 use blindmatch::budget::Budget;
 use blindmatch::oprf::OprfKey;
