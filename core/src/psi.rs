@@ -915,6 +915,32 @@ impl ResponderAwaitingFinish {
     }
 }
 
+/// What [`crate::wire::inspect`] shows of a balanced PSI message.
+pub(crate) fn describe(bytes: &[u8], ty: MessageType, info: &mut wire::MessageInfo) -> Result<()> {
+    match ty {
+        MessageType::PsiRequest => {
+            let m: RequestMsg<'_> = wire::decode(bytes, ty)?;
+            info.session_id = Some(m.session_id);
+            info.mode = Some((Reveal::from_code(m.reveal)?, Output::from_code(m.output)?));
+            info.counts.push(("initiator_items", u64::from(m.count)));
+        }
+        MessageType::PsiResponse => {
+            let m: ResponseMsg<'_> = wire::decode(bytes, ty)?;
+            info.session_id = Some(m.session_id);
+            info.counts
+                .push(("initiator_items", u64::from(m.initiator_count)));
+            info.counts
+                .push(("responder_items", u64::from(m.responder_count)));
+        }
+        _ => {
+            let m: FinishMsg<'_> = wire::decode(bytes, ty)?;
+            info.session_id = Some(m.session_id);
+            info.counts.push(("responder_items", u64::from(m.count)));
+        }
+    }
+    Ok(())
+}
+
 /// An [`Initiator`] in a saved state ([`crate::state`]).
 #[derive(Serialize, Deserialize)]
 pub(crate) struct SavedInitiator {

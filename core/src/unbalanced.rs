@@ -974,6 +974,32 @@ impl Client {
     }
 }
 
+/// What [`crate::wire::inspect`] shows of an unbalanced PSI message.
+pub(crate) fn describe(bytes: &[u8], ty: MessageType, info: &mut wire::MessageInfo) -> Result<()> {
+    match ty {
+        MessageType::SetDigest => {
+            let d = SetDigest::from_bytes(bytes)?;
+            info.epoch = Some(d.epoch);
+            info.counts.push(("server_items", d.len() as u64));
+            info.counts.push(("fpr_bits", u64::from(d.fpr_bits)));
+            info.counts.push(("labels", u64::from(d.has_labels())));
+        }
+        MessageType::UnbalancedQuery => {
+            let m: QueryMsg<'_> = wire::decode(bytes, ty)?;
+            info.session_id = Some(m.query_id);
+            info.epoch = m.epoch;
+            info.counts.push(("client_items", u64::from(m.count)));
+        }
+        _ => {
+            let m: AnswerMsg<'_> = wire::decode(bytes, ty)?;
+            info.session_id = Some(m.query_id);
+            info.epoch = Some(m.epoch);
+            info.counts.push(("client_items", u64::from(m.count)));
+        }
+    }
+    Ok(())
+}
+
 /// A [`Client`] in a saved state ([`crate::state`]).
 #[derive(Serialize, Deserialize)]
 pub(crate) struct SavedClient {

@@ -1,0 +1,260 @@
+//! Files that hold secrets (states, keys, passphrases), and message files.
+//!
+//! Secrets are written 0600 through a temporary file in the same directory
+//! and renamed into place, so a crash never leaves half a state; they are
+//! refused when the group or others may read them, and read into buffers
+//! that are wiped when dropped.
+
+use std::fs::{self, OpenOptions};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use blindmatch::state;
+use clap::Args;
+use zeroize::Zeroizing;
+
+use crate::fail::{Class, Failure, Outcome, io};
+
+/// Where a passphrase comes from, for sealing states and keys.
+#[derive(Debug, Args, Clone, Default)]
+pub(crate) struct Passphrase {
+    /// Seal (or open) secret files with the passphrase in this file (first
+    /// line; the file must not be readable by group or others).
+    #[arg(long, value_name = "FILE", global = true)]
+    pub(crate) passphrase_file: Option<PathBuf>,
+    /// Seal (or open) secret files with the passphrase in this environment
+    /// variable.
+    #[arg(
+        long,
+        value_name = "VAR",
+        global = true,
+        conflicts_with = "passphrase_file"
+    )]
+    pub(crate) passphrase_env: Option<String>,
+}
+
+impl Passphrase {
+    /// The passphrase, when one was given.
+    pub(crate) fn get(&self) -> Outcome<Option<Zeroizing<Vec<u8>>>> {
+        if let Some(path) = &self.passphrase_file {
+            let bytes = read_secret(path)?;
+            let first = bytes.split(|&b| b == b'\n').next().unwrap_or_default();
+            let line = first.strip_suffix(b"\r").unwrap_or(first);
+            if line.is_empty() {
+                return Err(Failure::input(format!(
+                    "{}: the passphrase is empty",
+                    path.display()
+                )));
+            }
+            return Ok(Some(Zeroizing::new(line.to_vec())));
+        }
+        if let Some(var) = &self.passphrase_env {
+            let value = std::env::var_os(var)
+                .ok_or_else(|| Failure::usage(format!("environment variable {var} is not set")))?;
+            let value = Zeroizing::new(value.into_encoded_bytes());
+            if value.is_empty() {
+                return Err(Failure::input(format!(
+                    "environment variable {var} is empty"
+                )));
+            }
+            return Ok(Some(value));
+        }
+        Ok(None)
+    }
+}
+
+/// Refuses a secret file that others than its owner may read.
+#[cfg(unix)]
+fn check_private(path: &Path) -> Outcome {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = fs::metadata(path)
+        .map_err(|e| io(path, &e, Class::Input))?
+        .permissions()
+        .mode();
+    if mode & 0o077 != 0 {
+        return Err(Failure::input(format!(
+            "{} holds secrets but group or others may access it (mode {:o}); \
+             make it private with `chmod 600 {}` and check who has read it",
+            path.display(),
+            mode & 0o777,
+            path.display()
+        )));
+    }
+    Ok(())
+}
+
+#[cfg(not(unix))]
+fn check_private(_path: &Path) -> Outcome {
+    Ok(())
+}
+
+/// Reads a secret file, refusing it when others may read it.
+pub(crate) fn read_secret(path: &Path) -> Outcome<Zeroizing<Vec<u8>>> {
+    check_private(path)?;
+    Ok(Zeroizing::new(
+        fs::read(path).map_err(|e| io(path, &e, Class::Input))?,
+    ))
+}
+
+/// Writes a secret file, 0600, atomically.
+pub(crate) fn write_secret(path: &Path, bytes: &[u8]) -> Outcome {
+    let tmp = sibling(path, ".tmp");
+    let mut options = OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let _ = fs::remove_file(&tmp);
+    let written = options.open(&tmp).and_then(|mut f| {
+        f.write_all(bytes)?;
+        f.sync_all()
+    });
+    if let Err(e) = written {
+        let _ = fs::remove_file(&tmp);
+        return Err(io(path, &e, Class::Internal));
+    }
+    fs::rename(&tmp, path).map_err(|e| io(path, &e, Class::Internal))
+}
+
+/// Overwrites a secret file with zeros and removes it (a state that was
+/// used up: its session is over).
+pub(crate) fn destroy_secret(path: &Path) -> Outcome {
+    if let Ok(meta) = fs::metadata(path) {
+        let len = usize::try_from(meta.len()).unwrap_or(0);
+        if let Ok(mut f) = OpenOptions::new().write(true).open(path) {
+            let _ = f.write_all(&vec![0u8; len]).and_then(|()| f.sync_all());
+        }
+    }
+    fs::remove_file(path).map_err(|e| io(path, &e, Class::Internal))
+}
+
+/// Writes a file others may read (messages, results), atomically.
+pub(crate) fn write_public(path: &Path, bytes: &[u8]) -> Outcome {
+    let tmp = sibling(path, ".tmp");
+    fs::write(&tmp, bytes)
+        .and_then(|()| fs::rename(&tmp, path))
+        .map_err(|e| {
+            let _ = fs::remove_file(&tmp);
+            io(path, &e, Class::Internal)
+        })
+}
+
+/// Reads a message file from the peer (or a public file).
+pub(crate) fn read_message(path: &Path, limit: u64) -> Outcome<Vec<u8>> {
+    let meta = fs::metadata(path).map_err(|e| io(path, &e, Class::Input))?;
+    if meta.len() > limit {
+        return Err(Failure::new(
+            Class::Peer,
+            format!(
+                "{}: {} bytes, more than the {limit} this step accepts",
+                path.display(),
+                meta.len()
+            ),
+        ));
+    }
+    fs::read(path).map_err(|e| io(path, &e, Class::Input))
+}
+
+fn sibling(path: &Path, suffix: &str) -> PathBuf {
+    let mut name = path
+        .file_name()
+        .map(|n| n.to_os_string())
+        .unwrap_or_default();
+    name.push(suffix);
+    path.with_file_name(name)
+}
+
+/// Seals `plain` when a passphrase is given.
+pub(crate) fn maybe_seal(plain: &[u8], passphrase: &Passphrase) -> Outcome<Zeroizing<Vec<u8>>> {
+    match passphrase.get()? {
+        Some(p) => Ok(Zeroizing::new(state::seal(plain, &p)?)),
+        None => Ok(Zeroizing::new(plain.to_vec())),
+    }
+}
+
+/// Opens a secret file that may be sealed.
+pub(crate) fn read_maybe_sealed(
+    path: &Path,
+    passphrase: &Passphrase,
+) -> Outcome<Zeroizing<Vec<u8>>> {
+    let bytes = read_secret(path)?;
+    if !state::is_sealed(&bytes) {
+        return Ok(bytes);
+    }
+    let p = passphrase.get()?.ok_or_else(|| {
+        Failure::input(format!(
+            "{} is sealed: give its passphrase with --passphrase-file or --passphrase-env",
+            path.display()
+        ))
+    })?;
+    state::unseal(&bytes, &p).map_err(|e| Failure::from(e).context(path.display()))
+}
+
+/// The kinds of key file `keygen` writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum KeyKind {
+    /// Ed25519, for receipts and ledger checkpoints.
+    Signing,
+    /// An OPRF key, for a watch-list (one key epoch).
+    Watchlist,
+}
+
+const KEY_MAGIC: &[u8; 4] = b"BMKY";
+
+impl KeyKind {
+    fn code(self) -> u8 {
+        match self {
+            KeyKind::Signing => 1,
+            KeyKind::Watchlist => 2,
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            KeyKind::Signing => "signing",
+            KeyKind::Watchlist => "watch-list",
+        }
+    }
+}
+
+/// The bytes of a key file: magic, version, kind, the 32 secret bytes.
+pub(crate) fn key_file(kind: KeyKind, secret: &[u8; 32]) -> Zeroizing<Vec<u8>> {
+    let mut out = Zeroizing::new(Vec::with_capacity(38));
+    out.extend_from_slice(KEY_MAGIC);
+    out.push(1);
+    out.push(kind.code());
+    out.extend_from_slice(secret);
+    out
+}
+
+/// Reads a key file of `kind` and returns its secret bytes.
+pub(crate) fn read_key(
+    path: &Path,
+    kind: KeyKind,
+    passphrase: &Passphrase,
+) -> Outcome<Zeroizing<[u8; 32]>> {
+    let bytes = read_maybe_sealed(path, passphrase)?;
+    if bytes.len() != 38 || &bytes[..4] != KEY_MAGIC || bytes[4] != 1 {
+        return Err(Failure::input(format!(
+            "{}: not a blindmatch key file",
+            path.display()
+        )));
+    }
+    if bytes[5] != kind.code() {
+        return Err(Failure::input(format!(
+            "{}: not a {} key (make one with `blindmatch keygen{}`)",
+            path.display(),
+            kind.name(),
+            if kind == KeyKind::Watchlist {
+                " --watchlist"
+            } else {
+                ""
+            }
+        )));
+    }
+    let mut secret = Zeroizing::new([0u8; 32]);
+    secret.copy_from_slice(&bytes[6..]);
+    Ok(secret)
+}

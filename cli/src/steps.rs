@@ -1,0 +1,643 @@
+//! The subcommands: read files, call the library, write files, report.
+
+use std::path::Path;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use blindmatch::oprf::OprfKey;
+use blindmatch::psi::{self, Config, Output, Reveal};
+use blindmatch::receipt::{self, Case, PublicKey, SessionRecord, SigningKey};
+use blindmatch::records::{RecordIndex, RecordSet};
+use blindmatch::state::{self, SavedSession, Waiting};
+use blindmatch::unbalanced::{self, Client, ClientConfig, Server, ServerConfig, SetDigest};
+use blindmatch::wire;
+use blindmatch_ledger::Ledger;
+use serde_json::{Map, Value, json};
+
+use crate::fail::{Class, Failure, Outcome};
+use crate::files::{self, KeyKind, Passphrase};
+use crate::table::{self, RecordArgs};
+use crate::ui::Ui;
+use crate::{
+    InspectArgs, KeygenArgs, LedgerVerifyArgs, ModeArgs, OutputArg, PsiFinishArgs, PsiRequestArgs,
+    PsiRespondArgs, PsiResultArgs, ReceiptArgs, ReceiptVerifyArgs, RevealArg, StateOut,
+    WlAnswerArgs, WlBuildArgs, WlFinishArgs, WlQueryArgs,
+};
+
+/// Largest message file read from the peer beyond what the limits imply.
+const SLACK: u64 = 1 << 20;
+
+fn now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+fn fields() -> Map<String, Value> {
+    Map::new()
+}
+
+pub(crate) fn keygen(ui: &Ui, pass: &Passphrase, a: &KeygenArgs) -> Outcome {
+    if a.out.exists() && !a.force {
+        return Err(Failure::usage(format!(
+            "{} exists; pass --force to replace it (the old key is then lost)",
+            a.out.display()
+        )));
+    }
+    let mut out = fields();
+    out.insert("key".into(), json!(a.out.display().to_string()));
+    if a.watchlist {
+        let key = OprfKey::generate()?;
+        let bytes = files::key_file(KeyKind::Watchlist, &key.to_secret_bytes());
+        files::write_secret(&a.out, &files::maybe_seal(&bytes, pass)?)?;
+        out.insert("kind".into(), json!("watch-list"));
+        out.insert(
+            "epoch".into(),
+            json!(hex::encode(unbalanced::epoch_of(&key))),
+        );
+    } else {
+        let key = SigningKey::generate()?;
+        let bytes = files::key_file(KeyKind::Signing, &key.to_secret_bytes());
+        files::write_secret(&a.out, &files::maybe_seal(&bytes, pass)?)?;
+        let public = a.out.with_extension("pub");
+        let hex_key = hex::encode(key.public_key().to_bytes());
+        files::write_public(&public, format!("{hex_key}\n").as_bytes())?;
+        out.insert("kind".into(), json!("signing"));
+        out.insert("public_key".into(), json!(hex_key));
+        out.insert(
+            "public_key_file".into(),
+            json!(public.display().to_string()),
+        );
+    }
+    out.insert("sealed".into(), json!(pass.get()?.is_some()));
+    ui.summary("keygen", out);
+    Ok(())
+}
+
+fn config(mode: &ModeArgs, set: &RecordSet) -> Outcome<Config> {
+    let reveal = match mode.reveal {
+        RevealArg::Intersection => Reveal::Intersection,
+        RevealArg::Cardinality => Reveal::Cardinality,
+    };
+    let output = match mode.output {
+        OutputArg::Both => Output::Both,
+        OutputArg::Initiator => Output::Initiator,
+    };
+    if mode.min_peer_items > mode.max_peer_items {
+        return Err(Failure::usage("--min-peer-items exceeds --max-peer-items"));
+    }
+    Ok(Config::new(reveal, output)
+        .with_profile(set.profile())
+        .with_max_peer_items(mode.max_peer_items)
+        .with_min_peer_items(mode.min_peer_items))
+}
+
+fn check_state_out(s: &StateOut) -> Outcome {
+    if s.state.exists() && !s.force {
+        return Err(Failure::usage(format!(
+            "{} exists and may hold a waiting session; finish it, remove it, or pass --force",
+            s.state.display()
+        )));
+    }
+    Ok(())
+}
+
+/// Reads the records, reports their errors, and returns the set.
+fn read_records(
+    ui: &Ui,
+    records: &RecordArgs,
+    state: &Path,
+    label: Option<&str>,
+    out: &mut Map<String, Value>,
+) -> Outcome<(RecordSet, std::collections::HashMap<String, String>)> {
+    let (set, labels) = records.read(ui, label)?;
+    let errors = records.errors_path(state);
+    table::write_errors(&errors, set.errors())?;
+    out.insert("records".into(), json!(set.len()));
+    out.insert("keys".into(), json!(set.keys().len()));
+    out.insert("record_errors".into(), json!(set.errors().len()));
+    out.insert("errors_file".into(), json!(errors.display().to_string()));
+    if set.keys().is_empty() {
+        return Err(Failure::input(format!(
+            "{}: no usable identifier in any record (see {})",
+            records.records.display(),
+            errors.display()
+        )));
+    }
+    Ok((set, labels))
+}
+
+fn save_state(
+    pass: &Passphrase,
+    s: &StateOut,
+    waiting: Waiting,
+    index: RecordIndex,
+    out: &mut Map<String, Value>,
+) -> Outcome {
+    let bytes = SavedSession::new(waiting, Some(index)).to_bytes();
+    let sealed = files::maybe_seal(&bytes, pass)?;
+    files::write_secret(&s.state, &sealed)?;
+    out.insert("state".into(), json!(s.state.display().to_string()));
+    out.insert("state_sealed".into(), json!(state::is_sealed(&sealed)));
+    Ok(())
+}
+
+fn write_message(path: &Path, bytes: &[u8], key: &str, out: &mut Map<String, Value>) -> Outcome {
+    files::write_public(path, bytes)?;
+    out.insert(key.into(), json!(path.display().to_string()));
+    out.insert(format!("{key}_bytes"), json!(bytes.len()));
+    Ok(())
+}
+
+pub(crate) fn psi_request(ui: &Ui, pass: &Passphrase, a: &PsiRequestArgs) -> Outcome {
+    check_state_out(&a.state)?;
+    let mut out = fields();
+    let (set, _) = read_records(ui, &a.records, &a.state.state, None, &mut out)?;
+    let config = config(&a.mode, &set)?;
+    let step = ui.step(format!("blinding {} keys", set.keys().len()));
+    let (initiator, request) = psi::Initiator::new(config, set.keys())?;
+    step.finish_and_clear();
+    out.insert("session".into(), json!(hex::encode(initiator.session_id())));
+    save_state(
+        pass,
+        &a.state,
+        Waiting::Initiator(initiator),
+        set.index(),
+        &mut out,
+    )?;
+    write_message(&a.out, &request, "request", &mut out)?;
+    ui.summary("psi request", out);
+    Ok(())
+}
+
+pub(crate) fn psi_respond(ui: &Ui, pass: &Passphrase, a: &PsiRespondArgs) -> Outcome {
+    check_state_out(&a.state)?;
+    let limit = (a.mode.max_peer_items as u64)
+        .saturating_mul(32)
+        .saturating_add(SLACK);
+    let request = files::read_message(&a.request, limit)?;
+    let mut out = fields();
+    let (set, _) = read_records(ui, &a.records, &a.state.state, None, &mut out)?;
+    let config = config(&a.mode, &set)?;
+    let step = ui.step(format!(
+        "answering: blinding the request and {} keys",
+        set.keys().len()
+    ));
+    let (responder, response) = psi::Responder::new(config, set.keys())?
+        .respond(&request)
+        .map_err(|e| Failure::from(e).context(a.request.display()))?;
+    step.finish_and_clear();
+    out.insert("session".into(), json!(hex::encode(responder.session_id())));
+    save_state(
+        pass,
+        &a.state,
+        Waiting::Responder(responder),
+        set.index(),
+        &mut out,
+    )?;
+    write_message(&a.out, &response, "response", &mut out)?;
+    ui.summary("psi respond", out);
+    Ok(())
+}
+
+/// Reads (and opens, when sealed) a state file.
+fn load_state(path: &Path, pass: &Passphrase) -> Outcome<SavedSession> {
+    let bytes = files::read_maybe_sealed(path, pass)?;
+    SavedSession::from_bytes(&bytes).map_err(|e| Failure::from(e).context(path.display()))
+}
+
+fn wrong_state(path: &Path, found: &Waiting, step: &str, wanted: &str) -> Failure {
+    Failure::input(format!(
+        "{}: a {} state; `{step}` needs the state `{wanted}` wrote",
+        path.display(),
+        found.name(),
+    ))
+}
+
+fn index_of(path: &Path, saved: Option<RecordIndex>) -> Outcome<RecordIndex> {
+    saved.ok_or_else(|| Failure::input(format!("{}: the state names no records", path.display())))
+}
+
+/// Signs, countersigns and records, as the receipt options ask.
+fn conclude_record(
+    pass: &Passphrase,
+    r: &ReceiptArgs,
+    record: &SessionRecord,
+    out: &mut Map<String, Value>,
+) -> Outcome {
+    let case = Case::new(r.case_ref.clone(), r.legal_basis.clone())
+        .map_err(|e| Failure::usage(format!("--case-ref/--legal-basis: {e}")))?;
+    out.insert("transcript".into(), json!(hex::encode(record.transcript)));
+    let mut signed = None;
+    if let (Some(key_path), Some(receipt_path)) = (&r.signing_key, &r.receipt) {
+        let key =
+            SigningKey::from_secret_bytes(&*files::read_key(key_path, KeyKind::Signing, pass)?)?;
+        let bytes = match &r.countersign {
+            Some(peer) => {
+                let theirs = files::read_message(peer, SLACK)?;
+                receipt::countersign(&theirs, &key, Some(record), now())
+                    .map_err(|e| Failure::from(e).context(peer.display()))?
+            }
+            None => receipt::sign(record, &case, &key, now())?,
+        };
+        files::write_public(receipt_path, &bytes)?;
+        out.insert("receipt".into(), json!(receipt_path.display().to_string()));
+        out.insert("countersigned".into(), json!(r.countersign.is_some()));
+        signed = Some(bytes);
+    }
+    if let Some(path) = &r.ledger {
+        let ledger = Ledger::open(path)?;
+        let seq = ledger.record_session(record, &case)?;
+        if let Some(bytes) = &signed {
+            ledger.record_receipt(bytes)?;
+        }
+        out.insert("ledger_entry".into(), json!(seq));
+    }
+    Ok(())
+}
+
+fn finish_state(path: &Path, keep: bool) -> Outcome {
+    if keep {
+        Ok(())
+    } else {
+        files::destroy_secret(path)
+    }
+}
+
+fn write_record_matches(
+    ui: &Ui,
+    path: Option<&Path>,
+    matches: &psi::Matches,
+    index: &RecordIndex,
+    out: &mut Map<String, Value>,
+) -> Outcome {
+    out.insert("cardinality".into(), json!(matches.cardinality()));
+    if matches.reveal() == Reveal::Cardinality {
+        if path.is_some() {
+            ui.note("cardinality mode: only the number of shared keys is known; no matches file written");
+        }
+        return Ok(());
+    }
+    let named = index.record_matches_at(matches.indices());
+    out.insert("matched_records".into(), json!(named.len()));
+    if let Some(path) = path {
+        table::write_matches(path, &named)?;
+        out.insert("matches".into(), json!(path.display().to_string()));
+    }
+    Ok(())
+}
+
+pub(crate) fn psi_finish(ui: &Ui, pass: &Passphrase, a: &PsiFinishArgs) -> Outcome {
+    let saved = load_state(&a.state, pass)?;
+    let index = index_of(&a.state, saved.records)?;
+    let initiator = match saved.waiting {
+        Waiting::Initiator(s) => s,
+        other => return Err(wrong_state(&a.state, &other, "psi finish", "psi request")),
+    };
+    let config = initiator.config().clone();
+    let limit = (config.limits.max_peer_items as u64 + index.len() as u64)
+        .saturating_mul(48)
+        .saturating_add(SLACK);
+    let response = files::read_message(&a.response, limit)?;
+    let step = ui.step("comparing".to_owned());
+    let outcome = initiator
+        .conclude(&response)
+        .map_err(|e| Failure::from(e).context(a.response.display()))?;
+    step.finish_and_clear();
+    let mut out = fields();
+    out.insert(
+        "session".into(),
+        json!(hex::encode(outcome.record.session_id)),
+    );
+    out.insert("peer_keys".into(), json!(outcome.record.peer_count));
+    match (&outcome.finish, &a.out) {
+        (Some(f), Some(path)) => write_message(path, f, "finish", &mut out)?,
+        (Some(_), None) => {
+            return Err(Failure::usage(
+                "agency B learns the result too: give --out FILE for the finish message (the state is kept)",
+            ));
+        }
+        (None, Some(_)) => {
+            ui.note("only agency A learns the result: there is no finish message to write")
+        }
+        (None, None) => {}
+    }
+    write_record_matches(ui, a.matches.as_deref(), &outcome.matches, &index, &mut out)?;
+    conclude_record(pass, &a.receipt, &outcome.record, &mut out)?;
+    finish_state(&a.state, a.keep_state)?;
+    ui.summary("psi finish", out);
+    Ok(())
+}
+
+pub(crate) fn psi_result(ui: &Ui, pass: &Passphrase, a: &PsiResultArgs) -> Outcome {
+    let saved = load_state(&a.state, pass)?;
+    let index = index_of(&a.state, saved.records)?;
+    let responder = match saved.waiting {
+        Waiting::Responder(s) => s,
+        other => return Err(wrong_state(&a.state, &other, "psi result", "psi respond")),
+    };
+    let finish = match &a.finish {
+        Some(path) => Some(files::read_message(
+            path,
+            (index.len() as u64)
+                .saturating_mul(16)
+                .saturating_add(SLACK),
+        )?),
+        None => None,
+    };
+    let outcome = responder
+        .conclude(finish.as_deref())
+        .map_err(|e| match &a.finish {
+            Some(path) => Failure::from(e).context(path.display()),
+            None => Failure::from(e),
+        })?;
+    let mut out = fields();
+    out.insert(
+        "session".into(),
+        json!(hex::encode(outcome.record.session_id)),
+    );
+    out.insert("peer_keys".into(), json!(outcome.record.peer_count));
+    match &outcome.matches {
+        Some(m) => write_record_matches(ui, a.matches.as_deref(), m, &index, &mut out)?,
+        None => ui.note("only agency A learns the result"),
+    }
+    conclude_record(pass, &a.receipt, &outcome.record, &mut out)?;
+    finish_state(&a.state, a.keep_state)?;
+    ui.summary("psi result", out);
+    Ok(())
+}
+
+fn read_digest(path: &Path) -> Outcome<(Vec<u8>, SetDigest)> {
+    let bytes = files::read_message(path, 1 << 34)?;
+    let digest =
+        SetDigest::from_bytes(&bytes).map_err(|e| Failure::from(e).context(path.display()))?;
+    Ok((bytes, digest))
+}
+
+pub(crate) fn wl_build(ui: &Ui, pass: &Passphrase, a: &WlBuildArgs) -> Outcome {
+    let key = OprfKey::from_secret_bytes(&*files::read_key(&a.key, KeyKind::Watchlist, pass)?)?;
+    let mut out = fields();
+    let (set, labels) = read_records(ui, &a.records, &a.out, a.label.as_deref(), &mut out)?;
+    let index = set.index();
+    let key_labels: Option<Vec<Vec<u8>>> = a.label.as_ref().map(|_| {
+        (0..set.keys().len())
+            .map(|i| {
+                index
+                    .record_of(i)
+                    .and_then(|r| labels.get(r))
+                    .map(|l| l.as_bytes().to_vec())
+                    .unwrap_or_default()
+            })
+            .collect()
+    });
+    let config = ServerConfig::new(blindmatch::budget::Budget::Unlimited)
+        .with_profile(set.profile())
+        .with_fpr_bits(a.fpr_bits);
+    let step = ui.step(format!("evaluating {} keys", set.keys().len()));
+    let server = Server::new(key, set.keys(), key_labels.as_deref(), config)?;
+    step.finish_and_clear();
+    out.insert("epoch".into(), json!(hex::encode(server.epoch())));
+    write_message(&a.out, server.digest(), "digest", &mut out)?;
+    ui.summary("watchlist build", out);
+    Ok(())
+}
+
+pub(crate) fn wl_query(ui: &Ui, pass: &Passphrase, a: &WlQueryArgs) -> Outcome {
+    check_state_out(&a.state)?;
+    let mut out = fields();
+    let (set, _) = read_records(ui, &a.records, &a.state.state, None, &mut out)?;
+    let mut config = ClientConfig::default().with_profile(set.profile());
+    if let Some(path) = &a.digest {
+        let (_, digest) = read_digest(path)?;
+        if digest.profile() != set.profile() {
+            return Err(Failure::from(blindmatch::Error::ProfileMismatch).context(path.display()));
+        }
+        config = config.with_epoch(digest.epoch());
+        out.insert("epoch".into(), json!(hex::encode(digest.epoch())));
+    }
+    let step = ui.step(format!("blinding {} keys", set.keys().len()));
+    let (client, query) = Client::with_config(config, set.keys())?;
+    step.finish_and_clear();
+    out.insert("query_id".into(), json!(hex::encode(client.query_id())));
+    save_state(
+        pass,
+        &a.state,
+        Waiting::Client(client),
+        set.index(),
+        &mut out,
+    )?;
+    write_message(&a.out, &query, "query", &mut out)?;
+    ui.summary("watchlist query", out);
+    Ok(())
+}
+
+pub(crate) fn wl_answer(ui: &Ui, pass: &Passphrase, a: &WlAnswerArgs) -> Outcome {
+    let key = OprfKey::from_secret_bytes(&*files::read_key(&a.key, KeyKind::Watchlist, pass)?)?;
+    if !a.digest.exists() {
+        return Err(Failure::input(format!(
+            "no digest at {}: give --digest FILE, the file `watchlist build --out` wrote",
+            a.digest.display()
+        )));
+    }
+    let (digest, _) = read_digest(&a.digest)?;
+    let config = ServerConfig::new(a.budget).with_max_query_items(a.max_query_items);
+    let server = Server::from_digest(key, &digest, config)
+        .map_err(|e| Failure::from(e).context(a.digest.display()))?;
+    let query = files::read_message(
+        &a.query,
+        (a.max_query_items as u64)
+            .saturating_mul(32)
+            .saturating_add(SLACK),
+    )?;
+    let step = ui.step("evaluating the query".to_owned());
+    let answer = match &a.ledger {
+        Some(path) => {
+            let ledger = Ledger::open(path)?;
+            server.answer_with(&query, &a.client, &ledger)
+        }
+        None if a.budget == blindmatch::budget::Budget::Unlimited => {
+            server.answer(&query, &a.client)
+        }
+        None => {
+            return Err(Failure::usage(
+                "a budget needs --ledger FILE to keep it between runs (or --budget unlimited)",
+            ));
+        }
+    }
+    .map_err(|e| Failure::from(e).context(a.query.display()))?;
+    step.finish_and_clear();
+    let mut out = fields();
+    let info = wire::inspect(&answer)?;
+    out.insert("client".into(), json!(a.client));
+    out.insert("epoch".into(), json!(hex::encode(server.epoch())));
+    out.insert(
+        "evaluated".into(),
+        json!(info.counts.first().map_or(0, |c| c.1)),
+    );
+    if let Some(path) = &a.ledger {
+        let ledger = Ledger::open(path)?;
+        let remaining = server.remaining_budget_with(&a.client, &ledger)?;
+        out.insert(
+            "remaining_budget".into(),
+            remaining.map_or(json!("unlimited"), |r| json!(r)),
+        );
+    }
+    write_message(&a.out, &answer, "answer", &mut out)?;
+    ui.summary("watchlist answer", out);
+    Ok(())
+}
+
+pub(crate) fn wl_finish(ui: &Ui, pass: &Passphrase, a: &WlFinishArgs) -> Outcome {
+    let saved = load_state(&a.state, pass)?;
+    let index = index_of(&a.state, saved.records)?;
+    let client = match saved.waiting {
+        Waiting::Client(s) => s,
+        other => {
+            return Err(wrong_state(
+                &a.state,
+                &other,
+                "watchlist finish",
+                "watchlist query",
+            ));
+        }
+    };
+    let (_, digest) = read_digest(&a.digest)?;
+    let answer = files::read_message(
+        &a.answer,
+        (index.len() as u64)
+            .saturating_mul(32)
+            .saturating_add(SLACK),
+    )?;
+    let step = ui.step("finishing and looking up".to_owned());
+    let found = client
+        .finish_with(&answer, &digest)
+        .map_err(|e| Failure::from(e).context(a.answer.display()))?;
+    step.finish_and_clear();
+    let mut out = fields();
+    out.insert("epoch".into(), json!(hex::encode(digest.epoch())));
+    out.insert("matched_keys".into(), json!(found.indices().len()));
+    out.insert(
+        "matched_records".into(),
+        json!(index.record_matches_at(found.indices()).len()),
+    );
+    if let Some(path) = &a.matches {
+        table::write_watchlist_matches(path, &index, found.indices(), |i| {
+            found.label(i).map(<[u8]>::to_vec)
+        })?;
+        out.insert("matches".into(), json!(path.display().to_string()));
+    }
+    conclude_record(pass, &a.receipt, found.record(), &mut out)?;
+    finish_state(&a.state, a.keep_state)?;
+    ui.summary("watchlist finish", out);
+    Ok(())
+}
+
+fn public_key(text: &str) -> Outcome<PublicKey> {
+    let path = Path::new(text);
+    let hex_text = if path.is_file() {
+        std::fs::read_to_string(path).map_err(|e| crate::fail::io(path, &e, Class::Input))?
+    } else {
+        text.to_owned()
+    };
+    let bytes = hex::decode(hex_text.trim())
+        .map_err(|_| Failure::usage(format!("--key {text}: neither a public key file nor hex")))?;
+    PublicKey::from_bytes(&bytes).map_err(|e| Failure::from(e).context(format!("--key {text}")))
+}
+
+pub(crate) fn receipt_verify(ui: &Ui, a: &ReceiptVerifyArgs) -> Outcome {
+    let keys = a
+        .keys
+        .iter()
+        .map(|k| public_key(k))
+        .collect::<Outcome<Vec<_>>>()?;
+    let bytes = files::read_message(&a.receipt, SLACK)?;
+    let fields_ = receipt::verify(&bytes, &keys).map_err(|e| {
+        let mut f = Failure::from(e).context(a.receipt.display());
+        if f.class == Class::Peer {
+            // A receipt that does not decode does not verify either.
+            f.class = Class::Verify;
+        }
+        f
+    })?;
+    let parsed: Value =
+        serde_json::from_str(&fields_.to_json()).map_err(|e| Failure::internal(e.to_string()))?;
+    let mut out = fields();
+    out.insert("verified".into(), json!(true));
+    if let Value::Object(m) = parsed {
+        out.extend(m);
+    }
+    ui.summary("receipt verify", out);
+    Ok(())
+}
+
+pub(crate) fn ledger_verify(ui: &Ui, a: &LedgerVerifyArgs) -> Outcome {
+    if !a.ledger.is_file() {
+        return Err(Failure::input(format!(
+            "{}: no such ledger",
+            a.ledger.display()
+        )));
+    }
+    let ledger = Ledger::open(&a.ledger)?;
+    let verified = ledger.verify()?;
+    let mut out = fields();
+    out.insert("entries".into(), json!(verified.entries));
+    out.insert("head".into(), json!(hex::encode(verified.head)));
+    out.insert("checkpoints".into(), json!(verified.checkpoints));
+    ui.summary("ledger verify", out);
+    Ok(())
+}
+
+pub(crate) fn inspect(ui: &Ui, a: &InspectArgs) -> Outcome {
+    let bytes = std::fs::read(&a.file).map_err(|e| crate::fail::io(&a.file, &e, Class::Input))?;
+    let mut out = fields();
+    out.insert("file".into(), json!(a.file.display().to_string()));
+    out.insert("bytes".into(), json!(bytes.len()));
+    if state::is_sealed(&bytes) {
+        out.insert(
+            "type".into(),
+            json!("sealed file (a state or key under a passphrase; contents hidden)"),
+        );
+    } else if state::is_state(&bytes) {
+        let saved = SavedSession::from_bytes(&bytes)
+            .map_err(|e| Failure::from(e).context(a.file.display()))?;
+        out.insert(
+            "type".into(),
+            json!(format!("state: {}", saved.waiting.name())),
+        );
+        out.insert("items".into(), json!(saved.waiting.items()));
+        if let Some(index) = &saved.records {
+            out.insert("records".into(), json!(index.record_ids().len()));
+        }
+        out.insert(
+            "secret".into(),
+            json!("yes: keep it private (0600), or seal it"),
+        );
+    } else if bytes.starts_with(b"BMKY") {
+        out.insert("type".into(), json!("key file (secret)"));
+    } else {
+        let info = wire::inspect(&bytes).map_err(|e| Failure::from(e).context(a.file.display()))?;
+        out.insert("type".into(), json!(info.message_type.name()));
+        if let Some(id) = info.session_id {
+            out.insert("session".into(), json!(hex::encode(id)));
+        }
+        if let Some(epoch) = info.epoch {
+            out.insert("epoch".into(), json!(hex::encode(epoch)));
+        }
+        if let Some((reveal, output)) = info.mode {
+            out.insert("reveal".into(), json!(format!("{reveal:?}").to_lowercase()));
+            out.insert("output".into(), json!(format!("{output:?}").to_lowercase()));
+        }
+        for (name, n) in info.counts {
+            out.insert(name.into(), json!(n));
+        }
+        if info.message_type == wire::MessageType::Receipt
+            && let Ok(f) = receipt::read(&bytes)
+        {
+            out.insert(
+                "receipt".into(),
+                serde_json::from_str(&f.to_json()).unwrap_or(Value::Null),
+            );
+        }
+    }
+    ui.summary("inspect", out);
+    Ok(())
+}
