@@ -1,0 +1,779 @@
+//! The `blindmatch` command, run as a user would (assert_cmd) on the data
+//! the repository ships: full exchanges, refused files, state files that
+//! are wrong or readable by others, receipts, budgets, exit codes.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use assert_cmd::prelude::*;
+use tempfile::TempDir;
+
+fn data(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../examples/data")
+        .join(name)
+}
+
+/// The command, run in `dir`.
+fn bm(dir: &Path) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_blindmatch"));
+    c.current_dir(dir);
+    c
+}
+
+const FIELDS: &[&str] = &[
+    "--id",
+    "suspect_id",
+    "--field",
+    "email=email",
+    "--field",
+    "phone=phone",
+    "--field",
+    "full_name=name",
+    "--field",
+    "date_of_birth=date_of_birth",
+    "--composite",
+    "name,date_of_birth",
+];
+
+/// Agency B writes dates day first and phones without a country code.
+const B_FORMAT: &[&str] = &["--region", "GB", "--date-format", "%d/%m/%Y"];
+
+fn read_csv(path: &Path) -> Vec<BTreeMap<String, String>> {
+    let mut r = csv::Reader::from_path(path).unwrap();
+    let headers = r.headers().unwrap().clone();
+    r.records()
+        .map(|rec| {
+            let rec = rec.unwrap();
+            headers
+                .iter()
+                .map(str::to_owned)
+                .zip(rec.iter().map(str::to_owned))
+                .collect()
+        })
+        .collect()
+}
+
+fn column(rows: &[BTreeMap<String, String>], name: &str) -> BTreeSet<String> {
+    rows.iter().map(|r| r[name].clone()).collect()
+}
+
+/// Agency A's request and B's response on the shipped data; returns the
+/// directory.
+fn request_and_respond(extra_a: &[&str], extra_b: &[&str]) -> TempDir {
+    let dir = TempDir::new().unwrap();
+    bm(dir.path())
+        .args(["psi", "request", "--records"])
+        .arg(data("agency_a.csv"))
+        .args(FIELDS)
+        .args(["--state", "a.state", "--out", "request.bm"])
+        .args(extra_a)
+        .assert()
+        .success();
+    bm(dir.path())
+        .args(["psi", "respond", "--records"])
+        .arg(data("agency_b.csv"))
+        .args(FIELDS)
+        .args(B_FORMAT)
+        .args([
+            "--state",
+            "b.state",
+            "--request",
+            "request.bm",
+            "--out",
+            "response.bm",
+        ])
+        .args(extra_b)
+        .assert()
+        .success();
+    dir
+}
+
+#[cfg(unix)]
+fn mode(path: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    fs::metadata(path).unwrap().permissions().mode() & 0o777
+}
+
+#[cfg(unix)]
+fn chmod(path: &Path, mode: u32) {
+    use std::os::unix::fs::PermissionsExt;
+    fs::set_permissions(path, fs::Permissions::from_mode(mode)).unwrap();
+}
+
+#[test]
+fn a_balanced_exchange_finds_the_known_overlap_and_both_sign_a_receipt() {
+    let dir = request_and_respond(&[], &[]);
+    let d = dir.path();
+    #[cfg(unix)]
+    assert_eq!(
+        (mode(&d.join("a.state")), mode(&d.join("b.state"))),
+        (0o600, 0o600)
+    );
+    for name in ["a", "b"] {
+        bm(d)
+            .args(["keygen", "--out", &format!("{name}.key")])
+            .assert()
+            .success();
+    }
+    bm(d)
+        .args([
+            "psi",
+            "finish",
+            "--state",
+            "a.state",
+            "--response",
+            "response.bm",
+            "--out",
+            "finish.bm",
+        ])
+        .args([
+            "--matches",
+            "a-matches.csv",
+            "--signing-key",
+            "a.key",
+            "--receipt",
+            "a.receipt",
+        ])
+        .args([
+            "--case-ref",
+            "NL-2026-0142",
+            "--legal-basis",
+            "MLAT art. 18",
+            "--ledger",
+            "a.sqlite",
+        ])
+        .assert()
+        .success();
+    bm(d)
+        .args([
+            "psi",
+            "result",
+            "--state",
+            "b.state",
+            "--finish",
+            "finish.bm",
+            "--matches",
+            "b-matches.csv",
+        ])
+        .args([
+            "--signing-key",
+            "b.key",
+            "--countersign",
+            "a.receipt",
+            "--receipt",
+            "both.receipt",
+        ])
+        .assert()
+        .success();
+    // The states are used up and wiped.
+    assert!(!d.join("a.state").exists() && !d.join("b.state").exists());
+
+    let truth = read_csv(&data("expected_overlap.csv"));
+    let a = read_csv(&d.join("a-matches.csv"));
+    let b = read_csv(&d.join("b-matches.csv"));
+    assert_eq!(column(&a, "record_id"), column(&truth, "a_id"));
+    assert_eq!(column(&b, "record_id"), column(&truth, "b_id"));
+    // Kinds that matched, as the truth lists them.
+    let by_a: BTreeMap<&String, &String> = truth
+        .iter()
+        .map(|r| (&r["a_id"], &r["shared_via"]))
+        .collect();
+    for row in &a {
+        assert_eq!(&row["kinds"], by_a[&row["record_id"]]);
+    }
+    // Record errors beside the state, naming records and fields, never values.
+    let errors = read_csv(&d.join("a.errors.csv"));
+    let expected: BTreeSet<(String, String)> = read_csv(&data("expected_errors.csv"))
+        .into_iter()
+        .filter(|r| r["agency"] == "A")
+        .map(|r| (r["record_id"].clone(), r["field"].clone()))
+        .collect();
+    let found: BTreeSet<(String, String)> = errors
+        .iter()
+        .map(|r| (r["record_id"].clone(), r["field"].clone()))
+        .collect();
+    assert_eq!(found, expected);
+
+    // The countersigned receipt verifies with both keys, and only with both.
+    let out = bm(d)
+        .args([
+            "--json",
+            "receipt",
+            "verify",
+            "both.receipt",
+            "--key",
+            "a.pub",
+            "--key",
+            "b.pub",
+        ])
+        .assert()
+        .success();
+    let v: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    assert_eq!(v["verified"], true);
+    assert_eq!(v["case_ref"], "NL-2026-0142");
+    assert_eq!(v["cardinality"], 3890);
+    bm(d)
+        .args(["receipt", "verify", "both.receipt", "--key", "a.pub"])
+        .assert()
+        .code(6);
+    let mut receipt = fs::read(d.join("both.receipt")).unwrap();
+    let at = receipt.len() / 2;
+    receipt[at] ^= 1;
+    fs::write(d.join("bad.receipt"), &receipt).unwrap();
+    bm(d)
+        .args([
+            "receipt",
+            "verify",
+            "bad.receipt",
+            "--key",
+            "a.pub",
+            "--key",
+            "b.pub",
+        ])
+        .assert()
+        .code(6);
+    bm(d)
+        .args(["ledger", "verify", "a.sqlite"])
+        .assert()
+        .success();
+}
+
+#[test]
+fn the_peers_files_are_refused_when_tampered_foreign_or_of_another_type() {
+    let dir = request_and_respond(&["--reveal", "cardinality"], &["--reveal", "cardinality"]);
+    let d = dir.path();
+    let finish = |response: &str| {
+        bm(d)
+            .args([
+                "--json",
+                "psi",
+                "finish",
+                "--state",
+                "a.state",
+                "--response",
+                response,
+                "--out",
+                "finish.bm",
+            ])
+            .args(["--keep-state"])
+            .output()
+            .unwrap()
+    };
+    // A flipped byte in an element, a truncated file, the wrong message
+    // type: exit 4, and the state is kept for the right file.
+    let response = fs::read(d.join("response.bm")).unwrap();
+    let mut flipped = response.clone();
+    let last = flipped.len() - 5;
+    flipped[last] ^= 0x40;
+    fs::write(d.join("flipped.bm"), &flipped).unwrap();
+    fs::write(d.join("short.bm"), &response[..response.len() / 2]).unwrap();
+    for (file, code) in [
+        ("flipped.bm", None),
+        ("short.bm", Some("malformed")),
+        ("request.bm", Some("wrong_message_type")),
+    ] {
+        let out = finish(file);
+        assert_eq!(out.status.code(), Some(4), "{file}");
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(v["class"], "peer_message_refused");
+        if let Some(code) = code {
+            assert_eq!(v["code"], code, "{file}");
+        }
+        assert!(String::from_utf8_lossy(&out.stderr).contains(file));
+    }
+    // A response of another session (a second request answered by B).
+    bm(d)
+        .args(["psi", "request", "--records"])
+        .arg(data("agency_a.csv"))
+        .args(FIELDS)
+        .args([
+            "--reveal",
+            "cardinality",
+            "--state",
+            "other.state",
+            "--out",
+            "other-request.bm",
+        ])
+        .assert()
+        .success();
+    bm(d)
+        .args(["psi", "respond", "--records"])
+        .arg(data("agency_b.csv"))
+        .args(FIELDS)
+        .args(B_FORMAT)
+        .args([
+            "--reveal",
+            "cardinality",
+            "--state",
+            "other-b.state",
+            "--request",
+            "other-request.bm",
+        ])
+        .args(["--out", "other-response.bm"])
+        .assert()
+        .success();
+    let out = finish("other-response.bm");
+    assert_eq!(out.status.code(), Some(4));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["code"], "session_mismatch");
+    // A request in another mode is refused by the responder.
+    bm(d)
+        .args(["psi", "respond", "--records"])
+        .arg(data("agency_b.csv"))
+        .args(FIELDS)
+        .args([
+            "--state",
+            "c.state",
+            "--request",
+            "request.bm",
+            "--out",
+            "x.bm",
+        ])
+        .assert()
+        .code(4);
+    // The right file still finishes: cardinality only, no matches file.
+    let out = finish("response.bm");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["cardinality"], 3890);
+    assert!(v.get("matched_records").is_none());
+}
+
+#[test]
+fn wrong_state_files_are_refused() {
+    let dir = request_and_respond(&[], &[]);
+    let d = dir.path();
+    let finish = |state: &str| {
+        bm(d)
+            .args([
+                "psi",
+                "finish",
+                "--state",
+                state,
+                "--response",
+                "response.bm",
+                "--out",
+                "f.bm",
+            ])
+            .output()
+            .unwrap()
+    };
+    // The responder's state given to the initiator's step.
+    let out = finish("b.state");
+    assert_eq!(out.status.code(), Some(3));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("psi-responder"));
+    // A message file, garbage, an empty file, an edited state: exit 3.
+    let state = fs::read(d.join("a.state")).unwrap();
+    let mut edited = state.clone();
+    edited.truncate(state.len() - 3);
+    for (name, bytes) in [
+        ("message.state", fs::read(d.join("request.bm")).unwrap()),
+        ("garbage.state", b"not a state at all".to_vec()),
+        ("empty.state", Vec::new()),
+        ("edited.state", edited),
+    ] {
+        let path = d.join(name);
+        fs::write(&path, bytes).unwrap();
+        #[cfg(unix)]
+        chmod(&path, 0o600);
+        let out = finish(name);
+        assert_eq!(
+            out.status.code(),
+            Some(3),
+            "{name}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    // A missing state file.
+    assert_eq!(finish("missing.state").status.code(), Some(3));
+}
+
+#[cfg(unix)]
+#[test]
+fn state_and_key_files_that_others_can_read_are_refused() {
+    let dir = request_and_respond(&[], &[]);
+    let d = dir.path();
+    for m in [0o644, 0o640, 0o604] {
+        chmod(&d.join("a.state"), m);
+        let out = bm(d)
+            .args([
+                "psi",
+                "finish",
+                "--state",
+                "a.state",
+                "--response",
+                "response.bm",
+                "--out",
+                "f.bm",
+            ])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(3));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("chmod 600"), "{err}");
+    }
+    chmod(&d.join("a.state"), 0o600);
+    bm(d)
+        .args(["keygen", "--watchlist", "--out", "wl.key"])
+        .assert()
+        .success();
+    assert_eq!(mode(&d.join("wl.key")), 0o600);
+    chmod(&d.join("wl.key"), 0o644);
+    bm(d)
+        .args(["watchlist", "build", "--records"])
+        .arg(data("agency_b.csv"))
+        .args(FIELDS)
+        .args(["--key", "wl.key", "--out", "digest.bm"])
+        .assert()
+        .code(3);
+}
+
+#[test]
+fn a_sealed_state_needs_its_passphrase() {
+    let dir = TempDir::new().unwrap();
+    let d = dir.path();
+    fs::write(d.join("pass"), "correct horse battery\n").unwrap();
+    fs::write(d.join("wrong"), "wrong horse\n").unwrap();
+    #[cfg(unix)]
+    for f in ["pass", "wrong"] {
+        chmod(&d.join(f), 0o600);
+    }
+    let small = d.join("a.csv");
+    fs::write(&small, "id,email\n1,x@example.com\n2,y@example.com\n").unwrap();
+    bm(d)
+        .args([
+            "psi",
+            "request",
+            "--records",
+            "a.csv",
+            "--id",
+            "id",
+            "--field",
+            "email=email",
+        ])
+        .args([
+            "--state",
+            "a.state",
+            "--out",
+            "request.bm",
+            "--passphrase-file",
+            "pass",
+        ])
+        .assert()
+        .success();
+    let sealed = fs::read(d.join("a.state")).unwrap();
+    assert!(sealed.starts_with(b"BMSE"));
+    fs::write(d.join("b.csv"), "id,email\nq,Y@example.com\n").unwrap();
+    bm(d)
+        .args([
+            "psi",
+            "respond",
+            "--records",
+            "b.csv",
+            "--id",
+            "id",
+            "--field",
+            "email=email",
+        ])
+        .args([
+            "--state",
+            "b.state",
+            "--request",
+            "request.bm",
+            "--out",
+            "response.bm",
+        ])
+        .assert()
+        .success();
+    let finish = |extra: &[&str]| {
+        bm(d)
+            .args([
+                "--json",
+                "psi",
+                "finish",
+                "--state",
+                "a.state",
+                "--response",
+                "response.bm",
+            ])
+            .args(["--out", "finish.bm", "--matches", "m.csv"])
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    let out = finish(&[]);
+    assert_eq!(out.status.code(), Some(3));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("sealed"));
+    let out = finish(&["--passphrase-file", "wrong"]);
+    assert_eq!(out.status.code(), Some(3));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["code"], "wrong_passphrase");
+    let out = finish(&["--passphrase-env", "BM_TEST_PASS"]);
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "an unset variable is a usage error"
+    );
+    let out = bm(d)
+        .env("BM_TEST_PASS", "correct horse battery")
+        .args([
+            "psi",
+            "finish",
+            "--state",
+            "a.state",
+            "--response",
+            "response.bm",
+            "--out",
+            "finish.bm",
+        ])
+        .args(["--matches", "m.csv", "--passphrase-env", "BM_TEST_PASS"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        column(&read_csv(&d.join("m.csv")), "record_id"),
+        BTreeSet::from(["2".to_owned()])
+    );
+}
+
+/// The first `n` records of a shipped file, as a new CSV in `dir`.
+fn head(dir: &Path, source: &str, n: usize, name: &str) -> PathBuf {
+    let text = fs::read_to_string(data(source)).unwrap();
+    let lines: Vec<&str> = text.lines().take(n + 1).collect();
+    let path = dir.join(name);
+    fs::write(&path, lines.join("\n") + "\n").unwrap();
+    path
+}
+
+#[test]
+fn a_watchlist_answers_with_labels_within_a_budget_kept_in_the_ledger() {
+    let dir = TempDir::new().unwrap();
+    let d = dir.path();
+    bm(d)
+        .args(["keygen", "--watchlist", "--out", "wl.key"])
+        .assert()
+        .success();
+    // B's suspects are the list; the label tells a querying agency whom to call.
+    bm(d)
+        .args(["watchlist", "build", "--records"])
+        .arg(data("agency_b.csv"))
+        .args(FIELDS)
+        .args(B_FORMAT)
+        .args([
+            "--label",
+            "suspect_id",
+            "--key",
+            "wl.key",
+            "--out",
+            "digest.bm",
+        ])
+        .assert()
+        .success();
+    // A queries with its first 400 records (about 1,200 keys).
+    head(d, "agency_a.csv", 400, "mine.csv");
+    let query = |state: &str, out: &str| {
+        bm(d)
+            .args(["watchlist", "query", "--records", "mine.csv"])
+            .args(FIELDS)
+            .args(["--digest", "digest.bm", "--state", state, "--out", out])
+            .assert()
+            .success();
+    };
+    query("c.state", "query.bm");
+    let answer = |q: &str, out: &str| {
+        bm(d)
+            .args([
+                "--json",
+                "watchlist",
+                "answer",
+                "--key",
+                "wl.key",
+                "--digest",
+                "digest.bm",
+            ])
+            .args([
+                "--ledger",
+                "wl.sqlite",
+                "--budget",
+                "2000",
+                "--client",
+                "agency-nl",
+            ])
+            .args(["--query", q, "--out", out])
+            .output()
+            .unwrap()
+    };
+    let out = answer("query.bm", "answer.bm");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let evaluated = v["evaluated"].as_u64().unwrap();
+    assert_eq!(v["remaining_budget"].as_u64().unwrap(), 2000 - evaluated);
+    bm(d)
+        .args([
+            "watchlist",
+            "finish",
+            "--state",
+            "c.state",
+            "--answer",
+            "answer.bm",
+        ])
+        .args(["--digest", "digest.bm", "--matches", "matches.csv"])
+        .assert()
+        .success();
+    // Matched records and their labels, against the truth.
+    let ids: BTreeSet<String> = read_csv(&d.join("mine.csv"))
+        .iter()
+        .map(|r| r["suspect_id"].clone())
+        .collect();
+    let truth: BTreeMap<String, String> = read_csv(&data("expected_overlap.csv"))
+        .into_iter()
+        .filter(|r| ids.contains(&r["a_id"]))
+        .map(|r| (r["a_id"].clone(), r["b_id"].clone()))
+        .collect();
+    assert!(!truth.is_empty());
+    let found = read_csv(&d.join("matches.csv"));
+    assert_eq!(column(&found, "record_id"), truth.keys().cloned().collect());
+    for row in &found {
+        assert_eq!(row["label"], truth[&row["record_id"]], "{row:?}");
+    }
+    // The second query would exceed the budget: exit 5, no answer written,
+    // and the budget holds across processes (it lives in the ledger).
+    query("c2.state", "query2.bm");
+    let out = answer("query2.bm", "answer2.bm");
+    assert_eq!(out.status.code(), Some(5));
+    assert!(!d.join("answer2.bm").exists());
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["code"], "budget_exceeded");
+    bm(d)
+        .args(["ledger", "verify", "wl.sqlite"])
+        .assert()
+        .success();
+    // A budget without a ledger would not survive the run: refused.
+    bm(d)
+        .args([
+            "watchlist",
+            "answer",
+            "--key",
+            "wl.key",
+            "--budget",
+            "10",
+            "--client",
+            "x",
+        ])
+        .args(["--query", "query2.bm", "--out", "a3.bm"])
+        .assert()
+        .code(2);
+    // An answer finished against another list's digest: the epochs differ.
+    bm(d)
+        .args(["keygen", "--watchlist", "--out", "other.key"])
+        .assert()
+        .success();
+    bm(d)
+        .args(["watchlist", "build", "--records", "mine.csv"])
+        .args(FIELDS)
+        .args(["--key", "other.key", "--out", "other-digest.bm"])
+        .assert()
+        .success();
+    bm(d)
+        .args([
+            "watchlist",
+            "finish",
+            "--state",
+            "c2.state",
+            "--answer",
+            "answer.bm",
+        ])
+        .args(["--digest", "other-digest.bm", "--matches", "m2.csv"])
+        .assert()
+        .code(4);
+}
+
+#[test]
+fn usage_errors_and_inspect() {
+    let dir = request_and_respond(&[], &[]);
+    let d = dir.path();
+    // A missing option, an unknown kind, an unknown column.
+    bm(d)
+        .args(["psi", "request", "--records", "x.csv", "--field", "e=email"])
+        .assert()
+        .code(2);
+    bm(d)
+        .args(["psi", "request", "--records"])
+        .arg(data("agency_a.csv"))
+        .args([
+            "--id",
+            "suspect_id",
+            "--field",
+            "email=passport",
+            "--state",
+            "s",
+            "--out",
+            "o",
+        ])
+        .assert()
+        .code(2);
+    let out = bm(d)
+        .args(["psi", "request", "--records"])
+        .arg(data("agency_a.csv"))
+        .args([
+            "--id",
+            "suspect_id",
+            "--field",
+            "mail=email",
+            "--state",
+            "s",
+            "--out",
+            "o",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no column `mail`"));
+    // An existing state is not overwritten by accident.
+    bm(d)
+        .args(["psi", "request", "--records"])
+        .arg(data("agency_a.csv"))
+        .args(FIELDS)
+        .args(["--state", "a.state", "--out", "r2.bm"])
+        .assert()
+        .code(2);
+    // The exit codes are in --help.
+    let help = bm(d).arg("--help").output().unwrap();
+    assert!(String::from_utf8_lossy(&help.stdout).contains("5  query budget exceeded"));
+    // inspect: type, counts and session, never an identifier.
+    let out = bm(d)
+        .args(["--json", "inspect", "request.bm"])
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["type"], "psi-request");
+    assert_eq!(v["initiator_items"], 119_960);
+    let out = bm(d)
+        .args(["--json", "inspect", "a.state"])
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["type"], "state: psi-initiator");
+    let shown = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        !shown.contains("A-000017") && !shown.contains('@'),
+        "{shown}"
+    );
+}
