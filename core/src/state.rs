@@ -3,7 +3,8 @@
 //! A legal channel may take days to carry the peer's reply back. The state
 //! a party waits in (a balanced initiator waiting for the response, a
 //! responder waiting for the finish message, an unbalanced client waiting
-//! for the answer) can be saved as bytes, kept on disk or downloaded from a
+//! for the answer, a partitioned session's coordinator between two steps)
+//! can be saved as bytes, kept on disk or downloaded from a
 //! browser, and restored to finish the session later. The `blindmatch`
 //! command and the browser tool write the same format, so a session
 //! started in one can be finished in the other.
@@ -62,6 +63,7 @@ use serde::{Deserialize, Serialize};
 use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
 use crate::error::{Error, Result};
+use crate::partition::{self, PartInfo, PartySecret};
 use crate::psi::{self, Limits, Output, Reveal};
 use crate::records::RecordIndex;
 use crate::unbalanced;
@@ -164,6 +166,118 @@ pub enum Waiting {
     Responder(psi::ResponderAwaitingFinish),
     /// An unbalanced PSI client waiting for the server's answer.
     Client(unbalanced::Client),
+    /// The coordinator of a partitioned session ([`crate::partition`])
+    /// between two steps.
+    Partitioned(PartitionedParty),
+}
+
+/// A partitioned session's coordinator between two steps: what it needs
+/// to take the next one after a restart.
+#[non_exhaustive]
+pub struct PartitionedParty {
+    /// The party's secret, with the manifests it accepted and wrote.
+    pub secret: PartySecret,
+    /// The party's own items, in the order its results refer to (its last
+    /// step maps matched positions back through them). Identifiers: they
+    /// are wiped when this is dropped.
+    pub items: Vec<Vec<u8>>,
+    /// Parts the party keeps for its last step and sends nowhere (a
+    /// responder's reblinded parts when only it joins them).
+    pub kept: Vec<Vec<u8>>,
+}
+
+impl PartitionedParty {
+    /// A coordinator's state.
+    pub fn new(secret: PartySecret, items: Vec<Vec<u8>>, kept: Vec<Vec<u8>>) -> Self {
+        PartitionedParty {
+            secret,
+            items,
+            kept,
+        }
+    }
+}
+
+impl Drop for PartitionedParty {
+    fn drop(&mut self) {
+        self.items.iter_mut().for_each(Zeroize::zeroize);
+    }
+}
+
+impl fmt::Debug for PartitionedParty {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PartitionedParty")
+            .field("secret", &self.secret)
+            .field("items", &self.items.len())
+            .field("kept", &self.kept.len())
+            .finish()
+    }
+}
+
+/// A [`PartitionedParty`] in a saved state.
+#[derive(Serialize, Deserialize)]
+struct SavedPartitioned {
+    #[serde(with = "serde_bytes")]
+    secret: Vec<u8>,
+    items: Vec<serde_bytes::ByteBuf>,
+    kept: Vec<serde_bytes::ByteBuf>,
+}
+
+impl Drop for SavedPartitioned {
+    fn drop(&mut self) {
+        self.secret.zeroize();
+        self.items
+            .iter_mut()
+            .for_each(|i| i.as_mut_slice().zeroize());
+    }
+}
+
+impl SavedPartitioned {
+    fn of(p: &PartitionedParty) -> Self {
+        SavedPartitioned {
+            secret: p.secret.to_secret_bytes().to_vec(),
+            items: p
+                .items
+                .iter()
+                .map(|i| serde_bytes::ByteBuf::from(i.clone()))
+                .collect(),
+            kept: p
+                .kept
+                .iter()
+                .map(|k| serde_bytes::ByteBuf::from(k.clone()))
+                .collect(),
+        }
+    }
+
+    fn restore(mut self) -> Result<PartitionedParty> {
+        let secret = PartySecret::from_secret_bytes(&self.secret)
+            .map_err(|_| Error::BadState("the party secret does not load"))?;
+        if self.items.len() > u32::MAX as usize {
+            return Err(Error::BadState("too many items"));
+        }
+        if self.kept.len() > partition::MAX_PARTS as usize {
+            return Err(Error::BadState("more kept parts than a session has"));
+        }
+        for part in &self.kept {
+            let info =
+                PartInfo::of(part).map_err(|_| Error::BadState("a kept part does not decode"))?;
+            if info.session_id != secret.session_id() {
+                return Err(Error::BadState("a kept part belongs to another session"));
+            }
+        }
+        let items = core::mem::take(&mut self.items)
+            .into_iter()
+            .map(serde_bytes::ByteBuf::into_vec)
+            .collect();
+        let kept = core::mem::take(&mut self.kept)
+            .into_iter()
+            .map(serde_bytes::ByteBuf::into_vec)
+            .collect();
+        Ok(PartitionedParty {
+            secret,
+            items,
+            kept,
+        })
+    }
 }
 
 impl Waiting {
@@ -174,6 +288,10 @@ impl Waiting {
             Waiting::Initiator(_) => "psi-initiator",
             Waiting::Responder(_) => "psi-responder",
             Waiting::Client(_) => "watchlist-client",
+            Waiting::Partitioned(p) => match p.secret.role() {
+                partition::Role::Initiator => "partitioned-initiator",
+                partition::Role::Responder => "partitioned-responder",
+            },
         }
     }
 
@@ -184,6 +302,7 @@ impl Waiting {
             Waiting::Initiator(s) => s.items_given(),
             Waiting::Responder(s) => s.items_given(),
             Waiting::Client(s) => s.items_given(),
+            Waiting::Partitioned(p) => p.items.len(),
         }
     }
 }
@@ -193,6 +312,7 @@ enum Body {
     Initiator(psi::SavedInitiator),
     Responder(psi::SavedResponder),
     Client(unbalanced::SavedClient),
+    Partitioned(SavedPartitioned),
 }
 
 #[derive(Serialize, Deserialize)]
@@ -237,6 +357,7 @@ impl SavedSession {
             Waiting::Initiator(s) => Body::Initiator(s.saved()),
             Waiting::Responder(s) => Body::Responder(s.saved()),
             Waiting::Client(s) => Body::Client(s.saved()),
+            Waiting::Partitioned(p) => Body::Partitioned(SavedPartitioned::of(p)),
         };
         let envelope = Envelope {
             body,
@@ -287,6 +408,7 @@ impl SavedSession {
             Body::Initiator(s) => Waiting::Initiator(psi::Initiator::from_saved(s)?),
             Body::Responder(s) => Waiting::Responder(psi::ResponderAwaitingFinish::from_saved(s)?),
             Body::Client(s) => Waiting::Client(unbalanced::Client::from_saved(s)?),
+            Body::Partitioned(s) => Waiting::Partitioned(s.restore()?),
         };
         if let Some(records) = &envelope.records {
             records.validate(waiting.items())?;

@@ -243,3 +243,47 @@ fn a_state_shows_no_secret_in_debug() {
     let sealed = state::seal(&bytes, b"pw").unwrap();
     assert!(!sealed.windows(17).any(|w| w == b"secret-identifier"));
 }
+
+#[test]
+fn a_partitioned_coordinator_keeps_its_secret_items_and_parts() {
+    use blindmatch::partition::{self, PartInfo, PartKind, PartySecret};
+    let items: Vec<Vec<u8>> = vec![b"a".to_vec(), b"b".to_vec()];
+    let mut a = PartySecret::initiator(Config::default(), 1).unwrap();
+    let request = partition::request_part(&a, 0, &items).unwrap();
+    let manifest = a
+        .manifest(PartKind::Request, &[PartInfo::of(&request).unwrap()])
+        .unwrap();
+    let b = PartySecret::responder(Config::default(), 1, &manifest).unwrap();
+    let kept = partition::elements_part(&b, 0, &items).unwrap();
+    let secret = b.to_secret_bytes();
+    let saved = SavedSession::new(
+        Waiting::Partitioned(state::PartitionedParty::new(
+            b,
+            items.clone(),
+            vec![kept.clone()],
+        )),
+        None,
+    )
+    .to_bytes();
+    let Waiting::Partitioned(back) = SavedSession::from_bytes(&saved).unwrap().waiting else {
+        panic!("kind changed")
+    };
+    assert_eq!(*back.secret.to_secret_bytes(), *secret);
+    assert_eq!(
+        (back.items.clone(), back.kept.clone()),
+        (items.clone(), vec![kept])
+    );
+    // A kept part of another session is refused.
+    let other = PartySecret::initiator(Config::default(), 1).unwrap();
+    let foreign = partition::request_part(&other, 0, &items).unwrap();
+    let a2 = PartySecret::initiator(Config::default(), 1).unwrap();
+    let bytes = SavedSession::new(
+        Waiting::Partitioned(state::PartitionedParty::new(a2, items, vec![foreign])),
+        None,
+    )
+    .to_bytes();
+    assert_eq!(
+        SavedSession::from_bytes(&bytes).unwrap_err(),
+        Error::BadState("a kept part belongs to another session")
+    );
+}
