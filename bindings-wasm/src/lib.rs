@@ -26,6 +26,7 @@ mod phase;
 mod psi;
 mod records;
 mod rng;
+mod state;
 #[doc(hidden)]
 pub mod testing;
 mod unbalanced;
@@ -41,6 +42,7 @@ pub use partition::{
 };
 pub use psi::{Initiator, Responder};
 pub use records::{RecordSet, kinds};
+pub use state::{RecordIndex, is_sealed, restore_party_session, save_party_session, seal, unseal};
 pub use unbalanced::{SetDigest, UnbalancedClient, UnbalancedServer};
 
 #[wasm_bindgen(typescript_custom_section)]
@@ -53,6 +55,14 @@ export type Items = ReadonlyArray<string | Uint8Array> | RecordSet;
 export interface RecordMatch {
   recordId: string;
   kinds: string[];
+}
+
+/** A partitioned session restored by `restorePartySession`. */
+export interface SavedPartySession {
+  secret: PartySecret;
+  items: Uint8Array[];
+  kept: Uint8Array[];
+  records: RecordIndex | undefined;
 }
 
 /** A value that could not be canonicalized; `field` is "*" for a record without identifiers. */

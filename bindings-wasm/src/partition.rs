@@ -40,7 +40,7 @@ fn bytes(v: &[u8]) -> Uint8Array {
 /// there with `PartySecret.fromBytes`.
 #[wasm_bindgen]
 pub struct PartySecret {
-    inner: core::PartySecret,
+    pub(crate) inner: core::PartySecret,
 }
 
 impl std::fmt::Debug for PartySecret {
@@ -129,6 +129,28 @@ impl PartySecret {
     #[wasm_bindgen(getter)]
     pub fn parts(&self) -> u32 {
         self.inner.parts()
+    }
+
+    /// `"initiator"` or `"responder"`.
+    #[wasm_bindgen(getter)]
+    pub fn role(&self) -> String {
+        match self.inner.role() {
+            core::Role::Initiator => "initiator",
+            core::Role::Responder => "responder",
+        }
+        .to_owned()
+    }
+
+    /// The session's reveal mode: `"intersection"` or `"cardinality"`.
+    #[wasm_bindgen(getter)]
+    pub fn reveal(&self) -> String {
+        self.inner.config().reveal.name().to_owned()
+    }
+
+    /// Who learns the result: `"both"` or `"initiator"`.
+    #[wasm_bindgen(getter)]
+    pub fn output(&self) -> String {
+        self.inner.config().output.name().to_owned()
     }
 }
 

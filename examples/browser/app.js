@@ -1,7 +1,9 @@
 // The browser tool's page: collects the file and the settings, starts the
 // workers (built from the inline sources of this page, so they also work
 // when the page is opened from disk), offers the messages as downloads,
-// accepts the peer's files and shows the results. All protocol work is in
+// accepts the peer's files and shows the results. A waiting session can be
+// saved to a passphrase-sealed file and resumed on a later visit; closing
+// the page with an unsaved waiting session asks first. All protocol work is in
 // the workers: a coordinator that runs the session, and a pool (sized from
 // navigator.hardwareConcurrency, at most 8; `?workers=N` overrides) that
 // runs its parts, through this page, which shows the progress.
@@ -26,7 +28,14 @@
   let pool = []; // { worker, busy }
   let batch = null; // the coordinator's tasks being run: { id, phase, op, secret, queue, parts, done, total, next }
   let busy = false;
+  // A session waits between our message and the other agency's answer;
+  // `kept` says whether closing the page would lose it (a saved or resumed
+  // session lives on in its file).
+  let waiting = false;
+  let kept = false;
+  let resumed = false;
   const downloads = [];
+  const MIN_PASSPHRASE = 10;
 
   function setError(e) {
     const box = $("error");
@@ -66,12 +75,16 @@
   }
 
   function refresh() {
-    const ready = csvText !== null && worker !== null && config().columns.length > 0 && !busy;
+    // A new session would drop the waiting one: finish or save it first.
+    const ready = csvText !== null && worker !== null && config().columns.length > 0 && !busy && !waiting;
     $("initiator-steps").hidden = role() !== "initiator";
     $("responder-steps").hidden = role() !== "responder";
     $("create-request").disabled = !ready;
     $("request-file").disabled = !ready;
     $("no-finish").hidden = $("output").value !== "initiator";
+    $("save-box").hidden = !waiting || resumed;
+    $("save-session").disabled = busy || $("save-passphrase").value.length < MIN_PASSPHRASE;
+    $("resume-file").disabled = busy || worker === null;
   }
 
   function offer(link, bytes, name) {
@@ -200,6 +213,9 @@
         runBatch(msg);
         break;
       case "message": {
+        waiting = true;
+        kept = false;
+        $("download-session").hidden = true;
         const s = msg.summary;
         showErrors(s.errors);
         const link = msg.kind === "request" ? $("download-request") : $("download-response");
@@ -211,7 +227,16 @@
         else { $("finish-file").disabled = false; $("no-finish").disabled = false; }
         break;
       }
+      case "saved":
+        offer($("download-session"), msg.bytes, msg.name);
+        $("save-passphrase").value = "";
+        setBusy(false, "The session is sealed: download the file and keep it, with the passphrase, until the other agency answers.");
+        break;
+      case "resumed":
+        resumeView(msg);
+        break;
       case "finished":
+        waiting = false;
         if (msg.finish) offer($("download-finish"), msg.finish, "finish.bmch");
         setBusy(false, msg.finish ? "Done. Send the finish message back so the other agency sees its results too."
           : msg.noOutput ? "Done. In this mode only the other agency learns the result." : "Done.");
@@ -225,7 +250,25 @@
   }
 
   const PHASES = { reading: "Reading the file", canonicalizing: "Reading identifiers", blinding: "Blinding",
-    answering: "Answering", comparing: "Comparing" };
+    answering: "Answering", comparing: "Comparing", saving: "Sealing the session", resuming: "Opening the saved session" };
+
+  /** The page after a resumed session: its role and mode, and the next step's file input. */
+  function resumeView(msg) {
+    waiting = true;
+    kept = true;
+    resumed = true;
+    $(msg.role === "initiator" ? "role-initiator" : "role-responder").checked = true;
+    $("reveal").value = msg.reveal;
+    $("output").value = msg.output;
+    for (const id of ["role-initiator", "role-responder", "reveal", "output"]) $(id).disabled = true;
+    $("resume-passphrase").value = "";
+    $("resume-box").open = false;
+    if (msg.role === "initiator") $("response-file").disabled = false;
+    else { $("finish-file").disabled = false; $("no-finish").disabled = false; }
+    setBusy(false, `Session ${msg.session.slice(0, 8)}… resumed (${msg.records.toLocaleString()} records, ` +
+      `${msg.keys.toLocaleString()} identifiers): open the ${msg.role === "initiator" ? "response" : "finish message"} ` +
+      "from the other agency.");
+  }
 
   function showProgress(phase, done, total) {
     const p = $("progress");
@@ -334,6 +377,32 @@
     if (bytes) send({ type: "finish", bytes }, "Processing the finish message…", [bytes.buffer]);
   });
   $("no-finish").addEventListener("click", () => send({ type: "finish", bytes: null }, "Finishing…"));
+  $("save-passphrase").addEventListener("input", refresh);
+  $("save-session").addEventListener("click", () =>
+    send({ type: "save", passphrase: $("save-passphrase").value }, "Sealing the session…"));
+  // Downloading the file is what keeps the session: until then, closing warns.
+  $("download-session").addEventListener("click", () => { kept = true; });
+  $("resume-file").addEventListener("change", async (e) => {
+    const passphrase = $("resume-passphrase").value;
+    if (!passphrase) {
+      setError({ message: "enter the session's passphrase first, then choose the file" });
+      e.target.value = "";
+      return;
+    }
+    const bytes = await fileBytes(e.target);
+    e.target.value = "";
+    if (bytes) {
+      send({ type: "resume", bytes, passphrase, csvText, idColumn: $("id-column").value },
+        "Opening the saved session…", [bytes.buffer]);
+    }
+  });
+  // Closing (or reloading) the page while a session waits, unsaved, loses it.
+  window.addEventListener("beforeunload", (e) => {
+    if (waiting && !kept) {
+      e.preventDefault();
+      e.returnValue = "";
+    }
+  });
   window.addEventListener("unload", () => downloads.forEach((u) => URL.revokeObjectURL(u)));
   startWorker();
 })();

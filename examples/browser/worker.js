@@ -68,12 +68,20 @@ function readRecords(csvText, config) {
 function newParty(rs, role, makeSecret) {
   const keys = rs.keys();
   const parts = Math.min(4096, Math.max(1, Math.ceil(keys.length / PART_SIZE)));
-  const secret = makeSecret(parts);
-  const where = Array.from({ length: parts }, () => []);
-  secret.partsOf(keys).forEach((p, k) => where[p].push(k));
-  const summary = { records: rs.length, keys: keys.length, errors: rs.errors };
-  return { role, rs, keys, secret, where, summary, itemsOf: (i) => where[i].map((k) => keys[k]) };
+  const party = partyOf(role, makeSecret(parts), keys, rs);
+  party.summary = { records: rs.length, keys: keys.length, errors: rs.errors };
+  return party;
 }
+
+/** A party from its secret and keys; `rs` names the records (a RecordSet, or a saved RecordIndex). */
+function partyOf(role, secret, keys, rs) {
+  const where = Array.from({ length: secret.parts }, () => []);
+  secret.partsOf(keys).forEach((p, k) => where[p].push(k));
+  const config = { reveal: secret.reveal, output: secret.output };
+  return { role, rs, keys, secret, where, config, itemsOf: (i) => where[i].map((k) => keys[k]) };
+}
+
+const hexOf = (bytes) => Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
 
 /** Hands one task per part to the page's worker pool; resolves to the parts, in order. */
 function runTasks(phase, op, tasks) {
@@ -129,6 +137,15 @@ function results(reblinded, finish) {
   return { cardinality: matched.length, matches, header: table.header };
 }
 
+/** After a resume: the loaded CSV's rows, when it was given, only to show the matched records' columns. */
+function displayTable(csvText, idColumn) {
+  const none = { header: [], rows: [], idColumn: -1 };
+  if (!csvText) return none;
+  const rows = parseCsv(csvText);
+  const at = rows.length ? rows[0].indexOf(idColumn) : -1;
+  return at < 0 ? none : { header: rows[0], rows: rows.slice(1), idColumn: at };
+}
+
 const partTasks = () => party.where.map((w, index) => ({ index, items: w.map((k) => party.keys[k]), weight: w.length }));
 const messageTasks = (parts, countOf) => parts.map((part, index) => ({ index, part, weight: countOf(part) }));
 // Group elements are 32 bytes each; a part's header is a few dozen bytes.
@@ -168,9 +185,7 @@ const handlers = {
     const rs = readRecords(csvText, config);
     const t = performance.now();
     party = newParty(rs, "initiator", (parts) => PartySecret.initiator(parts, { reveal: config.reveal, output: config.output }));
-    party.config = config;
     const request = await runTasks("blinding", "request", partTasks());
-    party.request = request;
     const bytes = bundle([party.secret.manifest("request", request), ...request]);
     post({ type: "message", kind: "request", bytes, summary: party.summary, ms: performance.now() - t }, [bytes.buffer]);
   },
@@ -183,7 +198,6 @@ const handlers = {
     const rs = readRecords(csvText, config);
     const t = performance.now();
     party = newParty(rs, "responder", (parts) => PartySecret.responder(req.manifest, parts, { reveal: config.reveal, output: config.output }));
-    party.config = config;
     const elements = await runTasks("blinding", "elements", partTasks());
     const elementsManifest = party.secret.manifest("elements", elements);
     const aligned = await runTasks("answering", "reblind", messageTasks(req.parts, elementCount));
@@ -202,11 +216,52 @@ const handlers = {
     party.secret.accept(elements.manifest);
     party.secret.accept(reblinded.manifest);
     const aligned = await runTasks("comparing", "finish", messageTasks(elements.parts, elementCount));
-    const finish = mixed("finish", aligned, party.request.length);
+    const finish = mixed("finish", aligned, party.secret.partCount("request"));
     const manifest = party.secret.manifest("finish", finish);
     const shown = results(reblinded.parts, finish);
     const out = party.config.output === "both" ? bundle([manifest, ...finish]) : null;
+    party.done = true;
     post({ type: "finished", finish: out, ...shown });
+  },
+
+  // Either party, while waiting for the other agency: the session, sealed
+  // under the passphrase, as a file to download (blindmatch's saved-state
+  // format, the one the blindmatch command writes).
+  save({ passphrase }) {
+    if (!party || party.done) throw new Error("there is no waiting session to save");
+    if (party.resumed) throw new Error("this session was resumed from a file: that file still holds it");
+    progress("saving", 0, 1);
+    const kept = party.role === "responder" ? party.reblinded : [];
+    const plain = savePartySession(party.secret, party.keys, kept, party.rs);
+    const bytes = seal(plain, passphrase);
+    plain.fill(0);
+    const name = `blindmatch-session-${party.role}-${hexOf(party.secret.sessionId).slice(0, 8)}.bmsession`;
+    post({ type: "saved", bytes, name }, [bytes.buffer]);
+  },
+
+  // A page opened later: a saved session back from its file and passphrase.
+  resume({ bytes, passphrase, csvText, idColumn }) {
+    progress("resuming", 0, 1);
+    if (!isSealed(bytes)) throw new Error("this file is not a saved session of this tool");
+    const plain = unseal(bytes, passphrase);
+    const saved = restorePartySession(plain);
+    plain.fill(0);
+    if (!saved.records) throw new Error("this saved session names no records");
+    const role = saved.secret.role;
+    if (role === "responder" && saved.kept.length === 0) throw new Error("this saved session lacks its reblinded parts");
+    party = partyOf(role, saved.secret, saved.items, saved.records);
+    party.resumed = true;
+    if (role === "responder") party.reblinded = saved.kept;
+    table = displayTable(csvText, idColumn);
+    post({
+      type: "resumed",
+      role,
+      reveal: party.config.reveal,
+      output: party.config.output,
+      session: hexOf(party.secret.sessionId),
+      records: saved.records.recordIds.length,
+      keys: saved.items.length,
+    });
   },
 
   // Responder: finish message -> results.
@@ -214,13 +269,16 @@ const handlers = {
     if (!party || party.role !== "responder") throw new Error("answer a request first");
     if (!bytes) {
       if (party.config.output === "both") throw new Error("this mode needs the finish message from the other agency");
+      party.done = true;
       post({ type: "finished", finish: null, noOutput: true, cardinality: 0, matches: [], header: table.header });
       return;
     }
     const found = steps(bytes, "finish message");
     expectSteps(found, ["finish"], "finish message");
     party.secret.accept(found[0].manifest);
-    post({ type: "finished", finish: null, ...results(party.reblinded, found[0].parts) });
+    const shown = results(party.reblinded, found[0].parts);
+    party.done = true;
+    post({ type: "finished", finish: null, ...shown });
   },
 };
 

@@ -95,6 +95,103 @@ async function exchange(browser, dir, query) {
   return { a, b, request, response, finish, shownA, shownB, progress, seconds: (Date.now() - t0) / 1000 };
 }
 
+/** Waits until the page's status line matches `re`. */
+async function status(agency, re) {
+  await agency.page.locator("#status").filter({ hasText: re }).waitFor({ timeout: TIMEOUT });
+}
+
+/** Reloads an agency's page (a visit days later) and waits for the tool to be ready. */
+async function reopen(agency) {
+  await agency.page.reload();
+  await agency.page.locator("#version").filter({ hasText: /\d/ }).waitFor({ timeout: 30_000 });
+}
+
+/** Opens a saved session on a freshly loaded page. */
+async function resume(agency, file, passphrase) {
+  await agency.page.locator("#resume-box summary").click();
+  await agency.page.fill("#resume-passphrase", passphrase);
+  await agency.page.setInputFiles("#resume-file", file);
+}
+
+/**
+ * Exchanges that span days: each agency saves its waiting session (sealed
+ * with a passphrase), its page is reloaded (the tab closed and opened
+ * again), and the session is resumed from the file to finish. Closing a
+ * page with an unsaved waiting session asks first.
+ */
+async function savedExchange(browser, dir, known) {
+  const a = await openAgency(browser, "sa", path.join(samples, "agency_a_sample.csv"), {
+    role: "initiator", dateFormat: "%Y-%m-%d",
+  });
+  const b = await openAgency(browser, "sb", path.join(samples, "agency_b_sample.csv"), {
+    role: "responder", region: "GB", dateFormat: "%d/%m/%Y",
+  });
+  const dialogs = [];
+  await a.page.click("#create-request");
+  const request = await download(a, "#download-request", dir);
+
+  // Closing the page now would lose the session: the browser asks first.
+  const asked = new Promise((resolve) => a.page.once("dialog", resolve));
+  await a.page.close({ runBeforeUnload: true });
+  const dialog = await asked;
+  assert.equal(dialog.type(), "beforeunload");
+  await dialog.dismiss();
+  assert.equal(a.page.isClosed(), false, "the page stays open when the user stays");
+  a.page.on("dialog", (d) => { dialogs.push(d.type()); d.accept(); });
+
+  // A passphrase under 10 characters cannot seal.
+  await a.page.fill("#save-passphrase", "short");
+  assert.equal(await a.page.isDisabled("#save-session"), true);
+  const passA = "correct horse battery staple";
+  await a.page.fill("#save-passphrase", passA);
+  await a.page.click("#save-session");
+  const savedA = await download(a, "#download-session", dir);
+  assert.match(path.basename(savedA), /blindmatch-session-initiator-[0-9a-f]{8}\.bmsession$/);
+  const sealed = fs.readFileSync(savedA);
+  assert.equal(sealed.subarray(0, 4).toString(), "BMSE", "the saved session is sealed");
+  for (const id of known.slice(0, 5).map((k) => k.a_id)) assert.ok(!sealed.includes(Buffer.from(id)), "no record id in clear");
+  await reopen(a);
+
+  // B answers, saves and closes too.
+  await b.page.setInputFiles("#request-file", request);
+  const response = await download(b, "#download-response", dir);
+  const passB = "another long passphrase";
+  await b.page.fill("#save-passphrase", passB);
+  await b.page.click("#save-session");
+  const savedB = await download(b, "#download-session", dir);
+  b.page.on("dialog", (d) => { dialogs.push(d.type()); d.accept(); });
+  await reopen(b);
+
+  // A, days later: a wrong passphrase is refused; the right one resumes.
+  await resume(a, savedA, "wrong passphrase!");
+  await a.page.locator("#error").filter({ hasText: /wrong_passphrase/ }).waitFor({ timeout: TIMEOUT });
+  await a.page.fill("#resume-passphrase", passA);
+  await a.page.setInputFiles("#resume-file", savedA);
+  await status(a, /resumed/);
+  assert.equal(await a.page.isChecked("#role-initiator"), true);
+  await a.page.setInputFiles("#response-file", response);
+  const finish = await download(a, "#download-finish", dir);
+
+  // B resumes with its CSV loaded, so its results show the records' columns.
+  await b.page.setInputFiles("#csv-file", path.join(samples, "agency_b_sample.csv"));
+  await b.page.locator("#columns-box").waitFor({ state: "visible" });
+  await b.page.selectOption("#id-column", "suspect_id");
+  await resume(b, savedB, passB);
+  await status(b, /resumed/);
+  await b.page.setInputFiles("#finish-file", finish);
+  const [shownA, shownB] = [await shownMatches(a), await shownMatches(b)];
+  const columns = await b.page.$$eval("#matches thead th", (th) => th.length);
+  assert.ok(columns > 2, "B's results show its records' columns");
+  assert.deepEqual(dialogs, [], "no warning once the session is saved");
+  for (const agency of [a, b]) {
+    assert.deepEqual(agency.errors, [], `page errors on agency ${agency.name}`);
+    assert.deepEqual(agency.requests, [], `network requests from agency ${agency.name}`);
+  }
+  await a.context.close();
+  await b.context.close();
+  return { shownA, shownB };
+}
+
 async function main() {
   assert.ok(fs.existsSync(page), `${page} is missing: run npm run build first`);
   fs.mkdirSync(shots, { recursive: true });
@@ -134,6 +231,12 @@ async function main() {
     const sizes = [request, response, finish].map((f) => fs.statSync(f).size);
     console.log(`browser: ${known.length} known pairs shown on both pages; messages ${sizes.join(" + ")} bytes; ` +
       `exchange took ${seconds.toFixed(1)} s; screenshots in ${shots}`);
+
+    // The same exchange saved, closed and resumed on both sides.
+    const saved = await savedExchange(browser, dir, known);
+    assert.deepEqual(saved.shownA, shownA, "agency A's matches after a resumed session");
+    assert.deepEqual(saved.shownB, shownB, "agency B's matches after a resumed session");
+    console.log("browser: both sessions saved, pages reloaded, resumed from the sealed files: same matches");
 
     // A wrong file is refused with a clear message, and the page recovers.
     const c = await openAgency(browser, "c", path.join(samples, "agency_b_sample.csv"), { role: "responder", dateFormat: "%d/%m/%Y" });

@@ -2,6 +2,14 @@
 // the names of DESIGN §6 with their TypeScript types.
 import init, {
   ArgumentError,
+  BadStateError,
+  PartySecret,
+  RecordIndex,
+  WrongPassphraseError,
+  restorePartySession,
+  savePartySession,
+  seal,
+  unseal,
   BlindmatchError,
   Initiator,
   OprfKey,
@@ -78,4 +86,19 @@ export function seeded(seed: Uint8Array): Uint8Array {
   const c: UnbalancedClient = new testing.UnbalancedClient(["a"], { rngSeed: seed });
   const s: UnbalancedServer = new testing.UnbalancedServer(["a"], { rngSeed: seed, queryBudget: 10, key: OprfKey.generate() });
   return s.answer(c.query(), "x").length > 0 ? a.request() : c.query();
+}
+
+export function saved(passphrase: string): RecordIndex | undefined {
+  const secret: PartySecret = PartySecret.initiator(1, { reveal: "intersection" });
+  const sealed: Uint8Array = seal(savePartySession(secret, ["a"], [], undefined), passphrase);
+  try {
+    const back = restorePartySession(unseal(sealed, passphrase));
+    const again: PartySecret = back.secret;
+    const items: Uint8Array[] = back.items;
+    console.log(again.parts, items.length, back.kept.length);
+    return back.records;
+  } catch (e) {
+    if (e instanceof WrongPassphraseError || e instanceof BadStateError) return undefined;
+    throw e;
+  }
 }

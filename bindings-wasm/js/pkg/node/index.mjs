@@ -6,6 +6,7 @@ export const {
   Initiator, OprfKey, Receipt, RecordSet, Responder, SessionRecord, SetDigest, SigningKey,
   UnbalancedClient, UnbalancedServer, PartySecret, requestPart, elementsPart, reblindPart,
   finishPart, mixPart, countPart, join, matchesPart, bundle, unbundle, partKind,
+  RecordIndex, savePartySession, restorePartySession, seal, unseal, isSealed,
   errorCodes, kinds, messageType, protocolErrorCodes, version,
   BlindmatchError, ProtocolError, StateError, ArgumentError, InvalidElementError,
   IdentityElementError, InputTooLongError, DstTooLongError, EmptyDstError, ExpandTooLongError,
@@ -16,6 +17,7 @@ export const {
   UnexpectedFinishError, InvalidConfigError, RngError, InvalidValueError, EpochMismatchError,
   BudgetExceededError, InvalidKeyError, BadSignatureError, ReceiptMismatchError,
   LedgerTamperedError, StorageError, MissingPartError, DuplicatePartError, PartMismatchError,
+  BadStateError, WrongPassphraseError,
   init,
   initSync,
 } = m;

@@ -8,6 +8,7 @@ export {
   Initiator, OprfKey, Receipt, RecordSet, Responder, SessionRecord, SetDigest, SigningKey,
   UnbalancedClient, UnbalancedServer, PartySecret, requestPart, elementsPart, reblindPart,
   finishPart, mixPart, countPart, join, matchesPart, bundle, unbundle, partKind,
+  RecordIndex, savePartySession, restorePartySession, seal, unseal, isSealed,
   errorCodes, kinds, messageType, protocolErrorCodes, version,
 } from "./blindmatch.js";
 export {
@@ -20,6 +21,7 @@ export {
   UnexpectedFinishError, InvalidConfigError, RngError, InvalidValueError, EpochMismatchError,
   BudgetExceededError, InvalidKeyError, BadSignatureError, ReceiptMismatchError,
   LedgerTamperedError, StorageError, MissingPartError, DuplicatePartError, PartMismatchError,
+  BadStateError, WrongPassphraseError,
 } from "../errors.mjs";
 
 /** Loads the WebAssembly module (fetched next to this file unless given). */
