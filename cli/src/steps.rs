@@ -109,7 +109,12 @@ fn read_records(
     label: Option<&str>,
     out: &mut Map<String, Value>,
 ) -> Outcome<(RecordSet, std::collections::HashMap<String, String>)> {
+    let started = std::time::Instant::now();
     let (set, labels) = records.read(ui, label)?;
+    out.insert(
+        "seconds_records".into(),
+        json!(crate::ui::seconds(started.elapsed())),
+    );
     let errors = records.errors_path(state);
     table::write_errors(&errors, set.errors())?;
     out.insert("records".into(), json!(set.len()));

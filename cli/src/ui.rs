@@ -2,7 +2,7 @@
 //! summary on stderr, or one JSON object on stdout with `--json`.
 
 use std::io::IsTerminal;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde_json::{Map, Value};
@@ -12,6 +12,7 @@ use serde_json::{Map, Value};
 pub(crate) struct Ui {
     json: bool,
     progress: bool,
+    start: Instant,
 }
 
 impl Ui {
@@ -19,6 +20,7 @@ impl Ui {
         Ui {
             json,
             progress: !quiet && std::io::stderr().is_terminal(),
+            start: Instant::now(),
         }
     }
 
@@ -55,9 +57,10 @@ impl Ui {
         self.bar(bar)
     }
 
-    /// Prints the summary: `lines` for people on stderr, or `fields` as one
-    /// JSON object on stdout.
-    pub(crate) fn summary(&self, title: &str, fields: Map<String, Value>) {
+    /// Prints the summary (with the step's wall time, `seconds`): for people
+    /// on stderr, or as one JSON object on stdout.
+    pub(crate) fn summary(&self, title: &str, mut fields: Map<String, Value>) {
+        fields.insert("seconds".into(), Value::from(seconds(self.start.elapsed())));
         if self.json {
             let mut all = Map::new();
             all.insert("ok".into(), Value::Bool(true));
@@ -98,4 +101,9 @@ impl Ui {
             eprintln!("note: {text}");
         }
     }
+}
+
+/// Seconds, rounded to milliseconds, for summaries.
+pub(crate) fn seconds(d: Duration) -> f64 {
+    (d.as_secs_f64() * 1000.0).round() / 1000.0
 }
