@@ -783,24 +783,56 @@ fn usage_errors_and_inspect() {
 #[cfg(unix)]
 #[test]
 fn the_readme_walkthrough_runs_as_written() {
-    let readme = fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../README.md")).unwrap();
-    let section = readme.split("## Without code").nth(1).expect("the README's section");
-    let block = section.split("```sh\n").nth(2).and_then(|b| b.split("```").next()).expect("the walkthrough");
-    assert!(block.contains("psi request") && block.contains("receipt verify"), "{block}");
+    let readme =
+        fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../README.md")).unwrap();
+    let section = readme
+        .split("## Without code")
+        .nth(1)
+        .expect("the README's section");
+    let block = section
+        .split("```sh\n")
+        .nth(2)
+        .and_then(|b| b.split("```").next())
+        .expect("the walkthrough");
+    assert!(
+        block.contains("psi request") && block.contains("receipt verify"),
+        "{block}"
+    );
     let dir = TempDir::new().unwrap();
     let d = dir.path();
-    std::os::unix::fs::symlink(Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples"), d.join("examples")).unwrap();
-    let bin = Path::new(env!("CARGO_BIN_EXE_blindmatch")).parent().unwrap().to_owned();
-    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap_or_default());
+    std::os::unix::fs::symlink(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples"),
+        d.join("examples"),
+    )
+    .unwrap();
+    let bin = Path::new(env!("CARGO_BIN_EXE_blindmatch"))
+        .parent()
+        .unwrap()
+        .to_owned();
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
     let out = Command::new("bash")
         .args(["-euo", "pipefail", "-c", block])
         .current_dir(d)
         .env("PATH", path)
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let truth = read_csv(&data("expected_overlap.csv"));
-    assert_eq!(column(&read_csv(&d.join("a-matches.csv")), "record_id"), column(&truth, "a_id"));
-    assert_eq!(column(&read_csv(&d.join("b-matches.csv")), "record_id"), column(&truth, "b_id"));
+    assert_eq!(
+        column(&read_csv(&d.join("a-matches.csv")), "record_id"),
+        column(&truth, "a_id")
+    );
+    assert_eq!(
+        column(&read_csv(&d.join("b-matches.csv")), "record_id"),
+        column(&truth, "b_id")
+    );
     assert!(String::from_utf8_lossy(&out.stderr).contains("verified"));
 }
