@@ -1012,7 +1012,12 @@ impl ResponderAwaitingFinish {
             compare_len: self.compare_len as u8, // <= 16
             own: self.own.saved(false),
             order: self.order.clone(),
-            their_values: self.their_set.iter().copied().collect(),
+            // Sorted: the same state always saves to the same bytes.
+            their_values: {
+                let mut v: Vec<u128> = self.their_set.iter().copied().collect();
+                v.sort_unstable();
+                v
+            },
             initiator_count: self.initiator_count as u32, // from a u32 count
             transcript: self.transcript.to_saved(),
         }

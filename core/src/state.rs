@@ -79,8 +79,10 @@ pub const STATE_VERSION: u8 = 1;
 const SEALED_VERSION: u8 = 1;
 
 /// Argon2id memory cost of [`seal`], in KiB (64 MiB).
+#[cfg(feature = "os-rng")]
 const SEAL_M_KIB: u32 = 64 * 1024;
 /// Argon2id passes of [`seal`].
+#[cfg(feature = "os-rng")]
 const SEAL_T: u32 = 3;
 /// Bounds [`unseal`] accepts for a file's parameters (a crafted file must
 /// not make it allocate gigabytes or spin for hours).

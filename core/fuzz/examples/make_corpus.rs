@@ -82,6 +82,9 @@ fn main() {
             Err(e) => unreachable!("fixed session: {e}"),
         };
         drop(waiting);
+        for (name, state) in blindmatch_fuzz::saved_states(mode) {
+            write("saved_state", &format!("{name}{mode}"), &state);
+        }
         // The session target reads its mode from the first byte.
         let mut session = vec![mode];
         session.extend_from_slice(&request[..request.len().min(16)]);

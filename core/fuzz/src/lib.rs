@@ -86,3 +86,18 @@ pub fn client() -> (Client, Vec<u8>) {
         Err(e) => unreachable!("fixed client: {e}"),
     }
 }
+
+/// Saved waiting states of the fixed parties, of every kind (the
+/// saved_state target's seeds): (name, bytes).
+pub fn saved_states(mode: u8) -> Vec<(&'static str, Vec<u8>)> {
+    use blindmatch::state::{SavedSession, Waiting};
+    let save = |w: Waiting| SavedSession::new(w, None).to_bytes().to_vec();
+    let (init, _) = initiator(mode);
+    let (waiting, _) = responded(mode);
+    let (c, _) = client();
+    vec![
+        ("initiator", save(Waiting::Initiator(init))),
+        ("responder", save(Waiting::Responder(waiting))),
+        ("client", save(Waiting::Client(c))),
+    ]
+}
