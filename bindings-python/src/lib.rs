@@ -13,6 +13,7 @@ mod partition;
 mod phase;
 mod psi;
 mod records;
+mod state;
 mod testing;
 mod unbalanced;
 

@@ -69,6 +69,21 @@ impl<L: Send, D: Send> Shared<L, D> {
         f(g.done().map_err(|e| refused(py, e))?)
     }
 
+    /// Reads the live state of an object that waits for its next step.
+    pub(crate) fn with_live<R>(
+        &self,
+        py: Python<'_>,
+        wrong: &'static str,
+        f: impl FnOnce(&L) -> PyResult<R>,
+    ) -> PyResult<R> {
+        let g = self.lock(py)?;
+        match &*g {
+            Phase::Live(live) => f(live),
+            Phase::Failed(e) => Err(errors::to_py(py, e.clone())),
+            Phase::Busy | Phase::Done(_) => Err(errors::state(py, wrong)),
+        }
+    }
+
     /// The phase's name, for `repr`.
     pub(crate) fn name(&self) -> &'static str {
         match self.0.lock() {

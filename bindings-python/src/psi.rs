@@ -10,7 +10,8 @@ use std::sync::Arc;
 use blindmatch::phase::Phase;
 use blindmatch::psi::{self as core, Config, Matches, Output, Reveal};
 use blindmatch::receipt::SessionRecord;
-use blindmatch::records::RecordSet;
+use blindmatch::records::RecordIndex;
+use blindmatch::state::{Waiting, WaitingRef};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
@@ -55,7 +56,7 @@ pub(crate) fn config(
 /// Results shared by both roles.
 struct Done {
     matches: Option<Matches>,
-    records: Option<Arc<RecordSet>>,
+    records: Option<Arc<RecordIndex>>,
     record: SessionRecord,
 }
 
@@ -76,7 +77,7 @@ impl Done {
             .as_ref()
             .ok_or_else(|| errors::state(py, "record_matches needs a RecordSet as items"))?;
         Ok(rs
-            .record_matches(m)
+            .record_matches_at(m.indices())
             .into_iter()
             .map(|r| (r.record_id, r.kinds))
             .collect())
@@ -92,8 +93,10 @@ impl Done {
 #[pyclass(module = "blindmatch._blindmatch", frozen)]
 pub(crate) struct Initiator {
     phase: Shared<core::Initiator, Done>,
-    request: Vec<u8>,
-    records: Option<Arc<RecordSet>>,
+    /// None for an initiator restored from a saved state (it sent its
+    /// request before it was saved).
+    request: Option<Vec<u8>>,
+    records: Option<Arc<RecordIndex>>,
     provenance: Provenance,
 }
 
@@ -116,8 +119,8 @@ impl Initiator {
             .py_err(py)?;
         Ok(Initiator {
             phase: Shared::new(initiator),
-            request,
-            records: items.records,
+            request: Some(request),
+            records: items.records.map(|rs| Arc::new(rs.index())),
             provenance,
         })
     }
@@ -145,8 +148,66 @@ impl Initiator {
     }
 
     /// The request message for the responder.
-    fn request<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
-        PyBytes::new(py, &self.request)
+    fn request<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
+        self.request
+            .as_deref()
+            .map(|r| PyBytes::new(py, r))
+            .ok_or_else(|| {
+                errors::state(
+                    py,
+                    "a restored initiator has no request: it was sent before the session was saved",
+                )
+            })
+    }
+
+    /// The waiting session as bytes (sealed under ``passphrase`` when one
+    /// is given), to finish later, in another process, with
+    /// ``Initiator.restore``. The bytes hold the session key: keep them
+    /// private, or seal them.
+    #[pyo3(signature = (passphrase=None))]
+    fn save<'py>(
+        &self,
+        py: Python<'py>,
+        passphrase: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Bound<'py, PyBytes>> {
+        self.phase.with_live(
+            py,
+            "save() only while the session waits for the response",
+            |live| {
+                crate::state::save(
+                    py,
+                    WaitingRef::Initiator(live),
+                    self.records.as_deref(),
+                    passphrase,
+                )
+            },
+        )
+    }
+
+    /// An initiator waiting for the response, from ``save()``'s bytes (and
+    /// its passphrase when sealed). The case and ledger are not part of a
+    /// saved state: give them again.
+    #[staticmethod]
+    #[pyo3(signature = (state, passphrase=None, *, case_ref=None, legal_basis=None, ledger=None))]
+    fn restore(
+        py: Python<'_>,
+        state: &[u8],
+        passphrase: Option<&Bound<'_, PyAny>>,
+        case_ref: Option<String>,
+        legal_basis: Option<String>,
+        ledger: Option<PyRef<'_, Ledger>>,
+    ) -> PyResult<Self> {
+        let provenance = Provenance::new(py, case_ref, legal_basis, ledger.as_deref())?;
+        let saved = crate::state::restore(py, state, passphrase)?;
+        let Waiting::Initiator(initiator) = saved.waiting else {
+            return Err(wrong_kind(py, saved.waiting.name(), "Initiator"));
+        };
+        Ok(Initiator {
+            phase: Shared::new(initiator),
+            request: None,
+            records: saved.records.map(Arc::new),
+            provenance,
+        })
     }
 
     /// Processes the response; returns the finish message for the responder,
@@ -228,7 +289,7 @@ enum RespLive {
 #[pyclass(module = "blindmatch._blindmatch", frozen)]
 pub(crate) struct Responder {
     phase: Shared<RespLive, Done>,
-    records: Option<Arc<RecordSet>>,
+    records: Option<Arc<RecordIndex>>,
     provenance: Provenance,
 }
 
@@ -251,7 +312,7 @@ impl Responder {
             .py_err(py)?;
         Ok(Responder {
             phase: Shared::new(RespLive::Ready(Box::new(responder))),
-            records: items.records,
+            records: items.records.map(|rs| Arc::new(rs.index())),
             provenance,
         })
     }
@@ -291,6 +352,57 @@ impl Responder {
                 Ok((Phase::Live(RespLive::Responded(Box::new(next))), response))
             })?;
         Ok(PyBytes::new(py, &response))
+    }
+
+    /// The session waiting for the finish message, as bytes (sealed under
+    /// ``passphrase`` when one is given), to finish later with
+    /// ``Responder.restore``. Only after ``respond()``.
+    #[pyo3(signature = (passphrase=None))]
+    fn save<'py>(
+        &self,
+        py: Python<'py>,
+        passphrase: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Bound<'py, PyBytes>> {
+        self.phase.with_live(
+            py,
+            "save() only while the session waits for the finish message",
+            |live| match live {
+                RespLive::Responded(w) => crate::state::save(
+                    py,
+                    WaitingRef::Responder(w),
+                    self.records.as_deref(),
+                    passphrase,
+                ),
+                RespLive::Ready(_) => Err(errors::state(
+                    py,
+                    "nothing to save before respond(): a new Responder is the same",
+                )),
+            },
+        )
+    }
+
+    /// A responder waiting for the finish message, from ``save()``'s bytes
+    /// (and its passphrase when sealed). Give the case and ledger again.
+    #[staticmethod]
+    #[pyo3(signature = (state, passphrase=None, *, case_ref=None, legal_basis=None, ledger=None))]
+    fn restore(
+        py: Python<'_>,
+        state: &[u8],
+        passphrase: Option<&Bound<'_, PyAny>>,
+        case_ref: Option<String>,
+        legal_basis: Option<String>,
+        ledger: Option<PyRef<'_, Ledger>>,
+    ) -> PyResult<Self> {
+        let provenance = Provenance::new(py, case_ref, legal_basis, ledger.as_deref())?;
+        let saved = crate::state::restore(py, state, passphrase)?;
+        let Waiting::Responder(waiting) = saved.waiting else {
+            return Err(wrong_kind(py, saved.waiting.name(), "Responder"));
+        };
+        Ok(Responder {
+            phase: Shared::new(RespLive::Responded(Box::new(waiting))),
+            records: saved.records.map(Arc::new),
+            provenance,
+        })
     }
 
     /// Processes the initiator's finish message (None when only the initiator learns the output).
@@ -355,6 +467,15 @@ impl Responder {
     fn __repr__(&self) -> String {
         format!("Responder({})", self.phase.name())
     }
+}
+
+/// A saved state of another kind than the class restoring it.
+pub(crate) fn wrong_kind(py: Python<'_>, found: &str, class: &str) -> PyErr {
+    errors::error(
+        py,
+        blindmatch::ErrorCode::BadState.as_str(),
+        format!("bad saved state: a {found} state, which {class}.restore cannot take"),
+    )
 }
 
 /// The type of a message ('psi-request', 'psi-response', 'psi-finish'), read from its envelope.

@@ -8,7 +8,8 @@ use blindmatch::budget::Budget;
 use blindmatch::oprf::OprfKey as CoreKey;
 use blindmatch::phase::Phase;
 use blindmatch::receipt::SessionRecord;
-use blindmatch::records::RecordSet;
+use blindmatch::records::RecordIndex;
+use blindmatch::state::{Waiting, WaitingRef};
 use blindmatch::unbalanced::{self as core, ClientConfig, ServerConfig, UnbalancedMatches};
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
@@ -300,8 +301,9 @@ impl<'a> DigestArg<'a> {
 #[pyclass(module = "blindmatch._blindmatch", frozen)]
 pub(crate) struct UnbalancedClient {
     phase: Shared<core::Client, UnbalancedMatches>,
-    query: Vec<u8>,
-    records: Option<Arc<RecordSet>>,
+    /// None for a client restored from a saved state.
+    query: Option<Vec<u8>>,
+    records: Option<Arc<RecordIndex>>,
     provenance: Provenance,
 }
 
@@ -327,8 +329,8 @@ impl UnbalancedClient {
             .py_err(py)?;
         Ok(UnbalancedClient {
             phase: Shared::new(client),
-            query,
-            records: items.records,
+            query: Some(query),
+            records: items.records.map(|rs| Arc::new(rs.index())),
             provenance,
         })
     }
@@ -371,8 +373,69 @@ impl UnbalancedClient {
     }
 
     /// The query message for the server.
-    fn query<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
-        PyBytes::new(py, &self.query)
+    fn query<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
+        self.query
+            .as_deref()
+            .map(|q| PyBytes::new(py, q))
+            .ok_or_else(|| {
+                errors::state(
+                    py,
+                    "a restored client has no query: it was sent before the session was saved",
+                )
+            })
+    }
+
+    /// The query waiting for its answer, as bytes (sealed under
+    /// ``passphrase`` when one is given), to finish later with
+    /// ``UnbalancedClient.restore``. The bytes hold the blinds and the
+    /// items themselves: keep them private, or seal them.
+    #[pyo3(signature = (passphrase=None))]
+    fn save<'py>(
+        &self,
+        py: Python<'py>,
+        passphrase: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Bound<'py, PyBytes>> {
+        self.phase.with_live(
+            py,
+            "save() only while the query waits for its answer",
+            |live| {
+                crate::state::save(
+                    py,
+                    WaitingRef::Client(live),
+                    self.records.as_deref(),
+                    passphrase,
+                )
+            },
+        )
+    }
+
+    /// A client waiting for its answer, from ``save()``'s bytes (and its
+    /// passphrase when sealed). Give the case and ledger again.
+    #[staticmethod]
+    #[pyo3(signature = (state, passphrase=None, *, case_ref=None, legal_basis=None, ledger=None))]
+    fn restore(
+        py: Python<'_>,
+        state: &[u8],
+        passphrase: Option<&Bound<'_, PyAny>>,
+        case_ref: Option<String>,
+        legal_basis: Option<String>,
+        ledger: Option<PyRef<'_, Ledger>>,
+    ) -> PyResult<Self> {
+        let provenance = Provenance::new(py, case_ref, legal_basis, ledger.as_deref())?;
+        let saved = crate::state::restore(py, state, passphrase)?;
+        let Waiting::Client(client) = saved.waiting else {
+            return Err(crate::psi::wrong_kind(
+                py,
+                saved.waiting.name(),
+                "UnbalancedClient",
+            ));
+        };
+        Ok(UnbalancedClient {
+            phase: Shared::new(client),
+            query: None,
+            records: saved.records.map(Arc::new),
+            provenance,
+        })
     }
 
     /// Finalizes the server's answer and looks the items up in the digest

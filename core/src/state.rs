@@ -317,10 +317,69 @@ enum Body {
     Partitioned(SavedPartitioned),
 }
 
-#[derive(Serialize, Deserialize)]
+#[derive(Deserialize)]
 struct Envelope {
     body: Body,
     records: Option<RecordIndex>,
+}
+
+/// [`Envelope`] as written: the same bytes, from borrowed parts.
+#[derive(Serialize)]
+struct EnvelopeOut<'a> {
+    body: Body,
+    records: Option<&'a RecordIndex>,
+}
+
+/// A waiting state borrowed, to save one that stays in use (a binding's
+/// object that may still take its next step after saving).
+#[derive(Debug, Clone, Copy)]
+#[non_exhaustive]
+pub enum WaitingRef<'a> {
+    /// As [`Waiting::Initiator`].
+    Initiator(&'a psi::Initiator),
+    /// As [`Waiting::Responder`].
+    Responder(&'a psi::ResponderAwaitingFinish),
+    /// As [`Waiting::Client`].
+    Client(&'a unbalanced::Client),
+    /// As [`Waiting::Partitioned`].
+    Partitioned(&'a PartitionedParty),
+}
+
+impl Waiting {
+    /// Borrows the state, for [`save`].
+    pub fn as_ref(&self) -> WaitingRef<'_> {
+        match self {
+            Waiting::Initiator(s) => WaitingRef::Initiator(s),
+            Waiting::Responder(s) => WaitingRef::Responder(s),
+            Waiting::Client(s) => WaitingRef::Client(s),
+            Waiting::Partitioned(p) => WaitingRef::Partitioned(p),
+        }
+    }
+}
+
+/// Serializes a borrowed waiting state as [`SavedSession::to_bytes`] does
+/// (the same bytes; [`SavedSession::from_bytes`] restores them).
+pub fn save(waiting: WaitingRef<'_>, records: Option<&RecordIndex>) -> Zeroizing<Vec<u8>> {
+    let body = match waiting {
+        WaitingRef::Initiator(s) => Body::Initiator(s.saved()),
+        WaitingRef::Responder(s) => Body::Responder(s.saved()),
+        WaitingRef::Client(s) => Body::Client(s.saved()),
+        WaitingRef::Partitioned(p) => Body::Partitioned(SavedPartitioned::of(p)),
+    };
+    let envelope = EnvelopeOut { body, records };
+    // Sized first, written once: a growing buffer would leave copies of
+    // the secrets behind in memory it freed.
+    let len = match postcard::experimental::serialized_size(&envelope) {
+        Ok(len) => len,
+        Err(_) => unreachable!("postcard sizes any in-memory state"),
+    };
+    let mut out = Zeroizing::new(vec![0u8; 5 + len]);
+    out[..4].copy_from_slice(STATE_MAGIC);
+    out[4] = STATE_VERSION;
+    if postcard::to_slice(&envelope, &mut out[5..]).is_err() {
+        unreachable!("the buffer has the serialized size");
+    }
+    out
 }
 
 /// A waiting state, with the [`RecordIndex`] that names the records its
@@ -355,29 +414,7 @@ impl SavedSession {
     /// Serializes the state: `BMST`, the format version, then the body.
     /// The bytes hold secrets (see the [module docs](self)).
     pub fn to_bytes(&self) -> Zeroizing<Vec<u8>> {
-        let body = match &self.waiting {
-            Waiting::Initiator(s) => Body::Initiator(s.saved()),
-            Waiting::Responder(s) => Body::Responder(s.saved()),
-            Waiting::Client(s) => Body::Client(s.saved()),
-            Waiting::Partitioned(p) => Body::Partitioned(SavedPartitioned::of(p)),
-        };
-        let envelope = Envelope {
-            body,
-            records: self.records.clone(),
-        };
-        // Sized first, written once: a growing buffer would leave copies of
-        // the secrets behind in memory it freed.
-        let len = match postcard::experimental::serialized_size(&envelope) {
-            Ok(len) => len,
-            Err(_) => unreachable!("postcard sizes any in-memory state"),
-        };
-        let mut out = Zeroizing::new(vec![0u8; 5 + len]);
-        out[..4].copy_from_slice(STATE_MAGIC);
-        out[4] = STATE_VERSION;
-        if postcard::to_slice(&envelope, &mut out[5..]).is_err() {
-            unreachable!("the buffer has the serialized size");
-        }
-        out
+        save(self.waiting.as_ref(), self.records.as_ref())
     }
 
     /// Restores and validates a state written by [`SavedSession::to_bytes`].
