@@ -192,69 +192,57 @@ pub(crate) fn read_maybe_sealed(
     state::unseal(&bytes, &p).map_err(|e| Failure::from(e).context(path.display()))
 }
 
-/// The kinds of key file `keygen` writes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum KeyKind {
-    /// Ed25519, for receipts and ledger checkpoints.
-    Signing,
-    /// An OPRF key, for a watch-list (one key epoch).
-    Watchlist,
-}
-
 const KEY_MAGIC: &[u8; 4] = b"BMKY";
+const KEY_VERSION: u8 = 2;
+/// The `info` of the watch-list key's RFC 9497 DeriveKeyPair from a key file.
+const WATCHLIST_INFO: &[u8] = b"blindmatch-cli watch-list key v1";
 
-impl KeyKind {
-    fn code(self) -> u8 {
-        match self {
-            KeyKind::Signing => 1,
-            KeyKind::Watchlist => 2,
+/// An agency's key file: 32 random bytes from which each purpose derives
+/// its own key (a signing key for receipts, a watch-list OPRF key), so one
+/// `keygen` serves both and the two keys are independent.
+pub(crate) struct KeyFile(Zeroizing<[u8; 32]>);
+
+impl KeyFile {
+    /// A fresh key from the operating system's RNG.
+    pub(crate) fn generate() -> Outcome<Self> {
+        let mut seed = Zeroizing::new([0u8; 32]);
+        // The signing key's own generator draws the 32 bytes from the OS.
+        seed.copy_from_slice(&*blindmatch::receipt::SigningKey::generate()?.to_secret_bytes());
+        Ok(KeyFile(seed))
+    }
+
+    /// The file's bytes: magic, version, the 32 secret bytes.
+    pub(crate) fn to_bytes(&self) -> Zeroizing<Vec<u8>> {
+        let mut out = Zeroizing::new(Vec::with_capacity(37));
+        out.extend_from_slice(KEY_MAGIC);
+        out.push(KEY_VERSION);
+        out.extend_from_slice(&*self.0);
+        out
+    }
+
+    /// Reads a key file (opening it when sealed).
+    pub(crate) fn read(path: &Path, passphrase: &Passphrase) -> Outcome<Self> {
+        let bytes = read_maybe_sealed(path, passphrase)?;
+        if bytes.len() != 37 || &bytes[..4] != KEY_MAGIC || bytes[4] != KEY_VERSION {
+            return Err(Failure::input(format!(
+                "{}: not a blindmatch key file (make one with `blindmatch keygen --out FILE`)",
+                path.display()
+            )));
         }
+        let mut seed = Zeroizing::new([0u8; 32]);
+        seed.copy_from_slice(&bytes[5..]);
+        Ok(KeyFile(seed))
     }
 
-    fn name(self) -> &'static str {
-        match self {
-            KeyKind::Signing => "signing",
-            KeyKind::Watchlist => "watch-list",
-        }
+    /// The Ed25519 key that signs receipts (its public half is the `.pub` file).
+    pub(crate) fn signing(&self) -> Outcome<blindmatch::receipt::SigningKey> {
+        Ok(blindmatch::receipt::SigningKey::from_secret_bytes(
+            &*self.0,
+        )?)
     }
-}
 
-/// The bytes of a key file: magic, version, kind, the 32 secret bytes.
-pub(crate) fn key_file(kind: KeyKind, secret: &[u8; 32]) -> Zeroizing<Vec<u8>> {
-    let mut out = Zeroizing::new(Vec::with_capacity(38));
-    out.extend_from_slice(KEY_MAGIC);
-    out.push(1);
-    out.push(kind.code());
-    out.extend_from_slice(secret);
-    out
-}
-
-/// Reads a key file of `kind` and returns its secret bytes.
-pub(crate) fn read_key(
-    path: &Path,
-    kind: KeyKind,
-    passphrase: &Passphrase,
-) -> Outcome<Zeroizing<[u8; 32]>> {
-    let bytes = read_maybe_sealed(path, passphrase)?;
-    if bytes.len() != 38 || &bytes[..4] != KEY_MAGIC || bytes[4] != 1 {
-        return Err(Failure::input(format!(
-            "{}: not a blindmatch key file",
-            path.display()
-        )));
+    /// The watch-list (OPRF) key, derived with RFC 9497 DeriveKeyPair.
+    pub(crate) fn watchlist(&self) -> Outcome<blindmatch::oprf::OprfKey> {
+        Ok(blindmatch::oprf::OprfKey::derive(&self.0, WATCHLIST_INFO)?)
     }
-    if bytes[5] != kind.code() {
-        return Err(Failure::input(format!(
-            "{}: not a {} key (make one with `blindmatch keygen{}`)",
-            path.display(),
-            kind.name(),
-            if kind == KeyKind::Watchlist {
-                " --watchlist"
-            } else {
-                ""
-            }
-        )));
-    }
-    let mut secret = Zeroizing::new([0u8; 32]);
-    secret.copy_from_slice(&bytes[6..]);
-    Ok(secret)
 }

@@ -44,8 +44,8 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Make a key: a signing key for receipts (and its .pub file), or with
-    /// --watchlist a watch-list (OPRF) key.
+    /// Make an agency's key file (0600): it signs receipts (the public key
+    /// goes to FILE.pub, for the other agency) and keys a watch-list.
     Keygen(KeygenArgs),
     /// Balanced matching between two agencies (each learns the shared records).
     #[command(subcommand)]
@@ -70,9 +70,6 @@ struct KeygenArgs {
     /// The key file to write (0600).
     #[arg(long, value_name = "FILE")]
     out: PathBuf,
-    /// Make a watch-list (OPRF) key instead of a signing key.
-    #[arg(long)]
-    watchlist: bool,
     /// Replace an existing key file.
     #[arg(long)]
     force: bool,
@@ -255,7 +252,7 @@ struct WlBuildArgs {
     /// its matched keys (a case number, a contact point).
     #[arg(long, value_name = "COLUMN")]
     label: Option<String>,
-    /// The watch-list key (`keygen --watchlist`).
+    /// The list holder's key file (`keygen`).
     #[arg(long, value_name = "FILE")]
     key: PathBuf,
     /// The digest file to write.
@@ -286,9 +283,10 @@ struct WlAnswerArgs {
     /// The watch-list key.
     #[arg(long, value_name = "FILE")]
     key: PathBuf,
-    /// The digest `watchlist build` wrote for this key.
-    #[arg(long, value_name = "FILE", default_value = "digest.bm")]
-    digest: PathBuf,
+    /// The digest `watchlist build` wrote for this key (default: the one
+    /// it built last with this key file).
+    #[arg(long, value_name = "FILE")]
+    digest: Option<PathBuf>,
     /// The ledger that holds budgets and the audit trail (made if missing).
     #[arg(long, value_name = "FILE")]
     ledger: Option<PathBuf>,

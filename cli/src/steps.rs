@@ -3,9 +3,8 @@
 use std::path::Path;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use blindmatch::oprf::OprfKey;
 use blindmatch::psi::{self, Config, Output, Reveal};
-use blindmatch::receipt::{self, Case, PublicKey, SessionRecord, SigningKey};
+use blindmatch::receipt::{self, Case, PublicKey, SessionRecord};
 use blindmatch::records::{RecordIndex, RecordSet};
 use blindmatch::state::{self, SavedSession, Waiting};
 use blindmatch::unbalanced::{self, Client, ClientConfig, Server, ServerConfig, SetDigest};
@@ -14,7 +13,7 @@ use blindmatch_ledger::Ledger;
 use serde_json::{Map, Value, json};
 
 use crate::fail::{Class, Failure, Outcome};
-use crate::files::{self, KeyKind, Passphrase};
+use crate::files::{self, KeyFile, Passphrase};
 use crate::table::{self, RecordArgs};
 use crate::ui::Ui;
 use crate::{
@@ -43,31 +42,22 @@ pub(crate) fn keygen(ui: &Ui, pass: &Passphrase, a: &KeygenArgs) -> Outcome {
             a.out.display()
         )));
     }
+    let key = KeyFile::generate()?;
+    files::write_secret(&a.out, &files::maybe_seal(&key.to_bytes(), pass)?)?;
+    let public = a.out.with_extension("pub");
+    let hex_key = hex::encode(key.signing()?.public_key().to_bytes());
+    files::write_public(&public, format!("{hex_key}\n").as_bytes())?;
     let mut out = fields();
     out.insert("key".into(), json!(a.out.display().to_string()));
-    if a.watchlist {
-        let key = OprfKey::generate()?;
-        let bytes = files::key_file(KeyKind::Watchlist, &key.to_secret_bytes());
-        files::write_secret(&a.out, &files::maybe_seal(&bytes, pass)?)?;
-        out.insert("kind".into(), json!("watch-list"));
-        out.insert(
-            "epoch".into(),
-            json!(hex::encode(unbalanced::epoch_of(&key))),
-        );
-    } else {
-        let key = SigningKey::generate()?;
-        let bytes = files::key_file(KeyKind::Signing, &key.to_secret_bytes());
-        files::write_secret(&a.out, &files::maybe_seal(&bytes, pass)?)?;
-        let public = a.out.with_extension("pub");
-        let hex_key = hex::encode(key.public_key().to_bytes());
-        files::write_public(&public, format!("{hex_key}\n").as_bytes())?;
-        out.insert("kind".into(), json!("signing"));
-        out.insert("public_key".into(), json!(hex_key));
-        out.insert(
-            "public_key_file".into(),
-            json!(public.display().to_string()),
-        );
-    }
+    out.insert("public_key".into(), json!(hex_key));
+    out.insert(
+        "public_key_file".into(),
+        json!(public.display().to_string()),
+    );
+    out.insert(
+        "watchlist_epoch".into(),
+        json!(hex::encode(unbalanced::epoch_of(&key.watchlist()?))),
+    );
     out.insert("sealed".into(), json!(pass.get()?.is_some()));
     ui.summary("keygen", out);
     Ok(())
@@ -234,8 +224,7 @@ fn conclude_record(
     out.insert("transcript".into(), json!(hex::encode(record.transcript)));
     let mut signed = None;
     if let (Some(key_path), Some(receipt_path)) = (&r.signing_key, &r.receipt) {
-        let key =
-            SigningKey::from_secret_bytes(&*files::read_key(key_path, KeyKind::Signing, pass)?)?;
+        let key = KeyFile::read(key_path, pass)?.signing()?;
         let bytes = match &r.countersign {
             Some(peer) => {
                 let theirs = files::read_message(peer, SLACK)?;
@@ -347,6 +336,11 @@ pub(crate) fn psi_result(ui: &Ui, pass: &Passphrase, a: &PsiResultArgs) -> Outco
                 .saturating_mul(16)
                 .saturating_add(SLACK),
         )?),
+        None if responder.config().output == Output::Both => {
+            return Err(Failure::usage(
+                "agency A's finish message is needed: give --finish FILE (the state is kept)",
+            ));
+        }
         None => None,
     };
     let outcome = responder
@@ -371,6 +365,16 @@ pub(crate) fn psi_result(ui: &Ui, pass: &Passphrase, a: &PsiResultArgs) -> Outco
     Ok(())
 }
 
+/// Where `watchlist build` notes the path of the digest it built with a key.
+fn digest_note(key: &Path) -> std::path::PathBuf {
+    let mut name = key
+        .file_name()
+        .map(|n| n.to_os_string())
+        .unwrap_or_default();
+    name.push(".digest-path");
+    key.with_file_name(name)
+}
+
 fn read_digest(path: &Path) -> Outcome<(Vec<u8>, SetDigest)> {
     let bytes = files::read_message(path, 1 << 34)?;
     let digest =
@@ -379,7 +383,7 @@ fn read_digest(path: &Path) -> Outcome<(Vec<u8>, SetDigest)> {
 }
 
 pub(crate) fn wl_build(ui: &Ui, pass: &Passphrase, a: &WlBuildArgs) -> Outcome {
-    let key = OprfKey::from_secret_bytes(&*files::read_key(&a.key, KeyKind::Watchlist, pass)?)?;
+    let key = KeyFile::read(&a.key, pass)?.watchlist()?;
     let mut out = fields();
     let (set, labels) = read_records(ui, &a.records, &a.out, a.label.as_deref(), &mut out)?;
     let index = set.index();
@@ -402,6 +406,14 @@ pub(crate) fn wl_build(ui: &Ui, pass: &Passphrase, a: &WlBuildArgs) -> Outcome {
     step.finish_and_clear();
     out.insert("epoch".into(), json!(hex::encode(server.epoch())));
     write_message(&a.out, server.digest(), "digest", &mut out)?;
+    // `watchlist answer` finds the digest of this key's latest build here
+    // when it is not given.
+    let digest_path =
+        std::fs::canonicalize(&a.out).map_err(|e| crate::fail::io(&a.out, &e, Class::Internal))?;
+    files::write_public(
+        &digest_note(&a.key),
+        format!("{}\n", digest_path.display()).as_bytes(),
+    )?;
     ui.summary("watchlist build", out);
     Ok(())
 }
@@ -436,17 +448,25 @@ pub(crate) fn wl_query(ui: &Ui, pass: &Passphrase, a: &WlQueryArgs) -> Outcome {
 }
 
 pub(crate) fn wl_answer(ui: &Ui, pass: &Passphrase, a: &WlAnswerArgs) -> Outcome {
-    let key = OprfKey::from_secret_bytes(&*files::read_key(&a.key, KeyKind::Watchlist, pass)?)?;
-    if !a.digest.exists() {
-        return Err(Failure::input(format!(
-            "no digest at {}: give --digest FILE, the file `watchlist build --out` wrote",
-            a.digest.display()
-        )));
-    }
-    let (digest, _) = read_digest(&a.digest)?;
+    let key = KeyFile::read(&a.key, pass)?.watchlist()?;
+    let digest_path = match &a.digest {
+        Some(path) => path.clone(),
+        None => {
+            let note = digest_note(&a.key);
+            let text = std::fs::read_to_string(&note).map_err(|_| {
+                Failure::usage(format!(
+                    "give --digest FILE: no digest was built with {} here (`watchlist build` notes it in {})",
+                    a.key.display(),
+                    note.display()
+                ))
+            })?;
+            std::path::PathBuf::from(text.trim_end())
+        }
+    };
+    let (digest, _) = read_digest(&digest_path)?;
     let config = ServerConfig::new(a.budget).with_max_query_items(a.max_query_items);
     let server = Server::from_digest(key, &digest, config)
-        .map_err(|e| Failure::from(e).context(a.digest.display()))?;
+        .map_err(|e| Failure::from(e).context(digest_path.display()))?;
     let query = files::read_message(
         &a.query,
         (a.max_query_items as u64)

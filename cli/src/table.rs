@@ -19,7 +19,8 @@ pub(crate) struct RecordArgs {
     #[arg(long, value_name = "COLUMN")]
     pub(crate) id: String,
     /// An identifier column and its kind, e.g. `email=email`,
-    /// `mobile=phone`, `full_name=name`. Kinds: email, phone, iban, name,
+    /// `mobile=phone`, `full_name=name` (`email` alone: a column named
+    /// after its kind). Kinds: email, phone, iban, name,
     /// date_of_birth, document, ip, crypto_address, text. Repeat for each
     /// column.
     #[arg(long = "field", value_name = "COLUMN=KIND", required = true, value_parser = parse_field)]
@@ -60,9 +61,8 @@ fn parse_kind(s: &str) -> Result<Kind, String> {
 }
 
 fn parse_field(s: &str) -> Result<(String, Kind), String> {
-    let (column, kind) = s
-        .rsplit_once('=')
-        .ok_or_else(|| format!("`{s}`: expected COLUMN=KIND"))?;
+    // `--field email` is short for `--field email=email`.
+    let (column, kind) = s.rsplit_once('=').unwrap_or((s, s));
     if column.is_empty() {
         return Err(format!("`{s}`: empty column name"));
     }
@@ -127,7 +127,8 @@ impl RecordArgs {
         let column = |name: &str, flag: &str| -> Outcome<usize> {
             headers
                 .iter()
-                .position(|h| h.trim() == name)
+                // A byte order mark (spreadsheet exports) is not part of the first name.
+                .position(|h| h.trim_start_matches('\u{feff}').trim() == name)
                 .ok_or_else(|| {
                     let known: Vec<&str> = headers.iter().collect();
                     Failure::input(format!(

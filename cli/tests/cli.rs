@@ -422,10 +422,7 @@ fn state_and_key_files_that_others_can_read_are_refused() {
         assert!(err.contains("chmod 600"), "{err}");
     }
     chmod(&d.join("a.state"), 0o600);
-    bm(d)
-        .args(["keygen", "--watchlist", "--out", "wl.key"])
-        .assert()
-        .success();
+    bm(d).args(["keygen", "--out", "wl.key"]).assert().success();
     assert_eq!(mode(&d.join("wl.key")), 0o600);
     chmod(&d.join("wl.key"), 0o644);
     bm(d)
@@ -562,10 +559,7 @@ fn head(dir: &Path, source: &str, n: usize, name: &str) -> PathBuf {
 fn a_watchlist_answers_with_labels_within_a_budget_kept_in_the_ledger() {
     let dir = TempDir::new().unwrap();
     let d = dir.path();
-    bm(d)
-        .args(["keygen", "--watchlist", "--out", "wl.key"])
-        .assert()
-        .success();
+    bm(d).args(["keygen", "--out", "wl.key"]).assert().success();
     // B's suspects are the list; the label tells a querying agency whom to call.
     bm(d)
         .args(["watchlist", "build", "--records"])
@@ -593,17 +587,10 @@ fn a_watchlist_answers_with_labels_within_a_budget_kept_in_the_ledger() {
             .success();
     };
     query("c.state", "query.bm");
-    let answer = |q: &str, out: &str| {
+    let answer = |q: &str, out: &str, digest: &[&str]| {
         bm(d)
-            .args([
-                "--json",
-                "watchlist",
-                "answer",
-                "--key",
-                "wl.key",
-                "--digest",
-                "digest.bm",
-            ])
+            .args(["--json", "watchlist", "answer", "--key", "wl.key"])
+            .args(digest)
             .args([
                 "--ledger",
                 "wl.sqlite",
@@ -616,7 +603,7 @@ fn a_watchlist_answers_with_labels_within_a_budget_kept_in_the_ledger() {
             .output()
             .unwrap()
     };
-    let out = answer("query.bm", "answer.bm");
+    let out = answer("query.bm", "answer.bm", &["--digest", "digest.bm"]);
     assert!(
         out.status.success(),
         "{}",
@@ -656,7 +643,8 @@ fn a_watchlist_answers_with_labels_within_a_budget_kept_in_the_ledger() {
     // The second query would exceed the budget: exit 5, no answer written,
     // and the budget holds across processes (it lives in the ledger).
     query("c2.state", "query2.bm");
-    let out = answer("query2.bm", "answer2.bm");
+    // (Without --digest: the one `watchlist build` last built with wl.key.)
+    let out = answer("query2.bm", "answer2.bm", &[]);
     assert_eq!(out.status.code(), Some(5));
     assert!(!d.join("answer2.bm").exists());
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
@@ -682,7 +670,7 @@ fn a_watchlist_answers_with_labels_within_a_budget_kept_in_the_ledger() {
         .code(2);
     // An answer finished against another list's digest: the epochs differ.
     bm(d)
-        .args(["keygen", "--watchlist", "--out", "other.key"])
+        .args(["keygen", "--out", "other.key"])
         .assert()
         .success();
     bm(d)
@@ -835,4 +823,94 @@ fn the_readme_walkthrough_runs_as_written() {
         column(&truth, "b_id")
     );
     assert!(String::from_utf8_lossy(&out.stderr).contains("verified"));
+}
+
+#[test]
+fn spreadsheet_exports_and_the_short_field_form() {
+    let dir = TempDir::new().unwrap();
+    let d = dir.path();
+    // A byte order mark, CRLF line ends, quoted values, `--field email`.
+    fs::write(
+        d.join("a.csv"),
+        "\u{feff}id;email;note\r\n1;x@example.com;\"a; b\"\r\n2;Y@example.com;\r\n",
+    )
+    .unwrap();
+    fs::write(d.join("b.csv"), "id,email\nq,y@example.com\n").unwrap();
+    bm(d)
+        .args([
+            "psi",
+            "request",
+            "--records",
+            "a.csv",
+            "--delimiter",
+            ";",
+            "--id",
+            "id",
+        ])
+        .args([
+            "--field",
+            "email",
+            "--state",
+            "a.state",
+            "--out",
+            "request.bm",
+        ])
+        .assert()
+        .success();
+    bm(d)
+        .args([
+            "psi",
+            "respond",
+            "--records",
+            "b.csv",
+            "--id",
+            "id",
+            "--field",
+            "email",
+        ])
+        .args([
+            "--state",
+            "b.state",
+            "--request",
+            "request.bm",
+            "--out",
+            "response.bm",
+        ])
+        .assert()
+        .success();
+    bm(d)
+        .args([
+            "psi",
+            "finish",
+            "--state",
+            "a.state",
+            "--response",
+            "response.bm",
+        ])
+        .args(["--out", "finish.bm", "--matches", "a.csv.out"])
+        .assert()
+        .success();
+    assert_eq!(
+        column(&read_csv(&d.join("a.csv.out")), "record_id"),
+        BTreeSet::from(["2".to_owned()])
+    );
+    // B forgets the finish message: a usage error, and its state is kept.
+    bm(d)
+        .args(["psi", "result", "--state", "b.state", "--matches", "b.out"])
+        .assert()
+        .code(2);
+    assert!(d.join("b.state").exists());
+    bm(d)
+        .args([
+            "psi",
+            "result",
+            "--state",
+            "b.state",
+            "--finish",
+            "finish.bm",
+        ])
+        .args(["--matches", "b.out"])
+        .assert()
+        .success();
+    assert!(!d.join("b.state").exists());
 }

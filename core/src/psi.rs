@@ -842,6 +842,11 @@ impl ResponderAwaitingFinish {
         self.session_id
     }
 
+    /// Returns this party's configuration.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
     /// Processes the initiator's finish message and returns the responder's
     /// result, or `None` when the configuration gives the responder no
     /// output ([`Output::Initiator`]; then `finish` must be `None` too).
