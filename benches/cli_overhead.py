@@ -37,16 +37,20 @@ FIELDS = ["--id", "suspect_id", "--field", "email=email", "--field", "phone=phon
 B_FORMAT = ["--region", "GB", "--date-format", "%d/%m/%Y"]
 
 
-def library(release: pathlib.Path) -> float:
+STEPS = ["request", "respond", "finish", "result"]
+
+
+def library(release: pathlib.Path) -> list[float]:
+    """The library's time of each protocol step (two_agencies' time line)."""
     out = subprocess.run([str(release / "two_agencies")], capture_output=True, text=True, check=True).stdout
-    m = re.search(r"^time: ([\d.]+) s", out, re.M)
+    m = re.search(r"^time: [\d.]+ s \(A request ([\d.]+), B respond ([\d.]+), A finish ([\d.]+), B finish ([\d.]+)\)", out, re.M)
     if not m:
         raise SystemExit("two_agencies printed no time line")
-    return float(m.group(1))
+    return [float(x) for x in m.groups()]
 
 
-def command(release: pathlib.Path) -> tuple[float, float]:
-    """Returns (sum of step times, sum of CSV reading times) of one exchange."""
+def command(release: pathlib.Path) -> list[tuple[float, float]]:
+    """Each step's (wall time, CSV reading time) in one exchange."""
     bm = str(release / "blindmatch")
     with tempfile.TemporaryDirectory() as d:
         steps = [
@@ -58,16 +62,16 @@ def command(release: pathlib.Path) -> tuple[float, float]:
              "--out", "finish.bm", "--matches", "a.csv"],
             ["psi", "result", "--state", "b.state", "--finish", "finish.bm", "--matches", "b.csv"],
         ]
-        total = reading = 0.0
+        times = []
         for args in steps:
             out = subprocess.run([bm, "--json", *args], cwd=d, capture_output=True, text=True, check=True).stdout
             summary = json.loads(out)
-            total += summary["seconds"]
-            reading += summary.get("seconds_records", 0.0)
-        matched = sum(1 for _ in open(pathlib.Path(d) / "a.csv")) - 1
+            times.append((summary["seconds"], summary.get("seconds_records", 0.0)))
+        with open(pathlib.Path(d) / "a.csv") as f:
+            matched = sum(1 for _ in f) - 1
         if matched != 1500:
             raise SystemExit(f"the command found {matched} matched records, not 1500")
-        return total, reading
+        return times
 
 
 def main() -> None:
@@ -75,18 +79,24 @@ def main() -> None:
     p.add_argument("--reps", type=int, default=5)
     p.add_argument("--release-dir", type=pathlib.Path, default=ROOT / "target" / "release")
     a = p.parse_args()
-    lib, cli, csv = [], [], []
+    lib: list[list[float]] = []
+    cli: list[list[tuple[float, float]]] = []
     for _ in range(a.reps):
         lib.append(library(a.release_dir))
-        total, reading = command(a.release_dir)
-        cli.append(total)
-        csv.append(reading)
-    m_lib, m_cli, m_csv = (statistics.median(x) for x in (lib, cli, csv))
-    beyond = m_cli - m_csv
-    print(f"library, protocol steps:        median {m_lib:.2f} s  ({', '.join(f'{x:.2f}' for x in lib)})")
-    print(f"command, four steps:            median {m_cli:.2f} s  ({', '.join(f'{x:.2f}' for x in cli)})")
-    print(f"command, reading the two CSVs:  median {m_csv:.2f} s")
-    print(f"command beyond CSV reading:     {beyond:.2f} s, {100 * (beyond / m_lib - 1):+.1f} % against the library")
+        cli.append(command(a.release_dir))
+    med = statistics.median
+    print(f"{'step':<10} {'library':>9} {'command':>9} {'its CSV':>9} {'beyond CSV':>11}")
+    totals = [0.0, 0.0, 0.0]
+    for k, name in enumerate(STEPS):
+        m_lib = med(r[k] for r in lib)
+        m_cli = med(r[k][0] for r in cli)
+        m_csv = med(r[k][1] for r in cli)
+        totals = [totals[0] + m_lib, totals[1] + m_cli, totals[2] + m_csv]
+        print(f"{name:<10} {m_lib:>8.2f}s {m_cli:>8.2f}s {m_csv:>8.2f}s {m_cli - m_csv:>10.2f}s")
+    beyond = totals[1] - totals[2]
+    print(f"{'total':<10} {totals[0]:>8.2f}s {totals[1]:>8.2f}s {totals[2]:>8.2f}s {beyond:>10.2f}s")
+    print(f"the command beyond CSV reading: {100 * (beyond / totals[0] - 1):+.1f} % against the library "
+          f"(medians of {a.reps} runs per step)")
 
 
 if __name__ == "__main__":
