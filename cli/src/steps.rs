@@ -288,6 +288,11 @@ pub(crate) fn psi_finish(ui: &Ui, pass: &Passphrase, a: &PsiFinishArgs) -> Outco
         other => return Err(wrong_state(&a.state, &other, "psi finish", "psi request")),
     };
     let config = initiator.config().clone();
+    if config.output == Output::Both && a.out.is_none() {
+        return Err(Failure::usage(
+            "agency B learns the result too: give --out FILE for the finish message",
+        ));
+    }
     let limit = (config.limits.max_peer_items as u64 + index.len() as u64)
         .saturating_mul(48)
         .saturating_add(SLACK);
@@ -305,15 +310,11 @@ pub(crate) fn psi_finish(ui: &Ui, pass: &Passphrase, a: &PsiFinishArgs) -> Outco
     out.insert("peer_keys".into(), json!(outcome.record.peer_count));
     match (&outcome.finish, &a.out) {
         (Some(f), Some(path)) => write_message(path, f, "finish", &mut out)?,
-        (Some(_), None) => {
-            return Err(Failure::usage(
-                "agency B learns the result too: give --out FILE for the finish message (the state is kept)",
-            ));
-        }
         (None, Some(_)) => {
             ui.note("only agency A learns the result: there is no finish message to write")
         }
-        (None, None) => {}
+        // (Some, None) was refused before the response was read.
+        _ => {}
     }
     write_record_matches(ui, a.matches.as_deref(), &outcome.matches, &index, &mut out)?;
     conclude_record(pass, &a.receipt, &outcome.record, &mut out)?;
@@ -385,7 +386,9 @@ fn read_digest(path: &Path) -> Outcome<(Vec<u8>, SetDigest)> {
 pub(crate) fn wl_build(ui: &Ui, pass: &Passphrase, a: &WlBuildArgs) -> Outcome {
     let key = KeyFile::read(&a.key, pass)?.watchlist()?;
     let mut out = fields();
-    let (set, labels) = read_records(ui, &a.records, &a.out, a.label.as_deref(), &mut out)?;
+    // Record errors go beside the key (private), not beside the digest
+    // (which is handed out).
+    let (set, labels) = read_records(ui, &a.records, &a.key, a.label.as_deref(), &mut out)?;
     let index = set.index();
     let key_labels: Option<Vec<Vec<u8>>> = a.label.as_ref().map(|_| {
         (0..set.keys().len())

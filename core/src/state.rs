@@ -6,8 +6,9 @@
 //! for the answer, a partitioned session's coordinator between two steps)
 //! can be saved as bytes, kept on disk or downloaded from a
 //! browser, and restored to finish the session later. The `blindmatch`
-//! command and the browser tool write the same format, so a session
-//! started in one can be finished in the other.
+//! command, the Python package and the browser tool all write this format
+//! (the browser tool's sessions are partitioned ones, which only it
+//! finishes).
 //!
 //! ```
 //! use blindmatch::psi::{Config, Initiator, Responder};
@@ -28,8 +29,9 @@
 //!
 //! # What a saved state holds
 //!
-//! Secrets: the session key (balanced) or the blinds and the party's own
-//! items (unbalanced client, whose finish step hashes them again). Treat
+//! Secrets: the session key (balanced), the blinds and the party's own
+//! items (unbalanced client, whose finish step hashes them again), the
+//! party secret and its items (partitioned coordinator). Treat
 //! the bytes as the secret they are: [`seal`] them under a passphrase, or
 //! keep them where only the party can read them (the command writes them
 //! 0600 and refuses them when others can read them). The bytes are
