@@ -197,15 +197,23 @@ impl Initiator {
         legal_basis: Option<String>,
         ledger: Option<PyRef<'_, Ledger>>,
     ) -> PyResult<Self> {
-        let provenance = Provenance::new(py, case_ref, legal_basis, ledger.as_deref())?;
-        let saved = crate::state::restore(py, state, passphrase)?;
-        let Waiting::Initiator(initiator) = saved.waiting else {
-            return Err(wrong_kind(py, saved.waiting.name(), "Initiator"));
-        };
+        let (initiator, records, provenance) = crate::state::restore_as(
+            py,
+            state,
+            passphrase,
+            case_ref,
+            legal_basis,
+            ledger.as_deref(),
+            "Initiator",
+            |w| match w {
+                Waiting::Initiator(s) => Ok(s),
+                other => Err(other.name()),
+            },
+        )?;
         Ok(Initiator {
             phase: Shared::new(initiator),
             request: None,
-            records: saved.records.map(Arc::new),
+            records,
             provenance,
         })
     }
@@ -393,14 +401,22 @@ impl Responder {
         legal_basis: Option<String>,
         ledger: Option<PyRef<'_, Ledger>>,
     ) -> PyResult<Self> {
-        let provenance = Provenance::new(py, case_ref, legal_basis, ledger.as_deref())?;
-        let saved = crate::state::restore(py, state, passphrase)?;
-        let Waiting::Responder(waiting) = saved.waiting else {
-            return Err(wrong_kind(py, saved.waiting.name(), "Responder"));
-        };
+        let (waiting, records, provenance) = crate::state::restore_as(
+            py,
+            state,
+            passphrase,
+            case_ref,
+            legal_basis,
+            ledger.as_deref(),
+            "Responder",
+            |w| match w {
+                Waiting::Responder(s) => Ok(s),
+                other => Err(other.name()),
+            },
+        )?;
         Ok(Responder {
             phase: Shared::new(RespLive::Responded(Box::new(waiting))),
-            records: saved.records.map(Arc::new),
+            records,
             provenance,
         })
     }
@@ -467,15 +483,6 @@ impl Responder {
     fn __repr__(&self) -> String {
         format!("Responder({})", self.phase.name())
     }
-}
-
-/// A saved state of another kind than the class restoring it.
-pub(crate) fn wrong_kind(py: Python<'_>, found: &str, class: &str) -> PyErr {
-    errors::error(
-        py,
-        blindmatch::ErrorCode::BadState.as_str(),
-        format!("bad saved state: a {found} state, which {class}.restore cannot take"),
-    )
 }
 
 /// The type of a message ('psi-request', 'psi-response', 'psi-finish'), read from its envelope.

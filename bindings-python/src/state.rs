@@ -2,13 +2,17 @@
 //! `blindmatch::state`): `save(passphrase=None)` on the three classes that
 //! wait for a peer's message, and their `restore` constructors.
 
-use blindmatch::state::{self as core, SavedSession, WaitingRef};
+use std::sync::Arc;
+
+use blindmatch::records::RecordIndex;
+use blindmatch::state::{self as core, SavedSession, Waiting, WaitingRef};
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyString};
 use zeroize::Zeroizing;
 
-use crate::errors::IntoPy;
+use crate::audit::{Ledger, Provenance};
+use crate::errors::{self, IntoPy};
 
 /// A passphrase given as str (UTF-8) or bytes.
 pub(crate) fn passphrase(value: Option<&Bound<'_, PyAny>>) -> PyResult<Option<Zeroizing<Vec<u8>>>> {
@@ -45,8 +49,34 @@ pub(crate) fn save<'py>(
     }
 }
 
+/// What a `restore` constructor rebuilds its object from: the waiting
+/// state `pick` accepts (`pick` returns the name of any other kind, and
+/// that is a `BadStateError` naming it), its record index, and the provenance given again.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn restore_as<T>(
+    py: Python<'_>,
+    state: &[u8],
+    passphrase: Option<&Bound<'_, PyAny>>,
+    case_ref: Option<String>,
+    legal_basis: Option<String>,
+    ledger: Option<&Ledger>,
+    class: &str,
+    pick: impl FnOnce(Waiting) -> Result<T, &'static str>,
+) -> PyResult<(T, Option<Arc<RecordIndex>>, Provenance)> {
+    let provenance = Provenance::new(py, case_ref, legal_basis, ledger)?;
+    let saved = restore(py, state, passphrase)?;
+    let waiting = pick(saved.waiting).map_err(|found| {
+        errors::error(
+            py,
+            blindmatch::ErrorCode::BadState.as_str(),
+            format!("bad saved state: a {found} state, which {class}.restore cannot take"),
+        )
+    })?;
+    Ok((waiting, saved.records.map(Arc::new), provenance))
+}
+
 /// Opens (unsealing with the passphrase when sealed) and restores a state.
-pub(crate) fn restore(
+fn restore(
     py: Python<'_>,
     state: &[u8],
     passphrase: Option<&Bound<'_, PyAny>>,

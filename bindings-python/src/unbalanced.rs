@@ -421,19 +421,23 @@ impl UnbalancedClient {
         legal_basis: Option<String>,
         ledger: Option<PyRef<'_, Ledger>>,
     ) -> PyResult<Self> {
-        let provenance = Provenance::new(py, case_ref, legal_basis, ledger.as_deref())?;
-        let saved = crate::state::restore(py, state, passphrase)?;
-        let Waiting::Client(client) = saved.waiting else {
-            return Err(crate::psi::wrong_kind(
-                py,
-                saved.waiting.name(),
-                "UnbalancedClient",
-            ));
-        };
+        let (client, records, provenance) = crate::state::restore_as(
+            py,
+            state,
+            passphrase,
+            case_ref,
+            legal_basis,
+            ledger.as_deref(),
+            "UnbalancedClient",
+            |w| match w {
+                Waiting::Client(s) => Ok(s),
+                other => Err(other.name()),
+            },
+        )?;
         Ok(UnbalancedClient {
             phase: Shared::new(client),
             query: None,
-            records: saved.records.map(Arc::new),
+            records,
             provenance,
         })
     }

@@ -376,8 +376,12 @@ pub(crate) fn record_matches(
 
 /// `[{recordId, kinds}]` for matched key indices of any protocol.
 pub(crate) fn record_matches_at(records: &core::RecordSet, indices: &[usize]) -> Array {
-    records
-        .record_matches_at(indices)
+    to_js(records.record_matches_at(indices))
+}
+
+/// `[{recordId, kinds}]` of matched records.
+pub(crate) fn to_js(matches: Vec<core::RecordMatch>) -> Array {
+    matches
         .into_iter()
         .map(|r| {
             let o = Object::new();

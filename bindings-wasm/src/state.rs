@@ -40,18 +40,7 @@ impl RecordIndex {
         }
         idx.sort_unstable();
         idx.dedup();
-        Ok(self
-            .inner
-            .record_matches_at(&idx)
-            .into_iter()
-            .map(|r| {
-                let o = Object::new();
-                let _ = Reflect::set(&o, &"recordId".into(), &r.record_id.into());
-                let kinds: Array = r.kinds.iter().map(|k| JsValue::from_str(k)).collect();
-                let _ = Reflect::set(&o, &"kinds".into(), &kinds);
-                JsValue::from(o)
-            })
-            .collect())
+        Ok(records::to_js(self.inner.record_matches_at(&idx)))
     }
 
     /// The ids of the records, in the order they were added.
