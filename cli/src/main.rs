@@ -252,7 +252,7 @@ struct WlBuildArgs {
     /// its matched keys (a case number, a contact point).
     #[arg(long, value_name = "COLUMN")]
     label: Option<String>,
-    /// The list holder's key file (`keygen`).
+    /// The list holder's key file (`keygen`; made here when it does not exist).
     #[arg(long, value_name = "FILE")]
     key: PathBuf,
     /// The digest file to write.
@@ -349,7 +349,8 @@ enum ReceiptCommand {
 struct ReceiptVerifyArgs {
     /// The receipt file.
     receipt: PathBuf,
-    /// A signer's public key: a `.pub` file from `keygen`, or its hex.
+    /// A signer's public key: a `.pub` file from `keygen`, its hex, or the
+    /// signer's key file.
     #[arg(long = "key", value_name = "PUB", required = true)]
     keys: Vec<String>,
 }
@@ -387,7 +388,7 @@ fn main() -> ExitCode {
         Command::Watchlist(WatchlistCommand::Query(a)) => steps::wl_query(&ui, pass, a),
         Command::Watchlist(WatchlistCommand::Answer(a)) => steps::wl_answer(&ui, pass, a),
         Command::Watchlist(WatchlistCommand::Finish(a)) => steps::wl_finish(&ui, pass, a),
-        Command::Receipt(ReceiptCommand::Verify(a)) => steps::receipt_verify(&ui, a),
+        Command::Receipt(ReceiptCommand::Verify(a)) => steps::receipt_verify(&ui, pass, a),
         Command::Ledger(LedgerCommand::Verify(a)) => steps::ledger_verify(&ui, a),
         Command::Inspect(a) => steps::inspect(&ui, a),
     };

@@ -384,8 +384,21 @@ fn read_digest(path: &Path) -> Outcome<(Vec<u8>, SetDigest)> {
 }
 
 pub(crate) fn wl_build(ui: &Ui, pass: &Passphrase, a: &WlBuildArgs) -> Outcome {
-    let key = KeyFile::read(&a.key, pass)?.watchlist()?;
     let mut out = fields();
+    // The first build makes the list's key when the file does not exist yet.
+    let created = !a.key.exists();
+    if created {
+        files::write_secret(
+            &a.key,
+            &files::maybe_seal(&KeyFile::generate()?.to_bytes(), pass)?,
+        )?;
+        ui.note(&format!(
+            "made a new key at {} (0600): keep it; every answer needs it, and a new key is a new epoch",
+            a.key.display()
+        ));
+    }
+    out.insert("key_created".into(), json!(created));
+    let key = KeyFile::read(&a.key, pass)?.watchlist()?;
     // Record errors go beside the key (private), not beside the digest
     // (which is handed out).
     let (set, labels) = read_records(ui, &a.records, &a.key, a.label.as_deref(), &mut out)?;
@@ -559,10 +572,16 @@ pub(crate) fn wl_finish(ui: &Ui, pass: &Passphrase, a: &WlFinishArgs) -> Outcome
     Ok(())
 }
 
-fn public_key(text: &str) -> Outcome<PublicKey> {
+/// A public key from a `.pub` file, its hex, or a key file (whose public
+/// half it derives; the key file must be private like any).
+fn public_key(text: &str, pass: &Passphrase) -> Outcome<PublicKey> {
     let path = Path::new(text);
     let hex_text = if path.is_file() {
-        std::fs::read_to_string(path).map_err(|e| crate::fail::io(path, &e, Class::Input))?
+        let bytes = std::fs::read(path).map_err(|e| crate::fail::io(path, &e, Class::Input))?;
+        if bytes.starts_with(b"BMKY") || state::is_sealed(&bytes) {
+            return Ok(KeyFile::read(path, pass)?.signing()?.public_key());
+        }
+        String::from_utf8_lossy(&bytes).into_owned()
     } else {
         text.to_owned()
     };
@@ -571,11 +590,11 @@ fn public_key(text: &str) -> Outcome<PublicKey> {
     PublicKey::from_bytes(&bytes).map_err(|e| Failure::from(e).context(format!("--key {text}")))
 }
 
-pub(crate) fn receipt_verify(ui: &Ui, a: &ReceiptVerifyArgs) -> Outcome {
+pub(crate) fn receipt_verify(ui: &Ui, pass: &Passphrase, a: &ReceiptVerifyArgs) -> Outcome {
     let keys = a
         .keys
         .iter()
-        .map(|k| public_key(k))
+        .map(|k| public_key(k, pass))
         .collect::<Outcome<Vec<_>>>()?;
     let bytes = files::read_message(&a.receipt, SLACK)?;
     let fields_ = receipt::verify(&bytes, &keys).map_err(|e| {

@@ -218,6 +218,18 @@ fn a_balanced_exchange_finds_the_known_overlap_and_both_sign_a_receipt() {
     assert_eq!(v["case_ref"], "NL-2026-0142");
     assert_eq!(v["cardinality"], 3890);
     bm(d)
+        .args([
+            "receipt",
+            "verify",
+            "both.receipt",
+            "--key",
+            "a.key",
+            "--key",
+            "b.pub",
+        ])
+        .assert()
+        .success();
+    bm(d)
         .args(["receipt", "verify", "both.receipt", "--key", "a.pub"])
         .assert()
         .code(6);
@@ -559,8 +571,8 @@ fn head(dir: &Path, source: &str, n: usize, name: &str) -> PathBuf {
 fn a_watchlist_answers_with_labels_within_a_budget_kept_in_the_ledger() {
     let dir = TempDir::new().unwrap();
     let d = dir.path();
-    bm(d).args(["keygen", "--out", "wl.key"]).assert().success();
-    // B's suspects are the list; the label tells a querying agency whom to call.
+    // B's suspects are the list; the label tells a querying agency whom to
+    // call. The first build makes the key (wl.key does not exist yet).
     bm(d)
         .args(["watchlist", "build", "--records"])
         .arg(data("agency_b.csv"))
@@ -586,6 +598,8 @@ fn a_watchlist_answers_with_labels_within_a_budget_kept_in_the_ledger() {
             .assert()
             .success();
     };
+    #[cfg(unix)]
+    assert_eq!(mode(&d.join("wl.key")), 0o600);
     query("c.state", "query.bm");
     let answer = |q: &str, out: &str, digest: &[&str]| {
         bm(d)
