@@ -20,7 +20,12 @@ use crate::fail::{Class, Failure, Outcome, io};
 pub(crate) struct Passphrase {
     /// Seal (or open) secret files with the passphrase in this file (first
     /// line; the file must not be readable by group or others).
-    #[arg(long, value_name = "FILE", global = true)]
+    #[arg(
+        long,
+        value_name = "FILE",
+        global = true,
+        help_heading = "Global options"
+    )]
     pub(crate) passphrase_file: Option<PathBuf>,
     /// Seal (or open) secret files with the passphrase in this environment
     /// variable.
@@ -28,7 +33,8 @@ pub(crate) struct Passphrase {
         long,
         value_name = "VAR",
         global = true,
-        conflicts_with = "passphrase_file"
+        conflicts_with = "passphrase_file",
+        help_heading = "Global options"
     )]
     pub(crate) passphrase_env: Option<String>,
 }

@@ -31,10 +31,10 @@ use crate::ui::Ui;
 #[command(name = "blindmatch", version, after_long_help = EXIT_CODES, after_help = EXIT_CODES)]
 struct Cli {
     /// Print the summary as one JSON object on stdout (errors too).
-    #[arg(long, global = true)]
+    #[arg(long, global = true, help_heading = "Global options")]
     json: bool,
     /// No progress bars (they show only on a terminal anyway).
-    #[arg(long, short, global = true)]
+    #[arg(long, short, global = true, help_heading = "Global options")]
     quiet: bool,
     #[command(flatten)]
     passphrase: Passphrase,

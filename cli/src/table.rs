@@ -48,8 +48,8 @@ pub(crate) struct RecordArgs {
     #[arg(long, default_value = ",", value_name = "CHAR", value_parser = parse_delimiter)]
     pub(crate) delimiter: u8,
     /// Where to write the values that could not be used (CSV: record_id,
-    /// field, error; never the value). Default: beside the state file,
-    /// `<state>.errors.csv`.
+    /// field, error; never the value). Default: beside the state file (or
+    /// the watch-list key), named after it: `a.state` gives `a.errors.csv`.
     #[arg(long, value_name = "FILE")]
     pub(crate) errors: Option<PathBuf>,
 }
