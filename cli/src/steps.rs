@@ -287,7 +287,7 @@ pub(crate) fn psi_finish(ui: &Ui, pass: &Passphrase, a: &PsiFinishArgs) -> Outco
         Waiting::Initiator(s) => s,
         other => return Err(wrong_state(&a.state, &other, "psi finish", "psi request")),
     };
-    let config = initiator.config().clone();
+    let config = initiator.config();
     if config.output == Output::Both && a.out.is_none() {
         return Err(Failure::usage(
             "agency B learns the result too: give --out FILE for the finish message",
@@ -464,6 +464,13 @@ pub(crate) fn wl_query(ui: &Ui, pass: &Passphrase, a: &WlQueryArgs) -> Outcome {
 }
 
 pub(crate) fn wl_answer(ui: &Ui, pass: &Passphrase, a: &WlAnswerArgs) -> Outcome {
+    if a.ledger.is_none() && a.budget != blindmatch::budget::Budget::Unlimited {
+        return Err(Failure::usage(
+            "a budget needs --ledger FILE to keep it between runs (or --budget unlimited)",
+        ));
+    }
+    // Opened once: it charges the answer, then tells the remaining budget.
+    let ledger = a.ledger.as_deref().map(Ledger::open).transpose()?;
     let key = KeyFile::read(&a.key, pass)?.watchlist()?;
     let digest_path = match &a.digest {
         Some(path) => path.clone(),
@@ -490,19 +497,9 @@ pub(crate) fn wl_answer(ui: &Ui, pass: &Passphrase, a: &WlAnswerArgs) -> Outcome
             .saturating_add(SLACK),
     )?;
     let step = ui.step("evaluating the query".to_owned());
-    let answer = match &a.ledger {
-        Some(path) => {
-            let ledger = Ledger::open(path)?;
-            server.answer_with(&query, &a.client, &ledger)
-        }
-        None if a.budget == blindmatch::budget::Budget::Unlimited => {
-            server.answer(&query, &a.client)
-        }
-        None => {
-            return Err(Failure::usage(
-                "a budget needs --ledger FILE to keep it between runs (or --budget unlimited)",
-            ));
-        }
+    let answer = match &ledger {
+        Some(ledger) => server.answer_with(&query, &a.client, ledger),
+        None => server.answer(&query, &a.client),
     }
     .map_err(|e| Failure::from(e).context(a.query.display()))?;
     step.finish_and_clear();
@@ -514,9 +511,8 @@ pub(crate) fn wl_answer(ui: &Ui, pass: &Passphrase, a: &WlAnswerArgs) -> Outcome
         "evaluated".into(),
         json!(info.counts.first().map_or(0, |c| c.1)),
     );
-    if let Some(path) = &a.ledger {
-        let ledger = Ledger::open(path)?;
-        let remaining = server.remaining_budget_with(&a.client, &ledger)?;
+    if let Some(ledger) = &ledger {
+        let remaining = server.remaining_budget_with(&a.client, ledger)?;
         out.insert(
             "remaining_budget".into(),
             remaining.map_or(json!("unlimited"), |r| json!(r)),
