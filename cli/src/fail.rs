@@ -18,6 +18,9 @@ pub(crate) enum Class {
     Budget,
     /// A receipt or ledger does not verify.
     Verify,
+    /// The watch-list server could not be reached, or refused the request
+    /// (TLS, certificate, HTTP).
+    Remote,
 }
 
 impl Class {
@@ -29,6 +32,7 @@ impl Class {
             Class::Peer => 4,
             Class::Budget => 5,
             Class::Verify => 6,
+            Class::Remote => 7,
         }
     }
 
@@ -40,6 +44,7 @@ impl Class {
             Class::Peer => "peer_message_refused",
             Class::Budget => "budget_exceeded",
             Class::Verify => "verification_failed",
+            Class::Remote => "server_refused",
         }
     }
 }
@@ -53,7 +58,8 @@ Exit codes:
   3  bad input file of ours (CSV, state, key, passphrase, world-readable secret)
   4  the peer's message file was refused (malformed, another session, tampered)
   5  query budget exceeded
-  6  a receipt or ledger does not verify";
+  6  a receipt or ledger does not verify
+  7  the watch-list server could not be reached or refused the request";
 
 /// A failed command: its class and a message for the operator.
 #[derive(Debug)]

@@ -6,8 +6,11 @@
 
 mod fail;
 mod files;
+mod remote;
+mod serve;
 mod steps;
 mod table;
+mod tls;
 mod ui;
 
 use std::path::PathBuf;
@@ -60,6 +63,9 @@ enum Command {
     /// The audit ledger.
     #[command(subcommand)]
     Ledger(LedgerCommand),
+    /// Serve a watch-list over HTTPS with client certificates (mutual TLS):
+    /// digest, queries charged to budgets in the ledger, metrics.
+    Serve(ServeArgs),
     /// Show what a message, state or key file is (type, sizes, session or
     /// epoch), never its contents.
     Inspect(InspectArgs),
@@ -267,15 +273,85 @@ struct WlBuildArgs {
 struct WlQueryArgs {
     #[command(flatten)]
     records: RecordArgs,
-    #[command(flatten)]
-    state: StateOut,
+    /// The state file to write (secret; 0600; sealed with a passphrase
+    /// when one is given). Not with --server.
+    #[arg(long, value_name = "FILE", required_unless_present = "server")]
+    state: Option<PathBuf>,
+    /// Replace an existing state file (its waiting session is lost).
+    #[arg(long)]
+    force: bool,
     /// The list's digest, when you have it already: the query is then
     /// addressed to its key epoch and checked against its profile now.
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", conflicts_with = "server")]
     digest: Option<PathBuf>,
-    /// The query message file to send to the list holder.
+    /// The query message file to send to the list holder. Not with --server.
+    #[arg(long, value_name = "FILE", required_unless_present = "server")]
+    out: Option<PathBuf>,
+    #[command(flatten)]
+    remote: WlRemoteArgs,
+}
+
+/// Querying a watch-list server (`blindmatch serve`) instead of files.
+#[derive(Debug, Args)]
+struct WlRemoteArgs {
+    /// Query this server and finish in one go (https://HOST[:PORT]): no
+    /// state, query or answer files.
+    #[arg(
+        long,
+        value_name = "URL",
+        conflicts_with_all = ["state", "out"],
+        requires_all = ["cert", "key", "ca", "matches"],
+        help_heading = "Querying a server"
+    )]
+    server: Option<String>,
+    /// This agency's client certificate (PEM), issued by the server's client CA.
+    #[arg(
+        long,
+        value_name = "PEM",
+        requires = "server",
+        help_heading = "Querying a server"
+    )]
+    cert: Option<PathBuf>,
+    /// The certificate's private key (PEM; must not be readable by others).
+    #[arg(
+        long,
+        value_name = "PEM",
+        requires = "server",
+        help_heading = "Querying a server"
+    )]
+    key: Option<PathBuf>,
+    /// The CA certificate (PEM) that issued the server's certificate.
+    #[arg(
+        long,
+        value_name = "PEM",
+        requires = "server",
+        help_heading = "Querying a server"
+    )]
+    ca: Option<PathBuf>,
+    /// Where to write the matches (CSV: record_id, kind, label).
+    #[arg(
+        long,
+        value_name = "FILE",
+        requires = "server",
+        help_heading = "Querying a server"
+    )]
+    matches: Option<PathBuf>,
+    /// Where to cache the digest between runs (it is downloaded again only
+    /// when its ETag changes). Default: ~/.cache/blindmatch/digest-HOST-PORT.bm.
+    #[arg(
+        long,
+        value_name = "FILE",
+        requires = "server",
+        help_heading = "Querying a server"
+    )]
+    digest_cache: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+struct ServeArgs {
+    /// The service's configuration (see the README's `server.toml`).
     #[arg(long, value_name = "FILE")]
-    out: PathBuf,
+    config: PathBuf,
 }
 
 #[derive(Debug, Args)]
@@ -390,6 +466,7 @@ fn main() -> ExitCode {
         Command::Watchlist(WatchlistCommand::Finish(a)) => steps::wl_finish(&ui, pass, a),
         Command::Receipt(ReceiptCommand::Verify(a)) => steps::receipt_verify(&ui, pass, a),
         Command::Ledger(LedgerCommand::Verify(a)) => steps::ledger_verify(&ui, a),
+        Command::Serve(a) => serve::serve(&ui, pass, a),
         Command::Inspect(a) => steps::inspect(&ui, a),
     };
     match result {

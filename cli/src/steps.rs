@@ -92,7 +92,7 @@ fn check_state_out(s: &StateOut) -> Outcome {
 }
 
 /// Reads the records, reports their errors, and returns the set.
-fn read_records(
+pub(crate) fn read_records(
     ui: &Ui,
     records: &RecordArgs,
     state: &Path,
@@ -376,11 +376,28 @@ fn digest_note(key: &Path) -> std::path::PathBuf {
     key.with_file_name(name)
 }
 
-fn read_digest(path: &Path) -> Outcome<(Vec<u8>, SetDigest)> {
+pub(crate) fn read_digest(path: &Path) -> Outcome<(Vec<u8>, SetDigest)> {
     let bytes = files::read_message(path, 1 << 34)?;
     let digest =
         SetDigest::from_bytes(&bytes).map_err(|e| Failure::from(e).context(path.display()))?;
     Ok((bytes, digest))
+}
+
+/// Each key's label: the label column's value of the record it came from.
+pub(crate) fn key_labels(
+    set: &RecordSet,
+    labels: &std::collections::HashMap<String, String>,
+) -> Vec<Vec<u8>> {
+    let index = set.index();
+    (0..set.keys().len())
+        .map(|i| {
+            index
+                .record_of(i)
+                .and_then(|r| labels.get(r))
+                .map(|l| l.as_bytes().to_vec())
+                .unwrap_or_default()
+        })
+        .collect()
 }
 
 pub(crate) fn wl_build(ui: &Ui, pass: &Passphrase, a: &WlBuildArgs) -> Outcome {
@@ -402,18 +419,7 @@ pub(crate) fn wl_build(ui: &Ui, pass: &Passphrase, a: &WlBuildArgs) -> Outcome {
     // Record errors go beside the key (private), not beside the digest
     // (which is handed out).
     let (set, labels) = read_records(ui, &a.records, &a.key, a.label.as_deref(), &mut out)?;
-    let index = set.index();
-    let key_labels: Option<Vec<Vec<u8>>> = a.label.as_ref().map(|_| {
-        (0..set.keys().len())
-            .map(|i| {
-                index
-                    .record_of(i)
-                    .and_then(|r| labels.get(r))
-                    .map(|l| l.as_bytes().to_vec())
-                    .unwrap_or_default()
-            })
-            .collect()
-    });
+    let key_labels = a.label.as_ref().map(|_| key_labels(&set, &labels));
     let config = ServerConfig::new(blindmatch::budget::Budget::Unlimited)
         .with_profile(set.profile())
         .with_fpr_bits(a.fpr_bits);
@@ -435,9 +441,20 @@ pub(crate) fn wl_build(ui: &Ui, pass: &Passphrase, a: &WlBuildArgs) -> Outcome {
 }
 
 pub(crate) fn wl_query(ui: &Ui, pass: &Passphrase, a: &WlQueryArgs) -> Outcome {
-    check_state_out(&a.state)?;
+    let (state, out_path) = match (&a.remote.server, &a.state, &a.out) {
+        (Some(url), _, _) => return crate::remote::query(ui, a, &a.remote, url),
+        (None, Some(state), Some(out)) => (
+            StateOut {
+                state: state.clone(),
+                force: a.force,
+            },
+            out,
+        ),
+        _ => return Err(Failure::usage("give --state and --out, or --server")),
+    };
+    check_state_out(&state)?;
     let mut out = fields();
-    let (set, _) = read_records(ui, &a.records, &a.state.state, None, &mut out)?;
+    let (set, _) = read_records(ui, &a.records, &state.state, None, &mut out)?;
     let mut config = ClientConfig::default().with_profile(set.profile());
     if let Some(path) = &a.digest {
         let (_, digest) = read_digest(path)?;
@@ -451,14 +468,8 @@ pub(crate) fn wl_query(ui: &Ui, pass: &Passphrase, a: &WlQueryArgs) -> Outcome {
     let (client, query) = Client::with_config(config, set.keys())?;
     step.finish_and_clear();
     out.insert("query_id".into(), json!(hex::encode(client.query_id())));
-    save_state(
-        pass,
-        &a.state,
-        Waiting::Client(client),
-        set.index(),
-        &mut out,
-    )?;
-    write_message(&a.out, &query, "query", &mut out)?;
+    save_state(pass, &state, Waiting::Client(client), set.index(), &mut out)?;
+    write_message(out_path, &query, "query", &mut out)?;
     ui.summary("watchlist query", out);
     Ok(())
 }

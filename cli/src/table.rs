@@ -54,13 +54,13 @@ pub(crate) struct RecordArgs {
     pub(crate) errors: Option<PathBuf>,
 }
 
-fn parse_kind(s: &str) -> Result<Kind, String> {
+pub(crate) fn parse_kind(s: &str) -> Result<Kind, String> {
     s.trim()
         .parse::<Kind>()
         .map_err(|_| format!("unknown kind `{s}` (email, phone, iban, name, date_of_birth, document, ip, crypto_address, text)"))
 }
 
-fn parse_field(s: &str) -> Result<(String, Kind), String> {
+pub(crate) fn parse_field(s: &str) -> Result<(String, Kind), String> {
     // `--field email` is short for `--field email=email`.
     let (column, kind) = s.rsplit_once('=').unwrap_or((s, s));
     if column.is_empty() {
@@ -69,11 +69,11 @@ fn parse_field(s: &str) -> Result<(String, Kind), String> {
     Ok((column.to_owned(), parse_kind(kind)?))
 }
 
-fn parse_composite(s: &str) -> Result<Vec<Kind>, String> {
+pub(crate) fn parse_composite(s: &str) -> Result<Vec<Kind>, String> {
     s.split(',').map(parse_kind).collect()
 }
 
-fn parse_delimiter(s: &str) -> Result<u8, String> {
+pub(crate) fn parse_delimiter(s: &str) -> Result<u8, String> {
     match s.as_bytes() {
         [b] if b.is_ascii() => Ok(*b),
         _ if s == "\\t" || s == "tab" => Ok(b'\t'),

@@ -24,6 +24,11 @@ impl Ui {
         }
     }
 
+    /// Whether the summary is JSON.
+    pub(crate) fn json(&self) -> bool {
+        self.json
+    }
+
     fn bar(&self, bar: ProgressBar) -> ProgressBar {
         if self.progress {
             bar.set_draw_target(ProgressDrawTarget::stderr());
