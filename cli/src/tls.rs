@@ -100,7 +100,14 @@ pub(crate) fn client_config(
         .map_err(|e| tls_failure(cert, &e))?
         .with_root_certificates(roots(ca)?)
         .with_client_auth_cert(certificates(cert)?, private_key(key)?)
-        .map_err(|e| tls_failure(key, &e))?;
+        .map_err(|e| {
+            let hint = if format!("{e:?}").contains("UnsupportedCertVersion") {
+                " (an X.509 v1 certificate: issue it as v3, e.g. `openssl x509 -req ... -extfile` with `extendedKeyUsage=clientAuth`; see the README)"
+            } else {
+                ""
+            };
+            Failure::input(format!("{} with {}: {e}{hint}", cert.display(), key.display()))
+        })?;
     config.alpn_protocols = vec![b"http/1.1".to_vec()];
     Ok(Arc::new(config))
 }

@@ -120,7 +120,7 @@ pub(crate) struct WatchlistToml {
 pub(crate) enum Source {
     Digest(PathBuf),
     Records {
-        records: RecordArgs,
+        records: Box<RecordArgs>,
         label: Option<String>,
         fpr_bits: u8,
     },
@@ -208,7 +208,7 @@ impl ServerToml {
                 }
                 let setting =
                     |name: &str, e: String| Failure::input(format!("[watchlist] {name}: {e}"));
-                let args = RecordArgs {
+                let args = Box::new(RecordArgs {
                     records: records.clone(),
                     id,
                     fields: w
@@ -236,7 +236,7 @@ impl ServerToml {
                         None => b',',
                     },
                     errors: w.errors.clone(),
-                };
+                });
                 Ok(Source::Records {
                     records: args,
                     label: w.label.clone(),

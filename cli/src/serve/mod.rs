@@ -333,7 +333,7 @@ async fn connection(
         Ok(Err(e)) => {
             let reason = handshake_reason(&e);
             app.metrics.handshake_failed(reason);
-            info!(%peer, reason, "TLS handshake refused");
+            info!(%peer, reason, error = %e, "TLS handshake refused");
             return;
         }
         Err(_) => {
@@ -420,7 +420,7 @@ async fn reload(app: &Arc<App>) {
         previous_epoch = %old.epoch,
         items = current.items,
         rotated,
-        "reloaded; queries for other epochs are now refused"
+        "reloaded"
     );
     if let Ok(mut slot) = app.tls.write() {
         *slot = tls;
