@@ -133,6 +133,24 @@ impl Remote {
         )
     }
 
+    /// This client's budget and the server's limits (`GET /v1/budget`).
+    async fn budget(&self) -> Outcome<serde_json::Value> {
+        let request = self
+            .request(Method::GET, "/v1/budget")
+            .body(Full::new(Bytes::new()))
+            .map_err(|e| self.failure(e))?;
+        let response = self.send(request).await?;
+        if response.status() != StatusCode::OK {
+            return Err(self.refusal(response).await);
+        }
+        let body = http_body_util::Limited::new(response.into_body(), MAX_ERROR_BODY)
+            .collect()
+            .await
+            .map_err(|e| self.failure(e))?
+            .to_bytes();
+        serde_json::from_slice(&body).map_err(|e| self.failure(format!("GET /v1/budget: {e}")))
+    }
+
     /// The digest: the cached copy when its ETag is still current, else
     /// downloaded (resuming a partial download of the same ETag).
     async fn digest(&self, cache: &Path) -> Outcome<(Vec<u8>, &'static str)> {
@@ -280,6 +298,28 @@ pub(crate) fn query(ui: &Ui, a: &WlQueryArgs, r: &WlRemoteArgs, url: &str) -> Ou
         .build()
         .map_err(|e| Failure::internal(format!("cannot start the runtime: {e}")))?;
     out.insert("server".into(), json!(remote.url));
+    // The server's limits first: a query it would refuse is not sent.
+    let limits = runtime.block_on(remote.budget())?;
+    let keys = set.keys().len() as u64;
+    if let Some(max) = limits["max_query_items"].as_u64().filter(|&m| keys > m) {
+        return Err(Failure::new(
+            Class::Remote,
+            format!(
+                "{}: the server accepts at most {max} keys per query; these records have {keys} (split the file)",
+                remote.url
+            ),
+        ));
+    }
+    if let Some(remaining) = limits["remaining"].as_u64().filter(|&r| keys > r) {
+        return Err(Failure::new(
+            Class::Budget,
+            format!(
+                "{}: {keys} keys exceed this client's remaining budget of {remaining} for epoch {}",
+                remote.url,
+                limits["epoch"].as_str().unwrap_or("?")
+            ),
+        ));
+    }
     for attempt in 0..2 {
         let step = ui.step("fetching the digest".to_owned());
         let (bytes, how) = runtime.block_on(remote.digest(&cache))?;

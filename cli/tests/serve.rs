@@ -720,3 +720,63 @@ fn sixty_four_concurrent_clients_get_their_answers_and_the_ledger_verifies() {
         assert_eq!(spent, ROUNDS * ASKED.len());
     }
 }
+
+#[test]
+fn the_demo_script_runs_as_documented() {
+    // examples/serve/demo.sh, with this build's binary first on PATH:
+    // certificates by openssl, serve, query twice, rotate, query, verify.
+    let work = TempDir::new().unwrap();
+    let bin = Path::new(env!("CARGO_BIN_EXE_blindmatch"))
+        .parent()
+        .unwrap();
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/serve/demo.sh");
+    let out = Command::new("bash")
+        .arg(script)
+        .arg(work.path())
+        .env("PATH", path)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains("same matches under the new key"),
+        "{stdout}"
+    );
+    // The summaries go to stderr.
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("digest                 cached"), "{stderr}");
+    // A's records on B's list by e-mail or phone, as the balanced
+    // exchange finds them on these two keys (labels are B's record ids).
+    let matches = read_csv_rows(&work.path().join("matches-1.csv"));
+    let overlap = read_csv_rows(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/data/expected_overlap.csv"),
+    );
+    let expected: BTreeSet<(String, String)> = overlap
+        .iter()
+        .filter(|r| r[2].contains("email") || r[2].contains("phone"))
+        .map(|r| (r[0].clone(), r[1].clone()))
+        .collect();
+    let found: BTreeSet<(String, String)> = matches
+        .iter()
+        .map(|r| (r[0].clone(), r[2].clone()))
+        .collect();
+    assert_eq!(found, expected);
+    let log = fs::read_to_string(work.path().join("serve.log")).unwrap();
+    assert!(log.contains("rotated=true"), "{log}");
+}
+
+fn read_csv_rows(path: &Path) -> Vec<Vec<String>> {
+    let mut r = csv::Reader::from_path(path).unwrap();
+    r.records()
+        .map(|rec| rec.unwrap().iter().map(str::to_owned).collect())
+        .collect()
+}
