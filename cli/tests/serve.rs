@@ -780,3 +780,50 @@ fn read_csv_rows(path: &Path) -> Vec<Vec<String>> {
         .map(|rec| rec.unwrap().iter().map(str::to_owned).collect())
         .collect()
 }
+
+#[test]
+fn refuses_to_start_on_a_readable_key_or_a_wrong_configuration() {
+    let bed = Bed::new("100", WATCHLIST_RECORDS);
+    let serve = || {
+        let out = bm(bed.path())
+            .args(["--json", "serve", "--config", "server.toml"])
+            .output()
+            .unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        (out.status.code(), v["message"].as_str().unwrap().to_owned())
+    };
+    let key = bed.path().join("server.key");
+    fs::set_permissions(&key, fs::Permissions::from_mode(0o644)).unwrap();
+    let (code, message) = serve();
+    assert_eq!(code, Some(3));
+    assert!(message.contains("chmod 600"), "{message}");
+    fs::set_permissions(&key, fs::Permissions::from_mode(0o600)).unwrap();
+    // No budget at all, a budget that is not one, a list given twice.
+    for (budget, watchlist, expected) in [
+        ("\"plenty\"", WATCHLIST_RECORDS, "unlimited"),
+        ("100", "[watchlist]\nkey = \"wl.key\"\n", "either `digest`"),
+        (
+            "100",
+            "[watchlist]\nkey = \"wl.key\"\ndigest = \"d.bm\"\nrecords = \"list.csv\"\n",
+            "either `digest`",
+        ),
+        (
+            "100",
+            "[watchlist]\nkey = \"missing.key\"\ndigest = \"d.bm\"\n",
+            "keygen",
+        ),
+    ] {
+        bed.write_config(budget, watchlist);
+        let (code, message) = serve();
+        assert_eq!(code, Some(3), "{message}");
+        assert!(message.contains(expected), "{message}");
+    }
+    fs::write(
+        bed.path().join("server.toml"),
+        "listen = \"127.0.0.1:0\"\nledger = \"wl.sqlite\"\n[tls]\ncert = \"server.crt\"\nkey = \"server.key\"\nclient_ca = \"ca.crt\"\n[watchlist]\nkey = \"wl.key\"\nrecords = \"list.csv\"\nid = \"id\"\nfields = [\"email\"]\n",
+    )
+    .unwrap();
+    let (code, message) = serve();
+    assert_eq!(code, Some(3));
+    assert!(message.contains("budget"), "{message}");
+}
