@@ -207,6 +207,13 @@ pub enum Error {
     /// or the file was changed.
     #[error("cannot open the sealed file: wrong passphrase, or the file was changed")]
     WrongPassphrase,
+    /// A proof of decryption (intersection-sum) does not verify, or a sum
+    /// does not decrypt what was sent.
+    #[error("the peer's proof of decryption does not verify")]
+    BadProof,
+    /// An encrypted sum does not decrypt to a value the cardinality allows.
+    #[error("an encrypted sum is out of the range its cardinality allows")]
+    SumOutOfRange,
     /// An identifier could not be canonicalized (records). The message
     /// names the kind and the reason, never the value.
     #[error("invalid {kind}: {reason}")]
@@ -332,6 +339,10 @@ error_codes! {
     BadState = "bad_state", false;
     /// [`Error::WrongPassphrase`]
     WrongPassphrase = "wrong_passphrase", false;
+    /// [`Error::BadProof`]
+    BadProof = "bad_proof", true;
+    /// [`Error::SumOutOfRange`]
+    SumOutOfRange = "sum_out_of_range", true;
 }
 
 impl fmt::Display for ErrorCode {
@@ -382,6 +393,8 @@ impl Error {
             Error::PartMismatch(_) => ErrorCode::PartMismatch,
             Error::BadState(_) => ErrorCode::BadState,
             Error::WrongPassphrase => ErrorCode::WrongPassphrase,
+            Error::BadProof => ErrorCode::BadProof,
+            Error::SumOutOfRange => ErrorCode::SumOutOfRange,
         }
     }
 

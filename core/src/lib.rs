@@ -118,6 +118,7 @@ pub mod receipt;
 pub mod records;
 mod rng;
 pub mod state;
+pub mod sum;
 pub mod transcript;
 pub mod unbalanced;
 pub mod wire;

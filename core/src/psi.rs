@@ -321,7 +321,7 @@ impl SessionKey {
         SessionKey { half }
     }
 
-    fn random<R: CryptoRng + ?Sized>(rng: &mut R) -> Self {
+    pub(crate) fn random<R: CryptoRng + ?Sized>(rng: &mut R) -> Self {
         let mut k = random_nonzero_scalar(rng);
         let key = SessionKey {
             half: *group::halve(&k),
@@ -401,7 +401,7 @@ fn matches(own: &Distinct, reveal: Reveal, matched: &[bool]) -> Matches {
 }
 
 /// A random permutation of `0..n`.
-fn shuffled<R: CryptoRng + ?Sized>(n: usize, rng: &mut R) -> Vec<u32> {
+pub(crate) fn shuffled<R: CryptoRng + ?Sized>(n: usize, rng: &mut R) -> Vec<u32> {
     let mut v: Vec<u32> = (0..n as u32).collect();
     v.shuffle(rng);
     v

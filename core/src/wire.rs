@@ -154,6 +154,18 @@ pub enum MessageType {
     /// Manifests and parts of a partitioned session in one file, for a
     /// channel that carries one file per step (the browser tool).
     Bundle,
+    /// Intersection-sum, initiator to value holder: blinded identifiers.
+    SumRequest,
+    /// Intersection-sum, value holder to initiator: the initiator's
+    /// identifiers blinded again (shuffled), its own blinded identifiers
+    /// with their encrypted values, and its public keys.
+    SumResponse,
+    /// Intersection-sum, initiator to value holder: the cardinality and the
+    /// re-randomized encrypted sums.
+    SumFinish,
+    /// Intersection-sum, value holder to initiator: the sums, with proofs
+    /// of decryption (or noisy sums).
+    SumResult,
 }
 
 impl MessageType {
@@ -171,6 +183,10 @@ impl MessageType {
             MessageType::Part => 9,
             MessageType::Manifest => 10,
             MessageType::Bundle => 11,
+            MessageType::SumRequest => 12,
+            MessageType::SumResponse => 13,
+            MessageType::SumFinish => 14,
+            MessageType::SumResult => 15,
         }
     }
 
@@ -192,6 +208,10 @@ impl MessageType {
             9 => Ok(MessageType::Part),
             10 => Ok(MessageType::Manifest),
             11 => Ok(MessageType::Bundle),
+            12 => Ok(MessageType::SumRequest),
+            13 => Ok(MessageType::SumResponse),
+            14 => Ok(MessageType::SumFinish),
+            15 => Ok(MessageType::SumResult),
             found => Err(Error::WrongMessageType { expected: 0, found }),
         }
     }
@@ -210,6 +230,10 @@ impl MessageType {
             MessageType::Part => "part",
             MessageType::Manifest => "manifest",
             MessageType::Bundle => "bundle",
+            MessageType::SumRequest => "sum-request",
+            MessageType::SumResponse => "sum-response",
+            MessageType::SumFinish => "sum-finish",
+            MessageType::SumResult => "sum-result",
         }
     }
 }
@@ -256,6 +280,12 @@ pub fn inspect(bytes: &[u8]) -> Result<MessageInfo> {
         }
         MessageType::SetDigest | MessageType::UnbalancedQuery | MessageType::UnbalancedAnswer => {
             crate::unbalanced::describe(bytes, ty, &mut info)?;
+        }
+        MessageType::SumRequest
+        | MessageType::SumResponse
+        | MessageType::SumFinish
+        | MessageType::SumResult => {
+            crate::sum::describe(bytes, ty, &mut info)?;
         }
         _ => {}
     }
