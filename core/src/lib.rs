@@ -149,6 +149,10 @@ pub mod fuzzing {
             MessageType::Part | MessageType::Manifest | MessageType::Bundle => {
                 crate::partition::reencode(bytes, ty)
             }
+            MessageType::SumRequest
+            | MessageType::SumResponse
+            | MessageType::SumFinish
+            | MessageType::SumResult => crate::sum::reencode(bytes, ty),
             _ => crate::unbalanced::reencode(bytes, ty),
         }
     }

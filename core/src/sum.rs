@@ -1277,7 +1277,7 @@ pub(crate) fn describe(bytes: &[u8], ty: MessageType, info: &mut wire::MessageIn
 }
 
 /// Re-encodes a message after decoding it (the canonical-decoding tests).
-#[cfg(test)]
+#[cfg(any(test, fuzzing))]
 pub(crate) fn reencode(bytes: &[u8], ty: MessageType) -> Result<Vec<u8>> {
     Ok(match ty {
         MessageType::SumRequest => wire::encode(ty, &wire::decode::<RequestMsg<'_>>(bytes, ty)?),

@@ -8,7 +8,9 @@
 use std::fs;
 use std::path::Path;
 
-use blindmatch_fuzz::{client, initiator, responded, server};
+use blindmatch_fuzz::{
+    client, initiator, responded, server, sum_finish_and_result, sum_initiator, sum_responded,
+};
 
 fn write(target: &str, name: &str, bytes: &[u8]) {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -130,6 +132,21 @@ fn main() {
     write("message_type", "query", &query);
     write("message_type", "answer", &answer);
     audit_and_parts();
+    let (_, sum_request) = sum_initiator();
+    let (_, sum_response) = sum_responded();
+    let (sum_finish, sum_result) = sum_finish_and_result();
+    write("sum_response", "response", &sum_response);
+    write("sum_finish", "finish", &sum_finish);
+    write("sum_result", "result", &sum_result);
+    for (name, bytes) in [
+        ("sum_request", &sum_request),
+        ("sum_response", &sum_response),
+        ("sum_finish", &sum_finish),
+        ("sum_result", &sum_result),
+    ] {
+        write("decode", name, bytes);
+        write("message_type", name, bytes);
+    }
     for (i, v) in [
         "John.Doe@Example.COM",
         "020 7946 0958",

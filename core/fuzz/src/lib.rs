@@ -101,3 +101,55 @@ pub fn saved_states(mode: u8) -> Vec<(&'static str, Vec<u8>)> {
         ("client", save(Waiting::Client(c))),
     ]
 }
+
+/// Intersection-sum: the value holder's columns for `ITEMS_B`.
+pub fn sum_columns() -> Vec<blindmatch::sum::Column> {
+    vec![
+        blindmatch::sum::Column {
+            name: "amount".into(),
+            values: vec![1_000, 250, 65_535],
+        },
+        blindmatch::sum::Column {
+            name: "count".into(),
+            values: vec![1, 2, 3],
+        },
+    ]
+}
+
+/// The fixed intersection-sum initiator and its request (sums to both).
+pub fn sum_initiator() -> (blindmatch::sum::Initiator, Vec<u8>) {
+    let config = blindmatch::sum::SumConfig::new(blindmatch::sum::RevealSumTo::Both);
+    match blindmatch::sum::Initiator::new_with_rng(config, ITEMS_A, &mut rng(5)) {
+        Ok(x) => x,
+        Err(e) => unreachable!("fixed sum initiator: {e}"),
+    }
+}
+
+/// The fixed value holder after answering the fixed request, and its response.
+pub fn sum_responded() -> (blindmatch::sum::ResponderAwaitingFinish, Vec<u8>) {
+    let config = blindmatch::sum::SumConfig::new(blindmatch::sum::RevealSumTo::Both);
+    let (_, request) = sum_initiator();
+    let responder = match blindmatch::sum::Responder::new_with_rng(
+        config,
+        ITEMS_B,
+        &sum_columns(),
+        &mut rng(6),
+    ) {
+        Ok(r) => r,
+        Err(e) => unreachable!("fixed value holder: {e}"),
+    };
+    match responder.respond(&request) {
+        Ok(x) => x,
+        Err(e) => unreachable!("fixed sum session: {e}"),
+    }
+}
+
+/// The fixed session's finish and result messages.
+pub fn sum_finish_and_result() -> (Vec<u8>, Vec<u8>) {
+    let (init, _) = sum_initiator();
+    let (waiting, response) = sum_responded();
+    let fixed = |e: blindmatch::Error| -> ! { unreachable!("fixed sum session: {e}") };
+    let (_, finish) = init.finish(&response).unwrap_or_else(|e| fixed(e));
+    let (result, _) = waiting.finish(&finish).unwrap_or_else(|e| fixed(e));
+    (finish, result.unwrap_or_default())
+}
