@@ -14,6 +14,7 @@ mod phase;
 mod psi;
 mod records;
 mod state;
+mod sum;
 mod testing;
 mod unbalanced;
 
@@ -30,6 +31,8 @@ fn _blindmatch(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<audit::SigningKey>()?;
     m.add_class::<audit::Receipt>()?;
     m.add_class::<audit::Ledger>()?;
+    m.add_class::<sum::SumInitiator>()?;
+    m.add_class::<sum::SumResponder>()?;
     m.add_function(wrap_pyfunction!(psi::message_type, m)?)?;
     m.add_class::<partition::PartySecret>()?;
     for f in [

@@ -120,11 +120,66 @@ fn unbalanced_server(
 }
 
 /// The `_testing` submodule.
+/// A SumInitiator whose session key, id and order come from `rng_seed`.
+#[pyfunction]
+#[pyo3(signature = (items, rng_seed, reveal_sum_to="both", min_intersection=0, max_peer_items=None, min_peer_items=0))]
+fn sum_initiator(
+    py: Python<'_>,
+    items: &Bound<'_, PyAny>,
+    rng_seed: &[u8],
+    reveal_sum_to: &str,
+    min_intersection: u64,
+    max_peer_items: Option<usize>,
+    min_peer_items: usize,
+) -> PyResult<crate::sum::SumInitiator> {
+    let config = crate::sum::config(
+        reveal_sum_to,
+        min_intersection,
+        max_peer_items,
+        min_peer_items,
+        blindmatch::sum::DEFAULT_VALUE_BITS,
+        None,
+        None,
+    )?;
+    crate::sum::SumInitiator::start(py, items, config, Some(Seed::from_py(rng_seed)?))
+}
+
+/// A SumResponder whose keys, blinds and noise come from `rng_seed`.
+#[pyfunction]
+#[pyo3(signature = (items, values, rng_seed, reveal_sum_to="both", min_intersection=0, max_peer_items=None, min_peer_items=0, value_bits=32, noise_epsilon=None, noise_sensitivity=None))]
+#[allow(clippy::too_many_arguments)]
+fn sum_responder(
+    py: Python<'_>,
+    items: &Bound<'_, PyAny>,
+    values: &Bound<'_, PyAny>,
+    rng_seed: &[u8],
+    reveal_sum_to: &str,
+    min_intersection: u64,
+    max_peer_items: Option<usize>,
+    min_peer_items: usize,
+    value_bits: u8,
+    noise_epsilon: Option<f64>,
+    noise_sensitivity: Option<u64>,
+) -> PyResult<crate::sum::SumResponder> {
+    let config = crate::sum::config(
+        reveal_sum_to,
+        min_intersection,
+        max_peer_items,
+        min_peer_items,
+        value_bits,
+        noise_epsilon,
+        noise_sensitivity,
+    )?;
+    crate::sum::SumResponder::start(py, items, values, config, Some(Seed::from_py(rng_seed)?))
+}
+
 pub(crate) fn module<'py>(py: Python<'py>) -> PyResult<Bound<'py, PyModule>> {
     let m = PyModule::new(py, "_testing")?;
     m.add_function(wrap_pyfunction!(initiator, &m)?)?;
     m.add_function(wrap_pyfunction!(responder, &m)?)?;
     m.add_function(wrap_pyfunction!(unbalanced_client, &m)?)?;
     m.add_function(wrap_pyfunction!(unbalanced_server, &m)?)?;
+    m.add_function(wrap_pyfunction!(sum_initiator, &m)?)?;
+    m.add_function(wrap_pyfunction!(sum_responder, &m)?)?;
     Ok(m)
 }

@@ -29,6 +29,8 @@ from ._blindmatch import (
     Responder,
     SetDigest,
     SigningKey,
+    SumInitiator,
+    SumResponder,
     UnbalancedClient,
     UnbalancedServer,
     message_type,
@@ -56,7 +58,8 @@ def load_message(path: PathLike, expected: _Union[str, None] = None) -> bytes:
     """Reads a protocol message from a file.
 
     With ``expected`` (``"psi-request"``, ``"psi-response"``, ``"psi-finish"``,
-    ``"set-digest"``, ``"unbalanced-query"``, ``"unbalanced-answer"``, ``"receipt"`` or ``"checkpoint"``), a file of another type raises ``WrongMessageTypeError``
+    ``"set-digest"``, ``"unbalanced-query"``, ``"unbalanced-answer"``, ``"receipt"``, ``"checkpoint"``
+    or ``"sum-request"``, ``"sum-response"``, ``"sum-finish"``, ``"sum-result"``), a file of another type raises ``WrongMessageTypeError``
     right away, naming both types.
     """
     with open(path, "rb") as f:
@@ -80,6 +83,8 @@ __all__ = [
     "SigningKey",
     "Receipt",
     "Ledger",
+    "SumInitiator",
+    "SumResponder",
     "message_type",
     "save_message",
     "load_message",
@@ -130,4 +135,6 @@ __all__ = [
     "PartMismatchError",
     "BadStateError",
     "WrongPassphraseError",
+    "BadProofError",
+    "SumOutOfRangeError",
 ]

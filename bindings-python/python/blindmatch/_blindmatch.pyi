@@ -18,7 +18,12 @@ _MessageType = Literal[
     "part",
     "manifest",
     "bundle",
+    "sum-request",
+    "sum-response",
+    "sum-finish",
+    "sum-result",
 ]
+_RevealSumTo = Literal["both", "responder"]
 _Budget = Union[int, Literal["unlimited"]]
 _FieldValue = Union[str, Tuple[str, Optional[str]], List[Union[str, Tuple[str, Optional[str]]]], None]
 
@@ -33,6 +38,8 @@ __all__ = [
     "SigningKey",
     "Receipt",
     "Ledger",
+    "SumInitiator",
+    "SumResponder",
     "PartySecret",
     "part_info",
     "request_part",
@@ -253,6 +260,57 @@ class UnbalancedClient:
     def labels(self) -> Dict[int, bytes]: ...
     @property
     def record_matches(self) -> List[Tuple[str, List[str]]]: ...
+
+@final
+class SumInitiator:
+    """The party with identifiers only, in an intersection-sum session."""
+
+    def __new__(
+        cls,
+        items: Iterable[_Item],
+        reveal_sum_to: _RevealSumTo = "both",
+        min_intersection: int = 0,
+        max_peer_items: Optional[int] = None,
+        min_peer_items: int = 0,
+    ) -> SumInitiator: ...
+    def request(self) -> bytes: ...
+    def finish(self, response: bytes) -> bytes: ...
+    def result(self, result: Optional[bytes]) -> None: ...
+    @property
+    def cardinality(self) -> int: ...
+    @property
+    def sums(self) -> Optional[Dict[str, int]]: ...
+    @property
+    def proven(self) -> bool: ...
+    @property
+    def noisy(self) -> bool: ...
+    @property
+    def transcript_hash(self) -> bytes: ...
+
+@final
+class SumResponder:
+    """The value holder in an intersection-sum session."""
+
+    def __new__(
+        cls,
+        items: Iterable[_Item],
+        values: Dict[str, Iterable[int]],
+        reveal_sum_to: _RevealSumTo = "both",
+        min_intersection: int = 0,
+        max_peer_items: Optional[int] = None,
+        min_peer_items: int = 0,
+        value_bits: int = 32,
+        noise_epsilon: Optional[float] = None,
+        noise_sensitivity: Optional[int] = None,
+    ) -> SumResponder: ...
+    def respond(self, request: bytes) -> bytes: ...
+    def finish(self, finish: bytes) -> Optional[bytes]: ...
+    @property
+    def cardinality(self) -> int: ...
+    @property
+    def sums(self) -> Optional[Dict[str, int]]: ...
+    @property
+    def transcript_hash(self) -> bytes: ...
 
 @final
 class SetDigest:

@@ -15,13 +15,15 @@ True
 ('blindmatch._blindmatch', 'Initiator')
 """
 
-from typing import Any, Iterable, Literal, Optional, Union, cast
+from typing import Any, Dict, Iterable, Literal, Optional, Union, cast
 
 from . import _blindmatch
 from ._blindmatch import Ledger, OprfKey, RecordSet
 from ._blindmatch import Initiator as _Initiator
 from ._blindmatch import Responder as _Responder
 from ._blindmatch import UnbalancedClient as _UnbalancedClient
+from ._blindmatch import SumInitiator as _SumInitiator
+from ._blindmatch import SumResponder as _SumResponder
 from ._blindmatch import UnbalancedServer as _UnbalancedServer
 
 # The native submodule is left out of the type stubs on purpose: nothing
@@ -108,4 +110,53 @@ def UnbalancedServer(  # noqa: N802
     )
 
 
-__all__ = ["Initiator", "Responder", "UnbalancedClient", "UnbalancedServer"]
+
+
+def SumInitiator(  # noqa: N802
+    items: Iterable[Union[str, bytes]],
+    reveal_sum_to: Literal["both", "responder"] = "both",
+    min_intersection: int = 0,
+    max_peer_items: Optional[int] = None,
+    min_peer_items: int = 0,
+    *,
+    rng_seed: bytes,
+) -> _SumInitiator:
+    """A :class:`blindmatch.SumInitiator` whose session key, id and order come from ``rng_seed``."""
+    return cast(
+        _SumInitiator,
+        _native.sum_initiator(items, rng_seed, reveal_sum_to, min_intersection, max_peer_items, min_peer_items),
+    )
+
+
+def SumResponder(  # noqa: N802
+    items: Iterable[Union[str, bytes]],
+    values: Dict[str, Iterable[int]],
+    reveal_sum_to: Literal["both", "responder"] = "both",
+    min_intersection: int = 0,
+    max_peer_items: Optional[int] = None,
+    min_peer_items: int = 0,
+    value_bits: int = 32,
+    noise_epsilon: Optional[float] = None,
+    noise_sensitivity: Optional[int] = None,
+    *,
+    rng_seed: bytes,
+) -> _SumResponder:
+    """A :class:`blindmatch.SumResponder` whose keys, blinds, order and noise come from ``rng_seed``."""
+    return cast(
+        _SumResponder,
+        _native.sum_responder(
+            items,
+            values,
+            rng_seed,
+            reveal_sum_to,
+            min_intersection,
+            max_peer_items,
+            min_peer_items,
+            value_bits,
+            noise_epsilon,
+            noise_sensitivity,
+        ),
+    )
+
+
+__all__ = ["Initiator", "Responder", "UnbalancedClient", "UnbalancedServer", "SumInitiator", "SumResponder"]

@@ -1,0 +1,378 @@
+//! `SumInitiator` and `SumResponder`: intersection-sum (mirrors
+//! `blindmatch::sum`). Each object walks its core states behind the shared
+//! phase machine: misuse is a `StateError`, a failed session raises its
+//! error again.
+
+use blindmatch::phase::Phase;
+use blindmatch::sum::{self as core, Column, Noise, RevealSumTo, SumConfig, SumOutcome};
+use pyo3::exceptions::{PyTypeError, PyValueError};
+use pyo3::prelude::*;
+use pyo3::types::{PyBytes, PyDict};
+
+use crate::errors::{self, IntoPy};
+use crate::items::{self, Items};
+use crate::phase::Shared;
+use crate::testing::Seed;
+
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn config(
+    reveal_sum_to: &str,
+    min_intersection: u64,
+    max_peer_items: Option<usize>,
+    min_peer_items: usize,
+    value_bits: u8,
+    noise_epsilon: Option<f64>,
+    noise_sensitivity: Option<u64>,
+) -> PyResult<SumConfig> {
+    let reveal = match reveal_sum_to {
+        "both" => RevealSumTo::Both,
+        "responder" => RevealSumTo::Responder,
+        other => {
+            return Err(PyValueError::new_err(format!(
+                "reveal_sum_to must be 'both' or 'responder', not {other:?}"
+            )));
+        }
+    };
+    let mut c = SumConfig::new(reveal)
+        .with_min_intersection(min_intersection)
+        .with_min_peer_items(min_peer_items)
+        .with_value_bits(value_bits);
+    if let Some(max) = max_peer_items {
+        c = c.with_max_peer_items(max);
+    }
+    match (noise_epsilon, noise_sensitivity) {
+        (None, None) => {}
+        (Some(epsilon), Some(sensitivity)) => {
+            c = c.with_noise(Noise {
+                epsilon,
+                sensitivity,
+            });
+        }
+        _ => {
+            return Err(PyValueError::new_err(
+                "noise needs both noise_epsilon and noise_sensitivity",
+            ));
+        }
+    }
+    Ok(c)
+}
+
+fn plain(py: Python<'_>, items: &Bound<'_, PyAny>) -> PyResult<Items> {
+    let items = items::extract(items)?;
+    if items.records.is_some() {
+        return Err(PyTypeError::new_err(
+            "intersection-sum takes identifiers (str or bytes, one per value row), not a RecordSet: a record with several keys would count twice",
+        ));
+    }
+    let _ = py;
+    Ok(items)
+}
+
+/// The value columns from a mapping of name to an iterable of ints.
+fn columns(values: &Bound<'_, PyAny>) -> PyResult<Vec<Column>> {
+    let dict = values
+        .cast::<PyDict>()
+        .map_err(|_| PyTypeError::new_err("values must be a dict of column name to integers"))?;
+    let mut out = Vec::with_capacity(dict.len());
+    for (name, column) in dict.iter() {
+        let name: String = name
+            .extract()
+            .map_err(|_| PyTypeError::new_err("column names must be str"))?;
+        let mut values = Vec::new();
+        for v in column.try_iter()? {
+            let v = v?;
+            let v: u64 = v.extract().map_err(|_| {
+                PyValueError::new_err(format!(
+                    "column {name:?}: values must be integers from 0 to 2**64 - 1"
+                ))
+            })?;
+            values.push(v);
+        }
+        out.push(Column { name, values });
+    }
+    Ok(out)
+}
+
+fn sums_dict<'py>(py: Python<'py>, o: &SumOutcome) -> PyResult<Option<Bound<'py, PyDict>>> {
+    let Some(sums) = &o.sums else { return Ok(None) };
+    let d = PyDict::new(py);
+    for (name, value) in sums {
+        d.set_item(name, *value)?;
+    }
+    Ok(Some(d))
+}
+
+enum ILive {
+    Start(core::Initiator),
+    Waiting(core::InitiatorAwaitingResult),
+}
+
+/// The party with identifiers only, in an intersection-sum session.
+///
+/// It learns the cardinality of the intersection and (with
+/// reveal_sum_to="both", at or above min_intersection) the sums of the
+/// value holder's columns over it; never which items matched. Secure
+/// against semi-honest peers only; see SECURITY.md.
+#[pyclass(module = "blindmatch._blindmatch", frozen)]
+pub(crate) struct SumInitiator {
+    phase: Shared<ILive, SumOutcome>,
+    request: Vec<u8>,
+}
+
+impl SumInitiator {
+    pub(crate) fn start(
+        py: Python<'_>,
+        items: &Bound<'_, PyAny>,
+        config: SumConfig,
+        seed: Option<Seed>,
+    ) -> PyResult<Self> {
+        let items = plain(py, items)?;
+        let values = items.values;
+        let (initiator, request) = py
+            .detach(move || match seed {
+                Some(seed) => core::Initiator::new_with_rng(config, &values, &mut seed.rng()),
+                None => core::Initiator::new(config, &values),
+            })
+            .py_err(py)?;
+        Ok(SumInitiator {
+            phase: Shared::new(ILive::Start(initiator)),
+            request,
+        })
+    }
+}
+
+#[pymethods]
+impl SumInitiator {
+    #[new]
+    #[pyo3(signature = (items, reveal_sum_to="both", min_intersection=0, max_peer_items=None, min_peer_items=0))]
+    fn new(
+        py: Python<'_>,
+        items: &Bound<'_, PyAny>,
+        reveal_sum_to: &str,
+        min_intersection: u64,
+        max_peer_items: Option<usize>,
+        min_peer_items: usize,
+    ) -> PyResult<Self> {
+        let c = config(
+            reveal_sum_to,
+            min_intersection,
+            max_peer_items,
+            min_peer_items,
+            core::DEFAULT_VALUE_BITS,
+            None,
+            None,
+        )?;
+        Self::start(py, items, c, None)
+    }
+
+    /// The request message for the value holder.
+    fn request<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
+        PyBytes::new(py, &self.request)
+    }
+
+    /// Matches the value holder's response; returns the finish message
+    /// (the cardinality and the encrypted, re-randomized sums).
+    fn finish<'py>(&self, py: Python<'py>, response: &[u8]) -> PyResult<Bound<'py, PyBytes>> {
+        let finish = self.phase.step(
+            py,
+            |live| match live {
+                ILive::Start(i) => Ok(i),
+                other => Err(other),
+            },
+            "finish() was called already",
+            |initiator| {
+                let (waiting, finish) = initiator.finish(response)?;
+                Ok((Phase::Live(ILive::Waiting(waiting)), finish))
+            },
+        )?;
+        Ok(PyBytes::new(py, &finish))
+    }
+
+    /// Reads the value holder's result (None when the sums are revealed to
+    /// the responder only) and checks its proofs of decryption.
+    #[pyo3(signature = (result))]
+    fn result(&self, py: Python<'_>, result: Option<&[u8]>) -> PyResult<()> {
+        self.phase.step(
+            py,
+            |live| match live {
+                ILive::Waiting(w) => Ok(w),
+                other => Err(other),
+            },
+            "result() comes once, after finish()",
+            |waiting| Ok((Phase::Done(waiting.result(result)?), ())),
+        )
+    }
+
+    /// Distinct items in the intersection (known after finish()).
+    #[getter]
+    fn cardinality(&self, py: Python<'_>) -> PyResult<u64> {
+        let live = self.phase.with_live(py, "", |live| match live {
+            ILive::Waiting(w) => Ok(Some(w.cardinality())),
+            ILive::Start(_) => Ok(None),
+        });
+        match live {
+            Ok(Some(c)) => Ok(c),
+            Ok(None) => Err(errors::state(py, "the cardinality is known after finish()")),
+            Err(_) => self.phase.with_done(py, |o| Ok(o.cardinality)),
+        }
+    }
+
+    /// The sums by column name (after result()); None when this party
+    /// learns none (below the minimum, or revealed to the responder only).
+    #[getter]
+    fn sums<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyDict>>> {
+        self.phase.with_done(py, |o| sums_dict(py, o))
+    }
+
+    /// True when every sum came with a verified proof of decryption.
+    #[getter]
+    fn proven(&self, py: Python<'_>) -> PyResult<bool> {
+        self.phase.with_done(py, |o| Ok(o.proven))
+    }
+
+    /// True when the sums carry the value holder's noise.
+    #[getter]
+    fn noisy(&self, py: Python<'_>) -> PyResult<bool> {
+        self.phase.with_done(py, |o| Ok(o.noisy))
+    }
+
+    /// SHA-512 over every message of the session (64 bytes).
+    #[getter]
+    fn transcript_hash<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
+        self.phase
+            .with_done(py, |o| Ok(PyBytes::new(py, &o.transcript)))
+    }
+
+    fn __repr__(&self) -> String {
+        format!("SumInitiator(<{}>)", self.phase.name())
+    }
+}
+
+enum RLive {
+    Start(Box<core::Responder>),
+    Waiting(core::ResponderAwaitingFinish),
+}
+
+/// The value holder in an intersection-sum session: identifiers and one
+/// or more columns of non-negative integers (values of an identifier given
+/// twice are added up).
+///
+/// It decrypts the sums and learns them exactly, with the cardinality;
+/// with noise_epsilon and noise_sensitivity it adds discrete-Laplace noise
+/// to the sums the initiator learns (which then carry no proof).
+#[pyclass(module = "blindmatch._blindmatch", frozen)]
+pub(crate) struct SumResponder {
+    phase: Shared<RLive, SumOutcome>,
+}
+
+impl SumResponder {
+    pub(crate) fn start(
+        py: Python<'_>,
+        items: &Bound<'_, PyAny>,
+        values: &Bound<'_, PyAny>,
+        config: SumConfig,
+        seed: Option<Seed>,
+    ) -> PyResult<Self> {
+        let items = plain(py, items)?;
+        let columns = columns(values)?;
+        let ids = items.values;
+        let responder = py
+            .detach(move || match seed {
+                Some(seed) => core::Responder::new_with_rng(config, &ids, &columns, &mut seed.rng()),
+                None => core::Responder::new(config, &ids, &columns),
+            })
+            .py_err(py)?;
+        Ok(SumResponder {
+            phase: Shared::new(RLive::Start(Box::new(responder))),
+        })
+    }
+}
+
+#[pymethods]
+impl SumResponder {
+    #[new]
+    #[pyo3(signature = (items, values, reveal_sum_to="both", min_intersection=0, max_peer_items=None, min_peer_items=0, value_bits=32, noise_epsilon=None, noise_sensitivity=None))]
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        py: Python<'_>,
+        items: &Bound<'_, PyAny>,
+        values: &Bound<'_, PyAny>,
+        reveal_sum_to: &str,
+        min_intersection: u64,
+        max_peer_items: Option<usize>,
+        min_peer_items: usize,
+        value_bits: u8,
+        noise_epsilon: Option<f64>,
+        noise_sensitivity: Option<u64>,
+    ) -> PyResult<Self> {
+        let c = config(
+            reveal_sum_to,
+            min_intersection,
+            max_peer_items,
+            min_peer_items,
+            value_bits,
+            noise_epsilon,
+            noise_sensitivity,
+        )?;
+        Self::start(py, items, values, c, None)
+    }
+
+    /// Answers the request: the initiator's items blinded again (shuffled),
+    /// its own blinded items with their encrypted values.
+    fn respond<'py>(&self, py: Python<'py>, request: &[u8]) -> PyResult<Bound<'py, PyBytes>> {
+        let response = self.phase.step(
+            py,
+            |live| match live {
+                RLive::Start(r) => Ok(r),
+                other => Err(other),
+            },
+            "respond() was called already",
+            |responder| {
+                let (waiting, response) = responder.respond(request)?;
+                Ok((Phase::Live(RLive::Waiting(waiting)), response))
+            },
+        )?;
+        Ok(PyBytes::new(py, &response))
+    }
+
+    /// Decrypts the sums (at or above the minimum) and returns the result
+    /// message for the initiator, or None when it learns no sums.
+    fn finish<'py>(&self, py: Python<'py>, finish: &[u8]) -> PyResult<Option<Bound<'py, PyBytes>>> {
+        let result = self.phase.step(
+            py,
+            |live| match live {
+                RLive::Waiting(w) => Ok(w),
+                other => Err(other),
+            },
+            "finish() comes once, after respond()",
+            |waiting| {
+                let (result, outcome) = waiting.finish(finish)?;
+                Ok((Phase::Done(outcome), result))
+            },
+        )?;
+        Ok(result.map(|r| PyBytes::new(py, &r)))
+    }
+
+    /// Distinct items in the intersection (after finish()).
+    #[getter]
+    fn cardinality(&self, py: Python<'_>) -> PyResult<u64> {
+        self.phase.with_done(py, |o| Ok(o.cardinality))
+    }
+
+    /// The exact sums by column name (after finish()); None below the minimum.
+    #[getter]
+    fn sums<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyDict>>> {
+        self.phase.with_done(py, |o| sums_dict(py, o))
+    }
+
+    /// SHA-512 over every message of the session (64 bytes).
+    #[getter]
+    fn transcript_hash<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
+        self.phase
+            .with_done(py, |o| Ok(PyBytes::new(py, &o.transcript)))
+    }
+
+    fn __repr__(&self) -> String {
+        format!("SumResponder(<{}>)", self.phase.name())
+    }
+}

@@ -1,0 +1,158 @@
+"""Intersection-sum from Python: golden vectors shared with Rust and
+JavaScript, sums against a naive computation, the minimum, noise, misuse
+and refusals."""
+
+import random
+
+import pytest
+
+import blindmatch as bm
+from blindmatch import testing
+
+
+def run(a_items, b_items, values, **kw):
+    a = bm.SumInitiator(a_items, **{k: v for k, v in kw.items() if k in ("reveal_sum_to", "min_intersection")})
+    b = bm.SumResponder(b_items, values=values, **kw)
+    finish = a.finish(b.respond(a.request()))
+    a.result(b.finish(finish))
+    return a, b
+
+
+def naive(a_items, b_items, values):
+    shared = set(a_items) & set(b_items)
+    sums = {name: sum(v for x, v in zip(b_items, col) if x in shared) for name, col in values.items()}
+    return len(shared), sums
+
+
+def test_golden_sessions_replay_byte_for_byte(vectors):
+    g = vectors("golden_sum.json")
+    values = g["columns"]
+    for s in g["sessions"]:
+        noise = s["noise"] or {}
+        a = testing.SumInitiator(
+            g["initiator_items"],
+            reveal_sum_to=s["reveal_sum_to"],
+            min_intersection=s["min_intersection"],
+            rng_seed=bytes.fromhex(s["initiator_rng_seed"]),
+        )
+        assert a.request().hex() == s["request"]
+        b = testing.SumResponder(
+            g["responder_items"],
+            values=values,
+            reveal_sum_to=s["reveal_sum_to"],
+            min_intersection=s["min_intersection"],
+            noise_epsilon=noise.get("epsilon"),
+            noise_sensitivity=noise.get("sensitivity"),
+            rng_seed=bytes.fromhex(s["responder_rng_seed"]),
+        )
+        response = b.respond(a.request())
+        assert response.hex() == s["response"]
+        finish = a.finish(response)
+        assert finish.hex() == s["finish"]
+        result = b.finish(finish)
+        assert (result.hex() if result is not None else None) == s["result"]
+        a.result(result)
+        for party, expected in ((a, s["initiator"]), (b, s["responder"])):
+            assert party.cardinality == expected["cardinality"]
+            sums = {k: str(v) for k, v in party.sums.items()} if party.sums is not None else None
+            assert sums == expected["sums"]
+        assert a.proven == s["initiator"]["proven"] and a.noisy == s["initiator"]["noisy"]
+        assert a.transcript_hash == b.transcript_hash
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_sums_equal_the_naive_ones(seed):
+    rng = random.Random(seed)
+    a_items = [f"acct{rng.randrange(80)}" for _ in range(rng.randrange(0, 60))]
+    b_items = [f"acct{rng.randrange(80)}" for _ in range(rng.randrange(1, 60))]
+    values = {
+        "amount_cents": [rng.randrange(2**32 // 64) for _ in b_items],
+        "transfers": [rng.randrange(20) for _ in b_items],
+    }
+    cardinality, sums = naive(a_items, b_items, values)
+    a, b = run(a_items, b_items, values)
+    assert a.cardinality == b.cardinality == cardinality
+    expected = sums if cardinality > 0 else None
+    assert a.sums == expected and b.sums == expected
+    assert a.proven == (cardinality > 0)
+
+
+def test_below_the_minimum_only_the_cardinality_is_revealed():
+    a, b = run(["x", "y", "z"], ["y", "z", "w"], {"v": [1, 2, 3]}, min_intersection=3)
+    assert (a.cardinality, a.sums, b.sums) == (2, None, None)
+    a, b = run(["x", "y", "z"], ["y", "z", "w"], {"v": [1, 2, 3]}, min_intersection=2)
+    assert a.sums == b.sums == {"v": 3}
+
+
+def test_sums_revealed_to_the_value_holder_only():
+    a = bm.SumInitiator(["x", "y"], reveal_sum_to="responder")
+    b = bm.SumResponder(["y"], values={"v": [9]}, reveal_sum_to="responder")
+    result = b.finish(a.finish(b.respond(a.request())))
+    assert result is None
+    a.result(None)
+    assert (a.cardinality, a.sums, b.sums) == (1, None, {"v": 9})
+
+
+def test_noise_on_the_initiators_sums():
+    items = [f"a{i}" for i in range(40)]
+    a, b = run(items, items, {"v": [5] * 40}, noise_epsilon=1.0, noise_sensitivity=5)
+    assert b.sums == {"v": 200}
+    assert a.noisy and not a.proven
+    assert abs(a.sums["v"] - 200) < 500
+
+
+def test_values_from_pandas_and_large_values():
+    pd = pytest.importorskip("pandas")
+    df = pd.DataFrame({"iban": ["NL91ABNA0417164300", "BE68539007547034"], "amount": [2**40, 7]})
+    a = bm.SumInitiator(["BE68539007547034", "NL91ABNA0417164300"])
+    b = bm.SumResponder(df["iban"].tolist(), values={"amount": df["amount"]}, value_bits=64)
+    a.result(b.finish(a.finish(b.respond(a.request()))))
+    assert a.sums == {"amount": 2**40 + 7}
+
+
+def test_misuse_and_refusals():
+    a = bm.SumInitiator(["x"])
+    with pytest.raises(bm.StateError):
+        a.cardinality
+    with pytest.raises(bm.StateError):
+        a.result(None)
+    b = bm.SumResponder(["x"], values={"v": [1]})
+    response = b.respond(a.request())
+    with pytest.raises(bm.StateError):
+        b.respond(a.request())
+    finish = a.finish(response)
+    assert a.cardinality == 1
+    with pytest.raises(bm.StateError):
+        a.sums
+    result = b.finish(finish)
+    with pytest.raises(bm.UnexpectedFinishError):
+        a.result(None)
+    # The object failed: it raises the same error again.
+    with pytest.raises(bm.UnexpectedFinishError):
+        a.result(result)
+    # Mismatched settings, values out of range, a RecordSet, bad arguments.
+    with pytest.raises(bm.ConfigMismatchError):
+        bm.SumResponder(["x"], values={"v": [1]}, min_intersection=5).respond(bm.SumInitiator(["x"]).request())
+    with pytest.raises(bm.InvalidConfigError):
+        bm.SumResponder(["x"], values={"v": [2**32]})
+    with pytest.raises(bm.InvalidConfigError):
+        bm.SumResponder(["x", "y"], values={"v": [1]})
+    with pytest.raises(TypeError):
+        bm.SumResponder(bm.RecordSet(), values={"v": []})
+    with pytest.raises(ValueError):
+        bm.SumInitiator(["x"], reveal_sum_to="initiator")
+    with pytest.raises(ValueError):
+        bm.SumResponder(["x"], values={"v": [1]}, noise_epsilon=1.0)
+
+
+def test_a_forged_result_fails_its_proof():
+    a = testing.SumInitiator(["x", "y"], rng_seed=bytes(32))
+    b = testing.SumResponder(["x", "y"], values={"v": [3, 4]}, rng_seed=bytes([1]) * 32)
+    finish = a.finish(b.respond(a.request()))
+    result = bytearray(b.finish(finish))
+    # The first limb sum (7) is the byte after session id, cardinality and kind.
+    at = 6 + 16 + 1 + 1 + 1
+    assert result[at] == 7
+    result[at] = 8
+    with pytest.raises(bm.BadProofError):
+        a.result(bytes(result))
