@@ -87,3 +87,7 @@ export class PartMismatchError extends ProtocolError {}
 export class BadStateError extends BlindmatchError {}
 /** Code "wrong_passphrase". */
 export class WrongPassphraseError extends BlindmatchError {}
+/** Code "bad_proof". */
+export class BadProofError extends ProtocolError {}
+/** Code "sum_out_of_range". */
+export class SumOutOfRangeError extends ProtocolError {}

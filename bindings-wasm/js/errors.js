@@ -98,6 +98,8 @@ const DuplicatePartError = codeClass("DuplicatePartError", "duplicate_part", Pro
 const PartMismatchError = codeClass("PartMismatchError", "part_mismatch", ProtocolError);
 const BadStateError = codeClass("BadStateError", "bad_state", BlindmatchError);
 const WrongPassphraseError = codeClass("WrongPassphraseError", "wrong_passphrase", BlindmatchError);
+const BadProofError = codeClass("BadProofError", "bad_proof", ProtocolError);
+const SumOutOfRangeError = codeClass("SumOutOfRangeError", "sum_out_of_range", ProtocolError);
 
 /** Called by the WebAssembly module to build the error it throws. */
 function makeError(code, message, isProtocol) {

@@ -28,6 +28,7 @@ mod records;
 mod rng;
 mod state;
 #[doc(hidden)]
+mod sum;
 pub mod testing;
 mod unbalanced;
 
@@ -43,12 +44,16 @@ pub use partition::{
 pub use psi::{Initiator, Responder};
 pub use records::{RecordSet, kinds};
 pub use state::{RecordIndex, is_sealed, restore_party_session, save_party_session, seal, unseal};
+pub use sum::{SumInitiator, SumResponder};
 pub use unbalanced::{SetDigest, UnbalancedClient, UnbalancedServer};
 
 #[wasm_bindgen(typescript_custom_section)]
 const TS_TYPES: &'static str = r#"
 /** Items to match: strings (matched by their UTF-8 bytes), raw bytes, or a RecordSet. */
 export type Items = ReadonlyArray<string | Uint8Array> | RecordSet;
+
+/** A value holder's columns: name to one integer per item (numbers up to 2^53 - 1, or bigints below 2^64). */
+export type SumValues = { [column: string]: ReadonlyArray<number | bigint> | BigUint64Array | Uint32Array | Uint16Array | Uint8Array };
 
 
 /** One of my records that matched, and through which kinds of identifier. */
@@ -107,6 +112,12 @@ extern "C" {
     /// TypeScript: `ClientOptions`.
     #[wasm_bindgen(typescript_type = "ClientOptions")]
     pub type ClientOptions;
+    /// TypeScript: `SumOptions`.
+    #[wasm_bindgen(typescript_type = "SumOptions")]
+    pub type SumOptions;
+    /// TypeScript: `SumValues`.
+    #[wasm_bindgen(typescript_type = "SumValues")]
+    pub type SumValues;
 }
 
 /// The type of a message, read from its envelope: `"psi-request"`,

@@ -11,7 +11,7 @@ use crate::items;
 use crate::psi::{self, Initiator, Responder};
 use crate::rng::Seed;
 use crate::unbalanced::{UnbalancedClient, UnbalancedServer};
-use crate::{ClientOptions, ItemsArg, PsiOptions, ServerOptions};
+use crate::{ClientOptions, ItemsArg, PsiOptions, ServerOptions, SumOptions, SumValues};
 
 /// `new testing.Initiator(items, {rngSeed, ...})`.
 #[wasm_bindgen(js_name = __testingInitiator, skip_typescript)]
@@ -35,6 +35,36 @@ pub fn responder(
     let config = psi::config(options.as_ref())?;
     let seed = Seed::from_js(seed)?;
     Responder::start(items::extract(items.as_ref(), "items")?, config, Some(seed))
+}
+
+/// `new testing.SumInitiator(items, {rngSeed, ...})`.
+#[wasm_bindgen(js_name = __testingSumInitiator, skip_typescript)]
+pub fn sum_initiator(
+    items: &ItemsArg,
+    seed: &[u8],
+    options: Option<SumOptions>,
+) -> Result<crate::sum::SumInitiator, JsValue> {
+    let config = crate::sum::config(options.as_ref())?;
+    let seed = Seed::from_js(seed)?;
+    crate::sum::SumInitiator::start(items::extract(items.as_ref(), "items")?, config, Some(seed))
+}
+
+/// `new testing.SumResponder(items, values, {rngSeed, ...})`.
+#[wasm_bindgen(js_name = __testingSumResponder, skip_typescript)]
+pub fn sum_responder(
+    items: &ItemsArg,
+    values: &SumValues,
+    seed: &[u8],
+    options: Option<SumOptions>,
+) -> Result<crate::sum::SumResponder, JsValue> {
+    let config = crate::sum::config(options.as_ref())?;
+    let seed = Seed::from_js(seed)?;
+    crate::sum::SumResponder::start(
+        items::extract(items.as_ref(), "items")?,
+        values.as_ref(),
+        config,
+        Some(seed),
+    )
 }
 
 /// `new testing.UnbalancedClient(items, {rngSeed, ...})`.

@@ -2,7 +2,10 @@
 // the names of DESIGN §6 with their TypeScript types.
 import init, {
   ArgumentError,
+  BadProofError,
   BadStateError,
+  SumInitiator,
+  SumResponder,
   PartySecret,
   RecordIndex,
   WrongPassphraseError,
@@ -101,4 +104,20 @@ export function saved(passphrase: string): RecordIndex | undefined {
     if (e instanceof WrongPassphraseError || e instanceof BadStateError) return undefined;
     throw e;
   }
+}
+
+export function totals(accounts: string[], amounts: bigint[], seed: Uint8Array): bigint | undefined {
+  const a: SumInitiator = new SumInitiator(accounts, { revealSumTo: "both", minIntersection: 2 });
+  const b: SumResponder = new testing.SumResponder(accounts, { amount: amounts }, { rngSeed: seed, minIntersection: 2, valueBits: 64 });
+  const finish: Uint8Array = a.finish(b.respond(a.request()));
+  const result: Uint8Array | undefined = b.finish(finish);
+  try {
+    a.result(result);
+  } catch (e) {
+    if (e instanceof BadProofError) return undefined;
+    throw e;
+  }
+  const n: number = a.cardinality;
+  const sums: Record<string, bigint> | undefined = a.sums;
+  return n > 0 && a.proven ? sums?.amount : undefined;
 }

@@ -35,10 +35,20 @@ function UnbalancedServer(items, options) {
   const { key, ...serverOptions } = rest;
   return wasm.__testingUnbalancedServer(items, seed, serverOptions, key ?? bm.OprfKey.generate());
 }
+function SumInitiator(items, options) {
+  const [seed, rest] = seeded(options, "testing.SumInitiator");
+  return wasm.__testingSumInitiator(items, seed, rest);
+}
+function SumResponder(items, values, options) {
+  const [seed, rest] = seeded(options, "testing.SumResponder");
+  return wasm.__testingSumResponder(items, values, seed, rest);
+}
 // `new testing.X(...)` returns the object built; `instanceof` sees the real class.
 Initiator.prototype = bm.Initiator.prototype;
 Responder.prototype = bm.Responder.prototype;
 UnbalancedClient.prototype = bm.UnbalancedClient.prototype;
 UnbalancedServer.prototype = bm.UnbalancedServer.prototype;
+SumInitiator.prototype = bm.SumInitiator.prototype;
+SumResponder.prototype = bm.SumResponder.prototype;
 
-module.exports = { Initiator, Responder, UnbalancedClient, UnbalancedServer };
+module.exports = { Initiator, Responder, UnbalancedClient, UnbalancedServer, SumInitiator, SumResponder };

@@ -8,6 +8,10 @@ import type {
   PsiOptions,
   Responder as ResponderClass,
   ServerOptions,
+  SumInitiator as SumInitiatorClass,
+  SumOptions,
+  SumResponder as SumResponderClass,
+  SumValues,
   UnbalancedClient as UnbalancedClientClass,
   UnbalancedServer as UnbalancedServerClass,
 } from "./blindmatch.js";
@@ -29,3 +33,7 @@ export declare const UnbalancedServer: new (
   items: Items,
   options: ServerOptions & Seeded & { key?: OprfKey },
 ) => UnbalancedServerClass;
+/** `new SumInitiator(items, { rngSeed, ...SumOptions })`: a seeded SumInitiator. */
+export declare const SumInitiator: new (items: Items, options: SumOptions & Seeded) => SumInitiatorClass;
+/** `new SumResponder(items, values, { rngSeed, ...SumOptions })`: seeded keys, blinds, order and noise. */
+export declare const SumResponder: new (items: Items, values: SumValues, options: SumOptions & Seeded) => SumResponderClass;

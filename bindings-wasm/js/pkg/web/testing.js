@@ -7,6 +7,8 @@ import {
   __testingResponder,
   __testingUnbalancedClient,
   __testingUnbalancedServer,
+  __testingSumInitiator,
+  __testingSumResponder,
 } from "./blindmatch.js";
 
 function seeded(options, what) {
@@ -34,7 +36,17 @@ export function UnbalancedServer(items, options) {
   const { key, ...serverOptions } = rest;
   return __testingUnbalancedServer(items, seed, serverOptions, key ?? bm.OprfKey.generate());
 }
+export function SumInitiator(items, options) {
+  const [seed, rest] = seeded(options, "testing.SumInitiator");
+  return __testingSumInitiator(items, seed, rest);
+}
+export function SumResponder(items, values, options) {
+  const [seed, rest] = seeded(options, "testing.SumResponder");
+  return __testingSumResponder(items, values, seed, rest);
+}
 Initiator.prototype = bm.Initiator.prototype;
 Responder.prototype = bm.Responder.prototype;
 UnbalancedClient.prototype = bm.UnbalancedClient.prototype;
 UnbalancedServer.prototype = bm.UnbalancedServer.prototype;
+SumInitiator.prototype = bm.SumInitiator.prototype;
+SumResponder.prototype = bm.SumResponder.prototype;

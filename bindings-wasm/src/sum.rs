@@ -1,0 +1,404 @@
+//! `SumInitiator` and `SumResponder`: intersection-sum (mirrors
+//! `blindmatch::sum`), on the shared phase machine: misuse throws a
+//! `StateError`, a failed session throws its error again.
+
+use blindmatch::phase::Phase;
+use blindmatch::sum::{self as core, Column, Noise, RevealSumTo, SumConfig, SumOutcome};
+use js_sys::{Array, BigInt, Object, Reflect, Uint8Array};
+use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::*;
+
+use crate::errors::{self, IntoJs};
+use crate::items::{self, Items};
+use crate::options::{Opts, js_options, to_uint};
+use crate::phase;
+use crate::rng::Seed;
+use crate::{ItemsArg, SumOptions, SumValues};
+
+js_options! {
+    /// Options of an intersection-sum party; both must agree on `revealSumTo` and `minIntersection`.
+    SUM_OPTIONS, SUM_OPTIONS_TS: interface SumOptions {
+        /// Who learns the sums: both parties (default) or only the value holder.
+        revealSumTo: r#""both" | "responder""#,
+        /// Below this cardinality no sum is revealed (default 0).
+        minIntersection: "number",
+        /// Refuse a peer with more items than this (default 2^24).
+        maxPeerItems: "number",
+        /// Refuse a peer with fewer items than this (default 0).
+        minPeerItems: "number",
+        /// Value holder: values are below 2^valueBits (16, 32 (default), 48 or 64).
+        valueBits: "number",
+        /// Value holder: ε of the discrete-Laplace noise on the initiator's sums (with `noiseSensitivity`).
+        noiseEpsilon: "number",
+        /// Value holder: the largest value one item may have (the noise's sensitivity).
+        noiseSensitivity: "number",
+    }
+}
+
+/// The configuration from a `SumOptions` object.
+pub(crate) fn config(options: Option<&SumOptions>) -> Result<SumConfig, JsValue> {
+    let o = Opts::new(options.map(AsRef::as_ref), "sum options", SUM_OPTIONS)?;
+    let reveal = match o.string("revealSumTo")?.as_deref() {
+        None | Some("both") => RevealSumTo::Both,
+        Some("responder") => RevealSumTo::Responder,
+        Some(other) => {
+            return Err(errors::arg(&format!(
+                "revealSumTo must be \"both\" or \"responder\", not {other:?}"
+            )));
+        }
+    };
+    let mut c = SumConfig::new(reveal);
+    if let Some(min) = o.uint("minIntersection", u64::MAX)? {
+        c = c.with_min_intersection(min);
+    }
+    if let Some(max) = o.uint("maxPeerItems", u64::from(u32::MAX))? {
+        c = c.with_max_peer_items(usize::try_from(max).unwrap_or(usize::MAX));
+    }
+    if let Some(min) = o.uint("minPeerItems", u64::from(u32::MAX))? {
+        c = c.with_min_peer_items(usize::try_from(min).unwrap_or(usize::MAX));
+    }
+    if let Some(bits) = o.uint("valueBits", 64)? {
+        c = c.with_value_bits(u8::try_from(bits).unwrap_or(0));
+    }
+    let epsilon = o.get("noiseEpsilon")?;
+    let sensitivity = o.uint("noiseSensitivity", u64::MAX)?;
+    match (epsilon, sensitivity) {
+        (None, None) => {}
+        (Some(e), Some(sensitivity)) => {
+            let epsilon = e
+                .as_f64()
+                .ok_or_else(|| errors::arg("sum options: noiseEpsilon must be a number"))?;
+            c = c.with_noise(Noise {
+                epsilon,
+                sensitivity,
+            });
+        }
+        _ => {
+            return Err(errors::arg(
+                "sum options: noise needs both noiseEpsilon and noiseSensitivity",
+            ));
+        }
+    }
+    Ok(c)
+}
+
+fn plain(items: Items) -> Result<Items, JsValue> {
+    if items.records.is_some() {
+        return Err(errors::arg(
+            "intersection-sum takes identifiers (strings or bytes, one per value row), not a RecordSet: a record with several keys would count twice",
+        ));
+    }
+    Ok(items)
+}
+
+/// One value: a safe integer number or a bigint, in 0..2^64.
+fn value(v: &JsValue, column: &str) -> Result<u64, JsValue> {
+    let bad = || {
+        errors::arg(&format!(
+            "values.{column}: values must be integers from 0 to 2^64 - 1 (numbers up to 2^53 - 1, or bigints)"
+        ))
+    };
+    if v.is_bigint() {
+        return u64::try_from(v.clone()).map_err(|_| bad());
+    }
+    to_uint(v, u64::MAX).ok_or_else(bad)
+}
+
+/// The columns of a `{name: values}` object (values: an array of numbers
+/// or bigints, or a typed array).
+fn columns(values: &JsValue) -> Result<Vec<Column>, JsValue> {
+    let obj = values
+        .dyn_ref::<Object>()
+        .filter(|_| !Array::is_array(values))
+        .ok_or_else(|| {
+            errors::arg("values must be an object of column name to an array of integers")
+        })?;
+    let mut out = Vec::new();
+    for entry in Object::entries(obj).iter() {
+        let pair = Array::from(&entry);
+        let name = pair.get(0).as_string().unwrap_or_default();
+        let column = pair.get(1);
+        let iter = js_sys::try_iter(&column)?.ok_or_else(|| {
+            errors::arg(&format!(
+                "values.{name} must be an array (or typed array) of integers"
+            ))
+        })?;
+        let mut values = Vec::new();
+        for v in iter {
+            values.push(value(&v?, &name)?);
+        }
+        out.push(Column { name, values });
+    }
+    Ok(out)
+}
+
+fn sums_object(o: &SumOutcome) -> Result<JsValue, JsValue> {
+    let Some(sums) = &o.sums else {
+        return Ok(JsValue::UNDEFINED);
+    };
+    let obj = Object::new();
+    for (name, v) in sums {
+        Reflect::set(&obj, &JsValue::from_str(name), &BigInt::from(*v).into())?;
+    }
+    Ok(obj.into())
+}
+
+enum ILive {
+    Start(Box<core::Initiator>),
+    Waiting(Box<core::InitiatorAwaitingResult>),
+}
+
+/// The party with identifiers only in an intersection-sum session: learns
+/// the cardinality and (with `revealSumTo: "both"`, at or above
+/// `minIntersection`) the sums of the value holder's columns over the
+/// intersection; never which items matched. Secure against semi-honest
+/// peers only; see SECURITY.md.
+///
+/// ```js
+/// const a = new SumInitiator(accounts, { minIntersection: 10 });
+/// const finish = a.finish(response);   // for the value holder
+/// a.result(result);                    // the value holder's result message
+/// a.cardinality; a.sums;               // number; { amount_eur: 1234567n, ... }
+/// ```
+#[wasm_bindgen]
+pub struct SumInitiator {
+    phase: Phase<ILive, SumOutcome>,
+    request: Vec<u8>,
+}
+
+impl SumInitiator {
+    pub(crate) fn start(
+        items: Items,
+        config: SumConfig,
+        seed: Option<Seed>,
+    ) -> Result<Self, JsValue> {
+        let items = plain(items)?;
+        let (initiator, request) = match seed {
+            Some(seed) => core::Initiator::new_with_rng(config, &items.values, &mut seed.rng()),
+            None => core::Initiator::new(config, &items.values),
+        }
+        .js()?;
+        Ok(SumInitiator {
+            phase: Phase::Live(ILive::Start(Box::new(initiator))),
+            request,
+        })
+    }
+}
+
+#[wasm_bindgen]
+impl SumInitiator {
+    /// Blinds the items and prepares the request.
+    #[wasm_bindgen(constructor)]
+    pub fn new(items: &ItemsArg, options: Option<SumOptions>) -> Result<SumInitiator, JsValue> {
+        Self::start(
+            items::extract(items.as_ref(), "items")?,
+            config(options.as_ref())?,
+            None,
+        )
+    }
+
+    /// The request message for the value holder.
+    pub fn request(&self) -> Uint8Array {
+        Uint8Array::from(&self.request[..])
+    }
+
+    /// Matches the value holder's response; returns the finish message.
+    pub fn finish(&mut self, response: &[u8]) -> Result<Uint8Array, JsValue> {
+        let take = |live| match live {
+            ILive::Start(i) => Ok(i),
+            other => Err(other),
+        };
+        let finish = phase::step(&mut self.phase, take, "finish() was already called", |i| {
+            let (waiting, finish) = i.finish(response)?;
+            Ok((Phase::Live(ILive::Waiting(Box::new(waiting))), finish))
+        })?;
+        Ok(Uint8Array::from(&finish[..]))
+    }
+
+    /// Reads the value holder's result (`undefined` when the sums are
+    /// revealed to the responder only) and checks its proofs of decryption.
+    pub fn result(&mut self, result: Option<Vec<u8>>) -> Result<(), JsValue> {
+        let take = |live| match live {
+            ILive::Waiting(w) => Ok(w),
+            other => Err(other),
+        };
+        phase::step(
+            &mut self.phase,
+            take,
+            "result() comes once, after finish()",
+            |w| Ok((Phase::Done(w.result(result.as_deref())?), ())),
+        )
+    }
+
+    /// Distinct items in the intersection (known after `finish()`).
+    #[wasm_bindgen(getter)]
+    pub fn cardinality(&self) -> Result<f64, JsValue> {
+        #[allow(clippy::cast_precision_loss)]
+        match &self.phase {
+            Phase::Live(ILive::Waiting(w)) => Ok(w.cardinality() as f64),
+            _ => Ok(phase::done(&self.phase)?.cardinality as f64),
+        }
+    }
+
+    /// The sums by column name, as bigints (after `result()`); `undefined`
+    /// when this party learns none.
+    #[wasm_bindgen(getter, unchecked_return_type = "Record<string, bigint> | undefined")]
+    pub fn sums(&self) -> Result<JsValue, JsValue> {
+        sums_object(phase::done(&self.phase)?)
+    }
+
+    /// True when every sum came with a verified proof of decryption.
+    #[wasm_bindgen(getter)]
+    pub fn proven(&self) -> Result<bool, JsValue> {
+        Ok(phase::done(&self.phase)?.proven)
+    }
+
+    /// True when the sums carry the value holder's noise.
+    #[wasm_bindgen(getter)]
+    pub fn noisy(&self) -> Result<bool, JsValue> {
+        Ok(phase::done(&self.phase)?.noisy)
+    }
+
+    /// SHA-512 over every message of the session (64 bytes).
+    #[wasm_bindgen(getter, js_name = transcriptHash)]
+    pub fn transcript_hash(&self) -> Result<Uint8Array, JsValue> {
+        Ok(Uint8Array::from(&phase::done(&self.phase)?.transcript[..]))
+    }
+
+    /// The role and state, e.g. `SumInitiator(finished)`.
+    #[wasm_bindgen(js_name = toString)]
+    pub fn to_string_js(&self) -> String {
+        format!("SumInitiator({})", self.phase.name())
+    }
+}
+
+enum RLive {
+    Start(Box<core::Responder>),
+    Waiting(Box<core::ResponderAwaitingFinish>),
+}
+
+/// The value holder in an intersection-sum session: identifiers and
+/// columns of non-negative integers (an identifier given twice has its
+/// values added up). It decrypts and learns the exact sums; with
+/// `noiseEpsilon` and `noiseSensitivity` the initiator's sums carry
+/// discrete-Laplace noise (and no proof).
+///
+/// ```js
+/// const b = new SumResponder(accounts, { amount_eur: amounts }, { minIntersection: 10 });
+/// const response = b.respond(request);
+/// const result = b.finish(finish);     // for the initiator (undefined with revealSumTo: "responder")
+/// b.sums;                               // { amount_eur: 1234567n }
+/// ```
+#[wasm_bindgen]
+pub struct SumResponder {
+    phase: Phase<RLive, SumOutcome>,
+}
+
+impl SumResponder {
+    pub(crate) fn start(
+        items: Items,
+        values: &JsValue,
+        config: SumConfig,
+        seed: Option<Seed>,
+    ) -> Result<Self, JsValue> {
+        let items = plain(items)?;
+        let columns = columns(values)?;
+        let responder = match seed {
+            Some(seed) => {
+                core::Responder::new_with_rng(config, &items.values, &columns, &mut seed.rng())
+            }
+            None => core::Responder::new(config, &items.values, &columns),
+        }
+        .js()?;
+        Ok(SumResponder {
+            phase: Phase::Live(RLive::Start(Box::new(responder))),
+        })
+    }
+}
+
+#[wasm_bindgen]
+impl SumResponder {
+    /// Takes the items and their value columns (`{name: integers}`).
+    #[wasm_bindgen(constructor)]
+    pub fn new(
+        items: &ItemsArg,
+        values: &SumValues,
+        options: Option<SumOptions>,
+    ) -> Result<SumResponder, JsValue> {
+        Self::start(
+            items::extract(items.as_ref(), "items")?,
+            values.as_ref(),
+            config(options.as_ref())?,
+            None,
+        )
+    }
+
+    /// Answers the request; returns the response message.
+    pub fn respond(&mut self, request: &[u8]) -> Result<Uint8Array, JsValue> {
+        let take = |live| match live {
+            RLive::Start(r) => Ok(r),
+            other => Err(other),
+        };
+        let response = phase::step(&mut self.phase, take, "respond() was already called", |r| {
+            let (waiting, response) = r.respond(request)?;
+            Ok((Phase::Live(RLive::Waiting(Box::new(waiting))), response))
+        })?;
+        Ok(Uint8Array::from(&response[..]))
+    }
+
+    /// Decrypts the sums (at or above the minimum); returns the result
+    /// message for the initiator, or `undefined` when it learns no sums.
+    pub fn finish(&mut self, finish: &[u8]) -> Result<Option<Uint8Array>, JsValue> {
+        let take = |live| match live {
+            RLive::Waiting(w) => Ok(w),
+            other => Err(other),
+        };
+        let result = phase::step(
+            &mut self.phase,
+            take,
+            "finish() comes once, after respond()",
+            |w| {
+                let (result, outcome) = w.finish(finish)?;
+                Ok((Phase::Done(outcome), result))
+            },
+        )?;
+        Ok(result.map(|r| Uint8Array::from(&r[..])))
+    }
+
+    /// Distinct items in the intersection (after `finish()`).
+    #[wasm_bindgen(getter)]
+    pub fn cardinality(&self) -> Result<f64, JsValue> {
+        #[allow(clippy::cast_precision_loss)]
+        Ok(phase::done(&self.phase)?.cardinality as f64)
+    }
+
+    /// The exact sums by column name, as bigints; `undefined` below the minimum.
+    #[wasm_bindgen(getter, unchecked_return_type = "Record<string, bigint> | undefined")]
+    pub fn sums(&self) -> Result<JsValue, JsValue> {
+        sums_object(phase::done(&self.phase)?)
+    }
+
+    /// SHA-512 over every message of the session (64 bytes).
+    #[wasm_bindgen(getter, js_name = transcriptHash)]
+    pub fn transcript_hash(&self) -> Result<Uint8Array, JsValue> {
+        Ok(Uint8Array::from(&phase::done(&self.phase)?.transcript[..]))
+    }
+
+    /// The role and state, e.g. `SumResponder(finished)`.
+    #[wasm_bindgen(js_name = toString)]
+    pub fn to_string_js(&self) -> String {
+        format!("SumResponder({})", self.phase.name())
+    }
+}
+
+impl std::fmt::Debug for SumInitiator {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "SumInitiator({})", self.phase.name())
+    }
+}
+
+impl std::fmt::Debug for SumResponder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "SumResponder({})", self.phase.name())
+    }
+}
