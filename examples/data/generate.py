@@ -21,15 +21,26 @@ Output (next to this script):
   agency_a.csv, agency_b.csv   suspect_id,full_name,date_of_birth,nationality,email,phone
   expected_overlap.csv         a_id,b_id,shared_via (kinds that match, space-separated)
   expected_errors.csv          agency,record_id,field (values that must be reported)
+
+and, for intersection-sum (the `fiu_totals` example), from its own seed:
+  fiu_accounts.csv             account,amount_eur_cents,transfers (a financial-intelligence
+                               unit's accounts; some accounts have two rows, to be added up)
+  police_accounts.csv          case_id,account (suspect accounts, as officers typed them:
+                               spaces, lower case; some accounts in two cases)
+  expected_sums.csv            cardinality,amount_eur_cents,transfers over the shared accounts
+
+`python3 generate.py --accounts` writes only the account files (no
+phonenumbers needed).
 """
 import csv
 import os
 import random
+import sys
 
-import phonenumbers
-
-# Must equal the metadata version of the Rust `phonenumber` crate (0.3.10+9.0.33).
-assert phonenumbers.__version__ == "9.0.33", "pip install phonenumbers==9.0.33"
+try:
+    import phonenumbers
+except ImportError:  # only the suspect lists need it; --accounts does not
+    phonenumbers = None
 
 SEED = 20261128
 N_A, N_B = 40_000, 25_000
@@ -142,6 +153,8 @@ def messy_b(rng, p):
 
 
 def main():
+    # Must equal the metadata version of the Rust `phonenumber` crate (0.3.10+9.0.33).
+    assert phonenumbers is not None and phonenumbers.__version__ == "9.0.33", "pip install phonenumbers==9.0.33"
     rng = random.Random(SEED)
     pop = Population(rng)
     shared = []
@@ -208,5 +221,76 @@ def main():
             w.writerow(row)
 
 
+N_FIU, N_FIU_TWICE, N_POLICE, N_SHARED_ACCOUNTS = 18_000, 2_000, 3_000, 1_200
+# Countries whose IBANs carry no national check digit: (country, BBAN layout
+# as (alphabet, length) groups).
+IBAN_LAYOUTS = {
+    "NL": [("ABCDEFGHIJKLMNOPQRSTUVWXYZ", 4), ("0123456789", 10)],
+    "DE": [("0123456789", 18)],
+    "GB": [("ABCDEFGHIJKLMNOPQRSTUVWXYZ", 4), ("0123456789", 14)],
+    "AT": [("0123456789", 16)],
+}
+
+
+def iban(rng):
+    """A random IBAN with valid check digits (ISO 13616, mod 97)."""
+    country = rng.choice(sorted(IBAN_LAYOUTS))
+    bban = "".join(rng.choice(alphabet) for alphabet, n in IBAN_LAYOUTS[country] for _ in range(n))
+    digits = "".join(str(int(c, 36)) for c in bban + country + "00")
+    return f"{country}{98 - int(digits) % 97:02d}{bban}"
+
+
+def typed(rng, account):
+    """An account as an officer typed it: grouped by four, lower case, or as is."""
+    r = rng.random()
+    if r < 0.4:
+        return " ".join(account[i:i + 4] for i in range(0, len(account), 4))
+    if r < 0.6:
+        return account.lower()
+    return account
+
+
+def accounts(here):
+    rng = random.Random(SEED + 7)
+    fiu = set()
+    while len(fiu) < N_FIU:
+        fiu.add(iban(rng))
+    fiu = sorted(fiu)
+    rng.shuffle(fiu)
+    rows = [(a, rng.randrange(100, 200_000_000), rng.randrange(1, 500)) for a in fiu]
+    rows += [(a, rng.randrange(100, 200_000_000), rng.randrange(1, 500)) for a in rng.sample(fiu, N_FIU_TWICE)]
+    rng.shuffle(rows)
+    shared = rng.sample(fiu, N_SHARED_ACCOUNTS)
+    others = set()
+    while len(others) < N_POLICE - N_SHARED_ACCOUNTS - 100:
+        a = iban(rng)
+        if a not in fiu:
+            others.add(a)
+    # 100 accounts named in two cases each.
+    police = shared + sorted(others) + rng.sample(shared, 50) + rng.sample(sorted(others), 50)
+    rng.shuffle(police)
+    with open(os.path.join(here, "fiu_accounts.csv"), "w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f, lineterminator="\n")
+        w.writerow(["account", "amount_eur_cents", "transfers"])
+        w.writerows(rows)
+    with open(os.path.join(here, "police_accounts.csv"), "w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f, lineterminator="\n")
+        w.writerow(["case_id", "account"])
+        for n, a in enumerate(police):
+            w.writerow([f"CASE-{2026_0000 + n // 3}", typed(rng, a)])
+    shared_set = set(shared)
+    with open(os.path.join(here, "expected_sums.csv"), "w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f, lineterminator="\n")
+        w.writerow(["cardinality", "amount_eur_cents", "transfers"])
+        w.writerow([
+            len(shared_set),
+            sum(amount for a, amount, _ in rows if a in shared_set),
+            sum(t for a, _, t in rows if a in shared_set),
+        ])
+
+
 if __name__ == "__main__":
-    main()
+    here = os.path.dirname(os.path.abspath(__file__))
+    if sys.argv[1:] != ["--accounts"]:
+        main()
+    accounts(here)

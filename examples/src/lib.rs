@@ -418,3 +418,145 @@ pub fn check_against_expected(
     }
     problems
 }
+
+/// Intersection-sum on the shipped account data: a financial-intelligence
+/// unit (accounts with amounts) and a police agency (suspect accounts).
+pub mod totals {
+    use std::path::Path;
+    use std::time::{Duration, Instant};
+
+    use blindmatch::records::{Kind, Options, canonicalize};
+    use blindmatch::sum::{Column, Initiator, Responder, RevealSumTo, SumConfig, SumOutcome};
+
+    use super::{ExampleError, read_csv};
+
+    /// The FIU's rows: canonical account, amount in euro cents, transfers.
+    #[derive(Debug, Clone, Default)]
+    pub struct Fiu {
+        /// Canonical IBANs, one per row (an account may have several rows).
+        pub accounts: Vec<String>,
+        /// Amount in euro cents, per row.
+        pub amounts: Vec<u64>,
+        /// Number of transfers, per row.
+        pub transfers: Vec<u64>,
+    }
+
+    fn iban(value: &str, path: &Path) -> Result<String, ExampleError> {
+        canonicalize(Kind::Iban, value, None, &Options::default())
+            .map_err(|e| ExampleError::Data(path.to_owned(), format!("account {e}")))
+    }
+
+    fn number(value: &str, path: &Path) -> Result<u64, ExampleError> {
+        value
+            .parse()
+            .map_err(|_| ExampleError::Data(path.to_owned(), "not a whole number".to_owned()))
+    }
+
+    /// Loads `fiu_accounts.csv` (`account,amount_eur_cents,transfers`).
+    ///
+    /// # Errors
+    ///
+    /// [`ExampleError::Data`] for an unreadable file or value.
+    pub fn load_fiu(path: &Path) -> Result<Fiu, ExampleError> {
+        let mut fiu = Fiu::default();
+        for row in read_csv(path)?.records() {
+            let row = row.map_err(|e| ExampleError::Data(path.to_owned(), e.to_string()))?;
+            fiu.accounts.push(iban(&row[0], path)?);
+            fiu.amounts.push(number(&row[1], path)?);
+            fiu.transfers.push(number(&row[2], path)?);
+        }
+        Ok(fiu)
+    }
+
+    /// Loads `police_accounts.csv` (`case_id,account`): canonical IBANs.
+    ///
+    /// # Errors
+    ///
+    /// [`ExampleError::Data`] for an unreadable file or account.
+    pub fn load_police(path: &Path) -> Result<Vec<String>, ExampleError> {
+        let mut out = Vec::new();
+        for row in read_csv(path)?.records() {
+            let row = row.map_err(|e| ExampleError::Data(path.to_owned(), e.to_string()))?;
+            out.push(iban(&row[1], path)?);
+        }
+        Ok(out)
+    }
+
+    /// Loads `expected_sums.csv`: (cardinality, amount in cents, transfers).
+    ///
+    /// # Errors
+    ///
+    /// [`ExampleError::Data`] for an unreadable file.
+    pub fn load_expected(path: &Path) -> Result<(u64, i128, i128), ExampleError> {
+        let row = read_csv(path)?
+            .records()
+            .next()
+            .ok_or_else(|| ExampleError::Data(path.to_owned(), "no row".to_owned()))?
+            .map_err(|e| ExampleError::Data(path.to_owned(), e.to_string()))?;
+        Ok((
+            number(&row[0], path)?,
+            i128::from(number(&row[1], path)?),
+            i128::from(number(&row[2], path)?),
+        ))
+    }
+
+    /// What one run of the exchange gives each party, with its costs.
+    #[derive(Debug)]
+    pub struct Report {
+        /// The police agency's outcome (the initiator).
+        pub police: SumOutcome,
+        /// The FIU's outcome (the value holder).
+        pub fiu: SumOutcome,
+        /// Bytes of the four messages.
+        pub bytes: [usize; 4],
+        /// Time of each step: request, respond, finish, decrypt, check.
+        pub times: [Duration; 5],
+    }
+
+    /// Runs the exchange: the police agency learns how many of its suspect
+    /// accounts the FIU holds and their totals (at least `min` of them),
+    /// never which; the FIU learns the same totals.
+    ///
+    /// # Errors
+    ///
+    /// Any protocol error.
+    pub fn run(police: &[String], fiu: &Fiu, min: u64) -> Result<Report, ExampleError> {
+        let config = SumConfig::new(RevealSumTo::Both).with_min_intersection(min);
+        let columns = [
+            Column {
+                name: "amount_eur_cents".into(),
+                values: fiu.amounts.clone(),
+            },
+            Column {
+                name: "transfers".into(),
+                values: fiu.transfers.clone(),
+            },
+        ];
+        let t = Instant::now();
+        let (a, request) = Initiator::new(config.clone(), police)?;
+        let t_request = t.elapsed();
+        let t = Instant::now();
+        let (b, response) = Responder::new(config, &fiu.accounts, &columns)?.respond(&request)?;
+        let t_respond = t.elapsed();
+        let t = Instant::now();
+        let (a, finish) = a.finish(&response)?;
+        let t_finish = t.elapsed();
+        let t = Instant::now();
+        let (result, fiu_outcome) = b.finish(&finish)?;
+        let t_decrypt = t.elapsed();
+        let t = Instant::now();
+        let police_outcome = a.result(result.as_deref())?;
+        let t_check = t.elapsed();
+        Ok(Report {
+            police: police_outcome,
+            fiu: fiu_outcome,
+            bytes: [
+                request.len(),
+                response.len(),
+                finish.len(),
+                result.map_or(0, |r| r.len()),
+            ],
+            times: [t_request, t_respond, t_finish, t_decrypt, t_check],
+        })
+    }
+}
