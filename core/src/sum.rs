@@ -38,7 +38,7 @@ use std::collections::HashMap;
 use std::sync::LazyLock;
 
 use curve25519_dalek::constants::RISTRETTO_BASEPOINT_TABLE;
-use curve25519_dalek::ristretto::{RistrettoBasepointTable, RistrettoPoint};
+use curve25519_dalek::ristretto::RistrettoPoint;
 use curve25519_dalek::scalar::Scalar;
 use curve25519_dalek::traits::Identity;
 use rand::seq::SliceRandom;
@@ -839,8 +839,6 @@ impl Responder {
             .iter()
             .map(|s| RistrettoPoint::mul_base(s))
             .collect();
-        let tables: Vec<RistrettoBasepointTable> =
-            keys.iter().map(RistrettoBasepointTable::create).collect();
         // One r per item (halved for batch compression), shared by its limbs.
         let r_half: Zeroizing<Vec<Scalar>> =
             Zeroizing::new((0..mine).map(|_| random_nonzero_scalar(&mut rng)).collect());
@@ -858,8 +856,10 @@ impl Responder {
                 let (c, l) = (j / limbs, j % limbs);
                 let value = values[order[pos] as usize * cols + c];
                 let limb = (value >> (LIMB_BITS as usize * l)) & LIMB_MAX;
-                let m_half = Scalar::from(limb) * half;
-                Ok(&m_half * RISTRETTO_BASEPOINT_TABLE + r * &tables[j])
+                // The key holder encrypts under its own key in one
+                // fixed-base multiplication: m·G + r·P_j = (m + r·x_j)·G.
+                let exponent = Zeroizing::new(Scalar::from(limb) * half + r * *secrets[j]);
+                Ok(&*exponent * RISTRETTO_BASEPOINT_TABLE)
             },
             |_, encoded| *encoded,
         )?
