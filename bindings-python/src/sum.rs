@@ -278,7 +278,9 @@ impl SumResponder {
         let ids = items.values;
         let responder = py
             .detach(move || match seed {
-                Some(seed) => core::Responder::new_with_rng(config, &ids, &columns, &mut seed.rng()),
+                Some(seed) => {
+                    core::Responder::new_with_rng(config, &ids, &columns, &mut seed.rng())
+                }
                 None => core::Responder::new(config, &ids, &columns),
             })
             .py_err(py)?;
