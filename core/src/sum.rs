@@ -1393,6 +1393,16 @@ mod tests {
     }
 
     #[test]
+    fn a_limb_sum_over_2_to_the_24_items_decrypts() {
+        // The documented bound: 2^24 shared items, every limb at 2^16 - 1,
+        // found by a search of 2^20 baby and giant steps.
+        let bound = (1u64 << 24) * LIMB_MAX;
+        let target = RistrettoPoint::mul_base(&Scalar::from(bound));
+        let almost = RistrettoPoint::mul_base(&Scalar::from(bound - 12_345));
+        assert_eq!(dlog_all(&[target, almost], bound).unwrap(), vec![bound, bound - 12_345]);
+    }
+
+    #[test]
     fn below_the_minimum_no_sum_is_revealed() {
         let a = ids(0..10);
         let b = ids(5..20);
