@@ -1399,7 +1399,10 @@ mod tests {
         let bound = (1u64 << 24) * LIMB_MAX;
         let target = RistrettoPoint::mul_base(&Scalar::from(bound));
         let almost = RistrettoPoint::mul_base(&Scalar::from(bound - 12_345));
-        assert_eq!(dlog_all(&[target, almost], bound).unwrap(), vec![bound, bound - 12_345]);
+        assert_eq!(
+            dlog_all(&[target, almost], bound).unwrap(),
+            vec![bound, bound - 12_345]
+        );
     }
 
     #[test]
