@@ -102,9 +102,11 @@ fn sums_dict<'py>(py: Python<'py>, o: &SumOutcome) -> PyResult<Option<Bound<'py,
     Ok(Some(d))
 }
 
+/// The initiator's live states (boxed: a step that does not consume one
+/// hands it back by value).
 enum ILive {
-    Start(core::Initiator),
-    Waiting(core::InitiatorAwaitingResult),
+    Start(Box<core::Initiator>),
+    Waiting(Box<core::InitiatorAwaitingResult>),
 }
 
 /// The party with identifiers only, in an intersection-sum session.
@@ -135,7 +137,7 @@ impl SumInitiator {
             })
             .py_err(py)?;
         Ok(SumInitiator {
-            phase: Shared::new(ILive::Start(initiator)),
+            phase: Shared::new(ILive::Start(Box::new(initiator))),
             request,
         })
     }
@@ -182,7 +184,7 @@ impl SumInitiator {
             "finish() was called already",
             |initiator| {
                 let (waiting, finish) = initiator.finish(response)?;
-                Ok((Phase::Live(ILive::Waiting(waiting)), finish))
+                Ok((Phase::Live(ILive::Waiting(Box::new(waiting))), finish))
             },
         )?;
         Ok(PyBytes::new(py, &finish))
@@ -248,9 +250,10 @@ impl SumInitiator {
     }
 }
 
+/// The value holder's live states (boxed, as the initiator's).
 enum RLive {
     Start(Box<core::Responder>),
-    Waiting(core::ResponderAwaitingFinish),
+    Waiting(Box<core::ResponderAwaitingFinish>),
 }
 
 /// The value holder in an intersection-sum session: identifiers and one
@@ -331,7 +334,7 @@ impl SumResponder {
             "respond() was called already",
             |responder| {
                 let (waiting, response) = responder.respond(request)?;
-                Ok((Phase::Live(RLive::Waiting(waiting)), response))
+                Ok((Phase::Live(RLive::Waiting(Box::new(waiting))), response))
             },
         )?;
         Ok(PyBytes::new(py, &response))
