@@ -57,14 +57,13 @@ pub(crate) fn config(
     Ok(c)
 }
 
-fn plain(py: Python<'_>, items: &Bound<'_, PyAny>) -> PyResult<Items> {
+fn plain(items: &Bound<'_, PyAny>) -> PyResult<Items> {
     let items = items::extract(items)?;
     if items.records.is_some() {
         return Err(PyTypeError::new_err(
             "intersection-sum takes identifiers (str or bytes, one per value row), not a RecordSet: a record with several keys would count twice",
         ));
     }
-    let _ = py;
     Ok(items)
 }
 
@@ -128,7 +127,7 @@ impl SumInitiator {
         config: SumConfig,
         seed: Option<Seed>,
     ) -> PyResult<Self> {
-        let items = plain(py, items)?;
+        let items = plain(items)?;
         let values = items.values;
         let (initiator, request) = py
             .detach(move || match seed {
@@ -276,7 +275,7 @@ impl SumResponder {
         config: SumConfig,
         seed: Option<Seed>,
     ) -> PyResult<Self> {
-        let items = plain(py, items)?;
+        let items = plain(items)?;
         let columns = columns(values)?;
         let ids = items.values;
         let responder = py

@@ -77,12 +77,12 @@ impl Remote {
     async fn send(&self, request: Request<Full<Bytes>>) -> Outcome<Response<Incoming>> {
         let tcp = tokio::net::TcpStream::connect((self.host.as_str(), self.port))
             .await
-            .map_err(|e| tls::remote_failure(&self.url, &e))?;
+            .map_err(|e| self.failure(e))?;
         let stream = self
             .connector
             .connect(self.name.clone(), tcp)
             .await
-            .map_err(|e| tls::remote_failure(&self.url, &e))?;
+            .map_err(|e| self.failure(e))?;
         let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
             .await
             .map_err(|e| self.failure(e))?;

@@ -10,7 +10,7 @@ use rustls::server::WebPkiClientVerifier;
 use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::{CertificateDer, CertificateRevocationListDer, PrivateKeyDer};
 
-use crate::fail::{Class, Failure, Outcome};
+use crate::fail::{Failure, Outcome};
 use crate::files;
 
 /// Longest client id taken from a certificate.
@@ -134,9 +134,4 @@ pub(crate) fn client_id(cert: &CertificateDer<'_>) -> Result<String, &'static st
         );
     }
     Ok(name.to_owned())
-}
-
-/// A TLS failure as the client reports it.
-pub(crate) fn remote_failure(server: &str, e: &std::io::Error) -> Failure {
-    Failure::new(Class::Remote, format!("{server}: {e}"))
 }

@@ -201,14 +201,16 @@ pub(crate) fn serve(ui: &Ui, pass: &Passphrase, a: &ServeArgs) -> Outcome {
         .with_ansi(std::io::stderr().is_terminal())
         .with_target(false)
         .init();
+    // Certificates and the list first: a configuration that cannot serve
+    // leaves no ledger file behind.
+    let tls = tls_config(&config)?;
+    info!("loading the watch-list");
+    let current = load(&config, pass)?;
     let ledger = Arc::new(
         Ledger::open(&config.ledger)
             .map_err(|e| Failure::from(e).context(config.ledger.display()))?,
     );
     info!(ledger = %config.ledger.display(), "ledger open");
-    let tls = tls_config(&config)?;
-    info!("loading the watch-list");
-    let current = load(&config, pass)?;
     let metrics = Metrics::new();
     metrics.serve_epoch(None, &current.epoch, current.items);
     info!(
