@@ -214,6 +214,22 @@ pub enum Error {
     /// An encrypted sum does not decrypt to a value the cardinality allows.
     #[error("an encrypted sum is out of the range its cardinality allows")]
     SumOutOfRange,
+    /// A multi-party message arrived at the wrong agency or at the wrong
+    /// hop of its ring (another owner's values, or a hop out of order).
+    #[error("multi-party message at the wrong hop: {0}")]
+    WrongHop(&'static str),
+    /// A message that was processed already arrived again (a replay, or an
+    /// agency sending twice).
+    #[error("message already processed: {0}")]
+    Replay(&'static str),
+    /// A multi-party message or call names an agency that is not in the
+    /// session, or not the one it came from.
+    #[error("agency is not in the session, or not the sender: {0}")]
+    UnknownAgency(&'static str),
+    /// A step was called out of order (a multi-party member's tags before
+    /// its values came back, a hub's result before every agency's tags).
+    #[error("step called out of order: {0}")]
+    InvalidState(&'static str),
     /// An identifier could not be canonicalized (records). The message
     /// names the kind and the reason, never the value.
     #[error("invalid {kind}: {reason}")]
@@ -343,6 +359,14 @@ error_codes! {
     BadProof = "bad_proof", true;
     /// [`Error::SumOutOfRange`]
     SumOutOfRange = "sum_out_of_range", true;
+    /// [`Error::WrongHop`]
+    WrongHop = "wrong_hop", true;
+    /// [`Error::Replay`]
+    Replay = "replay", true;
+    /// [`Error::UnknownAgency`]
+    UnknownAgency = "unknown_agency", true;
+    /// [`Error::InvalidState`]
+    InvalidState = "invalid_state", false;
 }
 
 impl fmt::Display for ErrorCode {
@@ -395,6 +419,10 @@ impl Error {
             Error::WrongPassphrase => ErrorCode::WrongPassphrase,
             Error::BadProof => ErrorCode::BadProof,
             Error::SumOutOfRange => ErrorCode::SumOutOfRange,
+            Error::WrongHop(_) => ErrorCode::WrongHop,
+            Error::Replay(_) => ErrorCode::Replay,
+            Error::UnknownAgency(_) => ErrorCode::UnknownAgency,
+            Error::InvalidState(_) => ErrorCode::InvalidState,
         }
     }
 

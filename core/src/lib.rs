@@ -71,6 +71,7 @@
 //! - [`group`]: hash-to-group (RFC 9380) and validated element decoding (RFC 9496).
 //! - [`oprf`]: the RFC 9497 OPRF, mode `0x00`, suite ristretto255-SHA512.
 //! - [`psi`]: balanced PSI (per-session Diffie-Hellman).
+//! - [`multiparty`]: more than two agencies: chained Diffie-Hellman around a ring and a counting hub (all of them, or at least t).
 //! - [`partition`]: balanced PSI split into parts that a party's workers (a cluster, Web Workers) run independently.
 //! - [`records`]: identifier kinds, canonicalization, record sets and record matches.
 //! - [`unbalanced`]: reusable OPRF-based PSI against a large server set: digest, labels, epochs, budgets.
@@ -109,6 +110,7 @@ mod distinct;
 pub mod error;
 mod gcs;
 pub mod group;
+pub mod multiparty;
 pub mod oprf;
 mod par;
 pub mod partition;
@@ -153,6 +155,10 @@ pub mod fuzzing {
             | MessageType::SumResponse
             | MessageType::SumFinish
             | MessageType::SumResult => crate::sum::reencode(bytes, ty),
+            MessageType::MultiSession
+            | MessageType::MultiHop
+            | MessageType::MultiTags
+            | MessageType::MultiResult => crate::multiparty::reencode(bytes, ty),
             _ => crate::unbalanced::reencode(bytes, ty),
         }
     }

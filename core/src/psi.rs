@@ -321,6 +321,11 @@ impl SessionKey {
         SessionKey { half }
     }
 
+    /// `k / 2`, the factor `compress_doubled`'s points are multiplied by.
+    pub(crate) fn half(&self) -> curve25519_dalek::scalar::Scalar {
+        self.half
+    }
+
     pub(crate) fn random<R: CryptoRng + ?Sized>(rng: &mut R) -> Self {
         let mut k = random_nonzero_scalar(rng);
         let key = SessionKey {

@@ -74,6 +74,14 @@ pub enum Protocol {
     },
     /// One query and answer of unbalanced PSI ([`crate::unbalanced`]).
     Unbalanced,
+    /// One agency's part in a multi-party session ([`crate::multiparty`]),
+    /// between the agency and the hub.
+    MultiParty {
+        /// Number of agencies in the session.
+        agencies: u8,
+        /// Agencies that must hold an item for it to be published.
+        threshold: u8,
+    },
 }
 
 impl Protocol {
@@ -84,6 +92,7 @@ impl Protocol {
         match self {
             Protocol::Psi { reveal, output } => ("psi", Some(reveal.name()), Some(output.name())),
             Protocol::Unbalanced => ("unbalanced", None, None),
+            Protocol::MultiParty { .. } => ("multiparty", None, None),
         }
     }
 }
@@ -100,6 +109,10 @@ pub enum Role {
     Client,
     /// Unbalanced PSI: answered it.
     Server,
+    /// Multi-party: one of the agencies.
+    Member,
+    /// Multi-party: the counting hub.
+    Hub,
 }
 
 impl Role {
@@ -109,6 +122,8 @@ impl Role {
             Role::Responder => 2,
             Role::Client => 3,
             Role::Server => 4,
+            Role::Member => 5,
+            Role::Hub => 6,
         }
     }
 
@@ -118,6 +133,8 @@ impl Role {
             2 => Role::Responder,
             3 => Role::Client,
             4 => Role::Server,
+            5 => Role::Member,
+            6 => Role::Hub,
             _ => return Err(Error::Malformed),
         })
     }
@@ -129,6 +146,8 @@ impl Role {
             Role::Responder => Role::Initiator,
             Role::Client => Role::Server,
             Role::Server => Role::Client,
+            Role::Member => Role::Hub,
+            Role::Hub => Role::Member,
         }
     }
 
@@ -139,6 +158,8 @@ impl Role {
             Role::Responder => "responder",
             Role::Client => "client",
             Role::Server => "server",
+            Role::Member => "member",
+            Role::Hub => "hub",
         }
     }
 }
@@ -338,9 +359,10 @@ impl fmt::Debug for PublicKey {
 #[derive(Serialize, Deserialize)]
 struct Body<'a> {
     version: u8,
-    /// 1: balanced PSI, 2: unbalanced PSI.
+    /// 1: balanced PSI, 2: unbalanced PSI, 3: multi-party.
     protocol: u8,
-    /// Balanced PSI's reveal and output codes; 0 for unbalanced PSI.
+    /// Balanced PSI's reveal and output codes; 0 for unbalanced PSI; the
+    /// number of agencies and the threshold for multi-party.
     reveal: u8,
     output: u8,
     role: u8,
@@ -412,6 +434,10 @@ pub fn sign(
     let (protocol, reveal, output) = match record.protocol {
         Protocol::Psi { reveal, output } => (1, reveal.code(), output.code()),
         Protocol::Unbalanced => (2, 0, 0),
+        Protocol::MultiParty {
+            agencies,
+            threshold,
+        } => (3, agencies, threshold),
     };
     let body = Body {
         version: RECEIPT_VERSION,
@@ -565,6 +591,16 @@ fn open(msg: &ReceiptMsg<'_>) -> Result<ReceiptFields> {
             output: Output::from_code(o)?,
         },
         (2, 0, 0) => Protocol::Unbalanced,
+        (3, k, t)
+            if (crate::multiparty::MIN_AGENCIES..=crate::multiparty::MAX_AGENCIES)
+                .contains(&usize::from(k))
+                && (2..=k).contains(&t) =>
+        {
+            Protocol::MultiParty {
+                agencies: k,
+                threshold: t,
+            }
+        }
         _ => return Err(Error::Malformed),
     };
     let transcript: TranscriptHash = b.transcript.try_into().map_err(|_| Error::Malformed)?;

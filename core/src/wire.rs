@@ -166,6 +166,17 @@ pub enum MessageType {
     /// Intersection-sum, value holder to initiator: the sums, with proofs
     /// of decryption (or noisy sums).
     SumResult,
+    /// Multi-party, hub to members: the session (its id, the agencies in
+    /// ring order, the threshold).
+    MultiSession,
+    /// Multi-party, agency to the next agency of the ring: one owner's
+    /// values at one hop.
+    MultiHop,
+    /// Multi-party, agency to hub: the agency's tags.
+    MultiTags,
+    /// Multi-party, hub to members: the tags held by at least the
+    /// threshold of agencies.
+    MultiResult,
 }
 
 impl MessageType {
@@ -187,6 +198,10 @@ impl MessageType {
             MessageType::SumResponse => 13,
             MessageType::SumFinish => 14,
             MessageType::SumResult => 15,
+            MessageType::MultiSession => 16,
+            MessageType::MultiHop => 17,
+            MessageType::MultiTags => 18,
+            MessageType::MultiResult => 19,
         }
     }
 
@@ -212,6 +227,10 @@ impl MessageType {
             13 => Ok(MessageType::SumResponse),
             14 => Ok(MessageType::SumFinish),
             15 => Ok(MessageType::SumResult),
+            16 => Ok(MessageType::MultiSession),
+            17 => Ok(MessageType::MultiHop),
+            18 => Ok(MessageType::MultiTags),
+            19 => Ok(MessageType::MultiResult),
             found => Err(Error::WrongMessageType { expected: 0, found }),
         }
     }
@@ -234,6 +253,10 @@ impl MessageType {
             MessageType::SumResponse => "sum-response",
             MessageType::SumFinish => "sum-finish",
             MessageType::SumResult => "sum-result",
+            MessageType::MultiSession => "multi-session",
+            MessageType::MultiHop => "multi-hop",
+            MessageType::MultiTags => "multi-tags",
+            MessageType::MultiResult => "multi-result",
         }
     }
 }
@@ -286,6 +309,12 @@ pub fn inspect(bytes: &[u8]) -> Result<MessageInfo> {
         | MessageType::SumFinish
         | MessageType::SumResult => {
             crate::sum::describe(bytes, ty, &mut info)?;
+        }
+        MessageType::MultiSession
+        | MessageType::MultiHop
+        | MessageType::MultiTags
+        | MessageType::MultiResult => {
+            crate::multiparty::describe(bytes, ty, &mut info)?;
         }
         _ => {}
     }

@@ -54,7 +54,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use blindmatch::audit::{ChainVerifier, Checkpoint, EntryHash, GENESIS, StoredEntry, entry_hash};
 use blindmatch::budget::{Budget, BudgetStore, Charge};
-use blindmatch::receipt::{self, Case, PublicKey, SessionRecord, SigningKey};
+use blindmatch::receipt::{self, Case, Protocol, PublicKey, SessionRecord, SigningKey};
 use blindmatch::unbalanced::EpochId;
 use blindmatch::{Error, Result};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
@@ -242,7 +242,7 @@ impl Ledger {
     /// [`Error::Storage`].
     pub fn record_session(&self, record: &SessionRecord, case: &Case) -> Result<u64> {
         let (protocol, reveal, output) = record.protocol.names();
-        let data = serde_json::json!({
+        let mut data = serde_json::json!({
             "protocol": protocol,
             "reveal": reveal,
             "output": output,
@@ -256,6 +256,14 @@ impl Ledger {
             "case_ref": case.case_ref(),
             "legal_basis": case.legal_basis(),
         });
+        if let Protocol::MultiParty {
+            agencies,
+            threshold,
+        } = record.protocol
+        {
+            data["agencies"] = agencies.into();
+            data["threshold"] = threshold.into();
+        }
         self.append(KIND_SESSION, &json_bytes(&data))
     }
 

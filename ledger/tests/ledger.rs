@@ -259,6 +259,69 @@ fn a_receipt_and_a_session_are_recorded() {
     assert_eq!(ledger.verify().unwrap().entries, 2);
 }
 
+#[test]
+fn a_multi_party_session_and_its_countersigned_receipt_are_recorded() {
+    use blindmatch::multiparty::{Hub, Member, Session};
+    let dir = tempfile::tempdir().unwrap();
+    let ledger = Ledger::open(dir.path().join("m.sqlite")).unwrap();
+    let session = Session::new(&["NL", "DE", "FR"], 2).unwrap();
+    let lists: [&[&str]; 3] = [&["a", "b"], &["b", "c"], &["c", "b"]];
+    let mut ms: Vec<Member> = session
+        .agencies()
+        .iter()
+        .zip(lists)
+        .map(|(n, l)| Member::new(&session, n, l).unwrap())
+        .collect();
+    let mut flight: Vec<Vec<u8>> = ms.iter_mut().map(|m| m.start().unwrap()).collect();
+    for hop in 1..3 {
+        for (owner, msg) in flight.iter_mut().enumerate() {
+            *msg = ms[(owner + hop) % 3].forward(msg).unwrap();
+        }
+    }
+    let mut hub = Hub::new(session.clone());
+    for (m, msg) in ms.iter_mut().zip(&flight) {
+        m.complete(msg).unwrap();
+        hub.add(m.name(), &m.tags().unwrap()).unwrap();
+    }
+    let result = hub.result().unwrap();
+    let nl = ms[0].finish(&result).unwrap();
+    assert_eq!(nl.indices(), [1]);
+    let case = Case::new("EMPACT-2026-17", "Council Decision 2009/371/JHA").unwrap();
+    ledger.record_session(&nl.record, &case).unwrap();
+    let (key_nl, key_hub) = (
+        SigningKey::from_secret_bytes(&[1; 32]).unwrap(),
+        SigningKey::from_secret_bytes(&[2; 32]).unwrap(),
+    );
+    let signed = receipt::sign(&nl.record, &case, &key_nl, 1000).unwrap();
+    let hub_record = hub.record_for("NL").unwrap();
+    let both = receipt::countersign(&signed, &key_hub, Some(&hub_record), 1060).unwrap();
+    ledger.record_receipt(&both).unwrap();
+    let entries = ledger.entries(1, 10).unwrap();
+    let recorded: serde_json::Value = serde_json::from_slice(&entries[0].data).unwrap();
+    assert_eq!(recorded["protocol"], "multiparty");
+    assert_eq!(recorded["role"], "member");
+    assert_eq!(
+        (
+            recorded["agencies"].as_u64(),
+            recorded["threshold"].as_u64()
+        ),
+        (Some(3), Some(2))
+    );
+    assert_eq!(
+        (
+            recorded["own_count"].as_u64(),
+            recorded["cardinality"].as_u64()
+        ),
+        (Some(2), Some(1))
+    );
+    let receipt_entry: serde_json::Value = serde_json::from_slice(&entries[1].data).unwrap();
+    assert_eq!(
+        receipt_entry["countersigner"],
+        key_hub.public_key().to_string()
+    );
+    assert_eq!(ledger.verify().unwrap().entries, 2);
+}
+
 #[cfg(unix)]
 #[test]
 fn a_ledger_others_can_read_is_refused() {
