@@ -13,7 +13,7 @@ use pyo3::types::{PyBytes, PyDict};
 
 use crate::errors::IntoPy;
 
-fn now() -> u64 {
+pub(crate) fn now() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_secs())
@@ -23,7 +23,7 @@ fn now() -> u64 {
 /// never appears in repr(); store ``to_secret_bytes()`` like any private key.
 #[pyclass(module = "blindmatch._blindmatch", frozen)]
 pub(crate) struct SigningKey {
-    inner: receipt::SigningKey,
+    pub(crate) inner: receipt::SigningKey,
 }
 
 #[pymethods]
@@ -276,7 +276,7 @@ impl Provenance {
         Ok(())
     }
 
-    fn record_receipt(&self, py: Python<'_>, receipt: &[u8]) -> PyResult<()> {
+    pub(crate) fn record_receipt(&self, py: Python<'_>, receipt: &[u8]) -> PyResult<()> {
         if let Some(l) = &self.ledger {
             l.record_receipt(receipt).py_err(py)?;
         }

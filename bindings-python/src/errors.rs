@@ -7,15 +7,14 @@ use pyo3::prelude::*;
 /// Code of misuse errors raised by the bindings themselves (finishing twice,
 /// reading results before the protocol ended, a state in use by another
 /// thread).
-pub(crate) const INVALID_STATE: &str = "invalid_state";
+pub(crate) const INVALID_STATE: &str = blindmatch::ErrorCode::InvalidState.as_str();
 
 pub(crate) fn all_codes() -> Vec<&'static str> {
-    let mut v: Vec<&'static str> = blindmatch::ErrorCode::ALL
+    // `invalid_state` is a core code too (multi-party steps out of order).
+    blindmatch::ErrorCode::ALL
         .iter()
         .map(|c| c.as_str())
-        .collect();
-    v.push(INVALID_STATE);
-    v
+        .collect()
 }
 
 pub(crate) fn protocol_codes() -> Vec<&'static str> {

@@ -8,6 +8,7 @@ use pyo3::prelude::*;
 mod audit;
 mod errors;
 mod items;
+mod multiparty;
 mod oprf;
 mod partition;
 mod phase;
@@ -33,6 +34,9 @@ fn _blindmatch(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<audit::Ledger>()?;
     m.add_class::<sum::SumInitiator>()?;
     m.add_class::<sum::SumResponder>()?;
+    m.add_class::<multiparty::MultiPartySession>()?;
+    m.add_class::<multiparty::MultiPartyMember>()?;
+    m.add_class::<multiparty::MultiPartyHub>()?;
     m.add_function(wrap_pyfunction!(psi::message_type, m)?)?;
     m.add_class::<partition::PartySecret>()?;
     for f in [

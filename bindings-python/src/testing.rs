@@ -173,9 +173,52 @@ fn sum_responder(
     crate::sum::SumResponder::start(py, items, values, config, Some(Seed::from_py(rng_seed)?))
 }
 
+/// A MultiPartySession whose id comes from `rng_seed`.
+#[pyfunction]
+#[pyo3(signature = (agencies, rng_seed, threshold=None, reveal_counts=false, max_items=None))]
+fn multiparty_session(
+    py: Python<'_>,
+    agencies: Vec<String>,
+    rng_seed: &[u8],
+    threshold: Option<usize>,
+    reveal_counts: bool,
+    max_items: Option<usize>,
+) -> PyResult<crate::multiparty::MultiPartySession> {
+    let seed = Seed::from_py(rng_seed)?;
+    crate::multiparty::MultiPartySession::open(
+        py,
+        agencies,
+        threshold,
+        reveal_counts,
+        max_items,
+        Some(seed),
+    )
+}
+
+/// A MultiPartyMember whose secrets, blind and order come from `rng_seed`.
+#[pyfunction]
+#[pyo3(signature = (items, session, me, rng_seed, case_ref=None, legal_basis=None, ledger=None))]
+#[allow(clippy::too_many_arguments)]
+fn multiparty_member(
+    py: Python<'_>,
+    items: &Bound<'_, PyAny>,
+    session: &Bound<'_, PyAny>,
+    me: &str,
+    rng_seed: &[u8],
+    case_ref: Option<String>,
+    legal_basis: Option<String>,
+    ledger: Option<PyRef<'_, Ledger>>,
+) -> PyResult<crate::multiparty::MultiPartyMember> {
+    let provenance = Provenance::new(py, case_ref, legal_basis, ledger.as_deref())?;
+    let seed = Seed::from_py(rng_seed)?;
+    crate::multiparty::MultiPartyMember::join(py, items, session, me, provenance, Some(seed))
+}
+
 pub(crate) fn module<'py>(py: Python<'py>) -> PyResult<Bound<'py, PyModule>> {
     let m = PyModule::new(py, "_testing")?;
     m.add_function(wrap_pyfunction!(initiator, &m)?)?;
+    m.add_function(wrap_pyfunction!(multiparty_session, &m)?)?;
+    m.add_function(wrap_pyfunction!(multiparty_member, &m)?)?;
     m.add_function(wrap_pyfunction!(responder, &m)?)?;
     m.add_function(wrap_pyfunction!(unbalanced_client, &m)?)?;
     m.add_function(wrap_pyfunction!(unbalanced_server, &m)?)?;

@@ -1083,6 +1083,38 @@ impl Hub {
             transcript: transcript.hash(),
         })
     }
+
+    /// Countersigns an agency's receipt of this session after checking it
+    /// against the hub's own record of that agency ([`Hub::record_for`]):
+    /// the agency is the one whose transcript the receipt states.
+    ///
+    /// # Errors
+    ///
+    /// Decoding errors, [`Error::BadSignature`], [`Error::InvalidState`]
+    /// before the result, [`Error::ReceiptMismatch`] when the receipt
+    /// states no agency's exchange with this hub (or wrong sizes, role or
+    /// cardinality), [`Error::InvalidConfig`] when it is countersigned
+    /// already.
+    pub fn countersign(
+        &self,
+        signed: &[u8],
+        key: &crate::receipt::SigningKey,
+        timestamp: u64,
+    ) -> Result<Vec<u8>> {
+        if self.result.is_none() {
+            return Err(Error::InvalidState("no result yet"));
+        }
+        let fields = crate::receipt::read(signed)?;
+        let agency = self
+            .transcripts
+            .iter()
+            .position(|t| t.as_ref().map(Transcript::hash) == Some(fields.record.transcript))
+            .ok_or(Error::ReceiptMismatch(
+                "the receipt states no agency's exchange with this hub",
+            ))?;
+        let own = self.record_for(&self.session.agencies[agency])?;
+        crate::receipt::countersign(signed, key, Some(&own), timestamp)
+    }
 }
 
 /// What [`crate::wire::inspect`] shows of a multi-party message.

@@ -663,6 +663,11 @@ struct JsonView<'a> {
     protocol: &'static str,
     reveal: Option<&'static str>,
     output: Option<&'static str>,
+    /// Multi-party only: the number of agencies and the threshold.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    agencies: Option<u8>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    threshold: Option<u8>,
     role: &'static str,
     session_id: String,
     epoch: Option<String>,
@@ -706,11 +711,20 @@ impl ReceiptFields {
     pub fn to_json(&self) -> String {
         let r = &self.record;
         let (protocol, reveal, output) = r.protocol.names();
+        let (agencies, threshold) = match r.protocol {
+            Protocol::MultiParty {
+                agencies,
+                threshold,
+            } => (Some(agencies), Some(threshold)),
+            _ => (None, None),
+        };
         let view = JsonView {
             format: RECEIPT_VERSION,
             protocol,
             reveal,
             output,
+            agencies,
+            threshold,
             role: r.role.name(),
             session_id: hex::encode(r.session_id),
             epoch: r.epoch.map(hex::encode),

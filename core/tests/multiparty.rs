@@ -416,6 +416,29 @@ fn receipts_of_a_member_are_countersigned_by_the_hub() {
     let both = receipt::countersign(&signed, &key_hub, Some(&hub_nl), 1_780_000_060).unwrap();
     let fields = receipt::verify(&both, &[key_nl.public_key(), key_hub.public_key()]).unwrap();
     assert_eq!(fields.record, *record);
+    // The hub finds the agency by the receipt's transcript.
+    assert_eq!(
+        hub.countersign(&signed, &key_hub, 1_780_000_060).unwrap(),
+        both
+    );
+    let de = receipt::sign(&outcomes[1].record, &case, &key_nl, 1_780_000_000).unwrap();
+    let fields = receipt::verify(
+        &hub.countersign(&de, &key_hub, 1).unwrap(),
+        &[key_nl.public_key(), key_hub.public_key()],
+    )
+    .unwrap();
+    assert_eq!(fields.record, outcomes[1].record);
+    assert_eq!(
+        code(hub.countersign(&both, &key_hub, 1)),
+        ErrorCode::InvalidConfig
+    );
+    let mut other = ms_other_record(&session);
+    other.transcript[0] ^= 1;
+    let stray = receipt::sign(&other, &case, &key_nl, 1).unwrap();
+    assert_eq!(
+        code(hub.countersign(&stray, &key_hub, 1)),
+        ErrorCode::ReceiptMismatch
+    );
     // The hub does not countersign NL's receipt against DE's record.
     let hub_de = hub.record_for("DE").unwrap();
     assert_eq!(
@@ -427,6 +450,12 @@ fn receipts_of_a_member_are_countersigned_by_the_hub() {
         )),
         ErrorCode::ReceiptMismatch
     );
+}
+
+/// A member record of another run of the same session layout.
+fn ms_other_record(session: &Session) -> blindmatch::receipt::SessionRecord {
+    let mut ms = members(session, &lists4(), 61);
+    run(&mut ms, session).0.remove(0).record
 }
 
 // ---------------------------------------------------------------- golden

@@ -255,9 +255,27 @@ class SumOutOfRangeError(ProtocolError):
     code = "sum_out_of_range"
 
 
+class WrongHopError(ProtocolError):
+    """A multi-party message is not this agency's to process at this hop (another owner's values, or a hop out of order)."""
+
+    code = "wrong_hop"
+
+
+class ReplayError(ProtocolError):
+    """A multi-party message that was processed already arrived again (a replay, or an agency sending its tags twice)."""
+
+    code = "replay"
+
+
+class UnknownAgencyError(ProtocolError):
+    """A multi-party message or call names an agency that is not in the session, or not the one it came from."""
+
+    code = "unknown_agency"
+
+
 _BY_CODE: Dict[str, Type[Error]] = {
     cls.code: cls
-    for cls in (StateError, InvalidElementError, IdentityElementError, InputTooLongError, DstTooLongError, EmptyDstError, ExpandTooLongError, DeriveKeyPairError, InvalidScalarError, BadMagicError, UnsupportedVersionError, WrongMessageTypeError, UnsupportedSuiteError, MalformedError, TrailingBytesError, CountMismatchError, SessionMismatchError, QueryMismatchError, ProfileMismatchError, ConfigMismatchError, PeerSetTooLargeError, PeerSetTooSmallError, TooManyItemsError, UnexpectedFinishError, InvalidConfigError, RngError, InvalidValueError, EpochMismatchError, BudgetExceededError, InvalidKeyError, BadSignatureError, ReceiptMismatchError, LedgerTamperedError, StorageError, MissingPartError, DuplicatePartError, PartMismatchError, BadStateError, WrongPassphraseError, BadProofError, SumOutOfRangeError)
+    for cls in (StateError, InvalidElementError, IdentityElementError, InputTooLongError, DstTooLongError, EmptyDstError, ExpandTooLongError, DeriveKeyPairError, InvalidScalarError, BadMagicError, UnsupportedVersionError, WrongMessageTypeError, UnsupportedSuiteError, MalformedError, TrailingBytesError, CountMismatchError, SessionMismatchError, QueryMismatchError, ProfileMismatchError, ConfigMismatchError, PeerSetTooLargeError, PeerSetTooSmallError, TooManyItemsError, UnexpectedFinishError, InvalidConfigError, RngError, InvalidValueError, EpochMismatchError, BudgetExceededError, InvalidKeyError, BadSignatureError, ReceiptMismatchError, LedgerTamperedError, StorageError, MissingPartError, DuplicatePartError, PartMismatchError, BadStateError, WrongPassphraseError, BadProofError, SumOutOfRangeError, WrongHopError, ReplayError, UnknownAgencyError)
 }
 
 
@@ -271,4 +289,4 @@ def error_for(code: str, message: str) -> Error:
     return error_class(code)(message, code)
 
 
-__all__ = ["Error", "ProtocolError", "StateError", "error_class", "error_for", "InvalidElementError", "IdentityElementError", "InputTooLongError", "DstTooLongError", "EmptyDstError", "ExpandTooLongError", "DeriveKeyPairError", "InvalidScalarError", "BadMagicError", "UnsupportedVersionError", "WrongMessageTypeError", "UnsupportedSuiteError", "MalformedError", "TrailingBytesError", "CountMismatchError", "SessionMismatchError", "QueryMismatchError", "ProfileMismatchError", "ConfigMismatchError", "PeerSetTooLargeError", "PeerSetTooSmallError", "TooManyItemsError", "UnexpectedFinishError", "InvalidConfigError", "RngError", "InvalidValueError", "EpochMismatchError", "BudgetExceededError", "InvalidKeyError", "BadSignatureError", "ReceiptMismatchError", "LedgerTamperedError", "StorageError", "MissingPartError", "DuplicatePartError", "PartMismatchError", "BadStateError", "WrongPassphraseError", "BadProofError", "SumOutOfRangeError"]
+__all__ = ["Error", "ProtocolError", "StateError", "error_class", "error_for", "InvalidElementError", "IdentityElementError", "InputTooLongError", "DstTooLongError", "EmptyDstError", "ExpandTooLongError", "DeriveKeyPairError", "InvalidScalarError", "BadMagicError", "UnsupportedVersionError", "WrongMessageTypeError", "UnsupportedSuiteError", "MalformedError", "TrailingBytesError", "CountMismatchError", "SessionMismatchError", "QueryMismatchError", "ProfileMismatchError", "ConfigMismatchError", "PeerSetTooLargeError", "PeerSetTooSmallError", "TooManyItemsError", "UnexpectedFinishError", "InvalidConfigError", "RngError", "InvalidValueError", "EpochMismatchError", "BudgetExceededError", "InvalidKeyError", "BadSignatureError", "ReceiptMismatchError", "LedgerTamperedError", "StorageError", "MissingPartError", "DuplicatePartError", "PartMismatchError", "BadStateError", "WrongPassphraseError", "BadProofError", "SumOutOfRangeError", "WrongHopError", "ReplayError", "UnknownAgencyError"]

@@ -24,6 +24,8 @@ from ._blindmatch import Responder as _Responder
 from ._blindmatch import UnbalancedClient as _UnbalancedClient
 from ._blindmatch import SumInitiator as _SumInitiator
 from ._blindmatch import SumResponder as _SumResponder
+from ._blindmatch import MultiPartyMember as _MultiPartyMember
+from ._blindmatch import MultiPartySession as _MultiPartySession
 from ._blindmatch import UnbalancedServer as _UnbalancedServer
 
 # The native submodule is left out of the type stubs on purpose: nothing
@@ -159,4 +161,45 @@ def SumResponder(  # noqa: N802
     )
 
 
-__all__ = ["Initiator", "Responder", "UnbalancedClient", "UnbalancedServer", "SumInitiator", "SumResponder"]
+def multiparty_session(
+    agencies: Iterable[str],
+    threshold: Optional[int] = None,
+    *,
+    reveal_counts: bool = False,
+    max_items: Optional[int] = None,
+    rng_seed: bytes,
+) -> _MultiPartySession:
+    """A :meth:`blindmatch.MultiPartySession.new` whose session id comes from ``rng_seed``."""
+    return cast(
+        _MultiPartySession,
+        _native.multiparty_session(list(agencies), rng_seed, threshold, reveal_counts, max_items),
+    )
+
+
+def MultiPartyMember(  # noqa: N802
+    items: _Items,
+    session: Union[bytes, _MultiPartySession],
+    me: str,
+    *,
+    case_ref: Optional[str] = None,
+    legal_basis: Optional[str] = None,
+    ledger: Optional[Ledger] = None,
+    rng_seed: bytes,
+) -> _MultiPartyMember:
+    """A :class:`blindmatch.MultiPartyMember` whose secrets, blind and order come from ``rng_seed``."""
+    return cast(
+        _MultiPartyMember,
+        _native.multiparty_member(items, session, me, rng_seed, case_ref, legal_basis, ledger),
+    )
+
+
+__all__ = [
+    "Initiator",
+    "Responder",
+    "UnbalancedClient",
+    "UnbalancedServer",
+    "SumInitiator",
+    "SumResponder",
+    "multiparty_session",
+    "MultiPartyMember",
+]

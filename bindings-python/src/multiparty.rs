@@ -1,0 +1,515 @@
+//! `MultiPartySession`, `MultiPartyMember` and `MultiPartyHub`: more than
+//! two agencies through a counting hub (mirrors `blindmatch::multiparty`).
+//!
+//! A member and a hub take many messages in turn, and a refused message
+//! (another session's, a replay, the wrong hop) leaves them as they were:
+//! each object is its core state behind a mutex, taken out while a step
+//! runs without the GIL.
+
+use std::sync::{Arc, Mutex};
+
+use blindmatch::multiparty::{self as core, MultiOutcome};
+use blindmatch::receipt::SessionRecord;
+use pyo3::exceptions::PyTypeError;
+use pyo3::prelude::*;
+use pyo3::types::PyBytes;
+
+use crate::audit::{Ledger, Party, Provenance, SigningKey};
+use crate::errors::{self, IntoPy};
+use crate::items;
+use blindmatch::records::RecordIndex;
+use crate::testing::Seed;
+
+/// A state that a step takes out (so a second thread's call is refused,
+/// not blocked) and puts back, whatever the step's outcome.
+struct Slot<T>(Mutex<Option<T>>);
+
+impl<T: Send> Slot<T> {
+    fn new(value: T) -> Self {
+        Slot(Mutex::new(Some(value)))
+    }
+
+    fn take(&self, py: Python<'_>) -> PyResult<T> {
+        self.0
+            .lock()
+            .map_err(|_| errors::state(py, "the object was poisoned by a panic"))?
+            .take()
+            .ok_or_else(|| errors::state(py, "the object is busy in another thread"))
+    }
+
+    fn put(&self, value: T) {
+        if let Ok(mut g) = self.0.lock() {
+            *g = Some(value);
+        }
+    }
+
+    /// Runs `f` on the state without the GIL and puts the state back.
+    fn with<R: Send>(
+        &self,
+        py: Python<'_>,
+        f: impl FnOnce(&mut T) -> blindmatch::Result<R> + Send,
+    ) -> PyResult<R> {
+        let mut value = self.take(py)?;
+        let (value, out) = py.detach(move || {
+            let out = f(&mut value);
+            (value, out)
+        });
+        self.put(value);
+        out.py_err(py)
+    }
+
+    /// Reads the state (with the GIL: for quick accessors).
+    fn read<R>(&self, py: Python<'_>, f: impl FnOnce(&T) -> PyResult<R>) -> PyResult<R> {
+        let g = self
+            .0
+            .lock()
+            .map_err(|_| errors::state(py, "the object was poisoned by a panic"))?;
+        f(g.as_ref()
+            .ok_or_else(|| errors::state(py, "the object is busy in another thread"))?)
+    }
+}
+
+/// The session bytes or object a member or hub is given.
+fn session_of(py: Python<'_>, session: &Bound<'_, PyAny>) -> PyResult<core::Session> {
+    if let Ok(s) = session.cast::<MultiPartySession>() {
+        return Ok(s.get().inner.clone());
+    }
+    if let Ok(b) = session.extract::<&[u8]>() {
+        return core::Session::from_bytes(b).py_err(py);
+    }
+    Err(PyTypeError::new_err(
+        "session must be a MultiPartySession or its bytes (MultiPartySession.to_bytes())",
+    ))
+}
+
+/// A multi-party session, as the hub opens it: its id, the agencies in
+/// ring order, the threshold. Send ``to_bytes()`` to every agency.
+#[pyclass(module = "blindmatch._blindmatch", frozen)]
+pub(crate) struct MultiPartySession {
+    inner: core::Session,
+}
+
+impl MultiPartySession {
+    pub(crate) fn open(
+        py: Python<'_>,
+        agencies: Vec<String>,
+        threshold: Option<usize>,
+        reveal_counts: bool,
+        max_items: Option<usize>,
+        seed: Option<Seed>,
+    ) -> PyResult<Self> {
+        let threshold = threshold.unwrap_or(agencies.len());
+        let session = match seed {
+            Some(seed) => core::Session::new_with_rng(&agencies, threshold, &mut seed.rng()),
+            None => core::Session::new(&agencies, threshold),
+        }
+        .py_err(py)?
+        .with_reveal_counts(reveal_counts);
+        let session = match max_items {
+            Some(max) => session.with_max_items(max).py_err(py)?,
+            None => session,
+        };
+        Ok(MultiPartySession { inner: session })
+    }
+}
+
+#[pymethods]
+impl MultiPartySession {
+    /// Opens a session of ``agencies`` (3 to 64 distinct names, in ring
+    /// order) that reveals the items held by at least ``threshold`` of them
+    /// (2 to k; default k, the plain intersection). ``reveal_counts`` adds,
+    /// per qualifying item, how many agencies hold it; ``max_items`` bounds
+    /// the distinct items of one agency (default 2**24).
+    #[staticmethod]
+    #[pyo3(signature = (agencies, threshold=None, *, reveal_counts=false, max_items=None))]
+    fn new(
+        py: Python<'_>,
+        agencies: Vec<String>,
+        threshold: Option<usize>,
+        reveal_counts: bool,
+        max_items: Option<usize>,
+    ) -> PyResult<Self> {
+        Self::open(py, agencies, threshold, reveal_counts, max_items, None)
+    }
+
+    /// Decodes a session the hub sent.
+    #[staticmethod]
+    fn from_bytes(py: Python<'_>, data: &[u8]) -> PyResult<Self> {
+        Ok(MultiPartySession {
+            inner: core::Session::from_bytes(data).py_err(py)?,
+        })
+    }
+
+    /// The session as bytes (message type ``multi-session``).
+    fn to_bytes<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
+        PyBytes::new(py, &self.inner.to_bytes())
+    }
+
+    /// The session id (16 bytes).
+    #[getter]
+    fn id<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
+        PyBytes::new(py, &self.inner.id())
+    }
+
+    /// The agencies, in ring order.
+    #[getter]
+    fn agencies(&self) -> Vec<String> {
+        self.inner.agencies().to_vec()
+    }
+
+    /// Agencies that must hold an item for it to be published.
+    #[getter]
+    fn threshold(&self) -> usize {
+        self.inner.threshold()
+    }
+
+    /// Whether the result states each qualifying item's count.
+    #[getter]
+    fn reveal_counts(&self) -> bool {
+        self.inner.reveal_counts()
+    }
+
+    /// The most distinct items one agency may bring.
+    #[getter]
+    fn max_items(&self) -> usize {
+        self.inner.max_items()
+    }
+
+    /// The agency that must process a ``multi-hop`` message (the owner
+    /// itself once its values went round: ``complete``).
+    fn route(&self, py: Python<'_>, message: &[u8]) -> PyResult<String> {
+        Ok(self.inner.route(message).py_err(py)?.to_owned())
+    }
+
+    fn __eq__(&self, other: &Bound<'_, PyAny>) -> bool {
+        other
+            .cast::<MultiPartySession>()
+            .is_ok_and(|o| o.get().inner == self.inner)
+    }
+
+    fn __hash__(&self) -> u64 {
+        u64::from_le_bytes(self.inner.id()[..8].try_into().unwrap_or_default())
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "MultiPartySession(agencies={:?}, threshold={}, reveal_counts={})",
+            self.inner.agencies(),
+            self.inner.threshold(),
+            if self.inner.reveal_counts() { "True" } else { "False" },
+        )
+    }
+}
+
+/// One agency of a multi-party session.
+///
+/// ``start()`` blinds its items for their trip round the ring (to
+/// ``next_agency``); ``forward(msg)`` raises another agency's values that
+/// pass through it (to ``next_agency``); ``complete(msg)`` takes its own
+/// values back; ``tags()`` is the message for the hub; ``finish(result)``
+/// reads the hub's result. A refused message (another session's, the wrong
+/// hop, a replay) raises and leaves the member as it was. Semi-honest,
+/// non-colluding hub: see SECURITY.md.
+#[pyclass(module = "blindmatch._blindmatch", frozen)]
+pub(crate) struct MultiPartyMember {
+    member: Slot<core::Member>,
+    outcome: Mutex<Option<MultiOutcome>>,
+    name: String,
+    next: String,
+    records: Option<Arc<RecordIndex>>,
+    provenance: Provenance,
+}
+
+impl MultiPartyMember {
+    pub(crate) fn join(
+        py: Python<'_>,
+        items: &Bound<'_, PyAny>,
+        session: &Bound<'_, PyAny>,
+        me: &str,
+        provenance: Provenance,
+        seed: Option<Seed>,
+    ) -> PyResult<Self> {
+        let session = session_of(py, session)?;
+        let items = items::extract(items)?;
+        let values = items.values;
+        let me_owned = me.to_owned();
+        let member = py
+            .detach(move || match seed {
+                Some(seed) => {
+                    core::Member::new_with_rng(&session, &me_owned, &values, &mut seed.rng())
+                }
+                None => core::Member::new(&session, &me_owned, &values),
+            })
+            .py_err(py)?;
+        Ok(MultiPartyMember {
+            name: member.name().to_owned(),
+            next: member.next_agency().to_owned(),
+            member: Slot::new(member),
+            outcome: Mutex::new(None),
+            records: items.records.map(|rs| Arc::new(rs.index())),
+            provenance,
+        })
+    }
+
+    fn done<R>(&self, py: Python<'_>, f: impl FnOnce(&MultiOutcome) -> R) -> PyResult<R> {
+        let g = self
+            .outcome
+            .lock()
+            .map_err(|_| errors::state(py, "the object was poisoned by a panic"))?;
+        g.as_ref()
+            .map(f)
+            .ok_or_else(|| errors::state(py, "the result is not read yet: call finish(result)"))
+    }
+}
+
+#[pymethods]
+impl MultiPartyMember {
+    #[new]
+    #[pyo3(signature = (items, session, me, *, case_ref=None, legal_basis=None, ledger=None))]
+    fn new(
+        py: Python<'_>,
+        items: &Bound<'_, PyAny>,
+        session: &Bound<'_, PyAny>,
+        me: &str,
+        case_ref: Option<String>,
+        legal_basis: Option<String>,
+        ledger: Option<PyRef<'_, Ledger>>,
+    ) -> PyResult<Self> {
+        let provenance = Provenance::new(py, case_ref, legal_basis, ledger.as_deref())?;
+        Self::join(py, items, session, me, provenance, None)
+    }
+
+    /// This agency's name.
+    #[getter]
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The agency every message of this member goes to (the next in the ring).
+    #[getter]
+    fn next_agency(&self) -> &str {
+        &self.next
+    }
+
+    /// Whether every other agency's values went through this member.
+    #[getter]
+    fn forwarded_all(&self, py: Python<'_>) -> PyResult<bool> {
+        self.member.read(py, |m| Ok(m.forwarded_all()))
+    }
+
+    /// This agency's blinded items (hop 1), for ``next_agency``.
+    fn start<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
+        let out = self.member.with(py, core::Member::start)?;
+        Ok(PyBytes::new(py, &out))
+    }
+
+    /// Raises another agency's values that pass through this member;
+    /// returns the message for ``next_agency``.
+    fn forward<'py>(&self, py: Python<'py>, message: &[u8]) -> PyResult<Bound<'py, PyBytes>> {
+        let out = self.member.with(py, |m| m.forward(message))?;
+        Ok(PyBytes::new(py, &out))
+    }
+
+    /// Takes this agency's own values back after their trip round the ring.
+    fn complete(&self, py: Python<'_>, message: &[u8]) -> PyResult<()> {
+        self.member.with(py, |m| m.complete(message))
+    }
+
+    /// The message for the hub: this agency's tags.
+    fn tags<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
+        let out = self.member.read(py, |m| m.tags().py_err(py))?;
+        Ok(PyBytes::new(py, &out))
+    }
+
+    /// Reads the hub's result: which of this agency's items are held by at
+    /// least the threshold of agencies (``matches``, ``counts``).
+    fn finish(&self, py: Python<'_>, result: &[u8]) -> PyResult<()> {
+        let outcome = self.member.with(py, |m| m.finish(result))?;
+        self.provenance.record_session(py, &outcome.record)?;
+        *self
+            .outcome
+            .lock()
+            .map_err(|_| errors::state(py, "the object was poisoned by a panic"))? = Some(outcome);
+        Ok(())
+    }
+
+    /// Sorted indices into items of the items held by at least the threshold.
+    #[getter]
+    fn matches(&self, py: Python<'_>) -> PyResult<Vec<usize>> {
+        self.done(py, |o| o.indices().to_vec())
+    }
+
+    /// For each of ``matches``, how many agencies hold it (None unless the
+    /// session reveals counts).
+    #[getter]
+    fn counts(&self, py: Python<'_>) -> PyResult<Option<Vec<u32>>> {
+        // u32, not u8: pyo3 turns a Vec<u8> into bytes.
+        self.done(py, |o| o.counts().map(|c| c.iter().map(|&n| u32::from(n)).collect()))
+    }
+
+    /// Number of distinct items of this agency that qualify.
+    #[getter]
+    fn cardinality(&self, py: Python<'_>) -> PyResult<u64> {
+        self.done(py, MultiOutcome::cardinality)
+    }
+
+    /// With a RecordSet as items: (record id, [kinds]) of each record with
+    /// a qualifying key.
+    fn record_matches(&self, py: Python<'_>) -> PyResult<Vec<(String, Vec<String>)>> {
+        let rs = self
+            .records
+            .as_ref()
+            .ok_or_else(|| errors::state(py, "record_matches needs a RecordSet as items"))?;
+        let indices = self.done(py, |o| o.indices().to_vec())?;
+        Ok(rs
+            .record_matches_at(&indices)
+            .into_iter()
+            .map(|r| (r.record_id, r.kinds))
+            .collect())
+    }
+
+    /// Signs a receipt of this agency's part (bytes) with the case given to
+    /// the constructor, for the hub to countersign
+    /// (``MultiPartyHub.countersign``); recorded in the ledger when there is one.
+    #[pyo3(signature = (signer, timestamp=None))]
+    fn receipt<'py>(
+        &self,
+        py: Python<'py>,
+        signer: &SigningKey,
+        timestamp: Option<u64>,
+    ) -> PyResult<Bound<'py, PyBytes>> {
+        self.sign_receipt(py, signer, timestamp)
+    }
+
+    /// SHA-512 over the session, this agency's tags and the result (64
+    /// bytes); the hub holds the same for this agency.
+    #[getter]
+    fn transcript_hash<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
+        self.transcript_hash_bytes(py)
+    }
+
+    fn __repr__(&self, py: Python<'_>) -> String {
+        let phase = if self.done(py, |_| ()).is_ok() {
+            "finished".to_owned()
+        } else {
+            "live".to_owned()
+        };
+        format!("MultiPartyMember({:?}, {phase})", self.name)
+    }
+}
+
+impl Party for MultiPartyMember {
+    fn provenance(&self) -> &Provenance {
+        &self.provenance
+    }
+
+    fn record(&self, py: Python<'_>) -> PyResult<SessionRecord> {
+        self.done(py, |o| o.record.clone())
+    }
+}
+
+/// The counting hub of a multi-party session. It holds no secret:
+/// ``add(agency, tags)`` takes each agency's tags (refusing an agency that
+/// is not in the session, tags naming another agency, and a second
+/// submission); ``result()`` is the same bytes for every agency.
+#[pyclass(module = "blindmatch._blindmatch", frozen)]
+pub(crate) struct MultiPartyHub {
+    hub: Slot<core::Hub>,
+    provenance: Provenance,
+    /// Whether the agencies' exchanges are in the ledger.
+    recorded: Mutex<bool>,
+}
+
+#[pymethods]
+impl MultiPartyHub {
+    #[new]
+    #[pyo3(signature = (session, *, case_ref=None, legal_basis=None, ledger=None))]
+    fn new(
+        py: Python<'_>,
+        session: &Bound<'_, PyAny>,
+        case_ref: Option<String>,
+        legal_basis: Option<String>,
+        ledger: Option<PyRef<'_, Ledger>>,
+    ) -> PyResult<Self> {
+        let provenance = Provenance::new(py, case_ref, legal_basis, ledger.as_deref())?;
+        Ok(MultiPartyHub {
+            hub: Slot::new(core::Hub::new(session_of(py, session)?)),
+            provenance,
+            recorded: Mutex::new(false),
+        })
+    }
+
+    /// The session.
+    #[getter]
+    fn session(&self, py: Python<'_>) -> PyResult<MultiPartySession> {
+        self.hub.read(py, |h| {
+            Ok(MultiPartySession {
+                inner: h.session().clone(),
+            })
+        })
+    }
+
+    /// Agencies whose tags have not arrived yet.
+    #[getter]
+    fn missing(&self, py: Python<'_>) -> PyResult<Vec<String>> {
+        self.hub
+            .read(py, |h| Ok(h.missing().into_iter().map(str::to_owned).collect()))
+    }
+
+    /// Takes the tags ``agency`` sent (the name of the channel they came through).
+    fn add(&self, py: Python<'_>, agency: &str, tags: &[u8]) -> PyResult<()> {
+        self.hub.with(py, |h| h.add(agency, tags))
+    }
+
+    /// The result for every agency: the tags held by at least the threshold.
+    /// The first call records the hub's record of each agency's exchange in
+    /// the ledger, if any.
+    fn result<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
+        let (result, records) = self.hub.with(py, |h| {
+            let result = h.result()?;
+            let records = h
+                .session()
+                .agencies()
+                .iter()
+                .map(|a| h.record_for(a))
+                .collect::<blindmatch::Result<Vec<_>>>()?;
+            Ok((result, records))
+        })?;
+        let mut recorded = self
+            .recorded
+            .lock()
+            .map_err(|_| errors::state(py, "the object was poisoned by a panic"))?;
+        if !*recorded {
+            for r in &records {
+                self.provenance.record_session(py, r)?;
+            }
+            *recorded = true;
+        }
+        Ok(PyBytes::new(py, &result))
+    }
+
+    /// Countersigns an agency's receipt after checking it against the hub's
+    /// record of that agency; recorded in the ledger when there is one.
+    #[pyo3(signature = (receipt, signer, timestamp=None))]
+    fn countersign<'py>(
+        &self,
+        py: Python<'py>,
+        receipt: &[u8],
+        signer: &SigningKey,
+        timestamp: Option<u64>,
+    ) -> PyResult<Bound<'py, PyBytes>> {
+        let ts = timestamp.unwrap_or_else(crate::audit::now);
+        let signed = self.hub.read(py, |h| {
+            h.countersign(receipt, &signer.inner, ts).py_err(py)
+        })?;
+        self.provenance.record_receipt(py, &signed)?;
+        Ok(PyBytes::new(py, &signed))
+    }
+
+    fn __repr__(&self, py: Python<'_>) -> String {
+        match self.hub.read(py, |h| Ok(h.missing().len())) {
+            Ok(missing) => format!("MultiPartyHub(missing={missing})"),
+            Err(_) => "MultiPartyHub(busy)".to_owned(),
+        }
+    }
+}
