@@ -17,8 +17,8 @@ use pyo3::types::PyBytes;
 use crate::audit::{Ledger, Party, Provenance, SigningKey};
 use crate::errors::{self, IntoPy};
 use crate::items;
-use blindmatch::records::RecordIndex;
 use crate::testing::Seed;
+use blindmatch::records::RecordIndex;
 
 /// A state that a step takes out (so a second thread's call is refused,
 /// not blocked) and puts back, whatever the step's outcome.
@@ -196,7 +196,11 @@ impl MultiPartySession {
             "MultiPartySession(agencies={:?}, threshold={}, reveal_counts={})",
             self.inner.agencies(),
             self.inner.threshold(),
-            if self.inner.reveal_counts() { "True" } else { "False" },
+            if self.inner.reveal_counts() {
+                "True"
+            } else {
+                "False"
+            },
         )
     }
 }
@@ -344,7 +348,10 @@ impl MultiPartyMember {
     #[getter]
     fn counts(&self, py: Python<'_>) -> PyResult<Option<Vec<u32>>> {
         // u32, not u8: pyo3 turns a Vec<u8> into bytes.
-        self.done(py, |o| o.counts().map(|c| c.iter().map(|&n| u32::from(n)).collect()))
+        self.done(py, |o| {
+            o.counts()
+                .map(|c| c.iter().map(|&n| u32::from(n)).collect())
+        })
     }
 
     /// Number of distinct items of this agency that qualify.
@@ -452,8 +459,9 @@ impl MultiPartyHub {
     /// Agencies whose tags have not arrived yet.
     #[getter]
     fn missing(&self, py: Python<'_>) -> PyResult<Vec<String>> {
-        self.hub
-            .read(py, |h| Ok(h.missing().into_iter().map(str::to_owned).collect()))
+        self.hub.read(py, |h| {
+            Ok(h.missing().into_iter().map(str::to_owned).collect())
+        })
     }
 
     /// Takes the tags ``agency`` sent (the name of the channel they came through).
@@ -499,9 +507,9 @@ impl MultiPartyHub {
         timestamp: Option<u64>,
     ) -> PyResult<Bound<'py, PyBytes>> {
         let ts = timestamp.unwrap_or_else(crate::audit::now);
-        let signed = self.hub.read(py, |h| {
-            h.countersign(receipt, &signer.inner, ts).py_err(py)
-        })?;
+        let signed = self
+            .hub
+            .read(py, |h| h.countersign(receipt, &signer.inner, ts).py_err(py))?;
         self.provenance.record_receipt(py, &signed)?;
         Ok(PyBytes::new(py, &signed))
     }

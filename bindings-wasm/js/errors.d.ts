@@ -91,3 +91,9 @@ export class WrongPassphraseError extends BlindmatchError {}
 export class BadProofError extends ProtocolError {}
 /** Code "sum_out_of_range". */
 export class SumOutOfRangeError extends ProtocolError {}
+/** Code "wrong_hop": a multi-party message is not this agency's to process at this hop. */
+export class WrongHopError extends ProtocolError {}
+/** Code "replay": a multi-party message processed already arrived again (or an agency sent its tags twice). */
+export class ReplayError extends ProtocolError {}
+/** Code "unknown_agency": a multi-party message or call names an agency not in the session, or not the sender. */
+export class UnknownAgencyError extends ProtocolError {}

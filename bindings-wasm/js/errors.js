@@ -100,6 +100,9 @@ const BadStateError = codeClass("BadStateError", "bad_state", BlindmatchError);
 const WrongPassphraseError = codeClass("WrongPassphraseError", "wrong_passphrase", BlindmatchError);
 const BadProofError = codeClass("BadProofError", "bad_proof", ProtocolError);
 const SumOutOfRangeError = codeClass("SumOutOfRangeError", "sum_out_of_range", ProtocolError);
+const WrongHopError = codeClass("WrongHopError", "wrong_hop", ProtocolError);
+const ReplayError = codeClass("ReplayError", "replay", ProtocolError);
+const UnknownAgencyError = codeClass("UnknownAgencyError", "unknown_agency", ProtocolError);
 
 /** Called by the WebAssembly module to build the error it throws. */
 function makeError(code, message, isProtocol) {

@@ -18,7 +18,7 @@ fn now() -> u64 {
 }
 
 /// A timestamp argument: `undefined` for now, else whole seconds.
-fn timestamp(t: Option<f64>) -> Result<u64, JsValue> {
+pub(crate) fn timestamp(t: Option<f64>) -> Result<u64, JsValue> {
     match t {
         None => Ok(now()),
         Some(t) => crate::options::to_uint(&JsValue::from_f64(t), u64::MAX)
@@ -39,7 +39,7 @@ pub(crate) fn case(o: &Opts) -> Result<Case, JsValue> {
 /// `toString()`; keep `toSecretBytes()` like any private key.
 #[wasm_bindgen]
 pub struct SigningKey {
-    inner: receipt::SigningKey,
+    pub(crate) inner: receipt::SigningKey,
 }
 
 impl std::fmt::Debug for SigningKey {

@@ -13,7 +13,7 @@ use js_sys::{Function, Reflect};
 use wasm_bindgen::prelude::*;
 
 /// Misuse of a protocol object: a step out of order, results read too early.
-pub(crate) const INVALID_STATE: &str = "invalid_state";
+pub(crate) const INVALID_STATE: &str = blindmatch::ErrorCode::InvalidState.as_str();
 /// A JavaScript argument of the wrong type, length or value.
 pub(crate) const INVALID_ARGUMENT: &str = "invalid_argument";
 
@@ -82,7 +82,8 @@ pub fn error_codes() -> Vec<String> {
     blindmatch::ErrorCode::ALL
         .iter()
         .map(|c| c.as_str())
-        .chain([INVALID_STATE, INVALID_ARGUMENT])
+        // `invalid_state` is a core code (multi-party steps out of order).
+        .chain([INVALID_ARGUMENT])
         .map(str::to_owned)
         .collect()
 }

@@ -19,6 +19,7 @@ mod audit;
 mod convert;
 mod errors;
 mod items;
+mod multiparty;
 mod oprf;
 mod options;
 mod partition;
@@ -36,6 +37,7 @@ use wasm_bindgen::prelude::*;
 
 pub use audit::{Receipt, SessionRecord, SigningKey};
 pub use errors::{error_codes, protocol_error_codes, set_error_factory};
+pub use multiparty::{MultiPartyHub, MultiPartyMember, MultiPartySession};
 pub use oprf::OprfKey;
 pub use partition::{
     PartySecret, bundle, count_part, elements_part, finish_part, join, matches_part, mix_part,
@@ -118,6 +120,12 @@ extern "C" {
     /// TypeScript: `SumValues`.
     #[wasm_bindgen(typescript_type = "SumValues")]
     pub type SumValues;
+    /// TypeScript: `MultiPartyOptions`.
+    #[wasm_bindgen(typescript_type = "MultiPartyOptions")]
+    pub type MultiPartyOptions;
+    /// TypeScript: `PartyCaseOptions`.
+    #[wasm_bindgen(typescript_type = "PartyCaseOptions")]
+    pub type PartyCaseOptions;
 }
 
 /// The type of a message, read from its envelope: `"psi-request"`,

@@ -95,3 +95,27 @@ pub fn unbalanced_server(
     let seed = Seed::from_js(seed)?;
     UnbalancedServer::build(key.inner().clone(), items, options.as_ref(), Some(seed))
 }
+
+/// `testing.multiPartySession(agencies, {rngSeed, ...})`.
+#[wasm_bindgen(js_name = __testingMultiPartySession, skip_typescript)]
+pub fn multiparty_session(
+    agencies: &js_sys::Array,
+    seed: &[u8],
+    options: Option<crate::MultiPartyOptions>,
+) -> Result<crate::multiparty::MultiPartySession, JsValue> {
+    let seed = Seed::from_js(seed)?;
+    crate::multiparty::MultiPartySession::open(agencies, options.as_ref(), Some(seed))
+}
+
+/// `new testing.MultiPartyMember(items, session, me, {rngSeed, ...})`.
+#[wasm_bindgen(js_name = __testingMultiPartyMember, skip_typescript)]
+pub fn multiparty_member(
+    items: &ItemsArg,
+    session: &[u8],
+    me: &str,
+    seed: &[u8],
+    options: Option<crate::PartyCaseOptions>,
+) -> Result<crate::multiparty::MultiPartyMember, JsValue> {
+    let seed = Seed::from_js(seed)?;
+    crate::multiparty::MultiPartyMember::join(items, session, me, options.as_ref(), Some(seed))
+}

@@ -268,6 +268,8 @@ test("every error code is covered above, or cannot be reached from JavaScript", 
   for (const code of ["bad_state", "wrong_passphrase"]) seen.add(code);
   // Thrown and checked by class in sum.test.mjs.
   for (const code of ["bad_proof", "sum_out_of_range"]) seen.add(code);
+  // Thrown and checked by class in multiparty.test.mjs.
+  for (const code of ["wrong_hop", "replay", "unknown_agency"]) seen.add(code);
   const unreachable = {
     expand_too_long: "internal: every expand_message_xmd call asks for a fixed 64 bytes",
     empty_dst: "internal: every domain separation tag of the protocols is a fixed, non-empty string",

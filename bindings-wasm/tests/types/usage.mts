@@ -4,6 +4,10 @@ import init, {
   ArgumentError,
   BadProofError,
   BadStateError,
+  MultiPartyHub,
+  MultiPartyMember,
+  MultiPartySession,
+  ReplayError,
   SumInitiator,
   SumResponder,
   PartySecret,
@@ -120,4 +124,30 @@ export function totals(accounts: string[], amounts: bigint[], seed: Uint8Array):
   const n: number = a.cardinality;
   const sums: Record<string, bigint> | undefined = a.sums;
   return n > 0 && a.proven ? sums?.amount : undefined;
+}
+
+export function fourAgencies(lists: string[][], seed: Uint8Array): number[][] {
+  const session: MultiPartySession = new MultiPartySession(["NL", "DE", "FR", "BE"], { threshold: 3, revealCounts: true });
+  const bytes: Uint8Array = session.toBytes();
+  const members: MultiPartyMember[] = session.agencies.map((me: string, i: number) =>
+    i === 0 ? new testing.MultiPartyMember(lists[i], bytes, me, { rngSeed: seed }) : new MultiPartyMember(lists[i], bytes, me, { caseRef: "c" }),
+  );
+  const byName = new Map(members.map((m) => [m.name, m]));
+  let flight: Uint8Array[] = members.map((m) => m.start());
+  for (let hop = 1; hop < 4; hop++) flight = flight.map((msg) => byName.get(session.route(msg))!.forward(msg));
+  flight.forEach((msg, i) => members[i].complete(msg));
+  const hub = new MultiPartyHub(bytes);
+  for (const m of members) {
+    try {
+      hub.add(m.name, m.tags());
+    } catch (e) {
+      if (!(e instanceof ReplayError)) throw e;
+    }
+  }
+  const missing: string[] = hub.missing;
+  const result: Uint8Array = hub.result();
+  members.forEach((m) => m.finish(result));
+  const counts: number[] | undefined = members[0].counts;
+  console.log(missing.length, counts?.length, session.threshold, session.revealCounts, session.maxItems);
+  return members.map((m) => m.matches);
 }

@@ -4,7 +4,8 @@ import m from "./index.cjs";
 
 export const {
   Initiator, OprfKey, Receipt, RecordSet, Responder, SessionRecord, SetDigest, SigningKey,
-  UnbalancedClient, UnbalancedServer, SumInitiator, SumResponder, PartySecret, requestPart, elementsPart, reblindPart,
+  UnbalancedClient, UnbalancedServer, SumInitiator, SumResponder, MultiPartySession, MultiPartyMember,
+  MultiPartyHub, PartySecret, requestPart, elementsPart, reblindPart,
   finishPart, mixPart, countPart, join, matchesPart, bundle, unbundle, partKind,
   RecordIndex, savePartySession, restorePartySession, seal, unseal, isSealed,
   errorCodes, kinds, messageType, protocolErrorCodes, version,
@@ -17,7 +18,8 @@ export const {
   UnexpectedFinishError, InvalidConfigError, RngError, InvalidValueError, EpochMismatchError,
   BudgetExceededError, InvalidKeyError, BadSignatureError, ReceiptMismatchError,
   LedgerTamperedError, StorageError, MissingPartError, DuplicatePartError, PartMismatchError,
-  BadStateError, WrongPassphraseError, BadProofError, SumOutOfRangeError,
+  BadStateError, WrongPassphraseError, BadProofError, SumOutOfRangeError, WrongHopError, ReplayError,
+  UnknownAgencyError,
   init,
   initSync,
 } = m;

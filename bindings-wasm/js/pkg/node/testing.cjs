@@ -43,6 +43,14 @@ function SumResponder(items, values, options) {
   const [seed, rest] = seeded(options, "testing.SumResponder");
   return wasm.__testingSumResponder(items, values, seed, rest);
 }
+function MultiPartySession(agencies, options) {
+  const [seed, rest] = seeded(options, "testing.MultiPartySession");
+  return wasm.__testingMultiPartySession(agencies, seed, rest);
+}
+function MultiPartyMember(items, session, me, options) {
+  const [seed, rest] = seeded(options, "testing.MultiPartyMember");
+  return wasm.__testingMultiPartyMember(items, session, me, seed, rest);
+}
 // `new testing.X(...)` returns the object built; `instanceof` sees the real class.
 Initiator.prototype = bm.Initiator.prototype;
 Responder.prototype = bm.Responder.prototype;
@@ -50,5 +58,16 @@ UnbalancedClient.prototype = bm.UnbalancedClient.prototype;
 UnbalancedServer.prototype = bm.UnbalancedServer.prototype;
 SumInitiator.prototype = bm.SumInitiator.prototype;
 SumResponder.prototype = bm.SumResponder.prototype;
+MultiPartySession.prototype = bm.MultiPartySession.prototype;
+MultiPartyMember.prototype = bm.MultiPartyMember.prototype;
 
-module.exports = { Initiator, Responder, UnbalancedClient, UnbalancedServer, SumInitiator, SumResponder };
+module.exports = {
+  Initiator,
+  Responder,
+  UnbalancedClient,
+  UnbalancedServer,
+  SumInitiator,
+  SumResponder,
+  MultiPartySession,
+  MultiPartyMember,
+};

@@ -4,6 +4,10 @@ import type {
   ClientOptions,
   Initiator as InitiatorClass,
   Items,
+  MultiPartyMember as MultiPartyMemberClass,
+  MultiPartyOptions,
+  MultiPartySession as MultiPartySessionClass,
+  PartyCaseOptions,
   OprfKey,
   PsiOptions,
   Responder as ResponderClass,
@@ -37,3 +41,15 @@ export declare const UnbalancedServer: new (
 export declare const SumInitiator: new (items: Items, options: SumOptions & Seeded) => SumInitiatorClass;
 /** `new SumResponder(items, values, { rngSeed, ...SumOptions })`: seeded keys, blinds, order and noise. */
 export declare const SumResponder: new (items: Items, values: SumValues, options: SumOptions & Seeded) => SumResponderClass;
+/** `new MultiPartySession(agencies, { rngSeed, ...MultiPartyOptions })`: a seeded session id. */
+export declare const MultiPartySession: new (
+  agencies: string[],
+  options: MultiPartyOptions & Seeded,
+) => MultiPartySessionClass;
+/** `new MultiPartyMember(items, session, me, { rngSeed, ...PartyCaseOptions })`: seeded secrets, blind and order. */
+export declare const MultiPartyMember: new (
+  items: Items,
+  session: Uint8Array,
+  me: string,
+  options: PartyCaseOptions & Seeded,
+) => MultiPartyMemberClass;

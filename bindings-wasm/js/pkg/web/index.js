@@ -6,7 +6,8 @@ import { makeError } from "../errors.mjs";
 
 export {
   Initiator, OprfKey, Receipt, RecordSet, Responder, SessionRecord, SetDigest, SigningKey,
-  UnbalancedClient, UnbalancedServer, SumInitiator, SumResponder, PartySecret, requestPart, elementsPart, reblindPart,
+  UnbalancedClient, UnbalancedServer, SumInitiator, SumResponder, MultiPartySession, MultiPartyMember,
+  MultiPartyHub, PartySecret, requestPart, elementsPart, reblindPart,
   finishPart, mixPart, countPart, join, matchesPart, bundle, unbundle, partKind,
   RecordIndex, savePartySession, restorePartySession, seal, unseal, isSealed,
   errorCodes, kinds, messageType, protocolErrorCodes, version,
@@ -21,7 +22,8 @@ export {
   UnexpectedFinishError, InvalidConfigError, RngError, InvalidValueError, EpochMismatchError,
   BudgetExceededError, InvalidKeyError, BadSignatureError, ReceiptMismatchError,
   LedgerTamperedError, StorageError, MissingPartError, DuplicatePartError, PartMismatchError,
-  BadStateError, WrongPassphraseError, BadProofError, SumOutOfRangeError,
+  BadStateError, WrongPassphraseError, BadProofError, SumOutOfRangeError, WrongHopError, ReplayError,
+  UnknownAgencyError,
 } from "../errors.mjs";
 
 /** Loads the WebAssembly module (fetched next to this file unless given). */

@@ -9,6 +9,8 @@ import {
   __testingUnbalancedServer,
   __testingSumInitiator,
   __testingSumResponder,
+  __testingMultiPartySession,
+  __testingMultiPartyMember,
 } from "./blindmatch.js";
 
 function seeded(options, what) {
@@ -44,9 +46,19 @@ export function SumResponder(items, values, options) {
   const [seed, rest] = seeded(options, "testing.SumResponder");
   return __testingSumResponder(items, values, seed, rest);
 }
+export function MultiPartySession(agencies, options) {
+  const [seed, rest] = seeded(options, "testing.MultiPartySession");
+  return __testingMultiPartySession(agencies, seed, rest);
+}
+export function MultiPartyMember(items, session, me, options) {
+  const [seed, rest] = seeded(options, "testing.MultiPartyMember");
+  return __testingMultiPartyMember(items, session, me, seed, rest);
+}
 Initiator.prototype = bm.Initiator.prototype;
 Responder.prototype = bm.Responder.prototype;
 UnbalancedClient.prototype = bm.UnbalancedClient.prototype;
 UnbalancedServer.prototype = bm.UnbalancedServer.prototype;
 SumInitiator.prototype = bm.SumInitiator.prototype;
 SumResponder.prototype = bm.SumResponder.prototype;
+MultiPartySession.prototype = bm.MultiPartySession.prototype;
+MultiPartyMember.prototype = bm.MultiPartyMember.prototype;

@@ -1,0 +1,412 @@
+//! `MultiPartySession`, `MultiPartyMember` and `MultiPartyHub`: more than
+//! two agencies through a counting hub (mirrors `blindmatch::multiparty`).
+//! A member and a hub take many messages in turn; a refused message
+//! (another session's, a replay, the wrong hop) throws and leaves them as
+//! they were.
+
+use std::sync::Arc;
+
+use blindmatch::multiparty::{self as core, MultiOutcome};
+use blindmatch::receipt::Case;
+use js_sys::{Array, Uint8Array};
+use wasm_bindgen::prelude::*;
+
+use crate::audit::{self, SessionRecord, SigningKey};
+use crate::errors::{self, IntoJs};
+use crate::items::{self, index_array};
+use crate::options::{Opts, js_options};
+use crate::records;
+use crate::rng::Seed;
+use crate::{ItemsArg, MultiPartyOptions, PartyCaseOptions};
+
+js_options! {
+    /// Options of a multi-party session (the hub's).
+    MULTI_OPTIONS, MULTI_OPTIONS_TS: interface MultiPartyOptions {
+        /// Agencies that must hold an item for it to be published: 2 to the number of agencies (default: all of them).
+        threshold: "number",
+        /// Whether the result states, per qualifying item, how many agencies hold it (default false).
+        revealCounts: "boolean",
+        /// The most distinct items one agency may bring (default 2^24).
+        maxItems: "number",
+    }
+}
+
+js_options! {
+    /// The case a multi-party member or hub states in its receipts.
+    CASE_OPTIONS, CASE_OPTIONS_TS: interface PartyCaseOptions {
+        /// Case reference written into receipts (never sent to anyone).
+        caseRef: "string",
+        /// Legal basis written into receipts (never sent to anyone).
+        legalBasis: "string",
+    }
+}
+
+fn case(options: Option<&PartyCaseOptions>) -> Result<Case, JsValue> {
+    audit::case(&Opts::new(
+        options.map(AsRef::as_ref),
+        "options",
+        CASE_OPTIONS,
+    )?)
+}
+
+/// A multi-party session, as the hub opens it: its id, the agencies in
+/// ring order, the threshold. Send `toBytes()` to every agency.
+///
+/// ```js
+/// const session = new MultiPartySession(["NL", "DE", "FR", "BE"], { threshold: 3 });
+/// const bytes = session.toBytes();   // for every agency and the hub
+/// ```
+#[wasm_bindgen]
+#[derive(Debug)]
+pub struct MultiPartySession {
+    inner: core::Session,
+}
+
+impl MultiPartySession {
+    pub(crate) fn open(
+        agencies: &Array,
+        options: Option<&MultiPartyOptions>,
+        seed: Option<Seed>,
+    ) -> Result<Self, JsValue> {
+        let names = crate::options::strings(agencies.as_ref())
+            .ok_or_else(|| errors::arg("agencies must be an array of strings"))?;
+        let o = Opts::new(options.map(AsRef::as_ref), "session options", MULTI_OPTIONS)?;
+        let threshold = o
+            .uint("threshold", u64::from(u8::MAX))?
+            .map_or(names.len(), |t| usize::try_from(t).unwrap_or(usize::MAX));
+        let session = match seed {
+            Some(seed) => core::Session::new_with_rng(&names, threshold, &mut seed.rng()),
+            None => core::Session::new(&names, threshold),
+        }
+        .js()?
+        .with_reveal_counts(o.bool("revealCounts")?.unwrap_or(false));
+        let session = match o.uint("maxItems", u64::from(u32::MAX))? {
+            Some(max) => session
+                .with_max_items(usize::try_from(max).unwrap_or(usize::MAX))
+                .js()?,
+            None => session,
+        };
+        Ok(MultiPartySession { inner: session })
+    }
+}
+
+#[wasm_bindgen]
+impl MultiPartySession {
+    /// Opens a session of `agencies` (3 to 64 distinct names, in ring order).
+    #[wasm_bindgen(constructor)]
+    pub fn new(
+        agencies: &Array,
+        options: Option<MultiPartyOptions>,
+    ) -> Result<MultiPartySession, JsValue> {
+        Self::open(agencies, options.as_ref(), None)
+    }
+
+    /// Decodes a session the hub sent.
+    #[wasm_bindgen(js_name = fromBytes)]
+    pub fn from_bytes(bytes: &[u8]) -> Result<MultiPartySession, JsValue> {
+        Ok(MultiPartySession {
+            inner: core::Session::from_bytes(bytes).js()?,
+        })
+    }
+
+    /// The session as bytes (message type `multi-session`).
+    #[wasm_bindgen(js_name = toBytes)]
+    pub fn to_bytes(&self) -> Uint8Array {
+        Uint8Array::from(&self.inner.to_bytes()[..])
+    }
+
+    /// The session id (16 bytes).
+    #[wasm_bindgen(getter)]
+    pub fn id(&self) -> Uint8Array {
+        Uint8Array::from(&self.inner.id()[..])
+    }
+
+    /// The agencies, in ring order.
+    #[wasm_bindgen(getter, unchecked_return_type = "string[]")]
+    pub fn agencies(&self) -> Array {
+        self.inner
+            .agencies()
+            .iter()
+            .map(|a| JsValue::from_str(a))
+            .collect()
+    }
+
+    /// Agencies that must hold an item for it to be published.
+    #[wasm_bindgen(getter)]
+    pub fn threshold(&self) -> usize {
+        self.inner.threshold()
+    }
+
+    /// Whether the result states each qualifying item's count.
+    #[wasm_bindgen(getter, js_name = revealCounts)]
+    pub fn reveal_counts(&self) -> bool {
+        self.inner.reveal_counts()
+    }
+
+    /// The most distinct items one agency may bring.
+    #[wasm_bindgen(getter, js_name = maxItems)]
+    pub fn max_items(&self) -> usize {
+        self.inner.max_items()
+    }
+
+    /// The agency that must process a `multi-hop` message (its owner once
+    /// the values went round: `complete`).
+    pub fn route(&self, message: &[u8]) -> Result<String, JsValue> {
+        Ok(self.inner.route(message).js()?.to_owned())
+    }
+
+    /// E.g. `MultiPartySession(NL,DE,FR,BE; threshold 3)`.
+    #[wasm_bindgen(js_name = toString)]
+    pub fn to_string_js(&self) -> String {
+        format!(
+            "MultiPartySession({}; threshold {})",
+            self.inner.agencies().join(","),
+            self.inner.threshold()
+        )
+    }
+}
+
+/// One agency of a multi-party session.
+///
+/// ```js
+/// const m = new MultiPartyMember(items, sessionBytes, "NL");
+/// send(m.nextAgency, m.start());            // this agency's values, round the ring
+/// send(m.nextAgency, m.forward(msg));       // another agency's values passing through
+/// m.complete(msg);                          // this agency's values, back
+/// sendToHub(m.tags());
+/// m.finish(result); m.matches; m.counts;    // items held by >= threshold agencies
+/// ```
+#[wasm_bindgen]
+pub struct MultiPartyMember {
+    inner: core::Member,
+    outcome: Option<MultiOutcome>,
+    records: Option<Arc<blindmatch::records::RecordSet>>,
+    case: Case,
+}
+
+impl std::fmt::Debug for MultiPartyMember {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.inner.fmt(f)
+    }
+}
+
+impl MultiPartyMember {
+    pub(crate) fn join(
+        items: &ItemsArg,
+        session: &[u8],
+        me: &str,
+        options: Option<&PartyCaseOptions>,
+        seed: Option<Seed>,
+    ) -> Result<Self, JsValue> {
+        let session = core::Session::from_bytes(session).js()?;
+        let items = items::extract(items.as_ref(), "items")?;
+        let inner = match seed {
+            Some(seed) => core::Member::new_with_rng(&session, me, &items.values, &mut seed.rng()),
+            None => core::Member::new(&session, me, &items.values),
+        }
+        .js()?;
+        Ok(MultiPartyMember {
+            inner,
+            outcome: None,
+            records: items.records,
+            case: case(options)?,
+        })
+    }
+
+    fn done(&self) -> Result<&MultiOutcome, JsValue> {
+        self.outcome
+            .as_ref()
+            .ok_or_else(|| errors::state("the result is not read yet: call finish(result)"))
+    }
+}
+
+#[wasm_bindgen]
+impl MultiPartyMember {
+    /// Joins the session (its bytes) as agency `me` with `items`.
+    #[wasm_bindgen(constructor)]
+    pub fn new(
+        items: &ItemsArg,
+        session: &[u8],
+        me: &str,
+        options: Option<PartyCaseOptions>,
+    ) -> Result<MultiPartyMember, JsValue> {
+        Self::join(items, session, me, options.as_ref(), None)
+    }
+
+    /// This agency's name.
+    #[wasm_bindgen(getter)]
+    pub fn name(&self) -> String {
+        self.inner.name().to_owned()
+    }
+
+    /// The agency every message of this member goes to (the next in the ring).
+    #[wasm_bindgen(getter, js_name = nextAgency)]
+    pub fn next_agency(&self) -> String {
+        self.inner.next_agency().to_owned()
+    }
+
+    /// Whether every other agency's values went through this member.
+    #[wasm_bindgen(getter, js_name = forwardedAll)]
+    pub fn forwarded_all(&self) -> bool {
+        self.inner.forwarded_all()
+    }
+
+    /// This agency's blinded items (hop 1), for `nextAgency`.
+    pub fn start(&mut self) -> Result<Uint8Array, JsValue> {
+        Ok(Uint8Array::from(&self.inner.start().js()?[..]))
+    }
+
+    /// Raises another agency's values that pass through this member;
+    /// returns the message for `nextAgency`.
+    pub fn forward(&mut self, message: &[u8]) -> Result<Uint8Array, JsValue> {
+        Ok(Uint8Array::from(&self.inner.forward(message).js()?[..]))
+    }
+
+    /// Takes this agency's own values back after their trip round the ring.
+    pub fn complete(&mut self, message: &[u8]) -> Result<(), JsValue> {
+        self.inner.complete(message).js()
+    }
+
+    /// The message for the hub: this agency's tags.
+    pub fn tags(&self) -> Result<Uint8Array, JsValue> {
+        Ok(Uint8Array::from(&self.inner.tags().js()?[..]))
+    }
+
+    /// Reads the hub's result.
+    pub fn finish(&mut self, result: &[u8]) -> Result<(), JsValue> {
+        self.outcome = Some(self.inner.finish(result).js()?);
+        Ok(())
+    }
+
+    /// Sorted indices into the items of those held by at least the threshold.
+    #[wasm_bindgen(getter, unchecked_return_type = "number[]")]
+    pub fn matches(&self) -> Result<Array, JsValue> {
+        Ok(index_array(self.done()?.indices()))
+    }
+
+    /// For each of `matches`, how many agencies hold it (`undefined` unless
+    /// the session reveals counts).
+    #[wasm_bindgen(getter, unchecked_return_type = "number[] | undefined")]
+    pub fn counts(&self) -> Result<JsValue, JsValue> {
+        Ok(self.done()?.counts().map_or(JsValue::UNDEFINED, |c| {
+            c.iter()
+                .map(|&n| JsValue::from(n))
+                .collect::<Array>()
+                .into()
+        }))
+    }
+
+    /// Number of distinct items of this agency that qualify.
+    #[wasm_bindgen(getter)]
+    pub fn cardinality(&self) -> Result<f64, JsValue> {
+        #[allow(clippy::cast_precision_loss)]
+        Ok(self.done()?.cardinality() as f64)
+    }
+
+    /// With a RecordSet as items: the records with a qualifying key.
+    #[wasm_bindgen(getter = recordMatches, unchecked_return_type = "RecordMatch[]")]
+    pub fn record_matches(&self) -> Result<Array, JsValue> {
+        let rs = self
+            .records
+            .as_ref()
+            .ok_or_else(|| errors::state("recordMatches needs a RecordSet as items"))?;
+        Ok(records::record_matches_at(rs, self.done()?.indices()))
+    }
+
+    /// This agency's record of the session.
+    #[wasm_bindgen(getter, js_name = sessionRecord)]
+    pub fn session_record(&self) -> Result<SessionRecord, JsValue> {
+        Ok(SessionRecord {
+            inner: self.done()?.record.clone(),
+            case: self.case.clone(),
+        })
+    }
+
+    /// SHA-512 over the session, this agency's tags and the result (64
+    /// bytes); the hub holds the same for this agency.
+    #[wasm_bindgen(getter, js_name = transcriptHash)]
+    pub fn transcript_hash(&self) -> Result<Uint8Array, JsValue> {
+        Ok(Uint8Array::from(&self.done()?.record.transcript[..]))
+    }
+
+    /// Signs a receipt of this agency's part, for the hub to countersign
+    /// (`hub.countersign`), at `timestamp` (seconds; now when `undefined`).
+    pub fn receipt(
+        &self,
+        signer: &SigningKey,
+        timestamp: Option<f64>,
+    ) -> Result<Uint8Array, JsValue> {
+        self.session_record()?.sign(signer, timestamp)
+    }
+
+    /// E.g. `MultiPartyMember(NL)`.
+    #[wasm_bindgen(js_name = toString)]
+    pub fn to_string_js(&self) -> String {
+        format!("MultiPartyMember({})", self.inner.name())
+    }
+}
+
+/// The counting hub of a multi-party session; it holds no secret.
+///
+/// ```js
+/// const hub = new MultiPartyHub(sessionBytes);
+/// hub.add("NL", tagsFromNL);     // and every other agency
+/// const result = hub.result();   // the same bytes for every agency
+/// ```
+#[wasm_bindgen]
+#[derive(Debug)]
+pub struct MultiPartyHub {
+    inner: core::Hub,
+}
+
+#[wasm_bindgen]
+impl MultiPartyHub {
+    /// A hub for the session (its bytes).
+    #[wasm_bindgen(constructor)]
+    pub fn new(session: &[u8]) -> Result<MultiPartyHub, JsValue> {
+        Ok(MultiPartyHub {
+            inner: core::Hub::new(core::Session::from_bytes(session).js()?),
+        })
+    }
+
+    /// Agencies whose tags have not arrived yet.
+    #[wasm_bindgen(getter, unchecked_return_type = "string[]")]
+    pub fn missing(&self) -> Array {
+        self.inner
+            .missing()
+            .into_iter()
+            .map(JsValue::from_str)
+            .collect()
+    }
+
+    /// Takes the tags `agency` sent (the name of the channel they came through).
+    pub fn add(&mut self, agency: &str, tags: &[u8]) -> Result<(), JsValue> {
+        self.inner.add(agency, tags).js()
+    }
+
+    /// The result for every agency: the tags held by at least the threshold.
+    pub fn result(&mut self) -> Result<Uint8Array, JsValue> {
+        Ok(Uint8Array::from(&self.inner.result().js()?[..]))
+    }
+
+    /// Countersigns an agency's receipt after checking it against the
+    /// hub's record of that agency.
+    pub fn countersign(
+        &self,
+        receipt: &[u8],
+        signer: &SigningKey,
+        timestamp: Option<f64>,
+    ) -> Result<Uint8Array, JsValue> {
+        let signed = self
+            .inner
+            .countersign(receipt, &signer.inner, audit::timestamp(timestamp)?)
+            .js()?;
+        Ok(Uint8Array::from(&signed[..]))
+    }
+
+    /// E.g. `MultiPartyHub(missing 2)`.
+    #[wasm_bindgen(js_name = toString)]
+    pub fn to_string_js(&self) -> String {
+        format!("MultiPartyHub(missing {})", self.inner.missing().len())
+    }
+}
