@@ -80,7 +80,6 @@ use crate::error::{Error, Result};
 use crate::group::{self, ELEMENT_LEN, halve, random_nonzero_scalar};
 use crate::psi::{SessionDst, SessionKey, blind, shuffled};
 use crate::receipt::{Protocol, Role, SessionRecord};
-use crate::rng;
 use crate::transcript::Transcript;
 use crate::wire::{self, MessageType, SessionId, Suite};
 
@@ -189,7 +188,7 @@ impl Session {
     /// [`Error::Rng`].
     #[cfg(feature = "os-rng")]
     pub fn new<S: AsRef<str>>(agencies: &[S], threshold: usize) -> Result<Self> {
-        Self::open(agencies, threshold, &mut rng::os_seeded()?)
+        Self::open(agencies, threshold, &mut crate::rng::os_seeded()?)
     }
 
     /// **Insecure, for tests only**: [`Session::new`] with the caller's RNG.
@@ -468,7 +467,7 @@ impl Member {
     /// [`Error::TooManyItems`], [`Error::InputTooLong`], [`Error::Rng`].
     #[cfg(feature = "os-rng")]
     pub fn new<T: AsRef<[u8]>>(session: &Session, me: &str, items: &[T]) -> Result<Self> {
-        Self::join(session, me, items, &mut rng::os_seeded()?)
+        Self::join(session, me, items, &mut crate::rng::os_seeded()?)
     }
 
     /// **Insecure, for tests only**: [`Member::new`] with the caller's RNG.

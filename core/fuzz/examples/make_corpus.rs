@@ -9,7 +9,8 @@ use std::fs;
 use std::path::Path;
 
 use blindmatch_fuzz::{
-    client, initiator, responded, server, sum_finish_and_result, sum_initiator, sum_responded,
+    client, initiator, multi_run, multi_session, responded, server, sum_finish_and_result,
+    sum_initiator, sum_responded,
 };
 
 fn write(target: &str, name: &str, bytes: &[u8]) {
@@ -143,6 +144,24 @@ fn main() {
         ("sum_response", &sum_response),
         ("sum_finish", &sum_finish),
         ("sum_result", &sum_result),
+    ] {
+        write("decode", name, bytes);
+        write("message_type", name, bytes);
+    }
+    let multi = multi_run();
+    let session = multi_session().to_bytes();
+    write("multi_hop", "session", &session);
+    for (i, start) in multi.starts.iter().enumerate() {
+        write("multi_hop", &format!("start{i}"), start);
+    }
+    write("multi_hop", "back0", &multi.backs[0]);
+    write("multi_hub", "tags0", &multi.tags[0]);
+    write("multi_hub", "result", &multi.result);
+    for (name, bytes) in [
+        ("multi_session", &session),
+        ("multi_hop", &multi.starts[0]),
+        ("multi_tags", &multi.tags[0]),
+        ("multi_result", &multi.result),
     ] {
         write("decode", name, bytes);
         write("message_type", name, bytes);

@@ -153,3 +153,79 @@ pub fn sum_finish_and_result() -> (Vec<u8>, Vec<u8>) {
     let (result, _) = waiting.finish(&finish).unwrap_or_else(|e| fixed(e));
     (finish, result.unwrap_or_default())
 }
+
+/// Multi-party: the agencies of the fixed session, in ring order.
+pub const AGENCIES: &[&str] = &["NL", "DE", "FR"];
+
+/// Multi-party: the fixed session (at least 2 of 3, with counts).
+pub fn multi_session() -> blindmatch::multiparty::Session {
+    match blindmatch::multiparty::Session::new_with_rng(AGENCIES, 2, &mut rng(7)) {
+        Ok(s) => s.with_reveal_counts(true),
+        Err(e) => unreachable!("fixed multi-party session: {e}"),
+    }
+}
+
+/// Multi-party: the fixed member `i` (its items: `ITEMS_A`, `ITEMS_B`, `ITEMS_A`'s first two).
+pub fn multi_member(i: usize) -> blindmatch::multiparty::Member {
+    let items: &[&str] = match i {
+        0 => ITEMS_A,
+        1 => ITEMS_B,
+        _ => &ITEMS_A[..2],
+    };
+    match blindmatch::multiparty::Member::new_with_rng(
+        &multi_session(),
+        AGENCIES[i],
+        items,
+        &mut rng(8 + i as u8),
+    ) {
+        Ok(m) => m,
+        Err(e) => unreachable!("fixed member: {e}"),
+    }
+}
+
+/// Multi-party: the fixed session run to its end: for each agency its
+/// start message and its values back after the ring, its tags, and the
+/// hub's result.
+pub struct MultiRun {
+    /// Each agency's start message (hop 1).
+    pub starts: Vec<Vec<u8>>,
+    /// Each agency's values back from the ring (hop 3).
+    pub backs: Vec<Vec<u8>>,
+    /// Each agency's tags.
+    pub tags: Vec<Vec<u8>>,
+    /// The hub's result.
+    pub result: Vec<u8>,
+}
+
+/// Runs the fixed session.
+pub fn multi_run() -> MultiRun {
+    let fixed = |e: blindmatch::Error| -> ! { unreachable!("fixed multi-party session: {e}") };
+    let mut ms: Vec<_> = (0..3).map(multi_member).collect();
+    let starts: Vec<Vec<u8>> = ms
+        .iter_mut()
+        .map(|m| m.start().unwrap_or_else(|e| fixed(e)))
+        .collect();
+    let mut backs = starts.clone();
+    for hop in 1..3 {
+        for (owner, msg) in backs.iter_mut().enumerate() {
+            *msg = ms[(owner + hop) % 3]
+                .forward(msg)
+                .unwrap_or_else(|e| fixed(e));
+        }
+    }
+    let mut hub = blindmatch::multiparty::Hub::new(multi_session());
+    let mut tags = Vec::new();
+    for (m, back) in ms.iter_mut().zip(&backs) {
+        m.complete(back).unwrap_or_else(|e| fixed(e));
+        let t = m.tags().unwrap_or_else(|e| fixed(e));
+        hub.add(m.name(), &t).unwrap_or_else(|e| fixed(e));
+        tags.push(t);
+    }
+    let result = hub.result().unwrap_or_else(|e| fixed(e));
+    MultiRun {
+        starts,
+        backs,
+        tags,
+        result,
+    }
+}
