@@ -29,8 +29,16 @@ and, for intersection-sum (the `fiu_totals` example), from its own seed:
                                spaces, lower case; some accounts in two cases)
   expected_sums.csv            cardinality,amount_eur_cents,transfers over the shared accounts
 
-`python3 generate.py --accounts` writes only the account files (no
-phonenumbers needed).
+and, for the multi-party example (`five_agencies`), from its own seed:
+  multi/{NL,DE,FR,BE,PL}.csv   suspect_id,email,wallet (as officers typed them: some
+                               addresses upper-case or padded, some wallets as 0X + upper
+                               case; a few suspects filed twice)
+  multi/expected_three_of_five.csv
+                               agency,suspect_id,held_by: the records whose e-mail address
+                               or wallet at least three of the five agencies hold, and how many
+
+`python3 generate.py --accounts` writes only the account and multi-party
+files, `--multi` only the multi-party ones (neither needs phonenumbers).
 """
 import csv
 import os
@@ -289,8 +297,96 @@ def accounts(here):
         ])
 
 
+AGENCIES = ["NL", "DE", "FR", "BE", "PL"]
+N_POOL = 3_000
+# How many of the five agencies know a cross-border suspect: 1 to 5.
+HOLDERS = [1] * 40 + [2] * 30 + [3] * 15 + [4] * 10 + [5] * 5
+
+
+def wallet(rng):
+    """A random Ethereum address, in lower case (no EIP-55 mixed case)."""
+    return "0x" + "".join(rng.choice("0123456789abcdef") for _ in range(40))
+
+
+def typed_email(rng, e):
+    r = rng.random()
+    return e.upper() if r < 0.2 else f"  {e} " if r < 0.3 else e
+
+
+def typed_wallet(rng, w):
+    return "0X" + w[2:].upper() if rng.random() < 0.3 else w
+
+
+def five_agencies(here):
+    """Five agencies' suspect lists for the multi-party example, and which
+    records are known (by an e-mail address or a wallet) to at least three."""
+    rng = random.Random(SEED + 11)
+    used = set()
+
+    def email():
+        while True:
+            e = f"suspect{rng.randrange(10**8):08d}@{rng.choice(DOMAINS)}"
+            if e not in used:
+                used.add(e)
+                return e
+
+    def new_wallet():
+        while True:
+            w = wallet(rng)
+            if w not in used:
+                used.add(w)
+                return w
+
+    rows = {a: [] for a in AGENCIES}  # agency -> [(email or "", wallet or "")]
+    for _ in range(N_POOL):
+        e = email()
+        w = new_wallet() if rng.random() < 0.5 else ""
+        for a in rng.sample(AGENCIES, rng.choice(HOLDERS)):
+            # An agency knows the e-mail address, the wallet, or both.
+            r = rng.random()
+            if w and r < 0.25:
+                rows[a].append(("", w))
+            elif w and r < 0.5:
+                rows[a].append((e, w))
+            else:
+                rows[a].append((e, ""))
+    for a in AGENCIES:
+        for _ in range(rng.randrange(4_000, 7_000)):
+            rows[a].append((email(), new_wallet() if rng.random() < 0.3 else ""))
+        # A few suspects filed twice, under two ids.
+        rows[a] += rng.sample(rows[a], 10)
+        rng.shuffle(rows[a])
+    holders = {}  # canonical key -> agencies
+    for a in AGENCIES:
+        for e, w in rows[a]:
+            for key in (e, w):
+                if key:
+                    holders.setdefault(key, set()).add(a)
+    out = os.path.join(here, "multi")
+    os.makedirs(out, exist_ok=True)
+    expected = []
+    for a in AGENCIES:
+        with open(os.path.join(out, f"{a}.csv"), "w", newline="", encoding="utf-8") as f:
+            w = csv.writer(f, lineterminator="\n")
+            w.writerow(["suspect_id", "email", "wallet"])
+            for n, (e, wal) in enumerate(rows[a]):
+                sid = f"{a}-{2026_00000 + n}"
+                w.writerow([sid, typed_email(rng, e) if e else "", typed_wallet(rng, wal) if wal else ""])
+                held = max(len(holders[k]) for k in (e, wal) if k)
+                if held >= 3:
+                    expected.append((a, sid, held))
+    with open(os.path.join(out, "expected_three_of_five.csv"), "w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f, lineterminator="\n")
+        w.writerow(["agency", "suspect_id", "held_by"])
+        w.writerows(sorted(expected))
+
+
 if __name__ == "__main__":
     here = os.path.dirname(os.path.abspath(__file__))
+    if sys.argv[1:] == ["--multi"]:
+        five_agencies(here)
+        sys.exit(0)
     if sys.argv[1:] != ["--accounts"]:
         main()
     accounts(here)
+    five_agencies(here)

@@ -13,6 +13,8 @@ use blindmatch::psi::{Config, Initiator, Responder};
 use blindmatch::receipt::{self, Case, ReceiptFields, SessionRecord, SigningKey};
 use blindmatch::records::{Field, Kind, Options, RecordSet};
 
+pub mod multi;
+
 /// One suspect record of an agency's list.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Suspect {
@@ -62,7 +64,7 @@ pub fn data_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("data")
 }
 
-fn read_csv(path: &Path) -> Result<csv::Reader<std::fs::File>, ExampleError> {
+pub(crate) fn read_csv(path: &Path) -> Result<csv::Reader<std::fs::File>, ExampleError> {
     csv::Reader::from_path(path).map_err(|e| ExampleError::Data(path.to_owned(), e.to_string()))
 }
 
@@ -234,7 +236,7 @@ pub struct Report {
 
 /// Writes a message to `dir/name` and reads it back, as a file carried to
 /// the other agency would be.
-fn carry(dir: Option<&Path>, name: &str, msg: Vec<u8>) -> Result<Vec<u8>, ExampleError> {
+pub(crate) fn carry(dir: Option<&Path>, name: &str, msg: Vec<u8>) -> Result<Vec<u8>, ExampleError> {
     let Some(dir) = dir else { return Ok(msg) };
     let path = dir.join(name);
     std::fs::write(&path, &msg).map_err(|e| ExampleError::Io(path.clone(), e))?;
