@@ -395,12 +395,9 @@ impl MultiPartyMember {
         self.transcript_hash_bytes(py)
     }
 
-    fn __repr__(&self, py: Python<'_>) -> String {
-        let phase = if self.done(py, |_| ()).is_ok() {
-            "finished".to_owned()
-        } else {
-            "live".to_owned()
-        };
+    fn __repr__(&self) -> String {
+        let finished = self.outcome.lock().is_ok_and(|g| g.is_some());
+        let phase = if finished { "finished" } else { "live" };
         format!("MultiPartyMember({:?}, {phase})", self.name)
     }
 }

@@ -245,7 +245,7 @@ impl SumInitiator {
     }
 
     fn __repr__(&self) -> String {
-        format!("SumInitiator(<{}>)", self.phase.name())
+        format!("SumInitiator({})", self.phase.name())
     }
 }
 
@@ -377,6 +377,6 @@ impl SumResponder {
     }
 
     fn __repr__(&self) -> String {
-        format!("SumResponder(<{}>)", self.phase.name())
+        format!("SumResponder({})", self.phase.name())
     }
 }

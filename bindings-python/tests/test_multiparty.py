@@ -109,6 +109,9 @@ def test_four_members_threshold_three():
     assert bm.message_type(session.to_bytes()) == "multi-session"
     assert bm.message_type(members[0].tags()) == "multi-tags"
     assert hub.missing == [] and hub.result() == result
+    assert repr(members[0]) == "MultiPartyMember('NL', finished)"
+    assert repr(session) == "MultiPartySession(agencies=['NL', 'DE', 'FR', 'BE'], threshold=3, reveal_counts=False)"
+    assert repr(hub) == "MultiPartyHub(missing=0)"
 
 
 def test_members_refuse_foreign_misrouted_and_replayed_messages():

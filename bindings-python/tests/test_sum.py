@@ -112,6 +112,7 @@ def test_values_from_pandas_and_large_values():
 
 def test_misuse_and_refusals():
     a = bm.SumInitiator(["x"])
+    assert repr(a) == "SumInitiator(live)"
     with pytest.raises(bm.StateError):
         a.cardinality
     with pytest.raises(bm.StateError):

@@ -405,6 +405,48 @@ fn matches(own: &Distinct, reveal: Reveal, matched: &[bool]) -> Matches {
     }
 }
 
+/// The first half of every DH-PSI initiator (balanced PSI, intersection-sum):
+/// its items de-duplicated, a fresh session key, id and seed, and the items
+/// blinded in a random order.
+pub(crate) struct Opening {
+    /// The distinct items, values already wiped: only the mapping back to
+    /// indices is needed from here on.
+    pub(crate) own: Distinct,
+    pub(crate) key: SessionKey,
+    pub(crate) session_id: SessionId,
+    pub(crate) seed: Seed,
+    /// `order[j]` is the distinct item blinded at position `j`.
+    pub(crate) order: Vec<u32>,
+    /// `H(item)^key` in that order, serialized.
+    pub(crate) elements: Vec<u8>,
+}
+
+impl Opening {
+    pub(crate) fn new<T: AsRef<[u8]>, R: CryptoRng + ?Sized>(
+        items: &[T],
+        rng: &mut R,
+    ) -> Result<Self> {
+        let mut own = Distinct::new(items, MAX_ITEMS)?;
+        let key = SessionKey::random(rng);
+        let mut session_id = SessionId::default();
+        rng.fill_bytes(&mut session_id);
+        let seed = rng::seed_from(rng);
+        // The request order is random, so nothing about the caller's order
+        // of items reaches the responder.
+        let order = shuffled(own.len(), rng);
+        let elements = blind(&own, &order, &SessionDst::new(&session_id), &key)?;
+        own.drop_values();
+        Ok(Opening {
+            own,
+            key,
+            session_id,
+            seed,
+            order,
+            elements,
+        })
+    }
+}
+
 /// A random permutation of `0..n`.
 pub(crate) fn shuffled<R: CryptoRng + ?Sized>(n: usize, rng: &mut R) -> Vec<u32> {
     let mut v: Vec<u32> = (0..n as u32).collect();
@@ -500,17 +542,14 @@ impl Initiator {
         rng: &mut R,
     ) -> Result<(Self, Vec<u8>)> {
         config.validate()?;
-        let mut own = Distinct::new(items, MAX_ITEMS)?;
-        let key = SessionKey::random(rng);
-        let mut session_id = SessionId::default();
-        rng.fill_bytes(&mut session_id);
-        let seed = rng::seed_from(rng);
-        // The request order is random, so nothing about the caller's order
-        // of items reaches the responder.
-        let order = shuffled(own.len(), rng);
-        let elements = blind(&own, &order, &SessionDst::new(&session_id), &key)?;
-        // Only the mapping back to indices is needed from here on.
-        own.drop_values();
+        let Opening {
+            own,
+            key,
+            session_id,
+            seed,
+            order,
+            elements,
+        } = Opening::new(items, rng)?;
         let request = wire::encode(
             MessageType::PsiRequest,
             &RequestMsg {

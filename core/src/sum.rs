@@ -50,7 +50,7 @@ use crate::compare::{CompareSet, compare_len, read_compare, write_compare};
 use crate::distinct::Distinct;
 use crate::error::{Error, Result};
 use crate::group::{self, ELEMENT_LEN, random_nonzero_scalar};
-use crate::psi::{Limits, MAX_ITEMS, SessionDst, SessionKey, blind, reblind_compare, shuffled};
+use crate::psi::{Limits, MAX_ITEMS, Opening, SessionDst, SessionKey, blind, reblind_compare, shuffled};
 use crate::rng::{self, Seed};
 use crate::transcript::Transcript;
 use crate::wire::{self, MessageType, Profile, SessionId, Suite};
@@ -388,14 +388,14 @@ impl Initiator {
         rng: &mut R,
     ) -> Result<(Self, Vec<u8>)> {
         config.validate()?;
-        let mut own = Distinct::new(items, MAX_ITEMS)?;
-        let key = SessionKey::random(rng);
-        let mut session_id = SessionId::default();
-        rng.fill_bytes(&mut session_id);
-        let seed = rng::seed_from(rng);
-        let order = shuffled(own.len(), rng);
-        let elements = blind(&own, &order, &SessionDst::new(&session_id), &key)?;
-        own.drop_values();
+        let Opening {
+            key,
+            session_id,
+            seed,
+            order,
+            elements,
+            ..
+        } = Opening::new(items, rng)?;
         let request = wire::encode(
             MessageType::SumRequest,
             &RequestMsg {

@@ -276,12 +276,12 @@ Side = Tuple[Kind, int, Exchange]
 """One side of the join: a step's kind, its part count and where its parts are."""
 
 
-def _settle(fn: Callable[..., Any], *args: Any) -> Tuple[bool, Any]:
+def settle(fn: Callable[..., Any], *args: Any) -> Tuple[bool, Any]:
     """Runs one task on a worker and returns (True, result) or (False, the
     exception), so that a failing task does not end the step early."""
     try:
         return True, fn(*args)
-    except Exception as exc:  # noqa: BLE001 - re-raised by run_all
+    except Exception as exc:  # noqa: BLE001 - re-raised by run_all and the Dask blind step
         return False, exc
 
 
@@ -291,7 +291,7 @@ def run_all(engine: "Engine", tasks: List[Tuple[Callable[..., Any], Tuple[Any, .
     the first failure: the engines return at the first failed task while
     the others go on writing parts, and a caller that retries the step
     (clearing the directory first) would race with them."""
-    settled = engine.run([(_settle, (fn, *args)) for fn, args in tasks])
+    settled = engine.run([(settle, (fn, *args)) for fn, args in tasks])
     for ok, value in settled:
         if not ok:
             raise value

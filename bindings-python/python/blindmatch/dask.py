@@ -52,8 +52,13 @@ def _assign(pdf: Any, secret: e.WorkerSecret, column: str) -> Any:
 
 def _blind(pdf: Any, secret: e.WorkerSecret, kind: e.Kind, column: str, exchange: e.Exchange, partition_info: Optional[Dict[str, Any]] = None) -> Any:
     index = _number(partition_info)
-    kind_, index, count, digest, session = e.blind_part(secret, kind, index, pdf[column].tolist(), column, exchange)
-    return pd.DataFrame({"kind": [kind_], "index": [index], "count": [count], "hash": [digest], "session": [session]})
+    # A failure is returned, not raised: a raised one would end the step
+    # while other partitions still write parts (see _engines.run_all).
+    ok, out = e.settle(e.blind_part, secret, kind, index, pdf[column].tolist(), column, exchange)
+    if not ok:
+        return pd.DataFrame({"kind": [""], "index": [index], "count": [0], "hash": [b""], "session": [b""], "error": [out]})
+    kind_, index, count, digest, session = out
+    return pd.DataFrame({"kind": [kind_], "index": [index], "count": [count], "hash": [digest], "session": [session], "error": [None]})
 
 
 def _values(index: int, secret: e.WorkerSecret, kind: e.Kind, source: e.Exchange) -> Any:
@@ -103,9 +108,12 @@ class _Dask(e.Engine):
 
     def blind(self, secret: e.WorkerSecret, parts: int, kind: e.Kind, exchange: e.Exchange) -> List[e.Info]:
         rows = self._rows_by_part(secret, parts)
-        meta = {"kind": "object", "index": "int64", "count": "int64", "hash": "object", "session": "object"}
+        meta = {"kind": "object", "index": "int64", "count": "int64", "hash": "object", "session": "object", "error": "object"}
         infos = rows.map_partitions(_blind, secret, kind, self.column, exchange, meta=meta).compute()
-        return [(str(k), int(i), int(c), bytes(h), bytes(s)) for k, i, c, h, s in infos.itertuples(index=False, name=None)]
+        for error in infos["error"]:
+            if error is not None:
+                raise error
+        return [(str(k), int(i), int(c), bytes(h), bytes(s)) for k, i, c, h, s, _ in infos.itertuples(index=False, name=None)]
 
     def run(self, tasks: List[Tuple[Callable[..., Any], Tuple[Any, ...]]]) -> List[Any]:
         return list(dask.compute(*[dask.delayed(_call, pure=False)(t) for t in tasks]))
