@@ -191,17 +191,17 @@ impl MultiPartySession {
         u64::from_le_bytes(self.inner.id()[..8].try_into().unwrap_or_default())
     }
 
-    fn __repr__(&self) -> String {
-        format!(
-            "MultiPartySession(agencies={:?}, threshold={}, reveal_counts={})",
-            self.inner.agencies(),
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        let agencies = pyo3::types::PyList::new(py, self.inner.agencies())?.repr()?;
+        let counts = if self.inner.reveal_counts() {
+            "True"
+        } else {
+            "False"
+        };
+        Ok(format!(
+            "MultiPartySession(agencies={agencies}, threshold={}, reveal_counts={counts})",
             self.inner.threshold(),
-            if self.inner.reveal_counts() {
-                "True"
-            } else {
-                "False"
-            },
-        )
+        ))
     }
 }
 
@@ -395,10 +395,11 @@ impl MultiPartyMember {
         self.transcript_hash_bytes(py)
     }
 
-    fn __repr__(&self) -> String {
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
         let finished = self.outcome.lock().is_ok_and(|g| g.is_some());
         let phase = if finished { "finished" } else { "live" };
-        format!("MultiPartyMember({:?}, {phase})", self.name)
+        let name = pyo3::types::PyString::new(py, &self.name).repr()?;
+        Ok(format!("MultiPartyMember({name}, {phase})"))
     }
 }
 

@@ -50,7 +50,9 @@ use crate::compare::{CompareSet, compare_len, read_compare, write_compare};
 use crate::distinct::Distinct;
 use crate::error::{Error, Result};
 use crate::group::{self, ELEMENT_LEN, random_nonzero_scalar};
-use crate::psi::{Limits, MAX_ITEMS, Opening, SessionDst, SessionKey, blind, reblind_compare, shuffled};
+use crate::psi::{
+    Limits, MAX_ITEMS, Opening, SessionDst, SessionKey, blind, reblind_compare, shuffled,
+};
 use crate::rng::{self, Seed};
 use crate::transcript::Transcript;
 use crate::wire::{self, MessageType, Profile, SessionId, Suite};
