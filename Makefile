@@ -25,7 +25,7 @@ lint:          ## formatting, clippy (host and wasm32), rustdoc
 	RUSTDOCFLAGS="-D warnings" cargo doc -p blindmatch --no-deps --locked
 
 bless:         ## rewrite the golden vectors after an intended wire change
-	BLINDMATCH_BLESS=1 cargo test -p blindmatch --test golden
+	BLINDMATCH_BLESS=1 cargo test -p blindmatch --test golden --test sum --test multiparty
 	cargo run --manifest-path core/fuzz/Cargo.toml --example make_corpus
 
 fuzz:          ## every fuzz target for 60 s (FUZZ_SECONDS=300 make fuzz for longer)
