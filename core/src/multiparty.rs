@@ -819,7 +819,7 @@ fn read_result(session: &Session, result: &[u8]) -> Result<Vec<(u128, u8)>> {
     }
     let count = msg.count as usize;
     // Each published tag is held by `threshold` agencies at least.
-    let most = session.agencies.len() * session.max_items / session.threshold;
+    let most = session.agencies.len().saturating_mul(session.max_items) / session.threshold;
     if count > most {
         return Err(Error::PeerSetTooLarge { count, max: most });
     }
