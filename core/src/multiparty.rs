@@ -501,7 +501,9 @@ impl Member {
         }
         let mut k = random_nonzero_scalar(rng);
         let mut r = random_nonzero_scalar(rng);
-        let mut unblind = k * r.invert();
+        let mut r_inverse = r.invert();
+        let mut unblind = k * r_inverse;
+        r_inverse.zeroize();
         let member = Member {
             order: shuffled(own.len(), rng),
             key: SessionKey::from_half(*halve(&k)),
@@ -697,7 +699,6 @@ impl Member {
             },
             |_, encoded| tag_value(&id, encoded, len),
         )?;
-        self.unblinding = None;
         let mut sorted = tags.clone();
         sorted.sort_unstable();
         if sorted.windows(2).any(|w| w[0] == w[1]) {
@@ -705,6 +706,7 @@ impl Member {
             // tag length, or a ring that did not raise every value.
             return Err(Error::Malformed);
         }
+        self.unblinding = None;
         let message = wire::encode(
             MessageType::MultiTags,
             &TagsMsg {
