@@ -107,6 +107,7 @@ pub mod audit;
 pub mod budget;
 mod compare;
 mod distinct;
+pub mod dleq;
 pub mod error;
 mod gcs;
 pub mod group;
