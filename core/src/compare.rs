@@ -23,9 +23,15 @@ const COMPARE_LABEL: &[u8] = b"blindmatch-PSI-v1-compare";
 /// that a false match anywhere in the session has probability at most
 /// 2^-[`FALSE_MATCH_BITS`].
 pub fn compare_len(initiator_items: usize, responder_items: usize) -> usize {
-    fn ceil_log2(n: usize) -> u32 {
+    compare_len_u64(initiator_items as u64, responder_items as u64)
+}
+
+/// [`compare_len`] of counts that may pass `usize` on a 32-bit target
+/// (WebAssembly), e.g. every item of a k-party session.
+pub(crate) fn compare_len_u64(initiator_items: u64, responder_items: u64) -> usize {
+    fn ceil_log2(n: u64) -> u32 {
         let n = n.max(1);
-        usize::BITS - (n - 1).leading_zeros()
+        u64::BITS - (n - 1).leading_zeros()
     }
     let bits = FALSE_MATCH_BITS + ceil_log2(initiator_items) + ceil_log2(responder_items);
     // At most (40 + 64 + 64) / 8 = 21 bytes in theory; u32 counts keep it at 13.

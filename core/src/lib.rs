@@ -159,7 +159,9 @@ pub mod fuzzing {
             MessageType::MultiSession
             | MessageType::MultiHop
             | MessageType::MultiTags
-            | MessageType::MultiResult => crate::multiparty::reencode(bytes, ty),
+            | MessageType::MultiResult
+            | MessageType::MultiCommit
+            | MessageType::MultiRoster => crate::multiparty::reencode(bytes, ty),
             _ => crate::unbalanced::reencode(bytes, ty),
         }
     }

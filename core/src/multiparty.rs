@@ -7,9 +7,15 @@
 //! secret scalar `k_i` and a one-time blinding scalar `r_i`:
 //!
 //! ```text
-//! start      agency o sends H(x)^r_o for its items (shuffled) to the next agency
-//! forward    agency j raises another owner's values to k_j and passes them on,
-//!            in the same order (hop h of owner o is processed by agency o+h)
+//! start      agency o sends H(x)^r_o for its items (shuffled) to the next agency,
+//!            and its commitment to the hub: K_o = k_o·G, its count, the hash of
+//!            that first batch
+//! roster     the hub publishes every commitment; each member checks its own
+//! forward    agency j checks the incoming hop against the roster (the owner's
+//!            count; at hop 1 its committed batch, later the previous agency's
+//!            proof), raises another owner's values to k_j, proves it (a batched
+//!            DLEQ proof, RFC 9497 §2.2, against K_j) and passes them on, in the
+//!            same order (hop h of owner o is processed by agency o+h)
 //! complete   after k-1 hops the values return to their owner, who raises them
 //!            to k_o / r_o: T(x) = H(x)^(k_1···k_k), which no agency and not the
 //!            hub can compute alone; the owner hashes each into a short tag
@@ -21,12 +27,18 @@
 //! Every message names the session, its owner and its hop; a member
 //! refuses a message of another session ([`Error::SessionMismatch`]), one
 //! that is not its to process ([`Error::WrongHop`]), a count that is not
-//! the owner's ([`Error::CountMismatch`]) or above the session's limit
-//! ([`Error::PeerSetTooLarge`]), and a replay ([`Error::Replay`]): each
-//! member raises each other owner's values **once**, so nobody can use it
-//! as an oracle for more values than one list. The hub refuses tags of an
-//! agency that is not in the session ([`Error::UnknownAgency`]) and a
-//! second submission ([`Error::Replay`]).
+//! the owner's committed one ([`Error::CountMismatch`]) or above the
+//! session's limit ([`Error::PeerSetTooLarge`]), values that are not the
+//! owner's committed first batch or not what the previous agency proved
+//! it raised ([`Error::BadProof`]), and a replay ([`Error::Replay`]): each
+//! member raises each other owner's values **once**, and only the values
+//! the owner committed to, raised by the agencies of the ring. So whoever
+//! carries the messages (a relay, the hub) can neither add its own
+//! guesses to a batch, nor drop or swap a value, and nobody can use a
+//! member as an oracle for more values than one list. The hub refuses
+//! tags of an agency that is not in the session ([`Error::UnknownAgency`]),
+//! a number of tags that is not the committed count, and a second
+//! submission ([`Error::Replay`]).
 //!
 //! ```
 //! # #[cfg(feature = "os-rng")] {
@@ -39,15 +51,24 @@
 //! for (name, items) in session.agencies().iter().zip(lists) {
 //!     members.push(Member::new(&session, name, items)?);
 //! }
+//! let mut hub = Hub::new(session.clone());
+//! // Each agency blinds its items and commits to them at the hub.
+//! let mut first = Vec::new();
+//! for m in &mut members {
+//!     first.push(m.start()?);
+//!     hub.commit(m.name(), &m.commitment()?)?;
+//! }
+//! let roster = hub.roster()?; // the same bytes for every agency
+//! for m in &mut members {
+//!     m.accept_roster(&roster)?;
+//! }
 //! // Each agency's values travel once around the ring NL -> DE -> FR -> NL.
-//! for owner in 0..3 {
-//!     let mut msg = members[owner].start()?;
+//! for (owner, mut msg) in first.into_iter().enumerate() {
 //!     for hop in 1..3 {
 //!         msg = members[(owner + hop) % 3].forward(&msg)?;
 //!     }
 //!     members[owner].complete(&msg)?;
 //! }
-//! let mut hub = Hub::new(session.clone());
 //! for m in &members {
 //!     hub.add(m.name(), &m.tags()?)?;
 //! }
@@ -74,12 +95,17 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha512};
 use zeroize::Zeroize;
 
-use crate::compare::{CompareHasher, compare_len, read_compare, write_compare};
+use curve25519_dalek::constants::RISTRETTO_BASEPOINT_POINT;
+use curve25519_dalek::ristretto::RistrettoPoint;
+
+use crate::compare::{CompareHasher, compare_len_u64, read_compare, write_compare};
 use crate::distinct::Distinct;
+use crate::dleq::{self, Domain, Elements};
 use crate::error::{Error, Result};
 use crate::group::{self, ELEMENT_LEN, halve, random_nonzero_scalar};
 use crate::psi::{SessionDst, SessionKey, blind, shuffled};
 use crate::receipt::{Protocol, Role, SessionRecord};
+use crate::rng::{self, Seed};
 use crate::transcript::Transcript;
 use crate::wire::{self, MessageType, SessionId, Suite};
 
@@ -92,8 +118,12 @@ pub const MAX_AGENCY_NAME: usize = 64;
 /// Default most distinct items one agency may bring.
 pub const DEFAULT_MAX_ITEMS: usize = 1 << 24;
 
-const TRANSCRIPT_PROTOCOL: &[u8] = b"blindmatch-MULTI-v1";
+const TRANSCRIPT_PROTOCOL: &[u8] = b"blindmatch-MULTI-v2";
 const TAG_LABEL: &[u8] = b"blindmatch-MULTI-v1-tag";
+const BATCH_LABEL: &[u8] = b"blindmatch-MULTI-v2-first-batch";
+const ROSTER_LABEL: &[u8] = b"blindmatch-MULTI-v2-roster";
+/// The `contextString` of the hop proofs (RFC 9497 §2.2's form).
+const PROOF_CONTEXT: &[u8] = b"blindmatch-MULTI-v2-ristretto255-SHA512-hop";
 
 /// A multi-party session, as the hub opens it and every agency receives it
 /// ([`Session::to_bytes`], [`Session::from_bytes`]): a random id, the
@@ -134,11 +164,47 @@ struct SessionMsg<'a> {
 #[derive(Serialize, Deserialize)]
 struct HopMsg<'a> {
     session_id: SessionId,
+    /// The hash of the roster every agency of the ring checked.
+    roster: [u8; 32],
     owner: u8,
     hop: u8,
     count: u32,
+    /// The values the previous agency raised (empty at hop 1, where the
+    /// roster's first-batch hash stands in for them).
+    #[serde(borrow, with = "serde_bytes")]
+    inputs: &'a [u8],
     #[serde(borrow, with = "serde_bytes")]
     elements: &'a [u8],
+    /// The previous agency's proofs that `elements` are `inputs` raised to
+    /// the key of its roster entry (empty at hop 1).
+    #[serde(borrow, with = "serde_bytes")]
+    proof: &'a [u8],
+}
+
+/// An agency's commitment, sent to the hub after [`Member::start`]: its
+/// public key `K_i = k_i·G`, its count and the hash of its first batch.
+#[derive(Serialize, Deserialize)]
+struct CommitMsg {
+    session_id: SessionId,
+    agency: u8,
+    count: u32,
+    public_key: [u8; ELEMENT_LEN],
+    first_batch: [u8; 32],
+}
+
+/// Every agency's commitment, in ring order, as the hub publishes them.
+#[derive(Serialize, Deserialize)]
+struct RosterMsg<'a> {
+    session_id: SessionId,
+    /// `k` counts (u32, little-endian).
+    #[serde(borrow, with = "serde_bytes")]
+    counts: &'a [u8],
+    /// `k` public keys.
+    #[serde(borrow, with = "serde_bytes")]
+    public_keys: &'a [u8],
+    /// `k` first-batch hashes.
+    #[serde(borrow, with = "serde_bytes")]
+    first_batches: &'a [u8],
 }
 
 #[derive(Serialize, Deserialize)]
@@ -336,8 +402,9 @@ impl Session {
     /// items of the whole session share a tag with probability at most
     /// 2^-40 (at most 16).
     pub fn tag_len(&self) -> usize {
-        let all = self.agencies.len().saturating_mul(self.max_items);
-        compare_len(all, all)
+        // In u64: k · max_items passes 2^32 on a 32-bit (WebAssembly) build.
+        let all = self.agencies.len() as u64 * self.max_items as u64;
+        compare_len_u64(all, all)
     }
 
     /// Returns the position of an agency in the ring.
@@ -435,12 +502,99 @@ pub struct Member {
     blinding: Option<SessionKey>,
     /// `k_i / r_i`: turns the returned values into `T(x)` (until `complete`).
     unblinding: Option<SessionKey>,
-    started: bool,
+    /// `K_i = k_i·G`, encoded: the key the roster binds this member's proofs to.
+    public_key: [u8; ELEMENT_LEN],
+    /// After `start`: the commitment for the hub.
+    commitment: Option<Vec<u8>>,
+    /// The roster, once accepted: every agency's key, count and first batch.
+    roster: Option<Roster>,
+    /// Hedges the random scalars of this member's proofs.
+    proof_seed: Seed,
     forwarded: Vec<bool>,
     /// After `complete`: the tag of each position, and the message for the hub.
     tags: Option<(Vec<u128>, Vec<u8>)>,
     finished: bool,
     transcript: Transcript,
+}
+
+/// A roster as a member accepted it.
+struct Roster {
+    /// Its hash, bound into every hop's proof.
+    hash: [u8; 32],
+    counts: Vec<u32>,
+    keys: Vec<(RistrettoPoint, [u8; ELEMENT_LEN])>,
+    first_batches: Vec<[u8; 32]>,
+}
+
+/// The hash of an agency's first batch (hop 1), as its commitment states it.
+fn first_batch_hash(session_id: &SessionId, elements: &[u8]) -> [u8; 32] {
+    let mut h = Sha512::new();
+    h.update(BATCH_LABEL);
+    h.update(session_id);
+    h.update(elements);
+    let mut out = [0u8; 32];
+    out.copy_from_slice(&h.finalize()[..32]);
+    out
+}
+
+fn roster_hash(roster: &[u8]) -> [u8; 32] {
+    let mut h = Sha512::new();
+    h.update(ROSTER_LABEL);
+    h.update(roster);
+    let mut out = [0u8; 32];
+    out.copy_from_slice(&h.finalize()[..32]);
+    out
+}
+
+/// What the proof of hop `hop` of `owner`'s values binds beyond its
+/// context: the session, the roster, the owner and the hop.
+fn hop_binding(session_id: &SessionId, roster: &[u8; 32], owner: usize, hop: usize) -> Vec<u8> {
+    [&session_id[..], roster, &[owner as u8, hop as u8]].concat()
+}
+
+/// Decodes and checks a roster against the session: one entry per agency,
+/// counts within the session's limit, valid keys.
+fn read_roster(session: &Session, bytes: &[u8]) -> Result<Roster> {
+    let msg: RosterMsg<'_> = wire::decode(bytes, MessageType::MultiRoster)?;
+    if msg.session_id != session.id {
+        return Err(Error::SessionMismatch);
+    }
+    let k = session.agencies.len();
+    wire::check_len(msg.counts, k, 4)?;
+    wire::check_len(msg.public_keys, k, ELEMENT_LEN)?;
+    wire::check_len(msg.first_batches, k, 32)?;
+    let counts: Vec<u32> = msg
+        .counts
+        .chunks_exact(4)
+        .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+        .collect();
+    if counts.iter().any(|&c| c as usize > session.max_items) {
+        return Err(Error::Malformed);
+    }
+    let keys = msg
+        .public_keys
+        .chunks_exact(ELEMENT_LEN)
+        .map(|c| {
+            let mut enc = [0u8; ELEMENT_LEN];
+            enc.copy_from_slice(c);
+            Ok((group::decode_element(c)?, enc))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let first_batches = msg
+        .first_batches
+        .chunks_exact(32)
+        .map(|c| {
+            let mut h = [0u8; 32];
+            h.copy_from_slice(c);
+            h
+        })
+        .collect();
+    Ok(Roster {
+        hash: roster_hash(bytes),
+        counts,
+        keys,
+        first_batches,
+    })
 }
 
 impl fmt::Debug for Member {
@@ -449,7 +603,8 @@ impl fmt::Debug for Member {
             .field("session", &hex::encode(self.session.id))
             .field("agency", &self.session.agencies[self.me])
             .field("distinct_items", &self.order.len())
-            .field("started", &self.started)
+            .field("started", &self.commitment.is_some())
+            .field("roster", &self.roster.is_some())
             .field("forwarded", &self.forwarded.iter().filter(|&&f| f).count())
             .field("completed", &self.tags.is_some())
             .field("finished", &self.finished)
@@ -504,15 +659,19 @@ impl Member {
         let mut r_inverse = r.invert();
         let mut unblind = k * r_inverse;
         r_inverse.zeroize();
+        let key = SessionKey::from_half(*halve(&k));
         let member = Member {
             order: shuffled(own.len(), rng),
-            key: SessionKey::from_half(*halve(&k)),
+            public_key: key.public().compress().to_bytes(),
+            key,
             blinding: Some(SessionKey::from_half(*halve(&r))),
             unblinding: Some(SessionKey::from_half(*halve(&unblind))),
             session: session.clone(),
             me,
             own,
-            started: false,
+            commitment: None,
+            roster: None,
+            proof_seed: rng::seed_from(rng),
             forwarded: vec![false; session.agencies.len()],
             tags: None,
             finished: false,
@@ -554,15 +713,15 @@ impl Member {
     }
 
     /// Blinds this agency's items for their trip round the ring: the
-    /// message (hop 1) for [`Member::next_agency`].
+    /// message (hop 1) for [`Member::next_agency`]. It also makes this
+    /// agency's commitment for the hub ([`Member::commitment`]), which the
+    /// next agency checks the message against (through the roster) before
+    /// it raises anything.
     ///
     /// # Errors
     ///
     /// [`Error::InvalidState`] when called twice.
     pub fn start(&mut self) -> Result<Vec<u8>> {
-        if self.started {
-            return Err(Error::InvalidState("start was called already"));
-        }
         let blinding = self
             .blinding
             .take()
@@ -571,17 +730,141 @@ impl Member {
         let elements = blind(&self.own, &self.order, &dst, &blinding)?;
         drop(blinding);
         self.own.drop_values();
-        self.started = true;
+        let count = self.order.len() as u32;
+        self.commitment = Some(wire::encode(
+            MessageType::MultiCommit,
+            &CommitMsg {
+                session_id: self.session.id,
+                agency: self.me as u8,
+                count,
+                public_key: self.public_key,
+                first_batch: first_batch_hash(&self.session.id, &elements),
+            },
+        ));
         Ok(wire::encode(
             MessageType::MultiHop,
             &HopMsg {
                 session_id: self.session.id,
+                roster: [0; 32],
                 owner: self.me as u8,
                 hop: 1,
-                count: self.order.len() as u32,
+                count,
+                inputs: &[],
                 elements: &elements,
+                proof: &[],
             },
         ))
+    }
+
+    /// Returns this agency's commitment for the hub (after
+    /// [`Member::start`]): its public key, its count and the hash of its
+    /// first batch. The hub publishes every agency's in the roster.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidState`] before [`Member::start`].
+    pub fn commitment(&self) -> Result<Vec<u8>> {
+        self.commitment
+            .clone()
+            .ok_or(Error::InvalidState("commitment before start"))
+    }
+
+    /// Accepts the hub's roster, after checking that it states this
+    /// agency's own commitment exactly. Every hop this member raises is
+    /// then checked against it: the owner's count, its first batch, and
+    /// the proofs of every agency's key.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidState`] before [`Member::start`]; [`Error::Replay`]
+    /// for a second roster that differs from the first; decoding errors,
+    /// [`Error::SessionMismatch`], [`Error::Malformed`],
+    /// [`Error::InvalidElement`] / [`Error::IdentityElement`] for a bad
+    /// key, [`Error::ConfigMismatch`] when the roster misstates this
+    /// agency's commitment.
+    pub fn accept_roster(&mut self, roster: &[u8]) -> Result<()> {
+        let Some(commitment) = &self.commitment else {
+            return Err(Error::InvalidState("the roster before start"));
+        };
+        let read = read_roster(&self.session, roster)?;
+        if let Some(accepted) = &self.roster {
+            return if accepted.hash == read.hash {
+                Ok(())
+            } else {
+                Err(Error::Replay("another roster was accepted already"))
+            };
+        }
+        let mine: CommitMsg = wire::decode(commitment, MessageType::MultiCommit)?;
+        let me = self.me;
+        if read.counts[me] != mine.count
+            || read.keys[me].1 != mine.public_key
+            || read.first_batches[me] != mine.first_batch
+        {
+            return Err(Error::ConfigMismatch(
+                "the roster misstates this agency's commitment",
+            ));
+        }
+        self.transcript.absorb(roster);
+        self.roster = Some(read);
+        Ok(())
+    }
+
+    /// Checks an incoming hop of `owner`'s values against the roster: the
+    /// owner's count, then at hop 1 its committed first batch, later the
+    /// previous agency's proofs over the values it raised (and at hop 2
+    /// that those are the first batch). Returns the values, decoded.
+    fn check_batch(&self, msg: &HopMsg<'_>, owner: usize) -> Result<Vec<RistrettoPoint>> {
+        let roster = self
+            .roster
+            .as_ref()
+            .ok_or(Error::InvalidState("a hop before the roster"))?;
+        let count = roster.counts[owner] as usize;
+        wire::check_echoed_count(msg.count, count)?;
+        wire::check_len(msg.elements, count, ELEMENT_LEN)?;
+        let id = &self.session.id;
+        let hop = usize::from(msg.hop);
+        if hop == 1 {
+            if msg.roster != [0; 32] || !msg.inputs.is_empty() || !msg.proof.is_empty() {
+                return Err(Error::Malformed);
+            }
+            if first_batch_hash(id, msg.elements) != roster.first_batches[owner] {
+                return Err(Error::BadProof);
+            }
+            return dleq::decode_all(msg.elements);
+        }
+        if msg.roster != roster.hash {
+            return Err(Error::ConfigMismatch(
+                "the values were raised under another roster",
+            ));
+        }
+        wire::check_len(msg.inputs, count, ELEMENT_LEN)?;
+        if hop == 2 && first_batch_hash(id, msg.inputs) != roster.first_batches[owner] {
+            return Err(Error::BadProof);
+        }
+        let inputs = dleq::decode_all(msg.inputs)?;
+        let elements = dleq::decode_all(msg.elements)?;
+        let prover = (owner + hop - 1) % self.session.agencies.len();
+        let (key, key_enc) = &roster.keys[prover];
+        let binding = hop_binding(id, &roster.hash, owner, hop - 1);
+        dleq::verify(
+            &Domain {
+                context: PROOF_CONTEXT,
+                binding: &binding,
+            },
+            &RISTRETTO_BASEPOINT_POINT,
+            key,
+            key_enc,
+            Elements {
+                points: &inputs,
+                encoded: msg.inputs,
+            },
+            Elements {
+                points: &elements,
+                encoded: msg.elements,
+            },
+            msg.proof,
+        )?;
+        Ok(elements)
     }
 
     /// Raises another agency's values, which this member must process at
@@ -620,19 +903,57 @@ impl Member {
                 max: self.session.max_items,
             });
         }
-        wire::check_len(msg.elements, count, ELEMENT_LEN)?;
-        let elements = raise(msg.elements, &self.key)?;
+        let points = self.check_batch(&msg, owner)?;
+        let half = self.key.half();
+        let raised = group::compress_doubled(points.len(), |j| Ok(points[j] * half), |_, e| *e)?
+            .into_flattened();
+        let roster = self
+            .roster
+            .as_ref()
+            .ok_or(Error::InvalidState("a hop before the roster"))?;
+        let binding = hop_binding(&self.session.id, &roster.hash, owner, usize::from(msg.hop));
+        let proof = dleq::prove(
+            &Domain {
+                context: PROOF_CONTEXT,
+                binding: &binding,
+            },
+            &self.key.full(),
+            &RISTRETTO_BASEPOINT_POINT,
+            &self.public_key,
+            Elements {
+                points: &points,
+                encoded: msg.elements,
+            },
+            &raised,
+            &mut self.proof_rng(message),
+        )?;
         self.forwarded[owner] = true;
         Ok(wire::encode(
             MessageType::MultiHop,
             &HopMsg {
                 session_id: self.session.id,
+                roster: roster.hash,
                 owner: msg.owner,
                 hop: msg.hop + 1,
                 count: msg.count,
-                elements: &elements,
+                inputs: msg.elements,
+                elements: &raised,
+                proof: &proof,
             },
         ))
+    }
+
+    /// The RNG of one proof: hedged, from this member's secret seed and the
+    /// message it answers, so no two proofs of other statements share a
+    /// random scalar even if a state were run twice.
+    fn proof_rng(&self, message: &[u8]) -> rand::rngs::ChaCha20Rng {
+        let mut h = Sha512::new();
+        h.update(b"blindmatch-MULTI-v2-proof-rng");
+        h.update(&self.proof_seed[..]);
+        h.update(message);
+        let mut seed = rng::Seed::default();
+        seed.copy_from_slice(&h.finalize()[..32]);
+        rng::from_seed(&seed)
     }
 
     /// Checks a hop message's session, owner and hop against this member:
@@ -678,25 +999,22 @@ impl Member {
                 "another agency's values: use forward (or this hop is not this agency's)",
             ));
         }
-        if !self.started {
+        if self.commitment.is_none() {
             return Err(Error::InvalidState("complete before start"));
         }
         if self.tags.is_some() {
             return Err(Error::Replay("this agency's values came back already"));
         }
         wire::check_echoed_count(msg.count, self.order.len())?;
-        wire::check_len(msg.elements, self.order.len(), ELEMENT_LEN)?;
+        let points = self.check_batch(&msg, owner)?;
         let unblinding = self
             .unblinding
             .as_ref()
             .ok_or(Error::InvalidState("complete before start"))?;
         let (id, len) = (self.session.id, self.session.tag_len());
         let tags = group::compress_doubled(
-            self.order.len(),
-            |j| {
-                let at = j * ELEMENT_LEN;
-                Ok(group::decode_element(&msg.elements[at..at + ELEMENT_LEN])? * unblinding.half())
-            },
+            points.len(),
+            |j| Ok(points[j] * unblinding.half()),
             |_, encoded| tag_value(&id, encoded, len),
         )?;
         let mut sorted = tags.clone();
@@ -794,19 +1112,6 @@ impl Member {
     }
 }
 
-/// Raises each of `bytes`' elements (validated) to `key`, in order.
-fn raise(bytes: &[u8], key: &SessionKey) -> Result<Vec<u8>> {
-    Ok(group::compress_doubled(
-        bytes.len() / ELEMENT_LEN,
-        |j| {
-            let at = j * ELEMENT_LEN;
-            Ok(group::decode_element(&bytes[at..at + ELEMENT_LEN])? * key.half())
-        },
-        |_, encoded| *encoded,
-    )?
-    .into_flattened())
-}
-
 /// Decodes and checks a result against the session: the published tags
 /// with their counts (the threshold when the session hides them).
 fn read_result(session: &Session, result: &[u8]) -> Result<Vec<(u128, u8)>> {
@@ -888,6 +1193,10 @@ impl MultiOutcome {
 /// threshold of agencies.
 pub struct Hub {
     session: Session,
+    /// Each agency's commitment, as it arrived.
+    commitments: Vec<Option<CommitMsg>>,
+    /// The roster, once every commitment arrived and it was published.
+    roster: Option<Vec<u8>>,
     received: Vec<Option<Vec<u128>>>,
     transcripts: Vec<Option<Transcript>>,
     result: Option<Vec<u8>>,
@@ -920,6 +1229,8 @@ impl Hub {
         let k = session.agencies.len();
         Hub {
             session,
+            commitments: (0..k).map(|_| None).collect(),
+            roster: None,
             received: vec![None; k],
             transcripts: (0..k).map(|_| None).collect(),
             result: None,
@@ -933,15 +1244,97 @@ impl Hub {
         &self.session
     }
 
-    /// Returns the agencies whose tags have not arrived yet.
+    /// Returns the agencies whose commitment (before the roster) or tags
+    /// (after it) have not arrived yet.
     pub fn missing(&self) -> Vec<&str> {
-        self.session
-            .agencies
-            .iter()
-            .zip(&self.received)
-            .filter(|(_, r)| r.is_none())
-            .map(|(a, _)| a.as_str())
-            .collect()
+        let names = self.session.agencies.iter().map(String::as_str);
+        if self.roster.is_none() {
+            names
+                .zip(&self.commitments)
+                .filter(|(_, c)| c.is_none())
+                .map(|(a, _)| a)
+                .collect()
+        } else {
+            names
+                .zip(&self.received)
+                .filter(|(_, r)| r.is_none())
+                .map(|(a, _)| a)
+                .collect()
+        }
+    }
+
+    /// Takes the commitment `agency` sent ([`Member::commitment`]).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::UnknownAgency`] for an agency that is not in the session or
+    /// a commitment naming another; [`Error::Replay`] for a second one that
+    /// differs; [`Error::InvalidState`] after the roster; decoding errors,
+    /// [`Error::SessionMismatch`], [`Error::PeerSetTooLarge`],
+    /// [`Error::InvalidElement`] / [`Error::IdentityElement`] for a bad key.
+    pub fn commit(&mut self, agency: &str, commitment: &[u8]) -> Result<()> {
+        let at = self.session.position(agency)?;
+        let msg: CommitMsg = wire::decode(commitment, MessageType::MultiCommit)?;
+        if msg.session_id != self.session.id {
+            return Err(Error::SessionMismatch);
+        }
+        if usize::from(msg.agency) != at {
+            return Err(Error::UnknownAgency(
+                "the commitment names another agency than its sender",
+            ));
+        }
+        if let Some(c) = &self.commitments[at] {
+            return if wire::encode(MessageType::MultiCommit, c) == commitment {
+                Ok(())
+            } else {
+                Err(Error::Replay("this agency sent another commitment already"))
+            };
+        }
+        if self.roster.is_some() {
+            return Err(Error::InvalidState("the roster is published already"));
+        }
+        let count = msg.count as usize;
+        if count > self.session.max_items {
+            return Err(Error::PeerSetTooLarge {
+                count,
+                max: self.session.max_items,
+            });
+        }
+        group::decode_element(&msg.public_key)?;
+        self.commitments[at] = Some(msg);
+        Ok(())
+    }
+
+    /// Publishes the roster (the same bytes for every agency and every
+    /// call): each agency's public key, count and first-batch hash. Every
+    /// member checks its own entry, and every hop against the others.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidState`] while a commitment is missing
+    /// ([`Hub::missing`] names the agencies).
+    pub fn roster(&mut self) -> Result<Vec<u8>> {
+        if let Some(r) = &self.roster {
+            return Ok(r.clone());
+        }
+        let all: Vec<&CommitMsg> = self.commitments.iter().flatten().collect();
+        if all.len() != self.session.agencies.len() {
+            return Err(Error::InvalidState("an agency's commitment is missing"));
+        }
+        let counts: Vec<u8> = all.iter().flat_map(|c| c.count.to_le_bytes()).collect();
+        let keys: Vec<u8> = all.iter().flat_map(|c| c.public_key).collect();
+        let firsts: Vec<u8> = all.iter().flat_map(|c| c.first_batch).collect();
+        let roster = wire::encode(
+            MessageType::MultiRoster,
+            &RosterMsg {
+                session_id: self.session.id,
+                counts: &counts,
+                public_keys: &keys,
+                first_batches: &firsts,
+            },
+        );
+        self.roster = Some(roster.clone());
+        Ok(roster)
     }
 
     /// Takes the tags `agency` sent (the name of the channel they came
@@ -951,15 +1344,18 @@ impl Hub {
     ///
     /// [`Error::UnknownAgency`] for an agency that is not in the session or
     /// tags that name another; [`Error::Replay`] for a second submission;
-    /// [`Error::InvalidState`] after the result; decoding errors,
-    /// [`Error::SessionMismatch`], [`Error::PeerSetTooLarge`],
-    /// [`Error::CountMismatch`], [`Error::Malformed`] for tags that are not
-    /// strictly increasing.
+    /// [`Error::InvalidState`] before the roster or after the result;
+    /// decoding errors, [`Error::SessionMismatch`], [`Error::CountMismatch`]
+    /// for a number of tags that is not the agency's committed count,
+    /// [`Error::Malformed`] for tags that are not strictly increasing.
     pub fn add(&mut self, agency: &str, tags: &[u8]) -> Result<()> {
         let at = self.session.position(agency)?;
         if self.result.is_some() {
             return Err(Error::InvalidState("the result is published already"));
         }
+        let Some(roster) = &self.roster else {
+            return Err(Error::InvalidState("tags before the roster"));
+        };
         let msg: TagsMsg<'_> = wire::decode(tags, MessageType::MultiTags)?;
         if msg.session_id != self.session.id {
             return Err(Error::SessionMismatch);
@@ -972,17 +1368,15 @@ impl Hub {
         if self.received[at].is_some() {
             return Err(Error::Replay("this agency sent its tags already"));
         }
-        let count = msg.count as usize;
-        if count > self.session.max_items {
-            return Err(Error::PeerSetTooLarge {
-                count,
-                max: self.session.max_items,
-            });
-        }
+        let committed = self.commitments[at]
+            .as_ref()
+            .map_or(0, |c| c.count as usize);
+        wire::check_echoed_count(msg.count, committed)?;
         let len = self.session.tag_len();
-        wire::check_len(msg.tags, count, len)?;
+        wire::check_len(msg.tags, committed, len)?;
         let values = read_sorted_tags(msg.tags, len)?;
         let mut transcript = self.session.transcript();
+        transcript.absorb(roster);
         transcript.absorb(tags);
         self.received[at] = Some(values);
         self.transcripts[at] = Some(transcript);
@@ -1141,6 +1535,17 @@ pub(crate) fn describe(bytes: &[u8], ty: MessageType, info: &mut wire::MessageIn
             info.counts.push(("agency", u64::from(m.agency)));
             info.counts.push(("tags", u64::from(m.count)));
         }
+        MessageType::MultiCommit => {
+            let m: CommitMsg = wire::decode(bytes, ty)?;
+            info.session_id = Some(m.session_id);
+            info.counts.push(("agency", u64::from(m.agency)));
+            info.counts.push(("items", u64::from(m.count)));
+        }
+        MessageType::MultiRoster => {
+            let m: RosterMsg<'_> = wire::decode(bytes, ty)?;
+            info.session_id = Some(m.session_id);
+            info.counts.push(("agencies", (m.counts.len() / 4) as u64));
+        }
         _ => {
             let m: ResultMsg<'_> = wire::decode(bytes, ty)?;
             info.session_id = Some(m.session_id);
@@ -1158,6 +1563,8 @@ pub(crate) fn reencode(bytes: &[u8], ty: MessageType) -> Result<Vec<u8>> {
         MessageType::MultiSession => wire::encode(ty, &wire::decode::<SessionMsg<'_>>(bytes, ty)?),
         MessageType::MultiHop => wire::encode(ty, &wire::decode::<HopMsg<'_>>(bytes, ty)?),
         MessageType::MultiTags => wire::encode(ty, &wire::decode::<TagsMsg<'_>>(bytes, ty)?),
+        MessageType::MultiCommit => wire::encode(ty, &wire::decode::<CommitMsg>(bytes, ty)?),
+        MessageType::MultiRoster => wire::encode(ty, &wire::decode::<RosterMsg<'_>>(bytes, ty)?),
         _ => wire::encode(ty, &wire::decode::<ResultMsg<'_>>(bytes, ty)?),
     })
 }
@@ -1182,13 +1589,25 @@ mod tests {
             .map(|(n, l)| Member::new_with_rng(&session, n, l, &mut rng).unwrap())
             .collect();
         let mut flight: Vec<Vec<u8>> = ms.iter_mut().map(|m| m.start().unwrap()).collect();
+        let mut hub = Hub::new(session.clone());
+        for m in &ms {
+            hub.commit(m.name(), &m.commitment().unwrap()).unwrap();
+        }
+        let commitment = ms[0].commitment().unwrap();
+        let roster = hub.roster().unwrap();
+        for m in &mut ms {
+            m.accept_roster(&roster).unwrap();
+        }
         let first_hop = flight[0].clone();
+        let mut second_hop = Vec::new();
         for hop in 1..3 {
             for (owner, msg) in flight.iter_mut().enumerate() {
                 *msg = ms[(owner + hop) % 3].forward(msg).unwrap();
             }
+            if hop == 1 {
+                second_hop = flight[0].clone();
+            }
         }
-        let mut hub = Hub::new(session.clone());
         for (m, msg) in ms.iter_mut().zip(&flight) {
             m.complete(msg).unwrap();
             hub.add(m.name(), &m.tags().unwrap()).unwrap();
@@ -1209,6 +1628,18 @@ mod tests {
             wire::assert_canonical::<HopMsg<'_>>(&first_hop, MessageType::MultiHop, &mut s) > 0
         );
         let mut s = Vec::new();
+        assert!(
+            wire::assert_canonical::<HopMsg<'_>>(&second_hop, MessageType::MultiHop, &mut s) > 0
+        );
+        let mut s = Vec::new();
+        assert!(
+            wire::assert_canonical::<CommitMsg>(&commitment, MessageType::MultiCommit, &mut s) > 0
+        );
+        let mut s = Vec::new();
+        assert!(
+            wire::assert_canonical::<RosterMsg<'_>>(&roster, MessageType::MultiRoster, &mut s) > 0
+        );
+        let mut s = Vec::new();
         assert!(wire::assert_canonical::<TagsMsg<'_>>(&tags, MessageType::MultiTags, &mut s) > 0);
         let mut s = Vec::new();
         assert!(
@@ -1217,6 +1648,9 @@ mod tests {
         for (bytes, ty) in [
             (&session_bytes, MessageType::MultiSession),
             (&first_hop, MessageType::MultiHop),
+            (&second_hop, MessageType::MultiHop),
+            (&commitment, MessageType::MultiCommit),
+            (&roster, MessageType::MultiRoster),
             (&tags, MessageType::MultiTags),
             (&result, MessageType::MultiResult),
         ] {

@@ -326,6 +326,17 @@ impl SessionKey {
         self.half
     }
 
+    /// `k` itself, for a proof that values were raised to it.
+    pub(crate) fn full(&self) -> zeroize::Zeroizing<Scalar> {
+        zeroize::Zeroizing::new(self.half + self.half)
+    }
+
+    /// The public element `K = k·G` a party commits to before it raises
+    /// a peer's values, so that a proof can bind them to `k`.
+    pub(crate) fn public(&self) -> RistrettoPoint {
+        RistrettoPoint::mul_base(&self.full())
+    }
+
     pub(crate) fn random<R: CryptoRng + ?Sized>(rng: &mut R) -> Self {
         let mut k = random_nonzero_scalar(rng);
         let key = SessionKey {

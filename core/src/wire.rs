@@ -177,6 +177,12 @@ pub enum MessageType {
     /// Multi-party, hub to members: the tags held by at least the
     /// threshold of agencies.
     MultiResult,
+    /// Multi-party, agency to hub: the agency's public key, its count and
+    /// the hash of its first batch, before any value is raised.
+    MultiCommit,
+    /// Multi-party, hub to members: every agency's commitment, which each
+    /// member checks before it raises anything.
+    MultiRoster,
 }
 
 impl MessageType {
@@ -202,6 +208,8 @@ impl MessageType {
             MessageType::MultiHop => 17,
             MessageType::MultiTags => 18,
             MessageType::MultiResult => 19,
+            MessageType::MultiCommit => 20,
+            MessageType::MultiRoster => 21,
         }
     }
 
@@ -231,6 +239,8 @@ impl MessageType {
             17 => Ok(MessageType::MultiHop),
             18 => Ok(MessageType::MultiTags),
             19 => Ok(MessageType::MultiResult),
+            20 => Ok(MessageType::MultiCommit),
+            21 => Ok(MessageType::MultiRoster),
             found => Err(Error::WrongMessageType { expected: 0, found }),
         }
     }
@@ -257,6 +267,8 @@ impl MessageType {
             MessageType::MultiHop => "multi-hop",
             MessageType::MultiTags => "multi-tags",
             MessageType::MultiResult => "multi-result",
+            MessageType::MultiCommit => "multi-commit",
+            MessageType::MultiRoster => "multi-roster",
         }
     }
 }
@@ -313,7 +325,9 @@ pub fn inspect(bytes: &[u8]) -> Result<MessageInfo> {
         MessageType::MultiSession
         | MessageType::MultiHop
         | MessageType::MultiTags
-        | MessageType::MultiResult => {
+        | MessageType::MultiResult
+        | MessageType::MultiCommit
+        | MessageType::MultiRoster => {
             crate::multiparty::describe(bytes, ty, &mut info)?;
         }
         _ => {}

@@ -25,6 +25,8 @@ use serde_json::{Value, json};
 struct Messages {
     /// `hops[owner]`: the owner's start message, then each forward's output.
     hops: Vec<Vec<Vec<u8>>>,
+    commitments: Vec<Vec<u8>>,
+    roster: Vec<u8>,
     tags: Vec<Vec<u8>>,
     result: Vec<u8>,
 }
@@ -42,14 +44,31 @@ fn members<T: AsRef<[u8]>>(session: &Session, lists: &[Vec<T>], seed: u64) -> Ve
         .collect()
 }
 
+/// Starts every member, commits them at a new hub and hands every member
+/// the roster: the first hop of each owner, the hub, and the messages.
+fn opened(members: &mut [Member], session: &Session) -> (Vec<Vec<u8>>, Hub, Messages) {
+    let mut messages = Messages::default();
+    let first: Vec<Vec<u8>> = members.iter_mut().map(|m| m.start().unwrap()).collect();
+    let mut hub = Hub::new(session.clone());
+    for m in members.iter() {
+        let c = m.commitment().unwrap();
+        hub.commit(m.name(), &c).unwrap();
+        messages.commitments.push(c);
+    }
+    messages.roster = hub.roster().unwrap();
+    for m in members.iter_mut() {
+        m.accept_roster(&messages.roster).unwrap();
+    }
+    (first, hub, messages)
+}
+
 /// Runs a whole session: every owner's values round the ring, the tags to
 /// the hub, the result to every member.
 fn run(members: &mut [Member], session: &Session) -> (Vec<MultiOutcome>, Messages, Hub) {
     let k = members.len();
-    let mut messages = Messages::default();
-    // Starts first, then the hops in rounds: the order agencies work in
-    // when each forwards what arrives.
-    let mut in_flight: Vec<Vec<u8>> = members.iter_mut().map(|m| m.start().unwrap()).collect();
+    // Starts and the roster first, then the hops in rounds: the order
+    // agencies work in when each forwards what arrives.
+    let (mut in_flight, mut hub, mut messages) = opened(members, session);
     messages.hops = in_flight.iter().map(|m| vec![m.clone()]).collect();
     for hop in 1..k {
         for (owner, msg) in in_flight.iter_mut().enumerate() {
@@ -64,7 +83,6 @@ fn run(members: &mut [Member], session: &Session) -> (Vec<MultiOutcome>, Message
         m.complete(&in_flight[owner]).unwrap();
         assert!(m.forwarded_all());
     }
-    let mut hub = Hub::new(session.clone());
     for m in members.iter() {
         let tags = m.tags().unwrap();
         hub.add(m.name(), &tags).unwrap();
@@ -82,7 +100,7 @@ fn run(members: &mut [Member], session: &Session) -> (Vec<MultiOutcome>, Message
 fn completed(session: &Session, lists: &[Vec<String>], seed: u64) -> Vec<Member> {
     let mut ms = members(session, lists, seed);
     let k = ms.len();
-    let mut flight: Vec<Vec<u8>> = ms.iter_mut().map(|m| m.start().unwrap()).collect();
+    let (mut flight, _, _) = opened(&mut ms, session);
     for hop in 1..k {
         for (owner, msg) in flight.iter_mut().enumerate() {
             *msg = ms[(owner + hop) % k].forward(msg).unwrap();
@@ -166,7 +184,7 @@ proptest! {
             prop_assert_eq!((hubs.own_count, hubs.peer_count), (o.record.peer_count, o.record.own_count));
         }
         // Every message is named, sized and canonical.
-        for m in messages.hops.iter().flatten().chain(&messages.tags).chain([&messages.result]) {
+        for m in messages.hops.iter().flatten().chain(&messages.tags).chain(&messages.commitments).chain([&messages.result, &messages.roster]) {
             prop_assert!(blindmatch::wire::inspect(m).is_ok());
         }
     }
@@ -195,6 +213,35 @@ fn code<T: std::fmt::Debug>(r: Result<T, Error>) -> ErrorCode {
     r.unwrap_err().code()
 }
 
+/// A hop message as the wire carries it (`multiparty::HopMsg`), so a test
+/// can play a relay that rewrites one.
+#[derive(serde::Serialize, serde::Deserialize, Clone)]
+struct Hop {
+    session_id: [u8; 16],
+    roster: [u8; 32],
+    owner: u8,
+    hop: u8,
+    count: u32,
+    #[serde(with = "serde_bytes")]
+    inputs: Vec<u8>,
+    #[serde(with = "serde_bytes")]
+    elements: Vec<u8>,
+    #[serde(with = "serde_bytes")]
+    proof: Vec<u8>,
+}
+
+impl Hop {
+    fn read(bytes: &[u8]) -> Hop {
+        postcard::from_bytes(&bytes[6..]).unwrap()
+    }
+
+    fn write(&self, like: &[u8]) -> Vec<u8> {
+        let mut out = like[..6].to_vec();
+        out.extend(postcard::to_allocvec(self).unwrap());
+        out
+    }
+}
+
 #[test]
 fn members_refuse_foreign_misrouted_miscounted_and_replayed_messages() {
     let mut rng = ChaCha20Rng::seed_from_u64(1);
@@ -203,12 +250,25 @@ fn members_refuse_foreign_misrouted_miscounted_and_replayed_messages() {
     let lists = lists4();
     let mut ms = members(&session, &lists, 10);
     let mut foreign = members(&other, &lists, 20);
+    // A hop before the roster; the roster before start.
+    let mut early = members(&session, &lists, 11);
+    let early_nl = early[0].start().unwrap();
+    assert_eq!(code(early[1].forward(&early_nl)), ErrorCode::InvalidState);
+    assert_eq!(code(early[1].commitment()), ErrorCode::InvalidState);
 
-    let nl = ms[0].start().unwrap();
+    let (first, _, messages) = opened(&mut ms, &session);
+    let (ofirst, _, _) = opened(&mut foreign, &other);
+    let nl = first[0].clone();
     // Another session's message, at the right agency and hop.
-    let stray = foreign[0].start().unwrap();
+    let stray = ofirst[0].clone();
     assert_eq!(code(ms[1].forward(&stray)), ErrorCode::SessionMismatch);
     assert_eq!(code(session.route(&stray)), ErrorCode::SessionMismatch);
+    // Another session's roster; the same roster again is no change.
+    assert_eq!(
+        code(early[1].accept_roster(&messages.roster)),
+        ErrorCode::InvalidState
+    );
+    ms[1].accept_roster(&messages.roster).unwrap();
     // NL's hop 1 is DE's, not FR's; nor is it NL's to complete.
     assert_eq!(code(ms[2].forward(&nl)), ErrorCode::WrongHop);
     assert_eq!(code(ms[0].complete(&nl)), ErrorCode::WrongHop);
@@ -235,28 +295,31 @@ fn members_refuse_foreign_misrouted_miscounted_and_replayed_messages() {
     ms[0].complete(&back).unwrap();
     assert_eq!(code(ms[0].complete(&back)), ErrorCode::Replay);
     // An owner's values that come back with another count than sent.
-    let de = ms[1].start().unwrap();
+    let de = first[1].clone();
     let de2 = ms[2].forward(&de).unwrap();
     let de3 = ms[3].forward(&de2).unwrap();
     let de4 = ms[0].forward(&de3).unwrap();
     // BE's three values relabelled as DE's, back at DE: DE sent four.
-    let mut wrong = ms[3].start().unwrap();
-    let (owner, hop) = (6 + 16, 6 + 16 + 1);
-    assert_eq!((wrong[owner], wrong[hop], wrong[hop + 1]), (3, 1, 3));
-    (wrong[owner], wrong[hop]) = (1, 4);
-    assert_eq!(code(ms[1].complete(&wrong)), ErrorCode::CountMismatch);
+    let mut wrong = Hop::read(&first[3]);
+    assert_eq!((wrong.owner, wrong.hop, wrong.count), (3, 1, 3));
+    (wrong.owner, wrong.hop) = (1, 4);
+    assert_eq!(
+        code(ms[1].complete(&wrong.write(&first[3]))),
+        ErrorCode::CountMismatch
+    );
     // An owner index out of range.
-    let mut unknown = de4.clone();
-    unknown[owner] = 9;
-    assert_eq!(code(ms[1].complete(&unknown)), ErrorCode::UnknownAgency);
+    let mut unknown = Hop::read(&de4);
+    unknown.owner = 9;
+    assert_eq!(
+        code(ms[1].complete(&unknown.write(&de4))),
+        ErrorCode::UnknownAgency
+    );
     ms[1].complete(&de4).unwrap();
     // A peer set over the session's limit is refused before any work.
     let small = Session::new_with_rng(&names(3), 2, &mut rng)
         .unwrap()
         .with_max_items(2)
         .unwrap();
-    let mut big = Member::new_with_rng(&small, "NL", &["p", "q"], &mut rng).unwrap();
-    let mut de_small = Member::new_with_rng(&small, "DE", &["p"], &mut rng).unwrap();
     assert_eq!(
         code(Member::new_with_rng(
             &small,
@@ -266,15 +329,240 @@ fn members_refuse_foreign_misrouted_miscounted_and_replayed_messages() {
         )),
         ErrorCode::TooManyItems
     );
-    let ok = big.start().unwrap();
-    let mut over = ok.clone();
-    over[6 + 16 + 2] = 3;
-    assert_eq!(code(de_small.forward(&over)), ErrorCode::PeerSetTooLarge);
-    de_small.forward(&ok).unwrap();
+    let mut sm: Vec<Member> = [("NL", &["p", "q"][..]), ("DE", &["p"]), ("FR", &["q"])]
+        .iter()
+        .map(|(n, l)| Member::new_with_rng(&small, n, l, &mut rng).unwrap())
+        .collect();
+    let (sfirst, _, _) = opened(&mut sm, &small);
+    let mut over = Hop::read(&sfirst[0]);
+    over.count = 3;
+    over.elements
+        .extend_from_slice(&over.elements.clone()[..32]);
+    assert_eq!(
+        code(sm[1].forward(&over.write(&sfirst[0]))),
+        ErrorCode::PeerSetTooLarge
+    );
+    sm[1].forward(&sfirst[0]).unwrap();
     assert_eq!(
         code(Member::new_with_rng(&small, "SE", &["p"], &mut rng)),
         ErrorCode::UnknownAgency
     );
+}
+
+/// A session of four whose members have the roster, with the first two
+/// hops of NL's values.
+fn relayed() -> (Vec<Member>, Vec<Vec<u8>>, Vec<u8>) {
+    let (mut ms, first) = ring4();
+    let hop2 = ms[1].forward(&first[0]).unwrap();
+    (ms, first, hop2)
+}
+
+/// The same session before any hop (the same seeds, so the same bytes).
+fn ring4() -> (Vec<Member>, Vec<Vec<u8>>) {
+    let mut rng = ChaCha20Rng::seed_from_u64(70);
+    let session = Session::new_with_rng(&names(4), 3, &mut rng).unwrap();
+    let mut ms = members(&session, &lists4(), 71);
+    let (first, _, _) = opened(&mut ms, &session);
+    (ms, first)
+}
+
+/// A guessed identifier's value, as a relay would slip it into a batch.
+fn guess() -> Vec<u8> {
+    blindmatch::group::hash_to_group(b"+442079460958", b"relay guess")
+        .unwrap()
+        .compress()
+        .to_bytes()
+        .to_vec()
+}
+
+#[test]
+fn deviating_relay_grows_a_batch() {
+    let (mut ms, first, hop2) = relayed();
+    // At hop 1 (to DE): one guess more, the count raised to match.
+    let mut grown = Hop::read(&first[0]);
+    grown.count += 1;
+    grown.elements.extend(guess());
+    let mut fresh = ring4().0;
+    assert_eq!(
+        code(fresh[1].forward(&grown.write(&first[0]))),
+        ErrorCode::CountMismatch
+    );
+    // The count left as it was: the elements disagree with it.
+    let mut padded = Hop::read(&first[0]);
+    padded.elements.extend(guess());
+    assert_eq!(
+        code(fresh[1].forward(&padded.write(&first[0]))),
+        ErrorCode::CountMismatch
+    );
+    // At hop 2 (to FR), in the inputs and the outputs alike.
+    let mut grown = Hop::read(&hop2);
+    grown.count += 1;
+    grown.inputs.extend(guess());
+    grown.elements.extend(guess());
+    assert_eq!(
+        code(ms[2].forward(&grown.write(&hop2))),
+        ErrorCode::CountMismatch
+    );
+    // Refusals leave the member usable: the honest hop still goes through.
+    ms[2].forward(&hop2).unwrap();
+}
+
+#[test]
+fn deviating_relay_shrinks_a_batch() {
+    let (mut ms, first, hop2) = relayed();
+    let mut fresh = ring4().0;
+    let mut shrunk = Hop::read(&first[0]);
+    shrunk.count -= 1;
+    shrunk.elements.truncate(shrunk.elements.len() - 32);
+    assert_eq!(
+        code(fresh[1].forward(&shrunk.write(&first[0]))),
+        ErrorCode::CountMismatch
+    );
+    let mut shrunk = Hop::read(&hop2);
+    shrunk.count -= 1;
+    shrunk.inputs.truncate(shrunk.inputs.len() - 32);
+    shrunk.elements.truncate(shrunk.elements.len() - 32);
+    assert_eq!(
+        code(ms[2].forward(&shrunk.write(&hop2))),
+        ErrorCode::CountMismatch
+    );
+    ms[2].forward(&hop2).unwrap();
+}
+
+#[test]
+fn deviating_relay_swaps_a_value() {
+    let (mut ms, first, hop2) = relayed();
+    let mut fresh = ring4().0;
+    // A guess in place of one of NL's values at hop 1: not NL's committed batch.
+    let mut swapped = Hop::read(&first[0]);
+    swapped.elements[..32].copy_from_slice(&guess());
+    assert_eq!(
+        code(fresh[1].forward(&swapped.write(&first[0]))),
+        ErrorCode::BadProof
+    );
+    // Two of NL's values exchanged: the same set, another batch.
+    let mut reordered = Hop::read(&first[0]);
+    let (a, b) = reordered.elements.split_at_mut(32);
+    a.swap_with_slice(&mut b[..32]);
+    assert_eq!(
+        code(fresh[1].forward(&reordered.write(&first[0]))),
+        ErrorCode::BadProof
+    );
+    // At hop 2: a guess among DE's outputs, or in both inputs and outputs.
+    let mut swapped = Hop::read(&hop2);
+    swapped.elements[32..64].copy_from_slice(&guess());
+    assert_eq!(
+        code(ms[2].forward(&swapped.write(&hop2))),
+        ErrorCode::BadProof
+    );
+    let mut both = Hop::read(&hop2);
+    both.inputs[..32].copy_from_slice(&guess());
+    both.elements[..32].copy_from_slice(&guess());
+    assert_eq!(code(ms[2].forward(&both.write(&hop2))), ErrorCode::BadProof);
+    // The proof of another hop, or none.
+    let mut unproven = Hop::read(&hop2);
+    unproven.proof.clear();
+    assert_eq!(
+        code(ms[2].forward(&unproven.write(&hop2))),
+        ErrorCode::BadProof
+    );
+    let hop3 = ms[2].forward(&hop2).unwrap();
+    let mut replayed_proof = Hop::read(&hop3);
+    replayed_proof.proof = Hop::read(&hop2).proof;
+    assert_eq!(
+        code(ms[3].forward(&replayed_proof.write(&hop3))),
+        ErrorCode::BadProof
+    );
+    ms[3].forward(&hop3).unwrap();
+}
+
+#[test]
+fn deviating_relay_carries_guesses_in_another_owners_batch() {
+    // A relay that takes DE's raised values out of NL's batch and sends
+    // them on as FR's batch (or under another hop) is refused: the proofs
+    // bind the owner and the hop, the counts are the roster's.
+    let (mut ms, _, hop2) = relayed();
+    // As FR's values at hop 3, which DE processes (2 + 3 = 1 mod 4): FR
+    // has as many items as NL, but the proof is DE's of NL's hop 1.
+    let mut relabelled = Hop::read(&hop2);
+    relabelled.owner = 2;
+    relabelled.hop = 3;
+    assert_eq!(
+        code(ms[1].forward(&relabelled.write(&hop2))),
+        ErrorCode::BadProof
+    );
+    let mut as_be = Hop::read(&hop2);
+    as_be.owner = 3; // BE's hop 3 is processed by FR (3 + 3 = 6 = 2 mod 4)
+    as_be.hop = 3;
+    let err = code(ms[2].forward(&as_be.write(&hop2)));
+    assert!(
+        matches!(err, ErrorCode::CountMismatch | ErrorCode::BadProof),
+        "{err:?}"
+    );
+}
+
+#[test]
+fn deviating_hub_misstates_the_roster() {
+    let mut rng = ChaCha20Rng::seed_from_u64(80);
+    let session = Session::new_with_rng(&names(4), 3, &mut rng).unwrap();
+    let mut ms = members(&session, &lists4(), 81);
+    let first: Vec<Vec<u8>> = ms.iter_mut().map(|m| m.start().unwrap()).collect();
+    let mut hub = Hub::new(session.clone());
+    // Before every commitment, no roster; a second, different commitment is a replay.
+    for m in &ms[..3] {
+        hub.commit(m.name(), &m.commitment().unwrap()).unwrap();
+    }
+    assert_eq!(code(hub.roster()), ErrorCode::InvalidState);
+    assert_eq!(hub.missing(), ["BE"]);
+    assert_eq!(
+        code(hub.commit("BE", &ms[2].commitment().unwrap())),
+        ErrorCode::UnknownAgency
+    );
+    hub.commit("NL", &ms[0].commitment().unwrap()).unwrap();
+    let mut other = members(&session, &lists4(), 82);
+    other[0].start().unwrap();
+    assert_eq!(
+        code(hub.commit("NL", &other[0].commitment().unwrap())),
+        ErrorCode::Replay
+    );
+    hub.commit("BE", &ms[3].commitment().unwrap()).unwrap();
+    let roster = hub.roster().unwrap();
+    // A roster that states another count for NL: NL refuses it.
+    let mut forged = roster.clone();
+    // The counts, then two 128-byte fields behind two-byte lengths.
+    let counts_at = roster.len() - (16 + 2 + 128 + 2 + 128);
+    assert_eq!(roster[counts_at - 1], 16, "the counts' length prefix");
+    forged[counts_at] ^= 1;
+    assert_eq!(
+        code(ms[0].accept_roster(&forged)),
+        ErrorCode::ConfigMismatch
+    );
+    ms[0].accept_roster(&roster).unwrap();
+    assert_eq!(code(ms[0].accept_roster(&forged)), ErrorCode::Replay);
+    // DE (whose entry is right in both) takes the forged roster: the ring
+    // then disagrees, and the next agency refuses DE's hop.
+    ms[1].accept_roster(&forged).unwrap();
+    ms[2].accept_roster(&roster).unwrap();
+    ms[3].accept_roster(&roster).unwrap();
+    assert_eq!(code(ms[1].forward(&first[0])), ErrorCode::CountMismatch);
+    let be_hop = ms[0].forward(&first[3]).unwrap();
+    assert_eq!(code(ms[1].forward(&be_hop)), ErrorCode::ConfigMismatch);
+    // The hub refuses tags of another number than committed.
+    let (_, messages, _) = run(&mut members(&session, &lists4(), 83), &session);
+    let mut hub = Hub::new(session.clone());
+    for (m, c) in names(4).iter().zip(&messages.commitments) {
+        hub.commit(m, c).unwrap();
+    }
+    assert_eq!(
+        code(hub.add("NL", &messages.tags[0])),
+        ErrorCode::InvalidState
+    );
+    hub.roster().unwrap();
+    let mut fewer = messages.tags[0].clone();
+    let len = session.tag_len();
+    fewer.truncate(fewer.len() - len);
+    assert!(hub.add("NL", &fewer).is_err());
+    hub.add("NL", &messages.tags[0]).unwrap();
 }
 
 #[test]
@@ -286,6 +574,10 @@ fn the_hub_refuses_unknown_agencies_double_sends_and_foreign_tags() {
     let (_, messages, _) = run(&mut ms, &session);
     let mut hub = Hub::new(session.clone());
     assert_eq!(code(hub.result()), ErrorCode::InvalidState);
+    for (name, c) in names(4).iter().zip(&messages.commitments) {
+        hub.commit(name, c).unwrap();
+    }
+    assert_eq!(hub.roster().unwrap(), messages.roster);
     assert_eq!(
         code(hub.add("SE", &messages.tags[0])),
         ErrorCode::UnknownAgency
@@ -527,6 +819,8 @@ fn generate() -> Value {
             "hub_rng_seed": hex::encode([hub_seed; 32]),
             "member_rng_seeds": seeds.iter().map(|&s| hex::encode([s; 32])).collect::<Vec<_>>(),
             "session": hex::encode(session.to_bytes()),
+            "commitments": messages.commitments.iter().map(hex::encode).collect::<Vec<_>>(),
+            "roster": hex::encode(&messages.roster),
             "hops": messages.hops.iter().map(|h| h.iter().map(hex::encode).collect::<Vec<_>>()).collect::<Vec<_>>(),
             "tags": messages.tags.iter().map(hex::encode).collect::<Vec<_>>(),
             "result": hex::encode(&messages.result),
@@ -538,7 +832,7 @@ fn generate() -> Value {
         }));
     }
     json!({
-        "description": "blindmatch multi-party golden vectors: ChaCha20Rng::from_seed(seed) drives the hub's Session::new and each member's Member::new; hops[o] are owner o's start message and each forward's output, in ring order; items are UTF-8 strings",
+        "description": "blindmatch multi-party golden vectors: ChaCha20Rng::from_seed(seed) drives the hub's Session::new and each member's Member::new; each member starts, commitments[o] go to the hub, whose roster every member accepts; hops[o] are owner o's start message and each forward's output, in ring order; items are UTF-8 strings",
         "lists": lists,
         "sessions": sessions,
     })
