@@ -208,12 +208,15 @@ impl MultiPartySession {
 /// One agency of a multi-party session.
 ///
 /// ``start()`` blinds its items for their trip round the ring (to
-/// ``next_agency``); ``forward(msg)`` raises another agency's values that
-/// pass through it (to ``next_agency``); ``complete(msg)`` takes its own
-/// values back; ``tags()`` is the message for the hub; ``finish(result)``
-/// reads the hub's result. A refused message (another session's, the wrong
-/// hop, a replay) raises and leaves the member as it was. Semi-honest,
-/// non-colluding hub: see SECURITY.md.
+/// ``next_agency``) and makes its ``commitment()`` for the hub;
+/// ``accept_roster(roster)`` takes the hub's roster of every commitment;
+/// ``forward(msg)`` checks another agency's values against the roster and
+/// the previous agency's proof, raises them and proves it (to
+/// ``next_agency``); ``complete(msg)`` takes its own values back;
+/// ``tags()`` is the message for the hub; ``finish(result)`` reads the
+/// hub's result. A refused message (another session's, the wrong hop, a
+/// replay, a batch a relay grew, shrank or changed) raises and leaves the
+/// member as it was. Semi-honest, non-colluding hub: see SECURITY.md.
 #[pyclass(module = "blindmatch._blindmatch", frozen)]
 pub(crate) struct MultiPartyMember {
     member: Slot<core::Member>,
@@ -307,8 +310,22 @@ impl MultiPartyMember {
         Ok(PyBytes::new(py, &out))
     }
 
-    /// Raises another agency's values that pass through this member;
-    /// returns the message for ``next_agency``.
+    /// This agency's commitment for the hub (after ``start``): its public
+    /// key, its count and the hash of its first batch.
+    fn commitment<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
+        let out = self.member.read(py, |m| m.commitment().py_err(py))?;
+        Ok(PyBytes::new(py, &out))
+    }
+
+    /// Takes the hub's roster, after checking that it states this agency's
+    /// commitment; every hop is then checked against it.
+    fn accept_roster(&self, py: Python<'_>, roster: &[u8]) -> PyResult<()> {
+        self.member.with(py, |m| m.accept_roster(roster))
+    }
+
+    /// Checks another agency's values that pass through this member
+    /// against the roster and the previous agency's proof, raises them and
+    /// proves it; returns the message for ``next_agency``.
     fn forward<'py>(&self, py: Python<'py>, message: &[u8]) -> PyResult<Bound<'py, PyBytes>> {
         let out = self.member.with(py, |m| m.forward(message))?;
         Ok(PyBytes::new(py, &out))
@@ -454,12 +471,25 @@ impl MultiPartyHub {
         })
     }
 
-    /// Agencies whose tags have not arrived yet.
+    /// Agencies whose commitments (before the roster) or tags (after it)
+    /// have not arrived yet.
     #[getter]
     fn missing(&self, py: Python<'_>) -> PyResult<Vec<String>> {
         self.hub.read(py, |h| {
             Ok(h.missing().into_iter().map(str::to_owned).collect())
         })
+    }
+
+    /// Takes the commitment ``agency`` sent (the name of the channel it came through).
+    fn commit(&self, py: Python<'_>, agency: &str, commitment: &[u8]) -> PyResult<()> {
+        self.hub.with(py, |h| h.commit(agency, commitment))
+    }
+
+    /// The roster of every agency's commitment (the same bytes for all),
+    /// once every commitment arrived.
+    fn roster<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
+        let out = self.hub.with(py, core::Hub::roster)?;
+        Ok(PyBytes::new(py, &out))
     }
 
     /// Takes the tags ``agency`` sent (the name of the channel they came through).

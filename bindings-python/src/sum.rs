@@ -145,7 +145,7 @@ impl SumInitiator {
 #[pymethods]
 impl SumInitiator {
     #[new]
-    #[pyo3(signature = (items, reveal_sum_to="both", min_intersection=0, max_peer_items=None, min_peer_items=0))]
+    #[pyo3(signature = (items, reveal_sum_to="both", min_intersection=0, max_peer_items=None, min_peer_items=0, *, accept_noisy=false))]
     fn new(
         py: Python<'_>,
         items: &Bound<'_, PyAny>,
@@ -153,6 +153,7 @@ impl SumInitiator {
         min_intersection: u64,
         max_peer_items: Option<usize>,
         min_peer_items: usize,
+        accept_noisy: bool,
     ) -> PyResult<Self> {
         let c = config(
             reveal_sum_to,
@@ -162,7 +163,8 @@ impl SumInitiator {
             core::DEFAULT_VALUE_BITS,
             None,
             None,
-        )?;
+        )?
+        .with_accept_noisy(accept_noisy);
         Self::start(py, items, c, None)
     }
 

@@ -122,7 +122,8 @@ fn unbalanced_server(
 /// The `_testing` submodule.
 /// A SumInitiator whose session key, id and order come from `rng_seed`.
 #[pyfunction]
-#[pyo3(signature = (items, rng_seed, reveal_sum_to="both", min_intersection=0, max_peer_items=None, min_peer_items=0))]
+#[pyo3(signature = (items, rng_seed, reveal_sum_to="both", min_intersection=0, max_peer_items=None, min_peer_items=0, accept_noisy=false))]
+#[allow(clippy::too_many_arguments)]
 fn sum_initiator(
     py: Python<'_>,
     items: &Bound<'_, PyAny>,
@@ -131,6 +132,7 @@ fn sum_initiator(
     min_intersection: u64,
     max_peer_items: Option<usize>,
     min_peer_items: usize,
+    accept_noisy: bool,
 ) -> PyResult<crate::sum::SumInitiator> {
     let config = crate::sum::config(
         reveal_sum_to,
@@ -140,7 +142,8 @@ fn sum_initiator(
         blindmatch::sum::DEFAULT_VALUE_BITS,
         None,
         None,
-    )?;
+    )?
+    .with_accept_noisy(accept_noisy);
     crate::sum::SumInitiator::start(py, items, config, Some(Seed::from_py(rng_seed)?))
 }
 

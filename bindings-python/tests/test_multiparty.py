@@ -10,6 +10,19 @@ import blindmatch as bm
 from blindmatch import testing
 
 
+def opened(session, members, hub=None):
+    """Every member starts and commits at the hub, and takes its roster:
+    each owner's first hop, and the hub."""
+    hub = hub or bm.MultiPartyHub(session.to_bytes())
+    first = {m.name: m.start() for m in members}
+    for m in members:
+        hub.commit(m.name, m.commitment())
+    roster = hub.roster()
+    for m in members:
+        m.accept_roster(roster)
+    return first, hub
+
+
 def run(session, lists, members=None):
     """Every agency's values round the ring, tags to the hub, the result back."""
     names = session.agencies
@@ -17,14 +30,13 @@ def run(session, lists, members=None):
     if members is None:
         members = [bm.MultiPartyMember(items, session.to_bytes(), me) for me, items in zip(names, lists)]
     by_name = {m.name: m for m in members}
-    in_flight = {m.name: m.start() for m in members}
+    in_flight, hub = opened(session, members)
     for _ in range(k - 1):
         for owner, msg in list(in_flight.items()):
             in_flight[owner] = by_name[session.route(msg)].forward(msg)
     for owner, msg in in_flight.items():
         assert session.route(msg) == owner
         by_name[owner].complete(msg)
-    hub = bm.MultiPartyHub(session.to_bytes())
     for m in members:
         hub.add(m.name, m.tags())
     result = hub.result()
@@ -56,14 +68,21 @@ def test_golden_sessions_replay_byte_for_byte(vectors):
             for me, items, seed in zip(names, g["lists"], s["member_rng_seeds"])
         ]
         k = len(names)
+        hub = bm.MultiPartyHub(session)
+        starts = [m.start() for m in members]
+        for m, c in zip(members, s["commitments"]):
+            assert m.commitment().hex() == c
+            hub.commit(m.name, m.commitment())
+        assert hub.roster().hex() == s["roster"]
+        for m in members:
+            m.accept_roster(hub.roster())
         for owner, hops in enumerate(s["hops"]):
-            msg = members[owner].start()
+            msg = starts[owner]
             assert msg.hex() == hops[0]
             for hop in range(1, k):
                 msg = members[(owner + hop) % k].forward(msg)
                 assert msg.hex() == hops[hop]
             members[owner].complete(msg)
-        hub = bm.MultiPartyHub(session)
         for m, tags in zip(members, s["tags"]):
             assert m.tags().hex() == tags
             hub.add(m.name, m.tags())
@@ -117,11 +136,15 @@ def test_four_members_threshold_three():
 def test_members_refuse_foreign_misrouted_and_replayed_messages():
     session = bm.MultiPartySession.new(["NL", "DE", "FR", "BE"], 3)
     other = bm.MultiPartySession.new(["NL", "DE", "FR", "BE"], 3)
-    nl, de, fr, be = (bm.MultiPartyMember(["a", "b"], session, me) for me in session.agencies)
-    stray = bm.MultiPartyMember(["a"], other.to_bytes(), "NL").start()
+    nl, de, fr, be = members = [bm.MultiPartyMember(["a", "b"], session, me) for me in session.agencies]
+    strangers = [bm.MultiPartyMember(["a"], other.to_bytes(), me) for me in other.agencies]
+    stray = opened(other, strangers)[0]["NL"]
+    with pytest.raises(bm.StateError):
+        de.forward(stray)  # before the roster
+    first, _ = opened(session, members)
     with pytest.raises(bm.SessionMismatchError):
         de.forward(stray)
-    m1 = nl.start()
+    m1 = first["NL"]
     assert bm.message_type(m1) == "multi-hop" and nl.next_agency == "DE"
     with pytest.raises(bm.WrongHopError):
         fr.forward(m1)  # hop 1 of NL is DE's
@@ -166,6 +189,13 @@ def test_the_hub_refuses_unknown_agencies_double_sends_and_foreign_tags():
     hub = bm.MultiPartyHub(session)
     with pytest.raises(bm.StateError):
         hub.result()
+    with pytest.raises(bm.StateError):
+        hub.add("NL", members[0].tags())  # before the roster
+    with pytest.raises(bm.StateError):
+        hub.roster()  # before every commitment
+    for m in members:
+        hub.commit(m.name, m.commitment())
+    hub.roster()
     with pytest.raises(bm.UnknownAgencyError):
         hub.add("SE", members[0].tags())
     with pytest.raises(bm.UnknownAgencyError):
@@ -197,12 +227,12 @@ def test_records_match_by_record_and_receipts_are_countersigned_by_the_hub(tmp_p
     fr = bm.MultiPartyMember(other[1], session, "FR")
     members = [nl, de, fr]
     by_name = {m.name: m for m in members}
-    flight = {m.name: m.start() for m in members}
+    hub = bm.MultiPartyHub(session, ledger=hub_ledger, **case)
+    flight, _ = opened(session, members, hub)
     for _ in range(2):
         flight = {o: by_name[session.route(msg)].forward(msg) for o, msg in flight.items()}
     for o, msg in flight.items():
         by_name[o].complete(msg)
-    hub = bm.MultiPartyHub(session, ledger=hub_ledger, **case)
     for m in members:
         hub.add(m.name, m.tags())
     result = hub.result()
@@ -229,3 +259,83 @@ def test_records_match_by_record_and_receipts_are_countersigned_by_the_hub(tmp_p
     assert len(hub_ledger) == 4  # one session entry per agency, and the countersigned receipt
     ledger.verify()
     hub_ledger.verify()
+
+
+def _varint(b, at):
+    value, shift = 0, 0
+    while True:
+        byte = b[at]
+        at += 1
+        value |= (byte & 0x7F) << shift
+        if byte < 0x80:
+            return value, at
+        shift += 7
+
+
+def _encode_varint(n):
+    out = bytearray()
+    while True:
+        if n < 0x80:
+            out.append(n)
+            return bytes(out)
+        out.append((n & 0x7F) | 0x80)
+        n >>= 7
+
+
+def read_hop(msg):
+    """A multi-hop message's fields, as a relay would read them."""
+    at = 6 + 16 + 32
+    owner, hop = msg[at], msg[at + 1]
+    count, at = _varint(msg, at + 2)
+    fields = []
+    for _ in range(3):
+        n, at = _varint(msg, at)
+        fields.append(bytearray(msg[at : at + n]))
+        at += n
+    assert at == len(msg)
+    return {"head": msg[: 6 + 16 + 32], "owner": owner, "hop": hop, "count": count,
+            "inputs": fields[0], "elements": fields[1], "proof": fields[2]}
+
+
+def write_hop(h):
+    out = bytearray(h["head"]) + bytes([h["owner"], h["hop"]]) + _encode_varint(h["count"])
+    for f in ("inputs", "elements", "proof"):
+        out += _encode_varint(len(h[f])) + bytes(h[f])
+    return bytes(out)
+
+
+def test_deviating_relay_grows_shrinks_or_swaps_a_batch():
+    """A relay (here: whoever carries the hop messages) adds a guessed
+    identifier's value to a batch, drops one, or swaps one: the next member
+    refuses before it raises anything, and still takes the honest hop."""
+    session = bm.MultiPartySession.new(["NL", "DE", "FR", "BE"], 3)
+    lists = [["a", "b", "c"], ["b", "c"], ["c", "d"], ["a", "c"]]
+    members = [bm.MultiPartyMember(items, session, me) for me, items in zip(session.agencies, lists)]
+    first, _ = opened(session, members)
+    nl, de, fr, _ = members
+    guess = bm.MultiPartyMember(["+442079460958"], bm.MultiPartySession.new(["X", "Y", "Z"], 2), "X").start()
+    guess_value = read_hop(guess)["elements"][:32]
+    hop1 = read_hop(first["NL"])
+    assert (hop1["owner"], hop1["hop"], hop1["count"]) == (0, 1, 3)
+    grown = dict(hop1, count=4, elements=hop1["elements"] + guess_value)
+    with pytest.raises(bm.CountMismatchError):
+        de.forward(write_hop(grown))
+    shrunk = dict(hop1, count=2, elements=hop1["elements"][:64])
+    with pytest.raises(bm.CountMismatchError):
+        de.forward(write_hop(shrunk))
+    swapped = dict(hop1, elements=guess_value + hop1["elements"][32:])
+    with pytest.raises(bm.BadProofError):
+        de.forward(write_hop(swapped))
+    hop2 = de.forward(first["NL"])
+    h2 = read_hop(hop2)
+    assert len(h2["inputs"]) == len(h2["elements"]) == 3 * 32 and len(h2["proof"]) == 64
+    grown = dict(h2, count=4, inputs=h2["inputs"] + guess_value, elements=h2["elements"] + guess_value)
+    with pytest.raises(bm.CountMismatchError):
+        fr.forward(write_hop(grown))
+    shrunk = dict(h2, count=2, inputs=h2["inputs"][32:], elements=h2["elements"][32:])
+    with pytest.raises(bm.CountMismatchError):
+        fr.forward(write_hop(shrunk))
+    swapped = dict(h2, elements=h2["elements"][:64] + guess_value)
+    with pytest.raises(bm.BadProofError):
+        fr.forward(write_hop(swapped))
+    fr.forward(hop2)

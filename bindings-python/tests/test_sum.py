@@ -11,7 +11,11 @@ from blindmatch import testing
 
 
 def run(a_items, b_items, values, **kw):
-    a = bm.SumInitiator(a_items, **{k: v for k, v in kw.items() if k in ("reveal_sum_to", "min_intersection")})
+    a = bm.SumInitiator(
+        a_items,
+        **{k: v for k, v in kw.items() if k in ("reveal_sum_to", "min_intersection")},
+        accept_noisy="noise_epsilon" in kw,
+    )
     b = bm.SumResponder(b_items, values=values, **kw)
     finish = a.finish(b.respond(a.request()))
     a.result(b.finish(finish))
@@ -33,6 +37,7 @@ def test_golden_sessions_replay_byte_for_byte(vectors):
             g["initiator_items"],
             reveal_sum_to=s["reveal_sum_to"],
             min_intersection=s["min_intersection"],
+            accept_noisy=bool(noise),
             rng_seed=bytes.fromhex(s["initiator_rng_seed"]),
         )
         assert a.request().hex() == s["request"]
@@ -98,6 +103,17 @@ def test_noise_on_the_initiators_sums():
     a, b = run(items, items, {"v": [5] * 40}, noise_epsilon=1.0, noise_sensitivity=5)
     assert b.sums == {"v": 200}
     assert a.noisy and not a.proven
+
+
+def test_deviating_value_holder_sends_unproven_sums():
+    """A value holder that answers with noisy (unproven) sums an initiator
+    did not ask for: refused, like any failed proof."""
+    items = [f"a{i}" for i in range(10)]
+    a = bm.SumInitiator(items)
+    b = bm.SumResponder(items, values={"v": [5] * 10}, noise_epsilon=1.0, noise_sensitivity=5)
+    result = b.finish(a.finish(b.respond(a.request())))
+    with pytest.raises(bm.BadProofError):
+        a.result(result)
     assert abs(a.sums["v"] - 200) < 500
 
 

@@ -256,8 +256,22 @@ impl MultiPartyMember {
         Ok(Uint8Array::from(&self.inner.start().js()?[..]))
     }
 
-    /// Raises another agency's values that pass through this member;
-    /// returns the message for `nextAgency`.
+    /// This agency's commitment for the hub (after `start`): its public
+    /// key, its count and the hash of its first batch.
+    pub fn commitment(&self) -> Result<Uint8Array, JsValue> {
+        Ok(Uint8Array::from(&self.inner.commitment().js()?[..]))
+    }
+
+    /// Takes the hub's roster after checking that it states this agency's
+    /// commitment; every hop is then checked against it.
+    #[wasm_bindgen(js_name = acceptRoster)]
+    pub fn accept_roster(&mut self, roster: &[u8]) -> Result<(), JsValue> {
+        self.inner.accept_roster(roster).js()
+    }
+
+    /// Checks another agency's values that pass through this member
+    /// against the roster and the previous agency's proof, raises them and
+    /// proves it; returns the message for `nextAgency`.
     pub fn forward(&mut self, message: &[u8]) -> Result<Uint8Array, JsValue> {
         Ok(Uint8Array::from(&self.inner.forward(message).js()?[..]))
     }
@@ -369,7 +383,8 @@ impl MultiPartyHub {
         })
     }
 
-    /// Agencies whose tags have not arrived yet.
+    /// Agencies whose commitments (before the roster) or tags (after it)
+    /// have not arrived yet.
     #[wasm_bindgen(getter, unchecked_return_type = "string[]")]
     pub fn missing(&self) -> Array {
         self.inner
@@ -377,6 +392,17 @@ impl MultiPartyHub {
             .into_iter()
             .map(JsValue::from_str)
             .collect()
+    }
+
+    /// Takes the commitment `agency` sent (the name of the channel it came through).
+    pub fn commit(&mut self, agency: &str, commitment: &[u8]) -> Result<(), JsValue> {
+        self.inner.commit(agency, commitment).js()
+    }
+
+    /// The roster of every agency's commitment (the same bytes for all),
+    /// once every commitment arrived.
+    pub fn roster(&mut self) -> Result<Uint8Array, JsValue> {
+        Ok(Uint8Array::from(&self.inner.roster().js()?[..]))
     }
 
     /// Takes the tags `agency` sent (the name of the channel they came through).

@@ -32,6 +32,10 @@ js_options! {
         noiseEpsilon: "number",
         /// Value holder: the largest value one item may have (the noise's sensitivity).
         noiseSensitivity: "number",
+        /// Initiator: accept the value holder's noisy sums, which carry no
+        /// proof of decryption (default false: a noisy result is refused
+        /// with `BadProofError`).
+        acceptNoisy: "boolean",
     }
 }
 
@@ -59,6 +63,9 @@ pub(crate) fn config(options: Option<&SumOptions>) -> Result<SumConfig, JsValue>
     }
     if let Some(bits) = o.uint("valueBits", 64)? {
         c = c.with_value_bits(u8::try_from(bits).unwrap_or(0));
+    }
+    if let Some(accept) = o.bool("acceptNoisy")? {
+        c = c.with_accept_noisy(accept);
     }
     let epsilon = o.get("noiseEpsilon")?;
     let sensitivity = o.uint("noiseSensitivity", u64::MAX)?;

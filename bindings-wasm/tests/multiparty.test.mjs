@@ -3,12 +3,22 @@ import { test } from "node:test";
 
 import { bm, hex, prng, testing, unhex, vectors } from "./helpers.mjs";
 
+/** Every member starts and commits at the hub, and takes its roster. */
+function opened(session, members) {
+  const hub = new bm.MultiPartyHub(session.toBytes());
+  const first = new Map(members.map((m) => [m.name, m.start()]));
+  for (const m of members) hub.commit(m.name, m.commitment());
+  const roster = hub.roster();
+  for (const m of members) m.acceptRoster(roster);
+  return { first, hub };
+}
+
 /** Every agency's values round the ring, tags to the hub, the result back. */
 function run(session, lists, members) {
   const names = session.agencies;
   members ??= names.map((me, i) => new bm.MultiPartyMember(lists[i], session.toBytes(), me));
   const byName = new Map(members.map((m) => [m.name, m]));
-  const flight = new Map(members.map((m) => [m.name, m.start()]));
+  const { first: flight, hub } = opened(session, members);
   for (let hop = 1; hop < names.length; hop++) {
     for (const [owner, msg] of flight) flight.set(owner, byName.get(session.route(msg)).forward(msg));
   }
@@ -16,7 +26,6 @@ function run(session, lists, members) {
     assert.equal(session.route(msg), owner);
     byName.get(owner).complete(msg);
   }
-  const hub = new bm.MultiPartyHub(session.toBytes());
   for (const m of members) hub.add(m.name, m.tags());
   const result = hub.result();
   for (const m of members) m.finish(result);
@@ -46,8 +55,16 @@ test("golden vectors: same bytes as Rust and Python", () => {
       (me, i) => new testing.MultiPartyMember(g.lists[i], unhex(s.session), me, { rngSeed: unhex(s.member_rng_seeds[i]) }),
     );
     const k = names.length;
+    const hub = new bm.MultiPartyHub(session.toBytes());
+    const starts = members.map((m) => m.start());
+    members.forEach((m, i) => {
+      assert.equal(hex(m.commitment()), s.commitments[i]);
+      hub.commit(m.name, m.commitment());
+    });
+    assert.equal(hex(hub.roster()), s.roster);
+    for (const m of members) m.acceptRoster(hub.roster());
     s.hops.forEach((hops, owner) => {
-      let msg = members[owner].start();
+      let msg = starts[owner];
       assert.equal(hex(msg), hops[0]);
       for (let hop = 1; hop < k; hop++) {
         msg = members[(owner + hop) % k].forward(msg);
@@ -55,7 +72,6 @@ test("golden vectors: same bytes as Rust and Python", () => {
       }
       members[owner].complete(msg);
     });
-    const hub = new bm.MultiPartyHub(session.toBytes());
     members.forEach((m, i) => {
       assert.equal(hex(m.tags()), s.tags[i]);
       hub.add(m.name, m.tags());
@@ -93,10 +109,22 @@ test("members and hub refuse foreign, misrouted and replayed messages", () => {
   const session = new bm.MultiPartySession(["NL", "DE", "FR", "BE"], { threshold: 3 });
   const other = new bm.MultiPartySession(["NL", "DE", "FR", "BE"], { threshold: 3 });
   const bytes = session.toBytes();
-  const [nl, de, fr, be] = session.agencies.map((me) => new bm.MultiPartyMember(["a", "b"], bytes, me));
-  const stray = new bm.MultiPartyMember(["a"], other.toBytes(), "NL").start();
+  const ring = session.agencies.map((me) => new bm.MultiPartyMember(["a", "b"], bytes, me));
+  const [nl, de, fr, be] = ring;
+  const strangers = other.agencies.map((me) => new bm.MultiPartyMember(["a"], other.toBytes(), me));
+  const stray = opened(other, strangers).first.get("NL");
+  assert.throws(() => de.forward(stray), bm.StateError); // before the roster
+  const { first } = opened(session, ring);
   assert.throws(() => de.forward(stray), bm.SessionMismatchError);
-  const m1 = nl.start();
+  const m1 = first.get("NL");
+  // A relay that grows NL's batch at hop 1 by a value (and the count to match).
+  const at = 6 + 16 + 32 + 2; // the count, after the session, roster, owner and hop
+  assert.equal(m1[at], 2);
+  const last = m1.subarray(m1.length - 33, m1.length - 1);
+  const grown = new Uint8Array([...m1.subarray(0, m1.length - 1), ...last, 0]);
+  grown[at] = 3;
+  grown[at + 2] = 96; // the elements' length, after the empty inputs
+  assert.throws(() => de.forward(grown), bm.CountMismatchError);
   assert.equal(bm.messageType(m1), "multi-hop");
   assert.equal(nl.nextAgency, "DE");
   assert.throws(() => fr.forward(m1), bm.WrongHopError);
@@ -119,6 +147,9 @@ test("members and hub refuse foreign, misrouted and replayed messages", () => {
   const { members } = run(small, [["a", "b"], ["b", "c"], ["c", "a"]]);
   const hub = new bm.MultiPartyHub(small.toBytes());
   assert.throws(() => hub.result(), bm.StateError);
+  assert.throws(() => hub.add("NL", members[0].tags()), bm.StateError); // before the roster
+  for (const m of members) hub.commit(m.name, m.commitment());
+  hub.roster();
   assert.throws(() => hub.add("SE", members[0].tags()), bm.UnknownAgencyError);
   assert.throws(() => hub.add("DE", members[0].tags()), bm.UnknownAgencyError);
   hub.add("NL", members[0].tags());

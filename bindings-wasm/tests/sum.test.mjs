@@ -5,7 +5,8 @@ import { bm, hex, prng, testing, unhex, vectors } from "./helpers.mjs";
 
 function run(x, y, values, options = {}) {
   const { revealSumTo, minIntersection } = options;
-  const a = new bm.SumInitiator(x, { revealSumTo, minIntersection });
+  const acceptNoisy = options.noiseEpsilon !== undefined;
+  const a = new bm.SumInitiator(x, { revealSumTo, minIntersection, acceptNoisy });
   const b = new bm.SumResponder(y, values, options);
   const finish = a.finish(b.respond(a.request()));
   a.result(b.finish(finish));
@@ -27,7 +28,7 @@ test("golden vectors: same bytes as Rust and Python", () => {
   for (const s of g.sessions) {
     const opts = { revealSumTo: s.reveal_sum_to, minIntersection: s.min_intersection };
     const noise = s.noise ? { noiseEpsilon: s.noise.epsilon, noiseSensitivity: s.noise.sensitivity } : {};
-    const a = new testing.SumInitiator(g.initiator_items, { ...opts, rngSeed: unhex(s.initiator_rng_seed) });
+    const a = new testing.SumInitiator(g.initiator_items, { ...opts, acceptNoisy: !!s.noise, rngSeed: unhex(s.initiator_rng_seed) });
     assert.equal(hex(a.request()), s.request, s.name);
     const b = new testing.SumResponder(g.responder_items, g.columns, {
       ...opts,
@@ -86,6 +87,11 @@ test("the minimum, the responder-only setting, noise and 64-bit values", () => {
   [a, b] = run(items, items, { v: items.map(() => 4) }, { noiseEpsilon: 1, noiseSensitivity: 4 });
   assert.deepEqual(b.sums, { v: 120n });
   assert.ok(a.noisy && !a.proven);
+  // Unproven sums an initiator did not ask for are refused.
+  const wary = new bm.SumInitiator(items);
+  const noisy = new bm.SumResponder(items, { v: items.map(() => 4) }, { noiseEpsilon: 1, noiseSensitivity: 4 });
+  const unproven = noisy.finish(wary.finish(noisy.respond(wary.request())));
+  assert.throws(() => wary.result(unproven), bm.BadProofError);
   [a] = run(["k"], ["k", "k"], { v: new BigUint64Array([2n ** 62n, 2n ** 62n]) }, { valueBits: 64 });
   assert.deepEqual(a.sums, { v: 2n ** 63n });
 });

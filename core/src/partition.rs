@@ -718,7 +718,10 @@ impl PartySecret {
     /// Decoding errors; [`Error::SessionMismatch`], [`Error::ConfigMismatch`],
     /// [`Error::PeerSetTooLarge`] / [`Error::PeerSetTooSmall`],
     /// [`Error::UnexpectedFinish`] for a finish manifest when the output is
-    /// the initiator's only, [`Error::InvalidConfig`] for a kind out of order.
+    /// the initiator's only, [`Error::InvalidConfig`] for a kind out of
+    /// order, [`Error::Replay`] for a manifest of a step whose manifest was
+    /// accepted already, unless it is byte for byte the same (an engine's
+    /// retry: then nothing changes).
     pub fn accept(&mut self, manifest: &[u8]) -> Result<()> {
         let msg: ManifestMsg<'_> = wire::decode(manifest, MessageType::Manifest)?;
         if msg.session_id != self.session_id {
@@ -737,6 +740,19 @@ impl PartySecret {
             return Err(Error::UnexpectedFinish(
                 "given, but the session's output is for the initiator only",
             ));
+        }
+        // Once only: a step that consumed the peer's manifest never runs
+        // on another one (a responder would learn the initiator's matches
+        // against as many lists as it sent). The same bytes again are an
+        // engine's retry, and change nothing.
+        if let Some(accepted) = self.manifests.get(&kind) {
+            return if self.encode_manifest(kind, accepted) == manifest {
+                Ok(())
+            } else {
+                Err(Error::Replay(
+                    "another manifest of this step was accepted already",
+                ))
+            };
         }
         self.accept_msg(&msg, kind)
     }

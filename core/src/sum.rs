@@ -135,6 +135,11 @@ pub struct SumConfig {
     pub value_bits: u8,
     /// Noise on the sums revealed to the initiator.
     pub noise: Option<Noise>,
+    /// The initiator's: accept noisy sums, which come without a proof of
+    /// decryption. Off by default: an initiator then requires proven sums
+    /// and refuses a noisy result ([`Error::BadProof`]), so a value holder
+    /// cannot hand it unproven numbers it did not ask for.
+    pub accept_noisy: bool,
 }
 
 impl SumConfig {
@@ -148,6 +153,7 @@ impl SumConfig {
             limits: Limits::default(),
             value_bits: DEFAULT_VALUE_BITS,
             noise: None,
+            accept_noisy: false,
         }
     }
 
@@ -183,6 +189,13 @@ impl SumConfig {
     #[must_use]
     pub fn with_value_bits(mut self, bits: u8) -> Self {
         self.value_bits = bits;
+        self
+    }
+
+    /// The initiator's: accepts the value holder's noisy (unproven) sums
+    /// ([`SumConfig::accept_noisy`]).
+    pub fn with_accept_noisy(mut self, accept: bool) -> Self {
+        self.accept_noisy = accept;
         self
     }
 
@@ -471,6 +484,18 @@ impl Initiator {
 
         let their_values = reblind_compare(msg.elements, &self.key, &self.session_id, len)?;
         let mine_set: CompareSet = msg.reblinded.chunks_exact(len).map(read_compare).collect();
+        // Distinct items give distinct values (but with probability 2^-40):
+        // a value twice on either side is a value holder that repeated an
+        // element (or an item of the initiator's) to pass the minimum with
+        // a smaller intersection, and each of the initiator's items counts
+        // once.
+        if mine_set.len() != mine {
+            return Err(Error::Malformed);
+        }
+        let mut seen = CompareSet::default();
+        if !their_values.iter().all(|v| seen.insert(*v)) {
+            return Err(Error::Malformed);
+        }
         let matched: Vec<bool> = their_values.iter().map(|v| mine_set.contains(v)).collect();
         let cardinality = matched.iter().filter(|&&m| m).count() as u64;
 
@@ -525,6 +550,8 @@ impl Initiator {
         Ok((
             InitiatorAwaitingResult {
                 reveal_to: self.config.reveal_to,
+                // An initiator that configured noise itself asks for noise.
+                accept_noisy: self.config.accept_noisy || self.config.noise.is_some(),
                 session_id: self.session_id,
                 cardinality,
                 columns: msg.columns.iter().map(|c| (*c).to_owned()).collect(),
@@ -541,6 +568,7 @@ impl Initiator {
 /// The initiator after its finish message, waiting for the result.
 pub struct InitiatorAwaitingResult {
     reveal_to: RevealSumTo,
+    accept_noisy: bool,
     session_id: SessionId,
     cardinality: u64,
     columns: Vec<String>,
@@ -573,7 +601,9 @@ impl InitiatorAwaitingResult {
     /// [`Error::UnexpectedFinish`] for a result where none is due or none
     /// where one is, decoding errors, [`Error::SessionMismatch`],
     /// [`Error::CountMismatch`], [`Error::BadProof`] when a decryption
-    /// proof fails or a sum does not decrypt what was sent.
+    /// proof fails, a sum does not decrypt what was sent, or the sums are
+    /// noisy (unproven) and this initiator did not accept noisy sums
+    /// ([`SumConfig::with_accept_noisy`]).
     pub fn result(mut self, result: Option<&[u8]>) -> Result<SumOutcome> {
         let result = match (self.reveal_to, result) {
             (RevealSumTo::Responder, None) => {
@@ -644,6 +674,11 @@ impl InitiatorAwaitingResult {
                     false,
                     true,
                 )
+            }
+            (Some(_), NOISY) if !self.accept_noisy => {
+                // Noisy sums carry no proof: only an initiator that asked
+                // for them takes them.
+                return Err(Error::BadProof);
             }
             (Some(_), NOISY) => {
                 if msg.noisy_sums.len() != self.columns.len()

@@ -230,6 +230,8 @@ struct Started {
     sr: PartySecret,
     request: Vec<Vec<u8>>,
     elements: Vec<Vec<u8>>,
+    /// The request and elements manifests.
+    manifests: (Vec<u8>, Vec<u8>),
 }
 
 fn started(config: Config) -> Started {
@@ -256,6 +258,7 @@ fn started(config: Config) -> Started {
         sr,
         request,
         elements,
+        manifests: (m, em),
     }
 }
 
@@ -455,4 +458,40 @@ fn partition_part_counts_follow_the_manifests() {
         assert!(fresh.part_count(PartKind::Finish).is_err());
         assert!(fresh.part_count(PartKind::Elements).is_err());
     }
+}
+
+/// A responder that sends a second elements manifest (another list) after
+/// the initiator accepted the first, to learn the initiator's matches
+/// against it too: refused as a replay; the same bytes again (an engine's
+/// retry) change nothing, and the saved secret keeps the rule.
+#[test]
+fn deviating_responder_re_finishes_against_another_list() {
+    let config = Config::default();
+    let Started {
+        mut si,
+        elements,
+        manifests: (request_manifest, em),
+        ..
+    } = started(config.clone());
+    // A second responder secret over the same request: another list.
+    let mut other = PartySecret::responder(config, 3, &request_manifest).unwrap();
+    let others: Vec<Vec<u8>> = split(&other, &words(50, 200))
+        .iter()
+        .enumerate()
+        .map(|(j, (_, items))| elements_part(&other, j as u32, items).unwrap())
+        .collect();
+    let other_em = other.manifest(PartKind::Elements, &infos(&others)).unwrap();
+    assert_ne!(other_em, em);
+    assert_eq!(si.accept(&other_em).unwrap_err().code(), ErrorCode::Replay);
+    // The retry of the same manifest is idempotent, and the parts of the
+    // first list still finish.
+    si.accept(&em).unwrap();
+    finish_part(&si, 0, &elements[0]).unwrap();
+    assert!(finish_part(&si, 0, &others[0]).is_err());
+    // A worker's copy of the secret refuses the other manifest too.
+    let mut copy = PartySecret::from_secret_bytes(&si.to_secret_bytes()).unwrap();
+    assert_eq!(
+        copy.accept(&other_em).unwrap_err().code(),
+        ErrorCode::Replay
+    );
 }

@@ -363,3 +363,75 @@ fn golden_vectors_are_reproduced() {
     assert_eq!(both["sums"]["amount_eur"], "629900");
     assert_eq!(both["sums"]["transfers"], "13");
 }
+
+/// The response as the wire carries it (`sum::ResponseMsg`), so a test can
+/// play a value holder that rewrites it.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Response {
+    session_id: [u8; 16],
+    initiator_count: u32,
+    responder_count: u32,
+    compare_len: u8,
+    value_bits: u8,
+    columns: Vec<String>,
+    #[serde(with = "serde_bytes")]
+    public_keys: Vec<u8>,
+    #[serde(with = "serde_bytes")]
+    reblinded: Vec<u8>,
+    #[serde(with = "serde_bytes")]
+    elements: Vec<u8>,
+    #[serde(with = "serde_bytes")]
+    ciphertexts: Vec<u8>,
+}
+
+/// A value holder that repeats its one matching element (with its
+/// ciphertext) to reach the initiator's minimum with an intersection of
+/// one: refused, as is an initiator's item it repeats among the reblinded
+/// values; the honest response still finishes below the minimum.
+#[test]
+fn deviating_value_holder_repeats_an_element_to_pass_the_minimum() {
+    let config = SumConfig::new(RevealSumTo::Both).with_min_intersection(4);
+    let a = ids("x", 0..8);
+    let b = vec!["x3".to_owned(), "y1".to_owned()];
+    let columns = [Column {
+        name: "amount".to_owned(),
+        values: vec![700, 5],
+    }];
+    let mut rng = ChaCha20Rng::seed_from_u64(90);
+    let (i, request) = Initiator::new_with_rng(config.clone(), &a, &mut rng).unwrap();
+    let r = Responder::new_with_rng(config, &b, &columns, &mut rng).unwrap();
+    let (_, response) = r.respond(&request).unwrap();
+    let honest: Response = postcard::from_bytes(&response[6..]).unwrap();
+    let encode = |m: &Response| {
+        let mut out = response[..6].to_vec();
+        out.extend(postcard::to_allocvec(m).unwrap());
+        out
+    };
+    // Both elements four times over: eight "items", four of them matching.
+    let mut repeated: Response = postcard::from_bytes(&response[6..]).unwrap();
+    repeated.responder_count = 8;
+    repeated.elements = honest.elements.repeat(4);
+    repeated.ciphertexts = honest.ciphertexts.repeat(4);
+    let forged = encode(&repeated);
+    let err = |r: &[u8]| {
+        let mut rng = ChaCha20Rng::seed_from_u64(90);
+        let (i, _) = Initiator::new_with_rng(
+            SumConfig::new(RevealSumTo::Both).with_min_intersection(4),
+            &a,
+            &mut rng,
+        )
+        .unwrap();
+        i.finish(r).err()
+    };
+    assert_eq!(err(&forged), Some(Error::Malformed));
+    // One of the initiator's reblinded values twice, in place of another.
+    let mut twice: Response = postcard::from_bytes(&response[6..]).unwrap();
+    let len = usize::from(twice.compare_len);
+    let first = twice.reblinded[..len].to_vec();
+    twice.reblinded[len..2 * len].copy_from_slice(&first);
+    assert_eq!(err(&encode(&twice)), Some(Error::Malformed));
+    // The honest response: one match, below the minimum, no sums sent.
+    let (waiting, finish) = i.finish(&response).unwrap();
+    assert_eq!(waiting.cardinality(), 1);
+    assert!(finish.len() < 64);
+}

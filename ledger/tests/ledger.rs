@@ -273,12 +273,19 @@ fn a_multi_party_session_and_its_countersigned_receipt_are_recorded() {
         .map(|(n, l)| Member::new(&session, n, l).unwrap())
         .collect();
     let mut flight: Vec<Vec<u8>> = ms.iter_mut().map(|m| m.start().unwrap()).collect();
+    let mut hub = Hub::new(session.clone());
+    for m in &ms {
+        hub.commit(m.name(), &m.commitment().unwrap()).unwrap();
+    }
+    let roster = hub.roster().unwrap();
+    for m in &mut ms {
+        m.accept_roster(&roster).unwrap();
+    }
     for hop in 1..3 {
         for (owner, msg) in flight.iter_mut().enumerate() {
             *msg = ms[(owner + hop) % 3].forward(msg).unwrap();
         }
     }
-    let mut hub = Hub::new(session.clone());
     for (m, msg) in ms.iter_mut().zip(&flight) {
         m.complete(msg).unwrap();
         hub.add(m.name(), &m.tags().unwrap()).unwrap();

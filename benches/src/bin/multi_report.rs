@@ -63,6 +63,21 @@ fn multi(lists: &[Vec<String>], seed: u64) -> blindmatch::Result<Multi> {
         members.push(m);
         flight.push(msg);
     }
+    let mut hub = Hub::new(session);
+    let mut hub_time = Duration::ZERO;
+    for (i, m) in members.iter().enumerate() {
+        let c = m.commitment()?;
+        sent[i] += c.len();
+        let t = Instant::now();
+        hub.commit(&names[i], &c)?;
+        hub_time += t.elapsed();
+    }
+    let roster = hub.roster()?;
+    for (i, m) in members.iter_mut().enumerate() {
+        let t = Instant::now();
+        m.accept_roster(&roster)?;
+        busy[i] += t.elapsed();
+    }
     for hop in 1..k {
         for (owner, msg) in flight.iter_mut().enumerate() {
             let at = (owner + hop) % k;
@@ -72,8 +87,6 @@ fn multi(lists: &[Vec<String>], seed: u64) -> blindmatch::Result<Multi> {
             sent[at] += msg.len();
         }
     }
-    let mut hub = Hub::new(session);
-    let mut hub_time = Duration::ZERO;
     for (i, (m, msg)) in members.iter_mut().zip(&flight).enumerate() {
         let t = Instant::now();
         m.complete(msg)?;

@@ -121,12 +121,13 @@ def SumInitiator(  # noqa: N802
     max_peer_items: Optional[int] = None,
     min_peer_items: int = 0,
     *,
+    accept_noisy: bool = False,
     rng_seed: bytes,
 ) -> _SumInitiator:
     """A :class:`blindmatch.SumInitiator` whose session key, id and order come from ``rng_seed``."""
     return cast(
         _SumInitiator,
-        _native.sum_initiator(items, rng_seed, reveal_sum_to, min_intersection, max_peer_items, min_peer_items),
+        _native.sum_initiator(items, rng_seed, reveal_sum_to, min_intersection, max_peer_items, min_peer_items, accept_noisy),
     )
 
 

@@ -155,11 +155,19 @@ fn main() {
         write("multi_hop", &format!("start{i}"), start);
     }
     write("multi_hop", "back0", &multi.backs[0]);
+    write("multi_hop", "roster", &multi.roster);
+    for (i, hop) in multi.second.iter().enumerate() {
+        write("multi_hop", &format!("second{i}"), hop);
+    }
+    write("multi_hub", "commit0", &multi.commitments[0]);
     write("multi_hub", "tags0", &multi.tags[0]);
     write("multi_hub", "result", &multi.result);
     for (name, bytes) in [
         ("multi_session", &session),
         ("multi_hop", &multi.starts[0]),
+        ("multi_hop2", &multi.second[0]),
+        ("multi_commit", &multi.commitments[0]),
+        ("multi_roster", &multi.roster),
         ("multi_tags", &multi.tags[0]),
         ("multi_result", &multi.result),
     ] {

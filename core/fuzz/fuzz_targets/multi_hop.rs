@@ -1,5 +1,6 @@
-//! Multi-party: a member forwarding another agency's values, and taking
-//! its own back; the session decoder and router. Never a panic, and a
+//! Multi-party: a member forwarding another agency's values (checked
+//! against the roster and the previous hop's proof), and taking its own
+//! back; the roster, session and router decoders. Never a panic, and a
 //! forwarded message keeps the count it came with.
 #![no_main]
 
@@ -7,14 +8,20 @@ use std::sync::LazyLock;
 
 use libfuzzer_sys::fuzz_target;
 
-static BACK: LazyLock<Vec<u8>> = LazyLock::new(|| blindmatch_fuzz::multi_run().backs[0].clone());
+static RUN: LazyLock<blindmatch_fuzz::MultiRun> = LazyLock::new(blindmatch_fuzz::multi_run);
 
 fuzz_target!(|data: &[u8]| {
     let session = blindmatch_fuzz::multi_session();
     let _ = session.route(data);
     let _ = blindmatch::multiparty::Session::from_bytes(data);
+    // A started member reading a roster: only the fixed one states its
+    // commitment.
+    let mut fr = blindmatch_fuzz::multi_member(2);
+    if fr.start().is_ok() && fr.accept_roster(data).is_ok() {
+        assert_eq!(data, &RUN.roster[..], "only the true roster is accepted");
+    }
     // DE, which forwards NL's values at hop 1 and FR's at hop 2.
-    let mut de = blindmatch_fuzz::multi_member(1);
+    let mut de = blindmatch_fuzz::multi_ready(1, &RUN);
     if let Ok(out) = de.forward(data) {
         let info = blindmatch::wire::inspect(&out).expect("a forwarded message decodes");
         let count = info.counts.iter().find(|(n, _)| *n == "items").map(|c| c.1);
@@ -29,9 +36,12 @@ fuzz_target!(|data: &[u8]| {
         assert!(de.forward(data).is_err(), "a replay is refused");
     }
     // NL, started, taking its values back.
-    let mut nl = blindmatch_fuzz::multi_member(0);
-    if nl.start().is_ok() && nl.complete(data).is_ok() {
+    let mut nl = blindmatch_fuzz::multi_ready(0, &RUN);
+    if nl.complete(data).is_ok() {
         assert!(nl.tags().is_ok());
-        assert!(nl.complete(&BACK).is_err(), "its values come back once");
+        assert!(
+            nl.complete(&RUN.backs[0]).is_err(),
+            "its values come back once"
+        );
     }
 });

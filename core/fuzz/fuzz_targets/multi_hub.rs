@@ -10,7 +10,14 @@ use libfuzzer_sys::fuzz_target;
 static RUN: LazyLock<blindmatch_fuzz::MultiRun> = LazyLock::new(blindmatch_fuzz::multi_run);
 
 fuzz_target!(|data: &[u8]| {
+    // A commitment as NL's; then the true ones and the roster.
     let mut hub = blindmatch::multiparty::Hub::new(blindmatch_fuzz::multi_session());
+    let _ = hub.commit("NL", data);
+    let mut hub = blindmatch::multiparty::Hub::new(blindmatch_fuzz::multi_session());
+    for (name, c) in ["NL", "DE", "FR"].iter().zip(&RUN.commitments) {
+        assert!(hub.commit(name, c).is_ok(), "the fixed commitments");
+    }
+    assert!(hub.roster().is_ok_and(|r| r == RUN.roster));
     if hub.add("NL", data).is_ok() {
         assert!(
             hub.add("NL", data).is_err(),
@@ -20,9 +27,11 @@ fuzz_target!(|data: &[u8]| {
         let _ = hub.add("FR", &RUN.tags[2]);
         let _ = hub.result();
     }
-    let mut nl = blindmatch_fuzz::multi_member(0);
-    let ready = nl.start().is_ok() && nl.complete(&RUN.backs[0]).is_ok();
-    assert!(ready, "the fixed member completes");
+    let mut nl = blindmatch_fuzz::multi_ready(0, &RUN);
+    assert!(
+        nl.complete(&RUN.backs[0]).is_ok(),
+        "the fixed member completes"
+    );
     if let Ok(outcome) = nl.finish(data) {
         assert!(
             outcome

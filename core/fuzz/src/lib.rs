@@ -187,6 +187,12 @@ pub fn multi_member(i: usize) -> blindmatch::multiparty::Member {
 /// start message and its values back after the ring, its tags, and the
 /// hub's result.
 pub struct MultiRun {
+    /// Each agency's commitment.
+    pub commitments: Vec<Vec<u8>>,
+    /// The hub's roster, which every member accepted.
+    pub roster: Vec<u8>,
+    /// Each agency's values at hop 2 (with the proof of hop 1).
+    pub second: Vec<Vec<u8>>,
     /// Each agency's start message (hop 1).
     pub starts: Vec<Vec<u8>>,
     /// Each agency's values back from the ring (hop 3).
@@ -197,6 +203,15 @@ pub struct MultiRun {
     pub result: Vec<u8>,
 }
 
+/// A fixed member, started, that accepted the fixed roster: ready to
+/// forward and complete.
+pub fn multi_ready(at: usize, run: &MultiRun) -> blindmatch::multiparty::Member {
+    let mut m = multi_member(at);
+    let ready = m.start().is_ok() && m.accept_roster(&run.roster).is_ok();
+    assert!(ready, "the fixed member takes the fixed roster");
+    m
+}
+
 /// Runs the fixed session.
 pub fn multi_run() -> MultiRun {
     let fixed = |e: blindmatch::Error| -> ! { unreachable!("fixed multi-party session: {e}") };
@@ -205,15 +220,29 @@ pub fn multi_run() -> MultiRun {
         .iter_mut()
         .map(|m| m.start().unwrap_or_else(|e| fixed(e)))
         .collect();
+    let mut hub = blindmatch::multiparty::Hub::new(multi_session());
+    let mut commitments = Vec::new();
+    for m in &ms {
+        let c = m.commitment().unwrap_or_else(|e| fixed(e));
+        hub.commit(m.name(), &c).unwrap_or_else(|e| fixed(e));
+        commitments.push(c);
+    }
+    let roster = hub.roster().unwrap_or_else(|e| fixed(e));
+    for m in &mut ms {
+        m.accept_roster(&roster).unwrap_or_else(|e| fixed(e));
+    }
     let mut backs = starts.clone();
+    let mut second = Vec::new();
     for hop in 1..3 {
         for (owner, msg) in backs.iter_mut().enumerate() {
             *msg = ms[(owner + hop) % 3]
                 .forward(msg)
                 .unwrap_or_else(|e| fixed(e));
+            if hop == 1 {
+                second.push(msg.clone());
+            }
         }
     }
-    let mut hub = blindmatch::multiparty::Hub::new(multi_session());
     let mut tags = Vec::new();
     for (m, back) in ms.iter_mut().zip(&backs) {
         m.complete(back).unwrap_or_else(|e| fixed(e));
@@ -223,6 +252,9 @@ pub fn multi_run() -> MultiRun {
     }
     let result = hub.result().unwrap_or_else(|e| fixed(e));
     MultiRun {
+        commitments,
+        roster,
+        second,
         starts,
         backs,
         tags,
