@@ -58,6 +58,27 @@ fn tls_failure(what: &Path, e: &rustls::Error) -> Failure {
     Failure::input(format!("{}: {e}", what.display()))
 }
 
+/// The server's TLS, and the verifier of its client certificates, which
+/// also checks the certificates of open connections after a reload.
+#[derive(Debug, Clone)]
+pub(crate) struct ServerTls {
+    pub(crate) config: Arc<rustls::ServerConfig>,
+    pub(crate) verifier: Arc<dyn rustls::server::danger::ClientCertVerifier>,
+}
+
+impl ServerTls {
+    /// Whether a client's chain (leaf first), verified at its handshake,
+    /// is still trusted: issued by the client CA and not revoked.
+    pub(crate) fn still_trusts(&self, chain: &[CertificateDer<'static>]) -> bool {
+        let Some((leaf, intermediates)) = chain.split_first() else {
+            return false;
+        };
+        self.verifier
+            .verify_client_cert(leaf, intermediates, rustls_pki_types::UnixTime::now())
+            .is_ok()
+    }
+}
+
 /// The server's TLS: its certificate chain and key, and a verifier that
 /// requires a client certificate issued by `client_ca` (and not revoked by
 /// any of `crls`).
@@ -66,7 +87,7 @@ pub(crate) fn server_config(
     key: &Path,
     client_ca: &Path,
     crls: &[std::path::PathBuf],
-) -> Outcome<Arc<rustls::ServerConfig>> {
+) -> Outcome<ServerTls> {
     let provider = provider();
     let mut revoked = Vec::new();
     for path in crls {
@@ -82,11 +103,14 @@ pub(crate) fn server_config(
     let mut config = rustls::ServerConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
         .map_err(|e| tls_failure(cert, &e))?
-        .with_client_cert_verifier(verifier)
+        .with_client_cert_verifier(verifier.clone())
         .with_single_cert(certificates(cert)?, private_key(key)?)
         .map_err(|e| tls_failure(key, &e))?;
     config.alpn_protocols = vec![b"http/1.1".to_vec()];
-    Ok(Arc::new(config))
+    Ok(ServerTls {
+        config: Arc::new(config),
+        verifier,
+    })
 }
 
 /// The client's TLS: trusts only `ca` for the server, and presents `cert`.

@@ -57,6 +57,18 @@ impl Pki {
 
     /// Writes `<file>.crt` and `<file>.key` (0600).
     fn issue(&self, dir: &Path, file: &str, common_name: &str, server: bool) {
+        self.issue_serial(dir, file, common_name, server, None);
+    }
+
+    /// [`Pki::issue`] with a given serial number (to revoke it).
+    fn issue_serial(
+        &self,
+        dir: &Path,
+        file: &str,
+        common_name: &str,
+        server: bool,
+        serial: Option<u64>,
+    ) {
         let sans = if server {
             vec!["localhost".to_owned(), "127.0.0.1".to_owned()]
         } else {
@@ -71,6 +83,7 @@ impl Pki {
         } else {
             ExtendedKeyUsagePurpose::ClientAuth
         }];
+        params.serial_number = serial.map(rcgen::SerialNumber::from);
         let key = KeyPair::generate().unwrap();
         let cert = params.signed_by(&key, &self.ca).unwrap();
         fs::write(dir.join(format!("{file}.crt")), cert.pem()).unwrap();
@@ -679,6 +692,14 @@ fn sixty_four_concurrent_clients_get_their_answers_and_the_ledger_verifies() {
     const CLIENTS: usize = 64;
     const ROUNDS: usize = 2;
     let mut bed = Bed::new("1000", WATCHLIST_RECORDS);
+    // Every client here comes from one address (loopback): let all of
+    // them handshake at once, as 64 agencies from 64 addresses would.
+    let config = fs::read_to_string(bed.path().join("server.toml")).unwrap();
+    let config = config.replace(
+        "log = \"debug\"",
+        "log = \"debug\"\nmax_handshakes_per_address = 128",
+    );
+    fs::write(bed.path().join("server.toml"), config).unwrap();
     for c in 0..CLIENTS {
         bed.pki
             .issue(bed.path(), &format!("c{c}"), &format!("agency-{c}"), false);
@@ -849,4 +870,201 @@ fn read_answer(
         conn.process_new_packets()
             .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))?;
     }
+}
+
+/// One trickling connection: the head of a query declaring `len` bytes,
+/// then a byte every 300 ms for `for_how_long` (or until the server stops
+/// reading); returns the status the server answered with.
+fn trickle(bed: &Bed, client: &str, len: usize, for_how_long: Duration) -> Option<u16> {
+    let tcp = TcpStream::connect(("127.0.0.1", bed.port)).ok()?;
+    tcp.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    let conn = rustls::ClientConnection::new(
+        bed.client(client),
+        ServerName::try_from("localhost").unwrap(),
+    )
+    .unwrap();
+    let mut stream = rustls::StreamOwned::new(conn, tcp);
+    let head = format!(
+        "POST /v1/query HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\nContent-Length: {len}\r\n\r\n"
+    );
+    stream.write_all(head.as_bytes()).ok()?;
+    stream.flush().ok()?;
+    let started = Instant::now();
+    while started.elapsed() < for_how_long {
+        if stream
+            .write_all(b"B")
+            .and_then(|()| stream.flush())
+            .is_err()
+        {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(300));
+    }
+    let mut bytes = Vec::new();
+    let _ = read_answer(&mut stream.conn, &mut stream.sock, &mut bytes);
+    (!bytes.is_empty()).then(|| Response::parse(&bytes).status)
+}
+
+/// A certificate holder that trickles query bodies on six connections
+/// holds one query in flight (the others are refused before their body is
+/// read) and no evaluation slot: another client's queries are answered at
+/// once meanwhile, and the slow body runs out of time at the minimum rate.
+#[test]
+fn deviating_client_trickling_bodies_does_not_stall_another() {
+    let mut bed = Bed::new("100000", WATCHLIST_RECORDS);
+    bed.pki.issue(bed.path(), "agency-de", "agency-de", false);
+    bed.start();
+    let query = file_query(&bed, None, "q.bm");
+    let bed = Arc::new(bed);
+    let tricklers: Vec<_> = (0..6)
+        .map(|_| {
+            let bed = bed.clone();
+            let len = query.len();
+            std::thread::spawn(move || trickle(&bed, "agency-nl", len, Duration::from_secs(9)))
+        })
+        .collect();
+    std::thread::sleep(Duration::from_millis(1500));
+    // The trickler's own query waits for nothing either: it is refused.
+    let r = bed.post("agency-nl", &query);
+    assert_eq!(r.status, 429);
+    assert_eq!(r.error_code(), "too_many_in_flight");
+    // Another client: every query answered while the bodies trickle.
+    let mut latencies = Vec::new();
+    for _ in 0..8 {
+        let t = Instant::now();
+        let r = bed.post("agency-de", &query);
+        latencies.push(t.elapsed());
+        assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    }
+    latencies.sort();
+    eprintln!(
+        "agency-de beside 6 trickling bodies: p50 {:?}, max {:?}",
+        latencies[latencies.len() / 2],
+        latencies[latencies.len() - 1]
+    );
+    // Before: 178 s (every slot held by a slow body). A few seconds is
+    // the bound the service promises, far above a normal answer.
+    assert!(latencies[latencies.len() - 1] < Duration::from_secs(5));
+    let mut statuses: Vec<Option<u16>> = tricklers.into_iter().map(|t| t.join().unwrap()).collect();
+    statuses.sort();
+    // One body ran out of time (5 s plus its length at 16 KiB/s); five
+    // were refused before a byte of theirs was read.
+    assert_eq!(
+        statuses,
+        [
+            Some(408),
+            Some(429),
+            Some(429),
+            Some(429),
+            Some(429),
+            Some(429)
+        ]
+    );
+    assert_eq!(bed.post("agency-nl", &query).status, 200);
+    assert_eq!(
+        bed.metric("blindmatch_refusals_total{reason=\"too_many_in_flight\"}"),
+        6.0
+    );
+}
+
+/// Connections from one address that never finish their handshake: at
+/// most `max_handshakes_per_address` are held, the rest closed at once,
+/// and a client from another address is served meanwhile.
+#[test]
+fn deviating_address_holds_handshakes_open() {
+    use socket2::{Domain, SockAddr, Socket, Type};
+    let mut bed = Bed::new("100000", WATCHLIST_RECORDS);
+    bed.start();
+    let server = SockAddr::from(std::net::SocketAddr::from(([127, 0, 0, 1], bed.port)));
+    let local = SockAddr::from(std::net::SocketAddr::from(([127, 0, 0, 2], 0)));
+    let stalled: Vec<Socket> = (0..20)
+        .map(|_| {
+            let s = Socket::new(Domain::IPV4, Type::STREAM, None).unwrap();
+            s.bind(&local).unwrap();
+            s.connect(&server).unwrap();
+            s
+        })
+        .collect();
+    std::thread::sleep(Duration::from_millis(500));
+    let t = Instant::now();
+    assert_eq!(bed.get("agency-nl", "/healthz", &[]).status, 200);
+    assert!(t.elapsed() < Duration::from_secs(5));
+    let refused =
+        bed.metric("blindmatch_tls_handshake_failures_total{reason=\"too_many_handshakes\"}");
+    assert_eq!(refused, 12.0, "20 handshakes from one address, 8 held");
+    drop(stalled);
+}
+
+/// A client whose certificate a reloaded CRL revokes keeps no open
+/// connection: the reload checks every connection's certificate again and
+/// closes the one it no longer trusts; new handshakes are refused; other
+/// clients are served as before.
+#[test]
+fn deviating_revoked_client_keeps_no_connection_after_a_reload() {
+    let mut bed = Bed::new("100000", WATCHLIST_RECORDS);
+    bed.pki
+        .issue_serial(bed.path(), "agency-de", "agency-de", false, Some(4242));
+    bed.start();
+    // A keep-alive connection of agency-de, answered once.
+    let tcp = TcpStream::connect(("127.0.0.1", bed.port)).unwrap();
+    tcp.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    let conn = rustls::ClientConnection::new(
+        bed.client("agency-de"),
+        ServerName::try_from("localhost").unwrap(),
+    )
+    .unwrap();
+    let mut stream = rustls::StreamOwned::new(conn, tcp);
+    stream
+        .write_all(b"GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n")
+        .unwrap();
+    stream.flush().unwrap();
+    let mut first = [0u8; 12];
+    stream.read_exact(&mut first).unwrap();
+    assert_eq!(&first, b"HTTP/1.1 200");
+    // The CA revokes agency-de; the service reloads.
+    let crl = rcgen::CertificateRevocationListParams {
+        this_update: rcgen::date_time_ymd(2026, 1, 1),
+        next_update: rcgen::date_time_ymd(2036, 1, 1),
+        crl_number: rcgen::SerialNumber::from(1u64),
+        issuing_distribution_point: None,
+        revoked_certs: vec![rcgen::RevokedCertParams {
+            serial_number: rcgen::SerialNumber::from(4242u64),
+            revocation_time: rcgen::date_time_ymd(2026, 1, 2),
+            reason_code: None,
+            invalidity_date: None,
+        }],
+        key_identifier_method: rcgen::KeyIdMethod::Sha256,
+    }
+    .signed_by(&bed.pki.ca)
+    .unwrap();
+    fs::write(bed.path().join("revoked.crl"), crl.pem().unwrap()).unwrap();
+    let config = fs::read_to_string(bed.path().join("server.toml")).unwrap();
+    let config = config.replace(
+        "client_ca = \"ca.crt\"",
+        "client_ca = \"ca.crt\"\ncrl = [\"revoked.crl\"]",
+    );
+    fs::write(bed.path().join("server.toml"), config).unwrap();
+    bed.signal("-HUP");
+    // The open connection is closed (its idle keep-alive would last 20 s).
+    let started = Instant::now();
+    let closed = loop {
+        match stream.conn.read_tls(&mut stream.sock) {
+            Ok(0) | Err(_) => break true,
+            Ok(_) => {
+                let _ = stream.conn.process_new_packets();
+            }
+        }
+        if started.elapsed() > Duration::from_secs(8) {
+            break false;
+        }
+    };
+    assert!(closed, "the revoked client's connection stayed open");
+    assert!(started.elapsed() < Duration::from_secs(8));
+    let health = "GET /healthz HTTP/1.1";
+    assert!(bed.raw(&bed.client("agency-de"), health, b"").is_err());
+    assert_eq!(bed.get("agency-nl", "/healthz", &[]).status, 200);
+    assert_eq!(
+        bed.metric("blindmatch_tls_handshake_failures_total{reason=\"revoked_after_reload\"}"),
+        1.0
+    );
 }

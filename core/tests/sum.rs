@@ -435,3 +435,33 @@ fn deviating_value_holder_repeats_an_element_to_pass_the_minimum() {
     assert_eq!(waiting.cardinality(), 1);
     assert!(finish.len() < 64);
 }
+
+/// A value holder that answers with noisy sums (no proof) when the
+/// initiator asked for none: refused as a failed proof; an initiator that
+/// accepts noisy sums takes them.
+#[test]
+fn deviating_value_holder_sends_unproven_sums() {
+    let a = ids("x", 0..10);
+    let columns = [Column {
+        name: "v".to_owned(),
+        values: vec![5; 10],
+    }];
+    let noisy = SumConfig::new(RevealSumTo::Both).with_noise(Noise {
+        epsilon: 1.0,
+        sensitivity: 5,
+    });
+    for (accept, expected) in [(false, Some(Error::BadProof)), (true, None)] {
+        let mut rng = ChaCha20Rng::seed_from_u64(91);
+        let plain = SumConfig::new(RevealSumTo::Both).with_accept_noisy(accept);
+        let (i, request) = Initiator::new_with_rng(plain, &a, &mut rng).unwrap();
+        let r = Responder::new_with_rng(noisy.clone(), &a, &columns, &mut rng).unwrap();
+        let (r, response) = r.respond(&request).unwrap();
+        let (i, finish) = i.finish(&response).unwrap();
+        let (result, _) = r.finish(&finish).unwrap();
+        let outcome = i.result(result.as_deref());
+        assert_eq!(outcome.as_ref().err(), expected.as_ref());
+        if let Ok(o) = outcome {
+            assert!(o.noisy && !o.proven);
+        }
+    }
+}

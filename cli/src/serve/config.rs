@@ -20,12 +20,27 @@ pub(crate) struct ServerToml {
     /// Most keys in one query; the request body limit derives from it.
     #[serde(default = "default_max_query_items")]
     pub(crate) max_query_items: usize,
-    /// Queries evaluated at once; more wait (before their body is read).
-    /// Default: the number of CPUs.
+    /// Queries evaluated at once; more wait (after their body arrived).
+    /// Default: the number of CPUs. Needs a restart.
     pub(crate) max_concurrent_queries: Option<usize>,
-    /// Open connections at most; more are closed at once.
+    /// Open connections at most; more are closed at once. Needs a restart.
     #[serde(default = "default_max_connections")]
     pub(crate) max_connections: usize,
+    /// Queries of one client id in flight at once (their bodies arriving
+    /// or being evaluated); more are refused (429) before their body is
+    /// read. Default 1. Reloads.
+    #[serde(default = "default_max_queries_per_client")]
+    pub(crate) max_queries_per_client: usize,
+    /// TLS handshakes in progress from one address; more connections from
+    /// it are closed at once. Default 8. Needs a restart.
+    #[serde(default = "default_max_handshakes_per_address")]
+    pub(crate) max_handshakes_per_address: usize,
+    /// The slowest query body accepted, in bytes per second: a body must
+    /// arrive within 5 s plus its declared length (or the body limit, when
+    /// none is declared) at this rate, and 60 s at most. Default 16384.
+    /// Reloads.
+    #[serde(default = "default_min_body_rate")]
+    pub(crate) min_body_rate: usize,
     /// `error`, `warn`, `info` (default) or `debug`.
     #[serde(default = "default_log")]
     pub(crate) log: String,
@@ -42,6 +57,18 @@ fn default_max_query_items() -> usize {
 
 fn default_max_connections() -> usize {
     1024
+}
+
+fn default_max_queries_per_client() -> usize {
+    1
+}
+
+fn default_max_handshakes_per_address() -> usize {
+    8
+}
+
+fn default_min_body_rate() -> usize {
+    16 * 1024
 }
 
 fn default_log() -> String {
@@ -155,10 +182,15 @@ impl ServerToml {
         if config.max_query_items == 0 {
             return Err(config_error(path, "max_query_items must be at least 1"));
         }
-        if config.max_concurrent_queries == Some(0) || config.max_connections == 0 {
+        if config.max_concurrent_queries == Some(0)
+            || config.max_connections == 0
+            || config.max_queries_per_client == 0
+            || config.max_handshakes_per_address == 0
+            || config.min_body_rate == 0
+        {
             return Err(config_error(
                 path,
-                "max_concurrent_queries and max_connections must be at least 1",
+                "max_concurrent_queries, max_connections, max_queries_per_client, max_handshakes_per_address and min_body_rate must be at least 1",
             ));
         }
         config.budget()?;

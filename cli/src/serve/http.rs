@@ -14,7 +14,7 @@ use blindmatch::budget::Budget;
 use serde_json::{Value, json};
 use tracing::{info, warn};
 
-use super::{App, BODY_TIMEOUT, Current};
+use super::{App, Counted, Current};
 
 /// The client id from the connection's certificate.
 #[derive(Debug, Clone)]
@@ -228,20 +228,36 @@ async fn query(
             &current,
         );
     }
-    let Ok(_permit) = app.query_permits.clone().acquire_owned().await else {
+    // One client id, at most so many queries in flight: more are refused
+    // before a byte of their body is read, so one certificate holder
+    // cannot fill the service with slow bodies.
+    let Some(_mine) = Counted::take(
+        &app.in_flight,
+        client.clone(),
+        current.max_queries_per_client,
+    ) else {
         return refuse(
             &app,
             &client,
-            StatusCode::SERVICE_UNAVAILABLE,
-            "shutting_down",
-            "the service is stopping",
+            StatusCode::TOO_MANY_REQUESTS,
+            "too_many_in_flight",
+            &format!(
+                "this client has {} queries in flight already: wait for their answers",
+                current.max_queries_per_client
+            ),
             &current,
         );
     };
     let _in_flight = InFlight::new(&app.metrics.in_flight);
-    // A body without a length (chunked) stops at the same limit.
-    let read =
-        tokio::time::timeout(BODY_TIMEOUT, axum::body::to_bytes(body, current.max_body)).await;
+    // The body first, within a deadline that scales with its length (a
+    // minimum rate); a body without a length (chunked) stops at the same
+    // limit. Only then does the query wait for an evaluation slot, so a
+    // slow body holds none.
+    let read = tokio::time::timeout(
+        current.body_deadline(declared),
+        axum::body::to_bytes(body, current.max_body),
+    )
+    .await;
     let bytes = match read {
         Ok(Ok(bytes)) => bytes,
         Ok(Err(e)) => {
@@ -277,6 +293,16 @@ async fn query(
                 &current,
             );
         }
+    };
+    let Ok(_permit) = app.query_permits.clone().acquire_owned().await else {
+        return refuse(
+            &app,
+            &client,
+            StatusCode::SERVICE_UNAVAILABLE,
+            "shutting_down",
+            "the service is stopping",
+            &current,
+        );
     };
     let worker = app.clone();
     let who = client.clone();

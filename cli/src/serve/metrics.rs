@@ -72,7 +72,7 @@ impl Metrics {
         );
         registry.register(
             "tls_handshake_failures",
-            "Connections refused during the TLS handshake (no client certificate, another CA, revoked, timeout)",
+            "Connections refused during the TLS handshake (no client certificate, another CA, revoked, timeout, too many handshakes from one address) or closed after a reload that no longer trusts their certificate",
             handshake_failures.clone(),
         );
         registry.register(

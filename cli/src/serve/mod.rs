@@ -5,18 +5,29 @@
 //! never anything the request says. The protocol is the library's
 //! ([`Server::answer_with`]); budgets and the audit trail live in the
 //! ledger, charged in a committed transaction before an answer leaves.
-//! SIGHUP reloads the configuration (a new key is a new epoch, served
-//! without a restart); SIGTERM and SIGINT stop accepting and let the
-//! requests in flight finish.
+//! SIGHUP reloads the configuration beside the accept loop (a new key is a
+//! new epoch, served without a restart; connections whose client
+//! certificate the new configuration no longer trusts are closed);
+//! SIGTERM and SIGINT stop accepting and let the requests in flight
+//! finish.
+//!
+//! Fairness: one client id has at most `max_queries_per_client` queries in
+//! flight (more are refused before their body is read), a body must arrive
+//! at `min_body_rate`, and bodies are read before a query takes one of the
+//! `max_concurrent_queries` evaluation slots, so a client that trickles
+//! bodies holds no slot another client needs; one address has at most
+//! `max_handshakes_per_address` TLS handshakes in progress.
 
 mod config;
 mod http;
 mod metrics;
 
+use std::collections::HashMap;
+use std::hash::Hash;
 use std::io::{IsTerminal, Write};
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
 use axum::body::Bytes;
@@ -51,8 +62,10 @@ const QUERY_OVERHEAD: usize = 1024;
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long a client has to send a request's headers.
 const HEADER_TIMEOUT: Duration = Duration::from_secs(20);
-/// How long a client has to send a query's body.
+/// The longest a client has to send a query's body, however large.
 const BODY_TIMEOUT: Duration = Duration::from_secs(60);
+/// What a body has beyond its length at the minimum rate.
+const BODY_GRACE: Duration = Duration::from_secs(5);
 /// How long requests in flight may take to finish at shutdown.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
 
@@ -68,6 +81,81 @@ pub(crate) struct Current {
     items: usize,
     max_body: usize,
     metrics_clients: Vec<String>,
+    max_queries_per_client: usize,
+    min_body_rate: usize,
+}
+
+impl Current {
+    /// How long a body of `declared` bytes (the body limit when none is
+    /// declared) may take to arrive: at the minimum rate, plus a grace,
+    /// and never more than [`BODY_TIMEOUT`].
+    fn body_deadline(&self, declared: Option<u64>) -> Duration {
+        let len = declared.unwrap_or(self.max_body as u64);
+        let at_rate = Duration::from_secs_f64(len as f64 / self.min_body_rate as f64);
+        (BODY_GRACE + at_rate).min(BODY_TIMEOUT)
+    }
+}
+
+/// How many of something each key (a client id, an address) holds now.
+type Counts<K> = Arc<Mutex<HashMap<K, usize>>>;
+
+/// One of `key`'s units of a [`Counts`], given back on drop.
+#[derive(Debug)]
+pub(crate) struct Counted<K: Hash + Eq + Clone> {
+    counts: Counts<K>,
+    key: K,
+}
+
+impl<K: Hash + Eq + Clone> Counted<K> {
+    /// Takes a unit for `key` unless it holds `max` already.
+    fn take(counts: &Counts<K>, key: K, max: usize) -> Option<Self> {
+        let mut map = counts
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let n = map.entry(key.clone()).or_insert(0);
+        if *n >= max {
+            return None;
+        }
+        *n += 1;
+        Some(Counted {
+            counts: counts.clone(),
+            key,
+        })
+    }
+}
+
+impl<K: Hash + Eq + Clone> Drop for Counted<K> {
+    fn drop(&mut self) {
+        let mut map = self
+            .counts
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(n) = map.get_mut(&self.key) {
+            *n -= 1;
+            if *n == 0 {
+                map.remove(&self.key);
+            }
+        }
+    }
+}
+
+/// The limits a reload cannot change (they size what the service holds).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct FixedLimits {
+    max_connections: usize,
+    max_concurrent_queries: usize,
+    max_handshakes_per_address: usize,
+}
+
+impl FixedLimits {
+    fn of(config: &ServerToml) -> Self {
+        let cpus = std::thread::available_parallelism().map_or(2, |n| n.get());
+        FixedLimits {
+            max_connections: config.max_connections,
+            max_concurrent_queries: config.max_concurrent_queries.unwrap_or(cpus),
+            max_handshakes_per_address: config.max_handshakes_per_address,
+        }
+    }
 }
 
 /// The service's shared state.
@@ -78,10 +166,20 @@ pub(crate) struct App {
     listen: SocketAddr,
     ledger_path: PathBuf,
     current: RwLock<Arc<Current>>,
-    tls: RwLock<Arc<rustls::ServerConfig>>,
+    tls: RwLock<tls::ServerTls>,
     ledger: Arc<Ledger>,
     metrics: Metrics,
     query_permits: Arc<Semaphore>,
+    /// Queries in flight per client id.
+    in_flight: Counts<Arc<str>>,
+    /// TLS handshakes in progress per address.
+    handshakes: Counts<IpAddr>,
+    limits: FixedLimits,
+    /// One reload at a time.
+    reloading: tokio::sync::Mutex<()>,
+    /// Bumped by every reload that swapped the certificates: open
+    /// connections check theirs again.
+    trust: tokio::sync::watch::Sender<u64>,
 }
 
 impl App {
@@ -92,11 +190,15 @@ impl App {
         }
     }
 
-    fn acceptor(&self) -> TlsAcceptor {
-        TlsAcceptor::from(match self.tls.read() {
+    fn tls(&self) -> tls::ServerTls {
+        match self.tls.read() {
             Ok(a) => a.clone(),
             Err(poisoned) => poisoned.into_inner().clone(),
-        })
+        }
+    }
+
+    fn acceptor(&self) -> TlsAcceptor {
+        TlsAcceptor::from(self.tls().config)
     }
 }
 
@@ -161,6 +263,8 @@ fn load(config: &ServerToml, pass: &Passphrase) -> Outcome<Current> {
             .saturating_mul(32)
             .saturating_add(QUERY_OVERHEAD),
         metrics_clients: config.metrics.clients.clone(),
+        max_queries_per_client: config.max_queries_per_client,
+        min_body_rate: config.min_body_rate,
         epoch,
         digest,
         server,
@@ -181,7 +285,7 @@ fn build(
     )?)
 }
 
-fn tls_config(config: &ServerToml) -> Outcome<Arc<rustls::ServerConfig>> {
+fn tls_config(config: &ServerToml) -> Outcome<tls::ServerTls> {
     let t = &config.tls;
     tls::server_config(&t.cert, &t.key, &t.client_ca, &t.crl)
 }
@@ -220,7 +324,7 @@ pub(crate) fn serve(ui: &Ui, pass: &Passphrase, a: &ServeArgs) -> Outcome {
         "watch-list ready"
     );
     let cpus = std::thread::available_parallelism().map_or(2, |n| n.get());
-    let permits = config.max_concurrent_queries.unwrap_or(cpus);
+    let limits = FixedLimits::of(&config);
     let app = Arc::new(App {
         config_path: a.config.clone(),
         pass: pass.clone(),
@@ -230,17 +334,22 @@ pub(crate) fn serve(ui: &Ui, pass: &Passphrase, a: &ServeArgs) -> Outcome {
         tls: RwLock::new(tls),
         ledger,
         metrics,
-        query_permits: Arc::new(Semaphore::new(permits)),
+        query_permits: Arc::new(Semaphore::new(limits.max_concurrent_queries)),
+        in_flight: Counts::default(),
+        handshakes: Counts::default(),
+        limits,
+        reloading: tokio::sync::Mutex::new(()),
+        trust: tokio::sync::watch::Sender::new(0),
     });
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(cpus)
         .enable_all()
         .build()
         .map_err(|e| Failure::internal(format!("cannot start the runtime: {e}")))?;
-    runtime.block_on(run(ui, app, config.max_connections))
+    runtime.block_on(run(ui, app))
 }
 
-async fn run(ui: &Ui, app: Arc<App>, max_connections: usize) -> Outcome {
+async fn run(ui: &Ui, app: Arc<App>) -> Outcome {
     use tokio::signal::unix::{SignalKind, signal};
     let listener = TcpListener::bind(app.listen).await.map_err(|e| {
         Failure::new(
@@ -258,7 +367,7 @@ async fn run(ui: &Ui, app: Arc<App>, max_connections: usize) -> Outcome {
     let mut terminate = signal(SignalKind::terminate()).map_err(signal_failure)?;
     let mut interrupt = signal(SignalKind::interrupt()).map_err(signal_failure)?;
     let router = http::router(app.clone());
-    let connections = Arc::new(Semaphore::new(max_connections));
+    let connections = Arc::new(Semaphore::new(app.limits.max_connections));
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
     loop {
         tokio::select! {
@@ -285,7 +394,12 @@ async fn run(ui: &Ui, app: Arc<App>, max_connections: usize) -> Outcome {
                     drop(permit);
                 });
             }
-            _ = hangup.recv() => reload(&app).await,
+            // Beside the accept loop: a slow reload (a large list) does
+            // not stop new connections.
+            _ = hangup.recv() => {
+                let app = app.clone();
+                tokio::spawn(async move { reload(&app).await });
+            }
             _ = terminate.recv() => break,
             _ = interrupt.recv() => break,
         }
@@ -330,7 +444,18 @@ async fn connection(
     peer: SocketAddr,
     watcher: hyper_util::server::graceful::Watcher,
 ) {
-    let stream = match tokio::time::timeout(HANDSHAKE_TIMEOUT, app.acceptor().accept(tcp)).await {
+    let Some(handshaking) = Counted::take(
+        &app.handshakes,
+        peer.ip(),
+        app.limits.max_handshakes_per_address,
+    ) else {
+        app.metrics.handshake_failed("too_many_handshakes");
+        info!(%peer, "connection closed: too many handshakes in progress from this address");
+        return;
+    };
+    let accepted = tokio::time::timeout(HANDSHAKE_TIMEOUT, app.acceptor().accept(tcp)).await;
+    drop(handshaking);
+    let stream = match accepted {
         Ok(Ok(stream)) => stream,
         Ok(Err(e)) => {
             let reason = handshake_reason(&e);
@@ -345,12 +470,13 @@ async fn connection(
         }
     };
     // The verifier accepted the chain; the id is the leaf's common name.
-    let id = match stream
+    let chain: Vec<rustls_pki_types::CertificateDer<'static>> = stream
         .get_ref()
         .1
         .peer_certificates()
-        .and_then(|c| c.first())
-    {
+        .map(<[_]>::to_vec)
+        .unwrap_or_default();
+    let id = match chain.first() {
         Some(cert) => tls::client_id(cert),
         None => Err("no client certificate"),
     };
@@ -373,8 +499,33 @@ async fn connection(
         .timer(TokioTimer::new())
         .header_read_timeout(HEADER_TIMEOUT)
         .serve_connection(TokioIo::new(stream), service);
-    if let Err(e) = watcher.watch(conn).await {
-        tracing::debug!(%peer, error = %e, "connection ended with an error");
+    let mut trust = app.trust.subscribe();
+    let conn = watcher.watch(conn);
+    tokio::pin!(conn);
+    loop {
+        tokio::select! {
+            ended = &mut conn => {
+                if let Err(e) = ended {
+                    tracing::debug!(%peer, error = %e, "connection ended with an error");
+                }
+                return;
+            }
+            changed = trust.changed() => {
+                if changed.is_err() {
+                    // The service is going away; let the connection end.
+                    if let Err(e) = conn.await {
+                        tracing::debug!(%peer, error = %e, "connection ended with an error");
+                    }
+                    return;
+                }
+                if !app.tls().still_trusts(&chain) {
+                    // Dropping the connection closes it, a request in flight too.
+                    app.metrics.handshake_failed("revoked_after_reload");
+                    warn!(%peer, "connection closed: its client certificate is no longer trusted");
+                    return;
+                }
+            }
+        }
     }
 }
 
@@ -394,17 +545,17 @@ fn handshake_reason(e: &std::io::Error) -> &'static str {
 /// certificates and limits once they are all ready; on any error keeps
 /// serving what it served.
 async fn reload(app: &Arc<App>) {
+    let _one = app.reloading.lock().await;
     info!("SIGHUP: reloading the configuration");
     let worker = app.clone();
-    let loaded = tokio::task::spawn_blocking(
-        move || -> Outcome<(ServerToml, Arc<rustls::ServerConfig>, Current)> {
+    let loaded =
+        tokio::task::spawn_blocking(move || -> Outcome<(ServerToml, tls::ServerTls, Current)> {
             let config = ServerToml::read(&worker.config_path)?;
             let tls = tls_config(&config)?;
             let current = load(&config, &worker.pass)?;
             Ok((config, tls, current))
-        },
-    )
-    .await;
+        })
+        .await;
     let (config, tls, current) = match loaded {
         Ok(Ok(loaded)) => loaded,
         Ok(Err(f)) => return reload_failed(app, &f.to_string()),
@@ -412,6 +563,33 @@ async fn reload(app: &Arc<App>) {
     };
     if config.listen != app.listen || !same_file(&config.ledger, &app.ledger_path) {
         warn!("listen and ledger changes take effect at the next restart only");
+    }
+    let fixed = FixedLimits::of(&config);
+    for (name, now, configured) in [
+        (
+            "max_connections",
+            app.limits.max_connections,
+            fixed.max_connections,
+        ),
+        (
+            "max_concurrent_queries",
+            app.limits.max_concurrent_queries,
+            fixed.max_concurrent_queries,
+        ),
+        (
+            "max_handshakes_per_address",
+            app.limits.max_handshakes_per_address,
+            fixed.max_handshakes_per_address,
+        ),
+    ] {
+        if now != configured {
+            warn!(
+                limit = name,
+                serving = now,
+                configured,
+                "this limit changed in the configuration and needs a restart"
+            );
+        }
     }
     let old = app.current();
     app.metrics
@@ -430,6 +608,9 @@ async fn reload(app: &Arc<App>) {
     if let Ok(mut slot) = app.current.write() {
         *slot = Arc::new(current);
     }
+    // Open connections check their client certificate against the new
+    // CA and revocation lists.
+    app.trust.send_modify(|generation| *generation += 1);
     app.metrics
         .reloads
         .get_or_create(&metrics::Status {
