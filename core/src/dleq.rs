@@ -482,12 +482,7 @@ mod tests {
         assert_eq!(vectors.len(), 3);
         for v in vectors {
             let cat = |key: &str| -> Vec<u8> {
-                v[key]
-                    .as_array()
-                    .unwrap()
-                    .iter()
-                    .flat_map(|e| hex(e))
-                    .collect()
+                v[key].as_array().unwrap().iter().flat_map(&hex).collect()
             };
             let (ce, de) = (cat("BlindedElement"), cat("EvaluationElement"));
             let (c, d) = (decode_all(&ce).unwrap(), decode_all(&de).unwrap());
