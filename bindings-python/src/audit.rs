@@ -90,23 +90,32 @@ impl Receipt {
     /// Initiator, Responder or UnbalancedClient, finished), first checks that
     /// the receipt states the same exchange: transcript hash, session,
     /// roles, sizes, cardinality. Without it, you vouch for facts you did
-    /// not check. When ``expect`` has a ledger, the countersigned receipt is
-    /// recorded there.
+    /// not check. ``expect_case_ref`` and ``expect_legal_basis`` (the case
+    /// you were told this exchange is for) are checked against the
+    /// receipt's when given (ReceiptMismatchError). When ``expect`` has a
+    /// ledger, the countersigned receipt is recorded there, and the ledger
+    /// refuses a second countersignature of the same exchange.
     #[staticmethod]
-    #[pyo3(signature = (receipt, signer, expect=None, timestamp=None))]
+    #[pyo3(signature = (receipt, signer, expect=None, timestamp=None, *, expect_case_ref=None, expect_legal_basis=None))]
     fn countersign<'py>(
         py: Python<'py>,
         receipt: &[u8],
         signer: &SigningKey,
         expect: Option<&Bound<'py, PyAny>>,
         timestamp: Option<u64>,
+        expect_case_ref: Option<&str>,
+        expect_legal_basis: Option<&str>,
     ) -> PyResult<Bound<'py, PyBytes>> {
         let party = expect.map(|p| party_of(py, p)).transpose()?;
         let record = party.as_ref().map(|(_, r)| r);
-        let signed = receipt::countersign(
+        let signed = receipt::countersign_expecting(
             receipt,
             &signer.inner,
             record,
+            receipt::ExpectCase {
+                case_ref: expect_case_ref,
+                legal_basis: expect_legal_basis,
+            },
             timestamp.unwrap_or_else(now),
         )
         .py_err(py)?;

@@ -105,3 +105,25 @@ def test_golden_receipts_replay_byte_for_byte(vectors):
     client.finish(server.answer(client.query(), client_id="golden"), server.digest())
     assert client.transcript_hash.hex() == u["transcript_hash"]
     assert client.receipt(ka, timestamp=rc["signed_at"]).hex() == u["client_receipt"]
+
+
+def test_deviating_signer_names_another_case_or_the_exchange_is_countersigned_twice(tmp_path):
+    """A countersigner told of its case refuses a receipt of another case;
+    its ledger refuses a second countersignature of the same exchange."""
+    ledger = bm.Ledger(tmp_path / "b.sqlite")
+    a = bm.Initiator(["a", "b", "c"], case_ref="NL-2026-0142", legal_basis="MLAT art. 18")
+    b = bm.Responder(["c", "d", "a"], case_ref="NL-2026-0142", legal_basis="MLAT art. 18", ledger=ledger)
+    b.finish(a.finish(b.respond(a.request())))
+    ka, kb = bm.SigningKey.generate(), bm.SigningKey.generate()
+    r = a.receipt(ka)
+    with pytest.raises(bm.ReceiptMismatchError):
+        bm.Receipt.countersign(r, kb, expect=b, expect_case_ref="NL-2026-0999")
+    with pytest.raises(bm.ReceiptMismatchError):
+        bm.Receipt.countersign(r, kb, expect=b, expect_legal_basis="another treaty")
+    with pytest.raises(bm.ReceiptMismatchError):
+        bm.Receipt.countersign(r, kb, expect=b, timestamp=1)  # before the signature
+    both = bm.Receipt.countersign(r, kb, expect=b, expect_case_ref="NL-2026-0142", expect_legal_basis="MLAT art. 18")
+    assert bm.Receipt.verify(both, [ka.public_key(), kb.public_key()])["case_ref"] == "NL-2026-0142"
+    # The same exchange countersigned again (a later timestamp: other bytes).
+    with pytest.raises(bm.ReplayError):
+        bm.Receipt.countersign(r, kb, expect=b, timestamp=int(bm.Receipt.verify(both, [ka.public_key(), kb.public_key()])["countersigned_at"]) + 1)

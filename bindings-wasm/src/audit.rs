@@ -140,18 +140,27 @@ impl Receipt {
     /// Countersigns the peer's receipt. With `expect` (your own
     /// `party.sessionRecord`), first checks that the receipt states the same
     /// exchange (transcript hash, session, roles, sizes, cardinality);
-    /// without it you vouch for facts you did not check. Throws
+    /// without it you vouch for facts you did not check. `expectCaseRef`
+    /// and `expectLegalBasis` (the case you were told this exchange is
+    /// for) are checked against the receipt's when given. A
+    /// countersignature is never dated before the signature. Throws
     /// `ReceiptMismatchError` or `BadSignatureError`.
     pub fn countersign(
         receipt: &[u8],
         signer: &SigningKey,
         expect: Option<SessionRecord>,
         timestamp: Option<f64>,
+        expect_case_ref: Option<String>,
+        expect_legal_basis: Option<String>,
     ) -> Result<Uint8Array, JsValue> {
-        let signed = receipt::countersign(
+        let signed = receipt::countersign_expecting(
             receipt,
             &signer.inner,
             expect.as_ref().map(|r| &r.inner),
+            receipt::ExpectCase {
+                case_ref: expect_case_ref.as_deref(),
+                legal_basis: expect_legal_basis.as_deref(),
+            },
             self::timestamp(timestamp)?,
         )
         .js()?;

@@ -83,3 +83,15 @@ test("golden receipts: same bytes as Rust and Python", () => {
   assert.equal(hex(client.transcriptHash), u.transcript_hash);
   assert.equal(hex(client.receipt(ka, rc.signed_at)), u.client_receipt);
 });
+
+test("a countersigner told of its case refuses a receipt of another case, or dated after it countersigns", () => {
+  const [a, b] = session();
+  const ka = bm.SigningKey.generate();
+  const kb = bm.SigningKey.generate();
+  const r = a.receipt(ka);
+  assert.throws(() => bm.Receipt.countersign(r, kb, b.sessionRecord, undefined, "NL-2026-0999"), bm.ReceiptMismatchError);
+  assert.throws(() => bm.Receipt.countersign(r, kb, b.sessionRecord, undefined, undefined, "another treaty"), bm.ReceiptMismatchError);
+  assert.throws(() => bm.Receipt.countersign(r, kb, b.sessionRecord, 1), bm.ReceiptMismatchError);
+  const both = bm.Receipt.countersign(r, kb, b.sessionRecord, undefined, "NL-2026-0142", "MLAT art. 18");
+  assert.equal(bm.Receipt.verify(both, [ka.publicKey(), kb.publicKey()]).case_ref, "NL-2026-0142");
+});

@@ -181,13 +181,16 @@ struct ReceiptArgs {
     #[arg(long, value_name = "FILE", requires = "signing_key")]
     receipt: Option<PathBuf>,
     /// Countersign the peer's receipt, after checking that it states this
-    /// exchange, instead of signing a new one.
+    /// exchange (and the --case-ref and --legal-basis given here, if any),
+    /// instead of signing a new one.
     #[arg(long, value_name = "FILE", requires = "signing_key")]
     countersign: Option<PathBuf>,
-    /// The case reference written into the receipt and ledger.
+    /// The case reference written into the receipt and ledger (with
+    /// --countersign: the one the peer's receipt must name).
     #[arg(long, default_value = "", value_name = "TEXT")]
     case_ref: String,
-    /// The legal basis written into the receipt and ledger.
+    /// The legal basis written into the receipt and ledger (with
+    /// --countersign: the one the peer's receipt must name).
     #[arg(long, default_value = "", value_name = "TEXT")]
     legal_basis: String,
     /// Record the session (and the receipt) in this ledger.

@@ -228,7 +228,12 @@ fn conclude_record(
         let bytes = match &r.countersign {
             Some(peer) => {
                 let theirs = files::read_message(peer, SLACK)?;
-                receipt::countersign(&theirs, &key, Some(record), now())
+                // The case this party was told of, when it says one.
+                let expect = receipt::ExpectCase {
+                    case_ref: Some(r.case_ref.as_str()).filter(|c| !c.is_empty()),
+                    legal_basis: Some(r.legal_basis.as_str()).filter(|l| !l.is_empty()),
+                };
+                receipt::countersign_expecting(&theirs, &key, Some(record), expect, now())
                     .map_err(|e| Failure::from(e).context(peer.display()))?
             }
             None => receipt::sign(record, &case, &key, now())?,

@@ -68,6 +68,8 @@ pub struct StoredEntry<'a> {
 pub struct ChainVerifier {
     next_seq: u64,
     head: EntryHash,
+    /// The time of the last entry: a chain's times never run backwards.
+    time: u64,
 }
 
 impl Default for ChainVerifier {
@@ -75,6 +77,7 @@ impl Default for ChainVerifier {
         ChainVerifier {
             next_seq: 1,
             head: GENESIS,
+            time: 0,
         }
     }
 }
@@ -91,8 +94,9 @@ impl ChainVerifier {
     ///
     /// [`Error::LedgerTampered`] naming the entry: a sequence gap or repeat
     /// (deleted or inserted entry), a previous-hash mismatch (reordered,
-    /// deleted or inserted), or a hash that does not match the entry's
-    /// contents (edited).
+    /// deleted or inserted), a hash that does not match the entry's
+    /// contents (edited), or a time before the previous entry's (a store
+    /// writes no entry dated before the last one).
     pub fn push(&mut self, entry: &StoredEntry<'_>) -> Result<EntryHash> {
         let tampered = |reason| Error::LedgerTampered {
             seq: entry.seq,
@@ -111,6 +115,10 @@ impl ChainVerifier {
         if entry.hash != hash {
             return Err(tampered("contents do not match the entry's hash"));
         }
+        if entry.time < self.time {
+            return Err(tampered("dated before the previous entry"));
+        }
+        self.time = entry.time;
         self.head = hash;
         self.next_seq += 1;
         Ok(hash)
@@ -272,6 +280,28 @@ mod tests {
             })?;
         }
         Ok(v.len())
+    }
+
+    /// A chain whose hashes are right but whose times run backwards (a
+    /// rewritten chain, or a store that dated an entry before the last).
+    #[test]
+    fn deviating_store_dates_an_entry_before_the_previous_one() {
+        let mut prev = GENESIS;
+        let rows: Vec<Row> = [(1u64, 2000u64), (2, 2000), (3, 1999)]
+            .iter()
+            .map(|&(seq, time)| {
+                let data = format!("entry {seq}").into_bytes();
+                let hash = entry_hash(&prev, seq, time, "note", &data);
+                let row = (seq, time, "note".to_owned(), data, prev, hash);
+                prev = hash;
+                row
+            })
+            .collect();
+        assert_eq!(check(&rows[..2]), Ok(2));
+        assert!(matches!(
+            check(&rows),
+            Err(Error::LedgerTampered { seq: 3, reason }) if reason.contains("before")
+        ));
     }
 
     #[test]

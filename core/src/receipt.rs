@@ -356,7 +356,7 @@ impl fmt::Debug for PublicKey {
     }
 }
 
-#[derive(Serialize, Deserialize)]
+#[derive(Clone, Serialize, Deserialize)]
 struct Body<'a> {
     version: u8,
     /// 1: balanced PSI, 2: unbalanced PSI, 3: multi-party.
@@ -492,21 +492,68 @@ fn check_against(fields: &ReceiptFields, own: &SessionRecord) -> Result<()> {
     Ok(())
 }
 
+/// What a countersigner expects a receipt to state of its case: the case
+/// reference and the legal basis it was told of, each checked when given.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ExpectCase<'a> {
+    /// The case reference the receipt must state.
+    pub case_ref: Option<&'a str>,
+    /// The legal basis the receipt must state.
+    pub legal_basis: Option<&'a str>,
+}
+
+impl ExpectCase<'_> {
+    fn check(&self, case: &Case) -> Result<()> {
+        if self.case_ref.is_some_and(|c| c != case.case_ref) {
+            return Err(Error::ReceiptMismatch(
+                "the receipt names another case reference",
+            ));
+        }
+        if self.legal_basis.is_some_and(|l| l != case.legal_basis) {
+            return Err(Error::ReceiptMismatch(
+                "the receipt names another legal basis",
+            ));
+        }
+        Ok(())
+    }
+}
+
 /// Countersigns the peer's receipt. With `own` (this party's record of the
 /// same exchange), first checks that the receipt states this exchange:
 /// transcript hash, session, roles, sizes and (when both learned it) the
 /// cardinality. Without it, the countersigner vouches for facts it has not
-/// checked; do that only when the record is unavailable and say so.
+/// checked; do that only when the record is unavailable and say so. A
+/// countersignature is never dated before the signature.
+/// [`countersign_expecting`] also checks the case the receipt names.
 ///
 /// # Errors
 ///
 /// Decoding errors, [`Error::BadSignature`] when the first signature does
 /// not verify, [`Error::ReceiptMismatch`] when the receipt states another
-/// exchange, [`Error::InvalidConfig`] when it is countersigned already.
+/// exchange or is dated after `timestamp`, [`Error::InvalidConfig`] when
+/// it is countersigned already.
 pub fn countersign(
     receipt: &[u8],
     key: &SigningKey,
     own: Option<&SessionRecord>,
+    timestamp: u64,
+) -> Result<Vec<u8>> {
+    countersign_expecting(receipt, key, own, ExpectCase::default(), timestamp)
+}
+
+/// [`countersign`], after checking that the receipt names the case
+/// reference and legal basis this party was told of (`expect`), so one
+/// exchange is not countersigned under a case it was not for.
+///
+/// # Errors
+///
+/// As [`countersign`]; [`Error::ReceiptMismatch`] for another case
+/// reference or legal basis than expected.
+pub fn countersign_expecting(
+    receipt: &[u8],
+    key: &SigningKey,
+    own: Option<&SessionRecord>,
+    expect: ExpectCase<'_>,
     timestamp: u64,
 ) -> Result<Vec<u8>> {
     let msg: ReceiptMsg<'_> = wire::decode(receipt, MessageType::Receipt)?;
@@ -516,6 +563,12 @@ pub fn countersign(
     let fields = open(&msg)?;
     if let Some(own) = own {
         check_against(&fields, own)?;
+    }
+    expect.check(&fields.case)?;
+    if timestamp < fields.timestamp {
+        return Err(Error::ReceiptMismatch(
+            "a countersignature cannot be dated before the signature",
+        ));
     }
     let signer = key.public_key().to_bytes();
     let body = body_bytes(&msg.body);
@@ -618,6 +671,9 @@ fn open(msg: &ReceiptMsg<'_>) -> Result<ReceiptFields> {
                 .map_err(|_| Error::BadSignature("the countersigner's key is not a valid key"))?;
             if key == signer {
                 return Err(Error::BadSignature("countersigned by the signer itself"));
+            }
+            if c.timestamp < b.timestamp {
+                return Err(Error::BadSignature("countersigned before it was signed"));
             }
             key.verify(
                 COUNTERSIGN_LABEL,
@@ -743,5 +799,60 @@ impl ReceiptFields {
             Ok(s) => s,
             Err(_) => unreachable!("strings and integers always serialize"),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A countersignature dated before the signature, correctly signed (as
+    /// a countersigner that bypasses [`countersign`] would make it), fails
+    /// verification.
+    #[test]
+    fn deviating_countersigner_backdates_its_countersignature() {
+        let (ka, kb) = (
+            SigningKey::from_secret_bytes(&[1; 32]).unwrap(),
+            SigningKey::from_secret_bytes(&[2; 32]).unwrap(),
+        );
+        let record = SessionRecord {
+            protocol: Protocol::Unbalanced,
+            role: Role::Client,
+            session_id: [7; 16],
+            epoch: Some([9; 16]),
+            own_count: 3,
+            peer_count: 10,
+            cardinality: Some(1),
+            transcript: [5; TRANSCRIPT_LEN],
+        };
+        let case = Case::new("NL-2026-0142", "MLAT art. 18").unwrap();
+        let signed = sign(&record, &case, &ka, 5000).unwrap();
+        let msg: ReceiptMsg<'_> = wire::decode(&signed, MessageType::Receipt).unwrap();
+        let signer = kb.public_key().to_bytes();
+        let body = body_bytes(&msg.body);
+        let backdated = |timestamp: u64| {
+            let signature = kb.sign(
+                COUNTERSIGN_LABEL,
+                &countersigned_bytes(&body, msg.signature, &signer, timestamp),
+            );
+            wire::encode(
+                MessageType::Receipt,
+                &ReceiptMsg {
+                    body: msg.body.clone(),
+                    signature: msg.signature,
+                    countersignature: Some(Countersignature {
+                        signer,
+                        timestamp,
+                        signature: &signature,
+                    }),
+                },
+            )
+        };
+        let keys = [ka.public_key(), kb.public_key()];
+        assert!(verify(&backdated(5000), &keys).is_ok());
+        assert_eq!(
+            verify(&backdated(4999), &keys).unwrap_err().code(),
+            crate::ErrorCode::BadSignature
+        );
     }
 }

@@ -715,7 +715,7 @@ fn receipts_of_a_member_are_countersigned_by_the_hub() {
     );
     let de = receipt::sign(&outcomes[1].record, &case, &key_nl, 1_780_000_000).unwrap();
     let fields = receipt::verify(
-        &hub.countersign(&de, &key_hub, 1).unwrap(),
+        &hub.countersign(&de, &key_hub, 1_780_000_060).unwrap(),
         &[key_nl.public_key(), key_hub.public_key()],
     )
     .unwrap();

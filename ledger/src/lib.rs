@@ -268,21 +268,57 @@ impl Ledger {
     }
 
     /// Records a receipt (signed or countersigned) after checking that its
-    /// signatures are valid for the keys it names.
+    /// signatures are valid for the keys it names. One exchange is
+    /// countersigned once: a countersigned receipt of a transcript this
+    /// ledger holds another countersigned receipt of (under another case,
+    /// say) is refused; the same receipt again is not recorded twice.
     ///
     /// # Errors
     ///
     /// Decoding errors and [`Error::BadSignature`] for a receipt that is
-    /// not one; [`Error::Storage`].
+    /// not one; [`Error::Replay`] for a second, different countersigned
+    /// receipt of one transcript; [`Error::Storage`].
     pub fn record_receipt(&self, receipt: &[u8]) -> Result<u64> {
         let fields = receipt::read(receipt)?;
+        let transcript = hex::encode(fields.record.transcript);
+        let encoded = hex::encode(receipt);
         let data = serde_json::json!({
-            "transcript_hash": hex::encode(fields.record.transcript),
+            "transcript_hash": transcript,
             "signer": fields.signer.to_string(),
             "countersigner": fields.countersigner.map(|k| k.to_string()),
-            "receipt": hex::encode(receipt),
+            "receipt": encoded,
         });
-        self.append(KIND_RECEIPT, &json_bytes(&data))
+        let mut conn = self.conn()?;
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(storage)?;
+        if fields.countersigner.is_some() {
+            let mut stmt = tx
+                .prepare("SELECT seq, CAST(data AS BLOB) FROM entries WHERE kind = ?1")
+                .map_err(storage)?;
+            let mut rows = stmt.query([KIND_RECEIPT]).map_err(storage)?;
+            while let Some(row) = rows.next().map_err(storage)? {
+                let seq: i64 = row.get(0).map_err(storage)?;
+                let stored: Vec<u8> = row.get(1).map_err(storage)?;
+                let Ok(v) = serde_json::from_slice::<serde_json::Value>(&stored) else {
+                    continue;
+                };
+                if v["transcript_hash"].as_str() != Some(&transcript)
+                    || v["countersigner"].is_null()
+                {
+                    continue;
+                }
+                if v["receipt"].as_str() == Some(&encoded) {
+                    return Ok(seq as u64);
+                }
+                return Err(Error::Replay(
+                    "this exchange is countersigned in the ledger already",
+                ));
+            }
+        }
+        let seq = append_in(&tx, KIND_RECEIPT, &json_bytes(&data))?;
+        tx.commit().map_err(storage)?;
+        Ok(seq)
     }
 
     /// Signs a checkpoint of the chain as it stands (its length and head
@@ -559,7 +595,16 @@ fn head_in(conn: &Connection) -> Result<(u64, EntryHash)> {
 fn append_in(conn: &Connection, kind: &str, data: &[u8]) -> Result<u64> {
     let (last, prev) = head_in(conn)?;
     let seq = last + 1;
-    let time = now();
+    // Never before the last entry, if the clock stepped back.
+    let last_time: Option<i64> = conn
+        .query_row(
+            "SELECT time FROM entries ORDER BY seq DESC LIMIT 1",
+            [],
+            |r| r.get(0),
+        )
+        .optional()
+        .map_err(storage)?;
+    let time = now().max(last_time.map_or(0, |t| t as u64));
     let hash = entry_hash(&prev, seq, time, kind, data);
     conn.execute(
         "INSERT INTO entries (seq, time, kind, data, prev, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",

@@ -480,3 +480,40 @@ fn two_processes_on_one_ledger_never_exceed_a_budget_together() {
     charged.sort();
     assert_eq!(released, charged);
 }
+
+/// A party that countersigns one exchange twice, under two case
+/// references: the ledger keeps the first and refuses the second; the
+/// same countersigned receipt again is recorded once.
+#[test]
+fn deviating_countersigner_records_one_exchange_under_two_cases() {
+    use blindmatch::psi::{Config, Initiator, Responder};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("c.sqlite");
+    let ledger = Ledger::open(&path).unwrap();
+    let (i, request) = Initiator::new(Config::default(), &["a", "b"]).unwrap();
+    let (r, response) = Responder::new(Config::default(), &["b"])
+        .unwrap()
+        .respond(&request)
+        .unwrap();
+    let a = i.conclude(&response).unwrap();
+    let b = r.conclude(a.finish.as_deref()).unwrap();
+    let (ka, kb) = (
+        SigningKey::from_secret_bytes(&[1; 32]).unwrap(),
+        SigningKey::from_secret_bytes(&[2; 32]).unwrap(),
+    );
+    let first = Case::new("NL-2026-0142", "MLAT art. 18").unwrap();
+    let second = Case::new("NL-2026-0999", "MLAT art. 18").unwrap();
+    let one = receipt::sign(&a.record, &first, &ka, 1000).unwrap();
+    let other = receipt::sign(&a.record, &second, &ka, 1000).unwrap();
+    let both_one = receipt::countersign(&one, &kb, Some(&b.record), 1060).unwrap();
+    let both_other = receipt::countersign(&other, &kb, Some(&b.record), 1060).unwrap();
+    let seq = ledger.record_receipt(&both_one).unwrap();
+    assert_eq!(ledger.record_receipt(&both_one).unwrap(), seq);
+    assert_eq!(
+        ledger.record_receipt(&both_other).unwrap_err().code(),
+        ErrorCode::Replay
+    );
+    // A signed (not countersigned) receipt of the same exchange is fine.
+    ledger.record_receipt(&other).unwrap();
+    assert_eq!(ledger.verify().unwrap().entries, 2);
+}

@@ -444,6 +444,9 @@ class Receipt:
         signer: SigningKey,
         expect: Optional[Union[Initiator, Responder, UnbalancedClient]] = None,
         timestamp: Optional[int] = None,
+        *,
+        expect_case_ref: Optional[str] = None,
+        expect_legal_basis: Optional[str] = None,
     ) -> bytes: ...
     @staticmethod
     def verify(receipt: bytes, keys: Sequence[bytes]) -> Dict[str, Any]: ...
