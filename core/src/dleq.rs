@@ -326,20 +326,45 @@ mod tests {
         binding: b"session",
     };
 
-    fn batch(
-        n: usize,
-        k: &Scalar,
-        rng: &mut ChaCha20Rng,
-    ) -> (Vec<RistrettoPoint>, Vec<u8>, Vec<RistrettoPoint>, Vec<u8>) {
-        let c: Vec<RistrettoPoint> = (0..n)
-            .map(|_| RistrettoPoint::mul_base(&random_nonzero_scalar(rng)))
-            .collect();
-        let d: Vec<RistrettoPoint> = c.iter().map(|p| p * k).collect();
-        let enc = |v: &[RistrettoPoint]| -> Vec<u8> {
-            v.iter().flat_map(|p| p.compress().to_bytes()).collect()
-        };
-        let (ce, de) = (enc(&c), enc(&d));
-        (c, ce, d, de)
+    /// A batch `d[i] = k·c[i]`: the points and their encodings.
+    struct Batch {
+        c: Vec<RistrettoPoint>,
+        ce: Vec<u8>,
+        d: Vec<RistrettoPoint>,
+        de: Vec<u8>,
+    }
+
+    impl Batch {
+        fn new(n: usize, k: &Scalar, rng: &mut ChaCha20Rng) -> Self {
+            let c: Vec<RistrettoPoint> = (0..n)
+                .map(|_| RistrettoPoint::mul_base(&random_nonzero_scalar(rng)))
+                .collect();
+            let d: Vec<RistrettoPoint> = c.iter().map(|p| p * k).collect();
+            Batch {
+                ce: encode(&c),
+                de: encode(&d),
+                c,
+                d,
+            }
+        }
+
+        fn cs(&self) -> Elements<'_> {
+            Elements {
+                points: &self.c,
+                encoded: &self.ce,
+            }
+        }
+
+        fn ds(&self) -> Elements<'_> {
+            Elements {
+                points: &self.d,
+                encoded: &self.de,
+            }
+        }
+    }
+
+    fn encode(v: &[RistrettoPoint]) -> Vec<u8> {
+        v.iter().flat_map(|p| p.compress().to_bytes()).collect()
     }
 
     #[test]
@@ -349,65 +374,34 @@ mod tests {
         let b = G * k;
         let b_enc = b.compress().to_bytes();
         for n in [1, 2, 17] {
-            let (c, ce, d, de) = batch(n, &k, &mut rng);
-            let proof = prove(
-                &DOMAIN,
-                &k,
-                &G,
-                &b_enc,
-                Elements {
-                    points: &c,
-                    encoded: &ce,
-                },
-                &de,
-                &mut rng,
-            )
-            .unwrap();
+            let batch = Batch::new(n, &k, &mut rng);
+            let (cs, ds) = (batch.cs(), batch.ds());
+            let proof = prove(&DOMAIN, &k, &G, &b_enc, cs, &batch.de, &mut rng).unwrap();
             assert_eq!(proof.len(), PROOF_LEN);
-            let cs = Elements {
-                points: &c,
-                encoded: &ce,
-            };
-            let ds = Elements {
-                points: &d,
-                encoded: &de,
-            };
             verify(&DOMAIN, &G, &b, &b_enc, cs, ds, &proof).unwrap();
-            // Another binding, another key, one pair changed, pairs swapped.
+            // Another binding, another key, one pair changed, a bit flipped, a proof cut.
             let other = Domain {
                 binding: b"other",
                 ..DOMAIN
             };
-            assert_eq!(
-                verify(&other, &G, &b, &b_enc, cs, ds, &proof),
-                Err(Error::BadProof)
-            );
-            let b2 = b + G;
-            assert_eq!(
-                verify(&DOMAIN, &G, &b2, &b2.compress().to_bytes(), cs, ds, &proof),
-                Err(Error::BadProof)
-            );
-            let mut d2 = d.clone();
+            let refused =
+                |domain: &Domain<'_>, b: &RistrettoPoint, ds: Elements<'_>, proof: &[u8]| {
+                    verify(domain, &G, b, &b.compress().to_bytes(), cs, ds, proof)
+                };
+            assert_eq!(refused(&other, &b, ds, &proof), Err(Error::BadProof));
+            assert_eq!(refused(&DOMAIN, &(b + G), ds, &proof), Err(Error::BadProof));
+            let mut d2 = batch.d.clone();
             d2[n - 1] += G;
-            let de2: Vec<u8> = d2.iter().flat_map(|p| p.compress().to_bytes()).collect();
+            let de2 = encode(&d2);
             let ds2 = Elements {
                 points: &d2,
                 encoded: &de2,
             };
-            assert_eq!(
-                verify(&DOMAIN, &G, &b, &b_enc, cs, ds2, &proof),
-                Err(Error::BadProof)
-            );
+            assert_eq!(refused(&DOMAIN, &b, ds2, &proof), Err(Error::BadProof));
             let mut bad = proof.clone();
             bad[40] ^= 1;
-            assert_eq!(
-                verify(&DOMAIN, &G, &b, &b_enc, cs, ds, &bad),
-                Err(Error::BadProof)
-            );
-            assert_eq!(
-                verify(&DOMAIN, &G, &b, &b_enc, cs, ds, &proof[..63]),
-                Err(Error::BadProof)
-            );
+            assert_eq!(refused(&DOMAIN, &b, ds, &bad), Err(Error::BadProof));
+            assert_eq!(refused(&DOMAIN, &b, ds, &proof[..63]), Err(Error::BadProof));
         }
     }
 
@@ -439,17 +433,9 @@ mod tests {
         let k = random_nonzero_scalar(&mut rng);
         let b = G * k;
         let b_enc = b.compress().to_bytes();
-        let n = MAX_BATCH + 3;
-        let (c, ce, d, de) = batch(n, &k, &mut rng);
-        let cs = Elements {
-            points: &c,
-            encoded: &ce,
-        };
-        let ds = Elements {
-            points: &d,
-            encoded: &de,
-        };
-        let proofs = prove(&DOMAIN, &k, &G, &b_enc, cs, &de, &mut rng).unwrap();
+        let batch = Batch::new(MAX_BATCH + 3, &k, &mut rng);
+        let (cs, ds) = (batch.cs(), batch.ds());
+        let proofs = prove(&DOMAIN, &k, &G, &b_enc, cs, &batch.de, &mut rng).unwrap();
         assert_eq!(proofs.len(), 2 * PROOF_LEN);
         verify(&DOMAIN, &G, &b, &b_enc, cs, ds, &proofs).unwrap();
         // The chunks' proofs are not interchangeable.
