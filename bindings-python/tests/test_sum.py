@@ -103,6 +103,7 @@ def test_noise_on_the_initiators_sums():
     a, b = run(items, items, {"v": [5] * 40}, noise_epsilon=1.0, noise_sensitivity=5)
     assert b.sums == {"v": 200}
     assert a.noisy and not a.proven
+    assert abs(a.sums["v"] - 200) < 500
 
 
 def test_deviating_value_holder_sends_unproven_sums():
@@ -114,7 +115,6 @@ def test_deviating_value_holder_sends_unproven_sums():
     result = b.finish(a.finish(b.respond(a.request())))
     with pytest.raises(bm.BadProofError):
         a.result(result)
-    assert abs(a.sums["v"] - 200) < 500
 
 
 def test_values_from_pandas_and_large_values():
