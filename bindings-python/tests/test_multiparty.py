@@ -154,7 +154,7 @@ def test_members_refuse_foreign_misrouted_and_replayed_messages():
     with pytest.raises(bm.ReplayError):
         de.forward(m1)  # DE raises NL's values once
     with pytest.raises(bm.ReplayError):
-        de.forward(m1[:-1] + bytes([m1[-1] ^ 1]))  # any values as NL's, once
+        de.forward(m1[:-2] + bytes([m1[-2] ^ 1]) + m1[-1:])  # any values as NL's, once
     m3 = fr.forward(m2)
     back = be.forward(m3)
     with pytest.raises(bm.StateError):
