@@ -190,6 +190,21 @@ pub(crate) fn prove<R: CryptoRng + ?Sized>(
     d_enc: &[u8],
     rng: &mut R,
 ) -> Result<Vec<u8>> {
+    prove_chunks(domain, k, a, b_enc, c, d_enc, || {
+        Zeroizing::new(random_nonzero_scalar(rng))
+    })
+}
+
+/// [`prove`] with each chunk's random scalar from `r`.
+fn prove_chunks(
+    domain: &Domain<'_>,
+    k: &Scalar,
+    a: &RistrettoPoint,
+    b_enc: &[u8; ELEMENT_LEN],
+    c: Elements<'_>,
+    d_enc: &[u8],
+    mut r: impl FnMut() -> Zeroizing<Scalar>,
+) -> Result<Vec<u8>> {
     let n = c.points.len();
     check_sides(n, c.encoded, d_enc)?;
     let hasher = Hasher::new(domain.context)?;
@@ -201,8 +216,7 @@ pub(crate) fn prove<R: CryptoRng + ?Sized>(
         let seed = seed(domain, b_enc, chunk);
         let w = weights(&hasher, &seed, c.encoded, d)?;
         let m = composite(&w, c.points);
-        let r = Zeroizing::new(random_nonzero_scalar(rng));
-        proofs.extend_from_slice(&prove_composite(&hasher, k, a, b_enc, &m, &r)?);
+        proofs.extend_from_slice(&prove_composite(&hasher, k, a, b_enc, &m, &r())?);
     }
     Ok(proofs)
 }
@@ -295,7 +309,7 @@ pub(crate) fn decode_all(bytes: &[u8]) -> Result<Vec<RistrettoPoint>> {
     crate::par::try_map_chunks(bytes, ELEMENT_LEN, group::decode_element)
 }
 
-/// **Tests only**: `GenerateProof` for one chunk with a given random
+/// **Tests only**: [`prove`] of a batch of one chunk with a given random
 /// scalar, to reproduce the RFC's vectors (`ProofRandomScalar`).
 #[cfg(test)]
 pub(crate) fn prove_with_r(
@@ -306,12 +320,8 @@ pub(crate) fn prove_with_r(
     c: Elements<'_>,
     d_enc: &[u8],
     r: &Scalar,
-) -> Result<[u8; PROOF_LEN]> {
-    let hasher = Hasher::new(domain.context)?;
-    let seed = seed(domain, b_enc, 0);
-    let w = weights(&hasher, &seed, c.encoded, d_enc)?;
-    let m = composite(&w, c.points);
-    prove_composite(&hasher, k, a, b_enc, &m, r)
+) -> Result<Vec<u8>> {
+    prove_chunks(domain, k, a, b_enc, c, d_enc, || Zeroizing::new(*r))
 }
 
 #[cfg(test)]
@@ -482,7 +492,7 @@ mod tests {
             };
             let r = group::decode_nonzero_scalar(&hex(&v["ProofRandomScalar"])).unwrap();
             let proof = prove_with_r(&domain, &k, &G, &b_enc, cs, &de, &r).unwrap();
-            assert_eq!(proof.to_vec(), hex(&v["Proof"]));
+            assert_eq!(proof, hex(&v["Proof"]));
             verify(&domain, &G, &b, &b_enc, cs, ds, &proof).unwrap();
         }
     }
