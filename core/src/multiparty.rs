@@ -526,24 +526,24 @@ struct Roster {
     first_batches: Vec<[u8; 32]>,
 }
 
-/// The hash of an agency's first batch (hop 1), as its commitment states it.
-fn first_batch_hash(session_id: &SessionId, elements: &[u8]) -> [u8; 32] {
+/// SHA-512 of the parts, truncated to 32 bytes.
+fn hash32(parts: &[&[u8]]) -> [u8; 32] {
     let mut h = Sha512::new();
-    h.update(BATCH_LABEL);
-    h.update(session_id);
-    h.update(elements);
+    for p in parts {
+        h.update(p);
+    }
     let mut out = [0u8; 32];
     out.copy_from_slice(&h.finalize()[..32]);
     out
 }
 
+/// The hash of an agency's first batch (hop 1), as its commitment states it.
+fn first_batch_hash(session_id: &SessionId, elements: &[u8]) -> [u8; 32] {
+    hash32(&[BATCH_LABEL, session_id, elements])
+}
+
 fn roster_hash(roster: &[u8]) -> [u8; 32] {
-    let mut h = Sha512::new();
-    h.update(ROSTER_LABEL);
-    h.update(roster);
-    let mut out = [0u8; 32];
-    out.copy_from_slice(&h.finalize()[..32]);
-    out
+    hash32(&[ROSTER_LABEL, roster])
 }
 
 /// What the proof of hop `hop` of `owner`'s values binds beyond its
@@ -812,8 +812,13 @@ impl Member {
     /// Checks an incoming hop of `owner`'s values against the roster: the
     /// owner's count, then at hop 1 its committed first batch, later the
     /// previous agency's proofs over the values it raised (and at hop 2
-    /// that those are the first batch). Returns the values, decoded.
-    fn check_batch(&self, msg: &HopMsg<'_>, owner: usize) -> Result<Vec<RistrettoPoint>> {
+    /// that those are the first batch). Returns the values, decoded, and
+    /// the roster's hash.
+    fn check_batch(
+        &self,
+        msg: &HopMsg<'_>,
+        owner: usize,
+    ) -> Result<(Vec<RistrettoPoint>, [u8; 32])> {
         let roster = self
             .roster
             .as_ref()
@@ -830,7 +835,7 @@ impl Member {
             if first_batch_hash(id, msg.elements) != roster.first_batches[owner] {
                 return Err(Error::BadProof);
             }
-            return dleq::decode_all(msg.elements);
+            return Ok((dleq::decode_all(msg.elements)?, roster.hash));
         }
         if msg.roster != roster.hash {
             return Err(Error::ConfigMismatch(
@@ -864,7 +869,7 @@ impl Member {
             },
             msg.proof,
         )?;
-        Ok(elements)
+        Ok((elements, roster.hash))
     }
 
     /// Raises another agency's values, which this member must process at
@@ -903,15 +908,11 @@ impl Member {
                 max: self.session.max_items,
             });
         }
-        let points = self.check_batch(&msg, owner)?;
+        let (points, roster_hash) = self.check_batch(&msg, owner)?;
         let half = self.key.half();
         let raised = group::compress_doubled(points.len(), |j| Ok(points[j] * half), |_, e| *e)?
             .into_flattened();
-        let roster = self
-            .roster
-            .as_ref()
-            .ok_or(Error::InvalidState("a hop before the roster"))?;
-        let binding = hop_binding(&self.session.id, &roster.hash, owner, usize::from(msg.hop));
+        let binding = hop_binding(&self.session.id, &roster_hash, owner, usize::from(msg.hop));
         let proof = dleq::prove(
             &Domain {
                 context: PROOF_CONTEXT,
@@ -932,7 +933,7 @@ impl Member {
             MessageType::MultiHop,
             &HopMsg {
                 session_id: self.session.id,
-                roster: roster.hash,
+                roster: roster_hash,
                 owner: msg.owner,
                 hop: msg.hop + 1,
                 count: msg.count,
@@ -1006,7 +1007,7 @@ impl Member {
             return Err(Error::Replay("this agency's values came back already"));
         }
         wire::check_echoed_count(msg.count, self.order.len())?;
-        let points = self.check_batch(&msg, owner)?;
+        let (points, _) = self.check_batch(&msg, owner)?;
         let unblinding = self
             .unblinding
             .as_ref()
