@@ -253,6 +253,13 @@ impl SetDigest {
         PyBytes::new(py, &self.inner.epoch())
     }
 
+    /// The server's VOPRF public key (32 bytes): every answer's proof is
+    /// checked against it before the client finishes.
+    #[getter]
+    fn public_key<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
+        PyBytes::new(py, &self.inner.public_key())
+    }
+
     /// The false-positive rate exponent: 2^-fpr_bits per client item.
     #[getter]
     fn fpr_bits(&self) -> u8 {

@@ -168,7 +168,7 @@ def test_members_refuse_foreign_misrouted_and_replayed_messages():
     with pytest.raises(bm.Error):
         de.forward(m1[:40])
     with pytest.raises(bm.ProtocolError):
-        de.forward(b"BMCH\x02\x11")
+        de.forward(b"BMCH\x03\x11")
     with pytest.raises(bm.UnknownAgencyError):
         bm.MultiPartyMember(["a"], session, "SE")
     with pytest.raises(bm.InvalidConfigError):

@@ -128,3 +128,25 @@ def test_names_mirror_javascript():
     assert c.matches == [0] and c.labels == {0: b"2"}
     with pytest.raises(TypeError):
         bm.UnbalancedClient(["b"]).finish_with(b"", server.digest())  # type: ignore[arg-type]
+
+
+def test_deviating_server_answers_under_another_key():
+    honest = bm.UnbalancedServer(["a", "b", "c"], query_budget="unlimited")
+    other = bm.UnbalancedServer(["a", "b", "c"], query_budget="unlimited")
+    digest = bm.SetDigest(honest.digest())
+    assert digest.public_key == honest.key.public_key() and len(digest.public_key) == 32
+    c = bm.UnbalancedClient(["a", "z"])
+    query = c.query()
+    answer = bytearray(other.answer(query))
+    answer[22:38] = honest.epoch  # dressed up as the digest's epoch
+    with pytest.raises(bm.BadProofError) as e:
+        c.finish(bytes(answer), digest)
+    assert isinstance(e.value, bm.ProtocolError) and e.value.code == "bad_proof"
+    # One evaluated element (the first of two, before the proof's 65 bytes) swapped.
+    c = bm.UnbalancedClient(["a", "z"])
+    query = c.query()
+    good, theirs = bytearray(honest.answer(query)), other.answer(query)
+    end = len(good) - 65
+    good[end - 64 : end - 32] = theirs[end - 64 : end - 32]
+    with pytest.raises(bm.BadProofError):
+        c.finish(bytes(good), digest)

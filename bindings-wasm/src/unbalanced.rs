@@ -217,6 +217,13 @@ impl SetDigest {
         Uint8Array::from(&self.inner.epoch()[..])
     }
 
+    /// The server's 32-byte VOPRF public key: every answer's proof is
+    /// checked against it before the client finishes.
+    #[wasm_bindgen(getter, js_name = publicKey)]
+    pub fn public_key(&self) -> Uint8Array {
+        Uint8Array::from(&self.inner.public_key()[..])
+    }
+
     /// The false-positive rate exponent: 2^-fprBits per client item.
     #[wasm_bindgen(getter, js_name = fprBits)]
     pub fn fpr_bits(&self) -> u8 {

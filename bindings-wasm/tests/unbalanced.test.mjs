@@ -124,3 +124,14 @@ test("golden unbalanced messages: same bytes as Rust and Python", () => {
   assert.deepEqual(client.matches, g.matches);
   assert.deepEqual(client.matches.map((i) => new TextDecoder().decode(client.labels.get(i))), g.matched_labels);
 });
+
+test("deviating server: an answer under another key than the digest's is bad_proof", () => {
+  const honest = new bm.UnbalancedServer(["a", "b", "c"], { queryBudget: "unlimited" });
+  const other = new bm.UnbalancedServer(["a", "b", "c"], { queryBudget: "unlimited" });
+  const digest = new bm.SetDigest(honest.digest());
+  assert.deepEqual(digest.publicKey, honest.key.publicKey());
+  const c = new bm.UnbalancedClient(["a", "z"]);
+  const answer = Uint8Array.from(other.answer(c.query()));
+  answer.set(honest.epoch, 22); // dressed up as the digest's epoch
+  assert.throws(() => c.finishWith(answer, digest), (e) => e.code === "bad_proof");
+});

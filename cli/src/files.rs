@@ -200,8 +200,9 @@ pub(crate) fn read_maybe_sealed(
 
 const KEY_MAGIC: &[u8; 4] = b"BMKY";
 const KEY_VERSION: u8 = 2;
-/// The `info` of the watch-list key's RFC 9497 DeriveKeyPair from a key file.
-const WATCHLIST_INFO: &[u8] = b"blindmatch-cli watch-list key v1";
+/// The `info` of the watch-list key's RFC 9497 DeriveKeyPair (VOPRF mode)
+/// from a key file. v2: the VOPRF; v1 keys were the OPRF's (mode 0x00).
+const WATCHLIST_INFO: &[u8] = b"blindmatch-cli watch-list key v2";
 
 /// An agency's key file: 32 random bytes from which each purpose derives
 /// its own key (a signing key for receipts, a watch-list OPRF key), so one
@@ -249,6 +250,10 @@ impl KeyFile {
 
     /// The watch-list (OPRF) key, derived with RFC 9497 DeriveKeyPair.
     pub(crate) fn watchlist(&self) -> Outcome<blindmatch::oprf::OprfKey> {
-        Ok(blindmatch::oprf::OprfKey::derive(&self.0, WATCHLIST_INFO)?)
+        Ok(blindmatch::oprf::OprfKey::derive_in(
+            blindmatch::oprf::Mode::Voprf,
+            &self.0,
+            WATCHLIST_INFO,
+        )?)
     }
 }

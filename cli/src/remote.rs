@@ -349,6 +349,8 @@ pub(crate) fn query(ui: &Ui, a: &WlQueryArgs, r: &WlRemoteArgs, url: &str) -> Ou
         out.insert("digest_file".into(), json!(cache.display().to_string()));
         out.insert("digest_bytes".into(), json!(bytes.len()));
         out.insert("epoch".into(), json!(hex::encode(digest.epoch())));
+        // Every answer is checked against this key (the VOPRF's proof).
+        out.insert("public_key".into(), json!(hex::encode(digest.public_key())));
         let step = ui.step(format!("blinding {} keys", set.keys().len()));
         let config = ClientConfig::default()
             .with_profile(set.profile())

@@ -567,6 +567,8 @@ pub(crate) fn wl_finish(ui: &Ui, pass: &Passphrase, a: &WlFinishArgs) -> Outcome
     step.finish_and_clear();
     let mut out = fields();
     out.insert("epoch".into(), json!(hex::encode(digest.epoch())));
+    // The answer's proof was checked against this key before finishing.
+    out.insert("public_key".into(), json!(hex::encode(digest.public_key())));
     out.insert("matched_keys".into(), json!(found.indices().len()));
     out.insert(
         "matched_records".into(),

@@ -593,6 +593,12 @@ fn answers_match_the_truth_and_budgets_survive_sigkill() {
         budget["epoch"].as_str().unwrap()
     );
     assert!(etag.starts_with(&format!("\"{}-", budget["epoch"].as_str().unwrap())));
+    // The header names the key the digest carries, which proves every answer.
+    let digest = blindmatch::unbalanced::SetDigest::from_bytes(&whole.body).unwrap();
+    assert_eq!(
+        whole.headers["blindmatch-public-key"],
+        hex::encode(digest.public_key())
+    );
     let part = bed.get("agency-nl", "/v1/digest", &["Range: bytes=10-99"]);
     assert_eq!(part.status, 206);
     assert_eq!(part.body, whole.body[10..100]);

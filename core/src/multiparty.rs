@@ -948,13 +948,11 @@ impl Member {
     /// message it answers, so no two proofs of other statements share a
     /// random scalar even if a state were run twice.
     fn proof_rng(&self, message: &[u8]) -> rand::rngs::ChaCha20Rng {
-        let mut h = Sha512::new();
-        h.update(b"blindmatch-MULTI-v2-proof-rng");
-        h.update(&self.proof_seed[..]);
-        h.update(message);
-        let mut seed = rng::Seed::default();
-        seed.copy_from_slice(&h.finalize()[..32]);
-        rng::from_seed(&seed)
+        rng::hedged(
+            b"blindmatch-MULTI-v2-proof-rng",
+            &self.proof_seed[..],
+            message,
+        )
     }
 
     /// Checks a hop message's session, owner and hop against this member:

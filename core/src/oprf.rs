@@ -1,5 +1,5 @@
-//! RFC 9497 oblivious pseudorandom function, mode `0x00` (OPRF), suite
-//! `ristretto255-SHA512`.
+//! RFC 9497 oblivious pseudorandom function, suite `ristretto255-SHA512`,
+//! in mode `0x00` (OPRF) and mode `0x01` (VOPRF, [`Mode`]).
 //!
 //! The server holds an [`OprfKey`]; a client [`blind`]s an input, the server
 //! answers with [`OprfKey::blind_evaluate`], and the client calls
@@ -16,9 +16,29 @@
 //! assert_eq!(output, key.evaluate(b"+442079460958")?);
 //! # Ok::<(), blindmatch::Error>(())
 //! ```
+//!
+//! In the VOPRF mode the server also proves, with one batched proof of
+//! discrete-logarithm equality ([`crate::dleq`]), that it raised every
+//! blinded element to the key of its public key; the client checks the
+//! proof before it finalizes, so a server cannot answer one client under
+//! another key (to tag it) or answer with garbage that matches nothing:
+//!
+//! ```
+//! use blindmatch::oprf::{self, Mode, OprfKey};
+//!
+//! let key = OprfKey::derive_in(Mode::Voprf, &[7u8; 32], b"epoch 2026-11")?;
+//! let public_key = key.public_key();                      // published
+//! let (blind, blinded) = oprf::blind_in(Mode::Voprf, b"+442079460958")?;
+//! let (evaluated, proof) = key.blind_evaluate_proven(&[blinded])?; // server
+//! oprf::verify_proof(&public_key, &[blinded], &evaluated, &proof)?;
+//! let output = oprf::finalize(b"+442079460958", &blind, &evaluated[0])?;
+//! assert_eq!(output, key.evaluate_in(Mode::Voprf, b"+442079460958")?);
+//! # Ok::<(), blindmatch::Error>(())
+//! ```
 
 use core::fmt;
 
+use curve25519_dalek::constants::RISTRETTO_BASEPOINT_POINT;
 use curve25519_dalek::ristretto::RistrettoPoint;
 use curve25519_dalek::scalar::Scalar;
 use curve25519_dalek::traits::IsIdentity;
@@ -26,17 +46,72 @@ use rand_core::CryptoRng;
 use sha2::{Digest, Sha512};
 use zeroize::{Zeroize, ZeroizeOnDrop};
 
+use crate::dleq::{self, Domain, Elements};
 use crate::error::{Error, Result};
 use crate::group::{self, ELEMENT_LEN, random_nonzero_scalar};
 
 /// `contextString` of RFC 9497 §3.1 for mode `0x00` and `ristretto255-SHA512`.
 pub const CONTEXT_STRING: &[u8] = b"OPRFV1-\x00-ristretto255-SHA512";
 
-/// `HashToGroup` DST: `"HashToGroup-" || contextString`.
-const HASH_TO_GROUP_DST: &[u8] = b"HashToGroup-OPRFV1-\x00-ristretto255-SHA512";
+/// `contextString` of RFC 9497 §3.1 for mode `0x01` and `ristretto255-SHA512`.
+pub const VOPRF_CONTEXT_STRING: &[u8] = b"OPRFV1-\x01-ristretto255-SHA512";
 
-/// `DeriveKeyPair` DST: `"DeriveKeyPair" || contextString` (no dash, RFC 9497 §3.2.1).
-const DERIVE_KEY_PAIR_DST: &[u8] = b"DeriveKeyPairOPRFV1-\x00-ristretto255-SHA512";
+/// The RFC 9497 mode: it selects the `contextString`, hence the DSTs of
+/// `HashToGroup` and `DeriveKeyPair`, so one key gives unrelated outputs in
+/// the two modes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Mode {
+    /// `0x00`: the client trusts the server to use its one key.
+    Oprf,
+    /// `0x01`: every answer carries a proof against the server's public
+    /// key ([`OprfKey::blind_evaluate_proven`], [`verify_proof`]).
+    Voprf,
+}
+
+impl Mode {
+    /// The mode's identifier in RFC 9497.
+    pub const fn code(self) -> u8 {
+        match self {
+            Mode::Oprf => 0x00,
+            Mode::Voprf => 0x01,
+        }
+    }
+
+    /// `contextString`: `"OPRFV1-" || I2OSP(mode, 1) || "-ristretto255-SHA512"`.
+    pub const fn context_string(self) -> &'static [u8] {
+        match self {
+            Mode::Oprf => CONTEXT_STRING,
+            Mode::Voprf => VOPRF_CONTEXT_STRING,
+        }
+    }
+
+    /// `HashToGroup` DST: `"HashToGroup-" || contextString`.
+    const fn hash_to_group_dst(self) -> &'static [u8] {
+        match self {
+            Mode::Oprf => b"HashToGroup-OPRFV1-\x00-ristretto255-SHA512",
+            Mode::Voprf => b"HashToGroup-OPRFV1-\x01-ristretto255-SHA512",
+        }
+    }
+
+    /// `DeriveKeyPair` DST: `"DeriveKeyPair" || contextString` (no dash,
+    /// RFC 9497 §3.2.1).
+    const fn derive_key_pair_dst(self) -> &'static [u8] {
+        match self {
+            Mode::Oprf => b"DeriveKeyPairOPRFV1-\x00-ristretto255-SHA512",
+            Mode::Voprf => b"DeriveKeyPairOPRFV1-\x01-ristretto255-SHA512",
+        }
+    }
+}
+
+/// The domain of the VOPRF's proofs: the RFC's, nothing bound beyond it.
+const VOPRF_PROOF: Domain<'static> = Domain {
+    context: VOPRF_CONTEXT_STRING,
+    binding: b"",
+};
+
+/// Label of the hedged RNG of a server's proofs.
+const PROOF_RNG_LABEL: &[u8] = b"blindmatch-VOPRF-proof-rng";
 
 /// Longest input RFC 9497 can finalize (its length is encoded in two bytes).
 pub const MAX_INPUT_LEN: usize = u16::MAX as usize;
@@ -50,8 +125,8 @@ pub const OUTPUT_LEN: usize = 64;
 ///
 /// [`Error::IdentityElement`] in the negligible case that the input maps to
 /// the identity (RFC 9497 `InvalidInputError`).
-pub(crate) fn hash_input(input: &[u8]) -> Result<RistrettoPoint> {
-    let p = group::hash_to_group(input, HASH_TO_GROUP_DST)?;
+pub(crate) fn hash_input(mode: Mode, input: &[u8]) -> Result<RistrettoPoint> {
+    let p = group::hash_to_group(input, mode.hash_to_group_dst())?;
     if p.is_identity() {
         return Err(Error::IdentityElement);
     }
@@ -100,7 +175,7 @@ impl fmt::Debug for OprfKey {
 
 impl OprfKey {
     /// Derives a key deterministically from a seed and an info string
-    /// (RFC 9497 §3.2.1 `DeriveKeyPair`).
+    /// (RFC 9497 §3.2.1 `DeriveKeyPair`, mode `0x00`).
     ///
     /// # Errors
     ///
@@ -108,6 +183,16 @@ impl OprfKey {
     /// [`Error::DeriveKeyPair`] if no non-zero scalar is found in 256
     /// attempts (probability about 2^-8000).
     pub fn derive(seed: &[u8; 32], info: &[u8]) -> Result<Self> {
+        Self::derive_in(Mode::Oprf, seed, info)
+    }
+
+    /// [`OprfKey::derive`] in `mode`: the same seed gives another key in
+    /// each mode, as RFC 9497's vectors have it.
+    ///
+    /// # Errors
+    ///
+    /// As [`OprfKey::derive`].
+    pub fn derive_in(mode: Mode, seed: &[u8; 32], info: &[u8]) -> Result<Self> {
         if info.len() > u16::MAX as usize {
             return Err(Error::DstTooLong {
                 len: info.len(),
@@ -118,7 +203,7 @@ impl OprfKey {
         for counter in 0u8..=255 {
             let sk = group::hash_to_scalar_parts(
                 &[seed, &info_len, info, &[counter]],
-                DERIVE_KEY_PAIR_DST,
+                mode.derive_key_pair_dst(),
             )?;
             if sk != Scalar::ZERO {
                 return Ok(OprfKey { sk });
@@ -153,20 +238,31 @@ impl OprfKey {
 
     /// Returns the public key `pkS = skS · G` (RFC 9497 §3.2), serialized.
     ///
-    /// Mode `0x00` does not use it; it identifies the key, e.g. to tell
-    /// key epochs apart.
+    /// The VOPRF's clients check every answer against it; mode `0x00` uses
+    /// it only to identify the key, e.g. to tell key epochs apart.
     pub fn public_key(&self) -> [u8; ELEMENT_LEN] {
         RistrettoPoint::mul_base(&self.sk).compress().to_bytes()
     }
 
-    /// Evaluates the PRF directly on an input (RFC 9497 §3.3.1 `Evaluate`).
+    /// Evaluates the PRF directly on an input (RFC 9497 §3.3.1 `Evaluate`,
+    /// mode `0x00`).
     ///
     /// # Errors
     ///
     /// [`Error::InputTooLong`] for inputs over 65535 bytes.
     pub fn evaluate(&self, input: &[u8]) -> Result<[u8; OUTPUT_LEN]> {
+        self.evaluate_in(Mode::Oprf, input)
+    }
+
+    /// [`OprfKey::evaluate`] in `mode` (RFC 9497 §3.3.2 `Evaluate` for the
+    /// VOPRF).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InputTooLong`] for inputs over 65535 bytes.
+    pub fn evaluate_in(&self, mode: Mode, input: &[u8]) -> Result<[u8; OUTPUT_LEN]> {
         check_input_len(input)?;
-        let p = hash_input(input)? * self.sk;
+        let p = hash_input(mode, input)? * self.sk;
         Ok(finalize_hash(input, &p.compress().to_bytes()))
     }
 
@@ -182,13 +278,24 @@ impl OprfKey {
         &self,
         inputs: &[T],
     ) -> Result<Vec<[u8; OUTPUT_LEN]>> {
-        self.evaluate_with(inputs.len(), |j| inputs[j].as_ref(), |_, out| out)
+        self.evaluate_with(
+            Mode::Oprf,
+            inputs.len(),
+            |j| inputs[j].as_ref(),
+            |_, out| out,
+        )
     }
 
     /// Evaluates the inputs `input(0..n)` in batches and maps each output
     /// with `f(j, output)`, so callers keep what they need of each 64-byte
     /// output instead of all of them.
-    pub(crate) fn evaluate_with<'a, U, I, F>(&self, n: usize, input: I, f: F) -> Result<Vec<U>>
+    pub(crate) fn evaluate_with<'a, U, I, F>(
+        &self,
+        mode: Mode,
+        n: usize,
+        input: I,
+        f: F,
+    ) -> Result<Vec<U>>
     where
         U: Send,
         I: Fn(usize) -> &'a [u8] + Sync + Send,
@@ -200,15 +307,16 @@ impl OprfKey {
             |j| {
                 let x = input(j);
                 check_input_len(x)?;
-                Ok(hash_input(x)? * *half)
+                Ok(hash_input(mode, x)? * *half)
             },
             |j, unblinded| f(j, finalize_hash(input(j), unblinded)),
         )
     }
 
     /// Evaluates a client's serialized blinded elements (consecutive
-    /// 32-byte encodings) and returns the evaluated elements in the same
-    /// order, compressed in batches. Every element is validated before any
+    /// 32-byte encodings) in the VOPRF mode: the evaluated elements in the
+    /// same order, compressed in batches, and their proof
+    /// ([`dleq::proofs_len`] bytes). Every element is validated before any
     /// is multiplied, so a bad one anywhere costs no multiplication by the
     /// key.
     ///
@@ -216,13 +324,27 @@ impl OprfKey {
     ///
     /// [`Error::InvalidElement`] / [`Error::IdentityElement`] for a bad
     /// element; the length must be a multiple of 32 (checked by the caller).
-    pub(crate) fn blind_evaluate_encoded(&self, elements: &[u8]) -> Result<Vec<u8>> {
+    pub(crate) fn blind_evaluate_encoded(&self, elements: &[u8]) -> Result<(Vec<u8>, Vec<u8>)> {
         debug_assert_eq!(elements.len() % ELEMENT_LEN, 0);
-        let points: Vec<RistrettoPoint> =
-            crate::par::try_map_chunks(elements, ELEMENT_LEN, group::decode_element)?;
+        let points = dleq::decode_all(elements)?;
         let half = group::halve(&self.sk);
-        let encoded = group::compress_doubled(points.len(), |j| Ok(points[j] * *half), |_, e| *e)?;
-        Ok(encoded.into_flattened())
+        let encoded = group::compress_doubled(points.len(), |j| Ok(points[j] * *half), |_, e| *e)?
+            .into_flattened();
+        let blinded = Elements {
+            points: &points,
+            encoded: elements,
+        };
+        let mut rng = crate::rng::hedged(PROOF_RNG_LABEL, &self.to_secret_bytes()[..], elements);
+        let proof = dleq::prove(
+            &VOPRF_PROOF,
+            &self.sk,
+            &RISTRETTO_BASEPOINT_POINT,
+            &self.public_key(),
+            blinded,
+            &encoded,
+            &mut rng,
+        )?;
+        Ok((encoded, proof))
     }
 
     /// Evaluates a client's blinded element (RFC 9497 §3.3.1 `BlindEvaluate`).
@@ -234,6 +356,30 @@ impl OprfKey {
     /// `parallel` feature is on.
     pub fn blind_evaluate_batch(&self, blinded: &[BlindedElement]) -> Vec<EvaluatedElement> {
         crate::par::map(blinded, |b| self.blind_evaluate(b))
+    }
+
+    /// The VOPRF's `BlindEvaluateBatch` (RFC 9497 §3.3.2): the evaluated
+    /// elements and one proof per [`dleq::MAX_BATCH`] elements that each
+    /// was raised to this key, for [`verify_proof`].
+    ///
+    /// The proof's random scalar is hedged: drawn from a stream keyed by
+    /// this key and the blinded elements, so it needs no RNG and never
+    /// repeats across different batches.
+    ///
+    /// # Errors
+    ///
+    /// None in practice: hashing errors cannot occur for this suite.
+    pub fn blind_evaluate_proven(
+        &self,
+        blinded: &[BlindedElement],
+    ) -> Result<(Vec<EvaluatedElement>, Vec<u8>)> {
+        let encoded: Vec<u8> = blinded.iter().flat_map(BlindedElement::to_bytes).collect();
+        let (evaluated, proof) = self.blind_evaluate_encoded(&encoded)?;
+        let evaluated = evaluated
+            .chunks_exact(ELEMENT_LEN)
+            .map(EvaluatedElement::from_bytes)
+            .collect::<Result<Vec<_>>>()?;
+        Ok((evaluated, proof))
     }
 
     /// Exports the secret scalar, for servers that must persist their key.
@@ -319,8 +465,17 @@ impl Blind {
     ///
     /// [`Error::InputTooLong`] for inputs over 65535 bytes.
     pub fn blind(&self, input: &[u8]) -> Result<BlindedElement> {
+        self.blind_in(Mode::Oprf, input)
+    }
+
+    /// [`Blind::blind`] in `mode`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InputTooLong`] for inputs over 65535 bytes.
+    pub fn blind_in(&self, mode: Mode, input: &[u8]) -> Result<BlindedElement> {
         check_input_len(input)?;
-        Ok(BlindedElement(hash_input(input)? * self.0))
+        Ok(BlindedElement(hash_input(mode, input)? * self.0))
     }
 }
 
@@ -378,9 +533,73 @@ element_codec!(EvaluatedElement);
 /// [`Error::InputTooLong`] for inputs over 65535 bytes, [`Error::Rng`].
 #[cfg(feature = "os-rng")]
 pub fn blind(input: &[u8]) -> Result<(Blind, BlindedElement)> {
+    blind_in(Mode::Oprf, input)
+}
+
+/// [`blind`] in `mode`.
+///
+/// # Errors
+///
+/// [`Error::InputTooLong`] for inputs over 65535 bytes, [`Error::Rng`].
+#[cfg(feature = "os-rng")]
+pub fn blind_in(mode: Mode, input: &[u8]) -> Result<(Blind, BlindedElement)> {
     let b = Blind::random()?;
-    let blinded = b.blind(input)?;
+    let blinded = b.blind_in(mode, input)?;
     Ok((b, blinded))
+}
+
+/// Verifies a VOPRF server's proof (RFC 9497 §3.3.2, the check of
+/// `FinalizeBatch`): that every `evaluated[i]` is `blinded[i]` raised to
+/// the key of `public_key`. Check it before [`finalize`]; an answer that
+/// fails it must be discarded.
+///
+/// # Errors
+///
+/// [`Error::BadProof`] when the proof fails or has the wrong length;
+/// [`Error::CountMismatch`] when the two lists differ in length;
+/// [`Error::InvalidElement`] / [`Error::IdentityElement`] for a bad
+/// public key.
+pub fn verify_proof(
+    public_key: &[u8; ELEMENT_LEN],
+    blinded: &[BlindedElement],
+    evaluated: &[EvaluatedElement],
+    proof: &[u8],
+) -> Result<()> {
+    let c: Vec<RistrettoPoint> = blinded.iter().map(|b| b.0).collect();
+    let d: Vec<RistrettoPoint> = evaluated.iter().map(|e| e.0).collect();
+    let ce: Vec<u8> = blinded.iter().flat_map(BlindedElement::to_bytes).collect();
+    let de: Vec<u8> = evaluated
+        .iter()
+        .flat_map(EvaluatedElement::to_bytes)
+        .collect();
+    verify_encoded(public_key, &c, &ce, &d, &de, proof)
+}
+
+/// [`verify_proof`] over points already decoded and their encodings.
+pub(crate) fn verify_encoded(
+    public_key: &[u8; ELEMENT_LEN],
+    blinded: &[RistrettoPoint],
+    blinded_enc: &[u8],
+    evaluated: &[RistrettoPoint],
+    evaluated_enc: &[u8],
+    proof: &[u8],
+) -> Result<()> {
+    let b = group::decode_element(public_key)?;
+    dleq::verify(
+        &VOPRF_PROOF,
+        &RISTRETTO_BASEPOINT_POINT,
+        &b,
+        public_key,
+        Elements {
+            points: blinded,
+            encoded: blinded_enc,
+        },
+        Elements {
+            points: evaluated,
+            encoded: evaluated_enc,
+        },
+        proof,
+    )
 }
 
 /// Blinds `input(j)` with `blinds[j]` for every position and returns the
@@ -389,7 +608,7 @@ pub fn blind(input: &[u8]) -> Result<(Blind, BlindedElement)> {
 /// # Errors
 ///
 /// [`Error::InputTooLong`] for an input over 65535 bytes.
-pub(crate) fn blind_encoded<'a, I>(blinds: &[Blind], input: I) -> Result<Vec<u8>>
+pub(crate) fn blind_encoded<'a, I>(mode: Mode, blinds: &[Blind], input: I) -> Result<Vec<u8>>
 where
     I: Fn(usize) -> &'a [u8] + Sync + Send,
 {
@@ -398,7 +617,7 @@ where
         |j| {
             let x = input(j);
             check_input_len(x)?;
-            Ok(hash_input(x)? * *group::halve(&blinds[j].0))
+            Ok(hash_input(mode, x)? * *group::halve(&blinds[j].0))
         },
         |_, e| *e,
     )?;
@@ -412,9 +631,9 @@ where
 /// # Errors
 ///
 /// [`Error::InputTooLong`] for an input over 65535 bytes.
-pub(crate) fn finalize_with<'a, U, I, F>(
+pub(crate) fn finalize_points<'a, U, I, F>(
     blinds: &[Blind],
-    evaluated: &[EvaluatedElement],
+    evaluated: &[RistrettoPoint],
     input: I,
     f: F,
 ) -> Result<Vec<U>>
@@ -429,7 +648,7 @@ where
         |j| {
             check_input_len(input(j))?;
             let inverse = zeroize::Zeroizing::new(blinds[j].0.invert());
-            Ok(evaluated[j].0 * *group::halve(&inverse))
+            Ok(evaluated[j] * *group::halve(&inverse))
         },
         |j, unblinded| f(j, finalize_hash(input(j), unblinded)),
     )
@@ -528,7 +747,7 @@ mod tests {
             assert_eq!(key.evaluate_batch(&xs).unwrap(), singles, "n = {n}");
 
             let blinds: Vec<Blind> = (0..n).map(|_| Blind::random_from(&mut rng)).collect();
-            let blinded = blind_encoded(&blinds, |j| &xs[j]).unwrap();
+            let blinded = blind_encoded(Mode::Oprf, &blinds, |j| &xs[j]).unwrap();
             let expected: Vec<u8> = blinds
                 .iter()
                 .zip(&xs)
@@ -536,7 +755,8 @@ mod tests {
                 .collect();
             assert_eq!(blinded, expected, "n = {n}");
 
-            let evaluated = key.blind_evaluate_encoded(&blinded).unwrap();
+            let (evaluated, proof) = key.blind_evaluate_encoded(&blinded).unwrap();
+            assert_eq!(proof.len(), dleq::proofs_len(n));
             let expected: Vec<u8> = blinded
                 .chunks_exact(ELEMENT_LEN)
                 .flat_map(|c| {
@@ -546,12 +766,11 @@ mod tests {
                 .collect();
             assert_eq!(evaluated, expected, "n = {n}");
 
-            let evaluated: Vec<EvaluatedElement> = evaluated
-                .chunks_exact(ELEMENT_LEN)
-                .map(|c| EvaluatedElement::from_bytes(c).unwrap())
-                .collect();
-            let outputs =
-                finalize_with(&blinds, &evaluated, |j| &xs[j], |j, out| (j, out)).unwrap();
+            let blinded_points = dleq::decode_all(&blinded).unwrap();
+            let points = dleq::decode_all(&evaluated).unwrap();
+            let pk = key.public_key();
+            verify_encoded(&pk, &blinded_points, &blinded, &points, &evaluated, &proof).unwrap();
+            let outputs = finalize_points(&blinds, &points, |j| &xs[j], |j, out| (j, out)).unwrap();
             let expected: Vec<(usize, [u8; OUTPUT_LEN])> =
                 singles.into_iter().enumerate().collect();
             assert_eq!(outputs, expected, "n = {n}");
@@ -572,10 +791,13 @@ mod tests {
         let blinds: Vec<Blind> = (0..xs.len())
             .map(|_| Blind::random_from(&mut rng))
             .collect();
-        assert_eq!(blind_encoded(&blinds, |j| &xs[j]), Err(too_long));
+        assert_eq!(
+            blind_encoded(Mode::Oprf, &blinds, |j| &xs[j]),
+            Err(too_long)
+        );
 
         // A bad element anywhere in the batch fails the whole evaluation.
-        let good = blind_encoded(&blinds[..3], |j| &xs[j]).unwrap();
+        let good = blind_encoded(Mode::Oprf, &blinds[..3], |j| &xs[j]).unwrap();
         let mut identity = good.clone();
         identity[32..64].fill(0);
         assert_eq!(
@@ -599,5 +821,107 @@ mod tests {
             let out = finalize(input, &b, &key.blind_evaluate(&blinded)).unwrap();
             assert_eq!(out, key.evaluate(input).unwrap());
         }
+    }
+
+    /// RFC 9497 A.1.2, the whole VOPRF flow: `DeriveKeyPair`, `Blind`,
+    /// `BlindEvaluateBatch` with the vectors' `ProofRandomScalar`, the
+    /// proof's verification and `Finalize`.
+    #[test]
+    fn rfc9497_voprf_vectors() {
+        let doc: serde_json::Value = serde_json::from_str(include_str!(
+            "../tests/vectors/voprf_ristretto255_sha512.json"
+        ))
+        .unwrap();
+        let hex = |v: &serde_json::Value| hex::decode(v.as_str().unwrap()).unwrap();
+        assert_eq!(hex(&doc["contextString_hex"]), Mode::Voprf.context_string());
+        let seed: [u8; 32] = hex(&doc["Seed"]).try_into().unwrap();
+        let key = OprfKey::derive_in(Mode::Voprf, &seed, &hex(&doc["KeyInfo"])).unwrap();
+        assert_eq!(key.to_secret_bytes()[..], hex(&doc["skSm"])[..]);
+        let pk: [u8; 32] = hex(&doc["pkSm"]).try_into().unwrap();
+        assert_eq!(key.public_key(), pk);
+        // The same seed in mode 0x00 is another key.
+        assert_ne!(
+            OprfKey::derive(&seed, &hex(&doc["KeyInfo"]))
+                .unwrap()
+                .public_key(),
+            pk
+        );
+        for v in doc["vectors"].as_array().unwrap() {
+            let list =
+                |k: &str| -> Vec<Vec<u8>> { v[k].as_array().unwrap().iter().map(&hex).collect() };
+            let inputs = list("Input");
+            let blinds: Vec<Blind> = list("Blind")
+                .iter()
+                .map(|b| Blind::from_secret(&b[..].try_into().unwrap()).unwrap())
+                .collect();
+            let blinded: Vec<BlindedElement> = blinds
+                .iter()
+                .zip(&inputs)
+                .map(|(b, x)| b.blind_in(Mode::Voprf, x).unwrap())
+                .collect();
+            let blinded_enc: Vec<u8> = blinded.iter().flat_map(BlindedElement::to_bytes).collect();
+            assert_eq!(blinded_enc, list("BlindedElement").concat());
+            let (evaluated, _) = key.blind_evaluate_proven(&blinded).unwrap();
+            let evaluated_enc: Vec<u8> = evaluated
+                .iter()
+                .flat_map(EvaluatedElement::to_bytes)
+                .collect();
+            assert_eq!(evaluated_enc, list("EvaluationElement").concat());
+            let r = group::decode_nonzero_scalar(&hex(&v["ProofRandomScalar"])).unwrap();
+            let points = dleq::decode_all(&blinded_enc).unwrap();
+            let proof = dleq::prove_with_r(
+                &VOPRF_PROOF,
+                &key.sk,
+                &RISTRETTO_BASEPOINT_POINT,
+                &pk,
+                Elements {
+                    points: &points,
+                    encoded: &blinded_enc,
+                },
+                &evaluated_enc,
+                &r,
+            )
+            .unwrap();
+            assert_eq!(proof, hex(&v["Proof"]));
+            verify_proof(&pk, &blinded, &evaluated, &proof).unwrap();
+            for (i, x) in inputs.iter().enumerate() {
+                let out = finalize(x, &blinds[i], &evaluated[i]).unwrap();
+                assert_eq!(out[..], list("Output")[i][..]);
+                assert_eq!(key.evaluate_in(Mode::Voprf, x).unwrap(), out);
+            }
+        }
+    }
+
+    #[test]
+    fn a_proof_fails_for_another_key_or_a_changed_element() {
+        let mut rng = ChaCha20Rng::seed_from_u64(21);
+        let key = OprfKey::generate_from(&mut rng);
+        let other = OprfKey::generate_from(&mut rng);
+        let blinded: Vec<BlindedElement> = (0..5u8)
+            .map(|i| {
+                Blind::random_from(&mut rng)
+                    .blind_in(Mode::Voprf, &[i])
+                    .unwrap()
+            })
+            .collect();
+        let (evaluated, proof) = key.blind_evaluate_proven(&blinded).unwrap();
+        verify_proof(&key.public_key(), &blinded, &evaluated, &proof).unwrap();
+        assert_eq!(
+            verify_proof(&other.public_key(), &blinded, &evaluated, &proof),
+            Err(Error::BadProof)
+        );
+        // One element answered under another key.
+        let mut mixed = evaluated.clone();
+        mixed[3] = other.blind_evaluate(&blinded[3]);
+        assert_eq!(
+            verify_proof(&key.public_key(), &blinded, &mixed, &proof),
+            Err(Error::BadProof)
+        );
+        // A truncated proof, and one for fewer elements.
+        assert_eq!(
+            verify_proof(&key.public_key(), &blinded, &evaluated, &proof[..32]),
+            Err(Error::BadProof)
+        );
+        assert!(verify_proof(&key.public_key(), &blinded[..4], &evaluated[..4], &proof).is_err());
     }
 }

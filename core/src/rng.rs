@@ -22,6 +22,24 @@ pub(crate) fn from_seed(seed: &Seed) -> ChaCha20Rng {
     ChaCha20Rng::from_seed(**seed)
 }
 
+/// A hedged RNG for one proof: ChaCha20 keyed by SHA-512 over a label, a
+/// secret seed and the message the proof answers. No two proofs of
+/// different statements share a random scalar, even if a state runs twice
+/// or the operating system's RNG is unavailable (RFC 6979's idea; the
+/// proof's verifier sees no difference from a fresh random scalar).
+pub(crate) fn hedged(label: &[u8], secret: &[u8], message: &[u8]) -> ChaCha20Rng {
+    use sha2::{Digest, Sha512};
+    let mut h = Sha512::new();
+    h.update(label);
+    h.update((secret.len() as u64).to_be_bytes());
+    h.update(secret);
+    h.update(message);
+    let wide = Zeroizing::new(<[u8; 64]>::from(h.finalize()));
+    let mut seed = Seed::default();
+    seed.copy_from_slice(&wide[..32]);
+    from_seed(&seed)
+}
+
 /// Returns a ChaCha20 RNG seeded from the operating system (`getrandom`;
 /// `crypto.getRandomValues` in browsers).
 ///

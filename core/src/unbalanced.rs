@@ -1,4 +1,5 @@
-//! Unbalanced, reusable PSI over the RFC 9497 OPRF (DESIGN §3.2).
+//! Unbalanced, reusable PSI over the RFC 9497 VOPRF (mode `0x01`, DESIGN
+//! §3.2 and §8.1).
 //!
 //! A server holding a large list (a watch-list of millions of entries)
 //! publishes once per key epoch a **set digest**: a Golomb-compressed set of
@@ -28,6 +29,18 @@
 //! assert_eq!(result.label(1), Some(&b"case 19"[..]));
 //! # Ok::<(), blindmatch::Error>(())
 //! ```
+//!
+//! # Verified answers
+//!
+//! The digest carries the server's public key (its epoch is a fingerprint
+//! of it), and every answer carries a batched proof (RFC 9497 §2.2) that
+//! each element was raised to that key. [`Client::finish`] checks it
+//! before it finalizes anything and refuses a failing answer
+//! ([`Error::BadProof`]): a server cannot answer one client under another
+//! key than the one of the digest everyone holds, so it can neither tag a
+//! client (tell its later queries apart) nor feed it an answer that
+//! silently matches nothing. The proof costs the server about two
+//! multiscalar multiplications over the query and the client two more.
 //!
 //! # What each party learns
 //!
@@ -76,10 +89,11 @@ use zeroize::Zeroizing;
 
 use crate::budget::{Budget, BudgetStore, Charge, MemoryBudgets};
 use crate::distinct::{Distinct, SavedItems};
+use crate::dleq;
 use crate::error::{Error, Result};
 use crate::gcs;
-use crate::group::ELEMENT_LEN;
-use crate::oprf::{self, Blind, EvaluatedElement, OprfKey};
+use crate::group::{self, ELEMENT_LEN};
+use crate::oprf::{self, Blind, Mode, OprfKey};
 use crate::par;
 use crate::receipt::{Protocol, Role, SessionRecord};
 use crate::state::Secret32;
@@ -108,11 +122,14 @@ pub const MAX_LABEL_LEN: usize = 4096;
 pub const MAX_DIGEST_ITEMS: usize = 1 << 28;
 
 const AEAD_TAG_LEN: usize = 16;
-const EPOCH_LABEL: &[u8] = b"blindmatch-UPSI-v1-epoch";
-const TAG_LABEL: &[u8] = b"blindmatch-UPSI-v1-tag";
-const LABEL_LABEL: &[u8] = b"blindmatch-UPSI-v1-label";
+/// The RFC 9497 mode of the watch-list: every answer is proven.
+const MODE: Mode = Mode::Voprf;
+// v2: the VOPRF (mode 0x01); a v1 (mode 0x00) key epoch is another epoch.
+const EPOCH_LABEL: &[u8] = b"blindmatch-UPSI-v2-epoch";
+const TAG_LABEL: &[u8] = b"blindmatch-UPSI-v2-tag";
+const LABEL_LABEL: &[u8] = b"blindmatch-UPSI-v2-label";
 /// Protocol name in unbalanced PSI transcripts (query, answer, digest hash).
-const TRANSCRIPT_PROTOCOL: &[u8] = b"blindmatch-UPSI-v1";
+const TRANSCRIPT_PROTOCOL: &[u8] = b"blindmatch-UPSI-v2";
 
 /// SHA-512 of a digest's bytes: what a transcript absorbs of the digest.
 fn digest_hash(digest: &[u8]) -> [u8; TRANSCRIPT_LEN] {
@@ -121,9 +138,14 @@ fn digest_hash(digest: &[u8]) -> [u8; TRANSCRIPT_LEN] {
 
 /// Returns the epoch of a key.
 pub fn epoch_of(key: &OprfKey) -> EpochId {
+    epoch_of_public_key(&key.public_key())
+}
+
+/// Returns the epoch of a public key (what a digest carries).
+pub fn epoch_of_public_key(public_key: &[u8; ELEMENT_LEN]) -> EpochId {
     let h = Sha512::new()
         .chain_update(EPOCH_LABEL)
-        .chain_update(key.public_key())
+        .chain_update(public_key)
         .finalize();
     let mut e = EpochId::default();
     e.copy_from_slice(&h[..16]);
@@ -261,7 +283,8 @@ fn tag_range(n: usize, bits: u8) -> Result<u64> {
 
 #[derive(Serialize, Deserialize)]
 struct DigestMsg<'a> {
-    epoch: EpochId,
+    /// The server's VOPRF public key; the epoch is its fingerprint.
+    public_key: [u8; ELEMENT_LEN],
     profile: Profile,
     salt: Salt,
     count: u32,
@@ -291,6 +314,9 @@ struct AnswerMsg<'a> {
     count: u32,
     #[serde(borrow, with = "serde_bytes")]
     elements: &'a [u8],
+    /// The VOPRF's proofs: one per [`dleq::MAX_BATCH`] elements.
+    #[serde(borrow, with = "serde_bytes")]
+    proof: &'a [u8],
 }
 
 /// The server of unbalanced PSI for one key epoch.
@@ -397,6 +423,7 @@ impl Server {
         rng.fill_bytes(&mut salt);
         let range = tag_range(own.len(), config.fpr_bits)?;
         let derived: Vec<Derived> = key.evaluate_with(
+            MODE,
             own.len(),
             |j| own.get(j),
             |_, output| derive(&epoch, &salt, &output, range),
@@ -432,7 +459,7 @@ impl Server {
         let digest = wire::encode(
             MessageType::SetDigest,
             &DigestMsg {
-                epoch,
+                public_key: key.public_key(),
                 profile: config.profile,
                 salt,
                 count: own.len() as u32,
@@ -531,7 +558,8 @@ impl Server {
             .remaining(store.spent(&self.epoch, client_id)?))
     }
 
-    /// Evaluates a client's query (RFC 9497 BlindEvaluate for each element),
+    /// Evaluates a client's query (RFC 9497 VOPRF `BlindEvaluateBatch`: each
+    /// element, and the proof),
     /// charging it to `client_id`'s budget in this object's memory. The
     /// budget lasts only as long as this object; see [`Server::answer_with`].
     ///
@@ -588,7 +616,7 @@ impl Server {
         }
         wire::check_len(msg.elements, count, ELEMENT_LEN)?;
         // Validates every element before it evaluates any.
-        let evaluated = self.key.blind_evaluate_encoded(msg.elements)?;
+        let (evaluated, proof) = self.key.blind_evaluate_encoded(msg.elements)?;
         let answer = wire::encode(
             MessageType::UnbalancedAnswer,
             &AnswerMsg {
@@ -596,6 +624,7 @@ impl Server {
                 epoch: self.epoch,
                 count: msg.count,
                 elements: &evaluated,
+                proof: &proof,
             },
         );
         let mut transcript = Transcript::new(TRANSCRIPT_PROTOCOL);
@@ -641,6 +670,7 @@ fn open(key: &[u8; 32], sealed: &[u8]) -> Option<Vec<u8>> {
 #[derive(Clone)]
 pub struct SetDigest {
     epoch: EpochId,
+    public_key: [u8; ELEMENT_LEN],
     profile: Profile,
     salt: Salt,
     fpr_bits: u8,
@@ -656,10 +686,12 @@ impl SetDigest {
     ///
     /// # Errors
     ///
-    /// Any decoding error; [`Error::Malformed`] for an inconsistent
-    /// compressed set or label table.
+    /// Any decoding error; [`Error::InvalidElement`] /
+    /// [`Error::IdentityElement`] for a bad public key; [`Error::Malformed`]
+    /// for an inconsistent compressed set or label table.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
         let msg: DigestMsg<'_> = wire::decode(bytes, MessageType::SetDigest)?;
+        group::decode_element(&msg.public_key)?;
         let n = msg.count as usize;
         if n > MAX_DIGEST_ITEMS {
             return Err(Error::PeerSetTooLarge {
@@ -680,7 +712,8 @@ impl SetDigest {
         };
         wire::check_len(msg.labels, if label_len == 0 { 0 } else { n }, entry.max(1))?;
         Ok(SetDigest {
-            epoch: msg.epoch,
+            epoch: epoch_of_public_key(&msg.public_key),
+            public_key: msg.public_key,
             profile: msg.profile,
             salt: msg.salt,
             fpr_bits: msg.fpr_bits,
@@ -695,6 +728,12 @@ impl SetDigest {
     /// Returns the epoch the digest belongs to.
     pub fn epoch(&self) -> EpochId {
         self.epoch
+    }
+
+    /// Returns the server's VOPRF public key, against which every answer
+    /// of this epoch is verified.
+    pub fn public_key(&self) -> [u8; ELEMENT_LEN] {
+        self.public_key
     }
 
     /// Returns the canonicalization profile of the server's items.
@@ -798,6 +837,8 @@ pub struct Client {
     query_id: QueryId,
     own: Distinct,
     blinds: Vec<Blind>,
+    /// The query's blinded elements, the statement the answer's proof is about.
+    blinded: Vec<u8>,
     transcript: Transcript,
 }
 
@@ -861,7 +902,7 @@ impl Client {
         let mut query_id = QueryId::default();
         rng.fill_bytes(&mut query_id);
         // Rejects values over 65535 bytes (RFC 9497).
-        let elements = oprf::blind_encoded(&blinds, |j| own.get(j))?;
+        let elements = oprf::blind_encoded(MODE, &blinds, |j| own.get(j))?;
         let query = wire::encode(
             MessageType::UnbalancedQuery,
             &QueryMsg {
@@ -880,6 +921,7 @@ impl Client {
                 query_id,
                 own,
                 blinds,
+                blinded: elements,
                 transcript,
             },
             query,
@@ -891,11 +933,14 @@ impl Client {
         self.query_id
     }
 
-    /// Finalizes the server's answer and looks the results up in the digest.
+    /// Verifies the server's answer against the digest's public key,
+    /// finalizes it and looks the results up in the digest.
     ///
     /// # Errors
     ///
-    /// Decoding errors of either message, [`Error::QueryMismatch`] for the
+    /// Decoding errors of either message, [`Error::BadProof`] when the
+    /// answer's proof fails (the server did not answer under the digest's
+    /// key: nothing is finalized), [`Error::QueryMismatch`] for the
     /// answer to another query, [`Error::EpochMismatch`] when the answer and
     /// the digest belong to different keys (a mixed-up file never yields a
     /// silently empty result) or not to the epoch the query was addressed
@@ -924,9 +969,20 @@ impl Client {
         let n = self.own.len();
         wire::check_echoed_count(msg.count, n)?;
         wire::check_len(msg.elements, n, ELEMENT_LEN)?;
-        let evaluated =
-            par::try_map_chunks(msg.elements, ELEMENT_LEN, EvaluatedElement::from_bytes)?;
-        let outputs = oprf::finalize_with(
+        if msg.proof.len() != dleq::proofs_len(n) {
+            return Err(Error::BadProof);
+        }
+        let evaluated = dleq::decode_all(msg.elements)?;
+        let blinded = dleq::decode_all(&self.blinded)?;
+        oprf::verify_encoded(
+            &digest.public_key,
+            &blinded,
+            &self.blinded,
+            &evaluated,
+            msg.elements,
+            msg.proof,
+        )?;
+        let outputs = oprf::finalize_points(
             &self.blinds,
             &evaluated,
             |j| self.own.get(j),
@@ -1010,6 +1066,8 @@ pub(crate) struct SavedClient {
     own: SavedItems,
     blinds: Vec<Secret32>,
     #[serde(with = "serde_bytes")]
+    blinded: Vec<u8>,
+    #[serde(with = "serde_bytes")]
     transcript: Vec<u8>,
 }
 
@@ -1021,6 +1079,7 @@ impl Client {
             query_id: self.query_id,
             own: self.own.saved(true),
             blinds: self.blinds.iter().map(|b| Secret32(b.to_bytes())).collect(),
+            blinded: self.blinded.clone(),
             transcript: self.transcript.to_saved(),
         }
     }
@@ -1029,6 +1088,11 @@ impl Client {
         let own = Distinct::from_saved(s.own, true)?;
         if s.blinds.len() != own.len() {
             return Err(Error::BadState("one blind per distinct item expected"));
+        }
+        if s.blinded.len() != own.len() * ELEMENT_LEN {
+            return Err(Error::BadState(
+                "one blinded element per distinct item expected",
+            ));
         }
         if (0..own.len()).any(|j| own.get(j).len() > oprf::MAX_INPUT_LEN) {
             return Err(Error::BadState(
@@ -1049,6 +1113,7 @@ impl Client {
             query_id: s.query_id,
             own,
             blinds,
+            blinded: s.blinded,
             transcript: Transcript::from_saved(&s.transcript)?,
         })
     }
@@ -1168,7 +1233,7 @@ mod tests {
             let d = derive(
                 &digest.epoch,
                 &digest.salt,
-                &key.evaluate(guess.as_bytes()).unwrap(),
+                &key.evaluate_in(MODE, guess.as_bytes()).unwrap(),
                 digest.range,
             );
             let opened = entries.iter().filter(|e| open(&d.key, e).is_some()).count();

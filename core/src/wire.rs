@@ -29,11 +29,15 @@ pub const MAGIC: [u8; 4] = *b"BMCH";
 
 /// The wire format version this build writes and reads.
 ///
-/// Version 2 (this build): canonical decoding, a canonicalization profile in
-/// the first message of each protocol, a query id in unbalanced queries and
-/// answers, and a per-build salt in set digests. Version 1 messages are
-/// refused with [`Error::UnsupportedVersion`].
-pub const FORMAT_VERSION: u8 = 2;
+/// Version 3 (this build): proofs where a party raises another's values
+/// (DESIGN §8.1): the watch-list on the VOPRF (a public key in set digests,
+/// a proof in answers), balanced PSI's proofs and public keys, and the
+/// multi-party commitments, roster and hop proofs. Version 2 added
+/// canonical decoding, a canonicalization profile in the first message of
+/// each protocol, a query id in unbalanced queries and answers, and a
+/// per-build salt in set digests. Older messages are refused with
+/// [`Error::UnsupportedVersion`].
+pub const FORMAT_VERSION: u8 = 3;
 
 /// Length of the envelope header (magic, version, type).
 pub const HEADER_LEN: usize = 6;
@@ -523,7 +527,7 @@ mod tests {
     fn round_trip_and_rejections() {
         let body = Body { n: 3, blob: b"abc" };
         let bytes = encode(MessageType::PsiFinish, &body);
-        assert_eq!(&bytes[..6], b"BMCH\x02\x03");
+        assert_eq!(&bytes[..6], b"BMCH\x03\x03");
         assert_eq!(
             decode::<Body<'_>>(&bytes, MessageType::PsiFinish).unwrap(),
             body
@@ -543,7 +547,7 @@ mod tests {
             decode::<Body<'_>>(&v, MessageType::PsiFinish),
             Err(Error::UnsupportedVersion {
                 found: 9,
-                supported: 2
+                supported: 3
             })
         );
         let mut v = bytes.clone();
@@ -591,7 +595,7 @@ mod tests {
     #[test]
     fn huge_declared_blob_is_rejected_without_allocation() {
         // Header + n=1 + a blob length varint claiming 2^32 bytes, no data.
-        let mut v = b"BMCH\x02\x03".to_vec();
+        let mut v = b"BMCH\x03\x03".to_vec();
         v.extend_from_slice(&[1, 0x80, 0x80, 0x80, 0x80, 0x10]);
         assert_eq!(
             decode::<Body<'_>>(&v, MessageType::PsiFinish),

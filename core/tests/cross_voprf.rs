@@ -1,4 +1,4 @@
-//! Cross-checks our RFC 9497 OPRF against an independent implementation
+//! Cross-checks our RFC 9497 OPRF and VOPRF against an independent implementation
 //! (facebook's `voprf` crate) on thousands of random inputs, in both
 //! directions of the oblivious flow.
 
@@ -69,5 +69,103 @@ fn oblivious_flow_interoperates_with_voprf() {
             voprf::EvaluationElement::<Ristretto255>::deserialize(&eval.to_bytes()).unwrap();
         let out = res.state.finalize(&input, &their_eval).unwrap();
         assert_eq!(out.to_vec(), expected.to_vec());
+    }
+}
+
+/// VOPRF mode (0x01): batches of random inputs, our server to their client
+/// and their server to our client, proofs included both ways.
+#[test]
+fn voprf_batches_interoperate_with_voprf_proofs_included() {
+    use blindmatch::oprf::{Mode, verify_proof};
+    use voprf::{Group, Proof, VoprfClient, VoprfServer};
+
+    let mut rng = ChaCha20Rng::seed_from_u64(0x0bf6);
+    let mut rng08 = <rand08::rngs::StdRng as rand08::SeedableRng>::seed_from_u64(0x0bf6);
+    for round in 0..60 {
+        let mut seed = [0u8; 32];
+        rng.fill_bytes(&mut seed);
+        let ours = OprfKey::derive_in(Mode::Voprf, &seed, b"cross").unwrap();
+        let theirs = VoprfServer::<Ristretto255>::new_from_seed(&seed, b"cross").unwrap();
+        let pk = ours.public_key();
+        assert_eq!(
+            Ristretto255::serialize_elem(theirs.get_public_key()).to_vec(),
+            pk
+        );
+        let n = 1 + round % 9;
+        let inputs: Vec<Vec<u8>> = (0..n)
+            .map(|_| {
+                let mut x = random_input(&mut rng);
+                x.truncate(300);
+                x.push(1); // voprf refuses the empty input
+                x
+            })
+            .collect();
+        let expected: Vec<_> = inputs
+            .iter()
+            .map(|x| ours.evaluate_in(Mode::Voprf, x).unwrap())
+            .collect();
+        for (x, e) in inputs.iter().zip(&expected) {
+            assert_eq!(theirs.evaluate(x).unwrap().to_vec(), e.to_vec());
+        }
+
+        // Our client, their server: we verify their proof.
+        let blinds: Vec<Blind> = (0..n).map(|_| Blind::random_with_rng(&mut rng)).collect();
+        let blinded: Vec<BlindedElement> = blinds
+            .iter()
+            .zip(&inputs)
+            .map(|(b, x)| b.blind_in(Mode::Voprf, x).unwrap())
+            .collect();
+        let their_blinded: Vec<voprf::BlindedElement<Ristretto255>> = blinded
+            .iter()
+            .map(|b| voprf::BlindedElement::deserialize(&b.to_bytes()).unwrap())
+            .collect();
+        let res = theirs
+            .batch_blind_evaluate(&mut rng08, &their_blinded)
+            .unwrap();
+        let evaluated: Vec<EvaluatedElement> = res
+            .messages
+            .iter()
+            .map(|m| EvaluatedElement::from_bytes(&m.serialize()).unwrap())
+            .collect();
+        let proof = res.proof.serialize().to_vec();
+        verify_proof(&pk, &blinded, &evaluated, &proof).unwrap();
+        for i in 0..n {
+            assert_eq!(
+                oprf::finalize(&inputs[i], &blinds[i], &evaluated[i]).unwrap(),
+                expected[i]
+            );
+        }
+        // Their proof under another key fails ours.
+        let other = OprfKey::derive_in(Mode::Voprf, &[round as u8; 32], b"other").unwrap();
+        assert!(verify_proof(&other.public_key(), &blinded, &evaluated, &proof).is_err());
+
+        // Their client, our server: they verify our proof.
+        let clients: Vec<_> = inputs
+            .iter()
+            .map(|x| VoprfClient::<Ristretto255>::blind(x, &mut rng08).unwrap())
+            .collect();
+        let ours_blinded: Vec<BlindedElement> = clients
+            .iter()
+            .map(|c| BlindedElement::from_bytes(&c.message.serialize()).unwrap())
+            .collect();
+        let (evaluated, proof) = ours.blind_evaluate_proven(&ours_blinded).unwrap();
+        let their_eval: Vec<voprf::EvaluationElement<Ristretto255>> = evaluated
+            .iter()
+            .map(|e| voprf::EvaluationElement::deserialize(&e.to_bytes()).unwrap())
+            .collect();
+        let their_proof = Proof::<Ristretto255>::deserialize(&proof).unwrap();
+        let states: Vec<_> = clients.iter().map(|c| c.state.clone()).collect();
+        let outputs: Vec<_> = VoprfClient::batch_finalize(
+            &inputs,
+            &states,
+            &their_eval,
+            &their_proof,
+            theirs.get_public_key(),
+        )
+        .unwrap()
+        .map(|o| o.unwrap().to_vec())
+        .collect();
+        let expected: Vec<Vec<u8>> = expected.iter().map(|e| e.to_vec()).collect();
+        assert_eq!(outputs, expected);
     }
 }

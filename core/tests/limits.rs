@@ -101,8 +101,8 @@ fn hostile_messages(bytes: &[u8]) -> Vec<ErrorCode> {
         waiting.finish(Some(&finish)).map(|_| ()).unwrap_err()
     }));
 
-    // Set digest: header, epoch, profile, salt, then the count, fpr bits,
-    // tags, label length, labels.
+    // Set digest: header, public key, profile, salt, then the count, fpr
+    // bits, tags, label length, labels.
     let key = OprfKey::derive(&[1; 32], b"limits").unwrap();
     let server = Server::new(
         key,
@@ -113,7 +113,7 @@ fn hostile_messages(bytes: &[u8]) -> Vec<ErrorCode> {
     .unwrap();
     let hostile = forged(
         server.digest(),
-        6 + 16 + 32 + 16,
+        6 + 32 + 32 + 16,
         &[&[40], bytes, &[0], bytes],
     );
     check(capped(|| {
@@ -127,10 +127,10 @@ fn hostile_messages(bytes: &[u8]) -> Vec<ErrorCode> {
         server.answer(&hostile, "hostile").map(|_| ()).unwrap_err()
     }));
 
-    // Answer: header, query id, epoch, then the count.
+    // Answer: header, query id, epoch, then the count, elements, proof.
     let answer = server.answer(&query, "honest").unwrap();
     let digest = SetDigest::from_bytes(server.digest()).unwrap();
-    let hostile = forged(&answer, 6 + 16 + 16, &[bytes]);
+    let hostile = forged(&answer, 6 + 16 + 16, &[bytes, bytes]);
     check(capped(|| {
         client
             .finish_with(&hostile, &digest)

@@ -277,12 +277,12 @@ fn non_canonical_point_is_rejected() {
 fn wrong_version_is_rejected() {
     let config = Config::default();
     let (_, mut request, r) = fresh_states(&config, 1);
-    request[4] = 1; // the first format, before canonical decoding and profiles
+    request[4] = 2; // the second format, before proofs
     assert_eq!(
         r.respond(&request).unwrap_err(),
         Error::UnsupportedVersion {
-            found: 1,
-            supported: 2
+            found: 2,
+            supported: 3
         }
     );
 }

@@ -299,3 +299,101 @@ proptest! {
         }
     }
 }
+
+/// Where element `j` of an answer to `n` items starts: the elements end
+/// just before the proof's length byte (0x40) and its 64 bytes.
+fn answer_element(answer: &[u8], n: usize, j: usize) -> std::ops::Range<usize> {
+    let end = answer.len() - 65;
+    let at = end - (n - j) * 32;
+    at..at + 32
+}
+
+/// A server that answers one client under another key than the digest's
+/// (to tag it, or to make it match nothing) and dresses the answer up as
+/// one of the digest's epoch: the client's proof check refuses it.
+#[test]
+fn deviating_server_answers_under_another_key() {
+    let list = items("x", 50);
+    let config = ServerConfig::new(Budget::Unlimited);
+    let honest = Server::new(key(1), &list, None::<&[&[u8]]>, config.clone()).unwrap();
+    let other = Server::new(key(2), &list, None::<&[&[u8]]>, config).unwrap();
+    let mine = items("x", 5);
+    let (c, query) = client(&mine, 7);
+    let mut answer = other.answer(&query, "c").unwrap();
+    // The epoch follows the 6-byte header and the 16-byte query id.
+    answer[22..38].copy_from_slice(&honest.epoch());
+    assert_eq!(
+        c.finish(&answer, honest.digest()).unwrap_err(),
+        Error::BadProof
+    );
+
+    // One element of an honest answer swapped for another key's.
+    let (c, query) = client(&mine, 8);
+    let mut answer = honest.answer(&query, "c").unwrap();
+    let theirs = other.answer(&query, "c").unwrap();
+    let at = answer_element(&answer, mine.len(), 3);
+    answer[at.clone()].copy_from_slice(&theirs[at]);
+    assert_eq!(
+        c.finish(&answer, honest.digest()).unwrap_err(),
+        Error::BadProof
+    );
+
+    // Two elements of an honest answer swapped with each other.
+    let (c, query) = client(&mine, 9);
+    let mut answer = honest.answer(&query, "c").unwrap();
+    let (a, b) = (
+        answer_element(&answer, mine.len(), 0),
+        answer_element(&answer, mine.len(), 4),
+    );
+    let first = answer[a.clone()].to_vec();
+    answer.copy_within(b.clone(), a.start);
+    answer[b].copy_from_slice(&first);
+    assert_eq!(
+        c.finish(&answer, honest.digest()).unwrap_err(),
+        Error::BadProof
+    );
+
+    // A proof of zeros, and the honest answer, which still finishes.
+    let (c, query) = client(&mine, 10);
+    let good = honest.answer(&query, "c").unwrap();
+    let mut zeroed = good.clone();
+    let n = zeroed.len();
+    zeroed[n - 64..].fill(0);
+    assert_eq!(
+        c.finish(&zeroed, honest.digest()).unwrap_err(),
+        Error::BadProof
+    );
+    let (c, _) = client(&mine, 10);
+    assert_eq!(
+        c.finish(&good, honest.digest()).unwrap().indices(),
+        &[0, 1, 2, 3, 4]
+    );
+}
+
+/// A digest whose public key is not a group element is refused when it is
+/// read, before any client trusts it.
+#[test]
+fn deviating_server_publishes_a_digest_without_a_key() {
+    let server = Server::new(
+        key(3),
+        &items("x", 10),
+        None::<&[&[u8]]>,
+        ServerConfig::new(Budget::Unlimited),
+    )
+    .unwrap();
+    let digest = server.digest();
+    let pk = SetDigest::from_bytes(digest).unwrap().public_key();
+    assert_eq!(pk, server.key().public_key());
+    let at = digest.windows(32).position(|w| w == pk).unwrap();
+    let mut bad = digest.to_vec();
+    bad[at..at + 32].fill(0);
+    assert_eq!(
+        SetDigest::from_bytes(&bad).unwrap_err(),
+        Error::IdentityElement
+    );
+    bad[at..at + 32].fill(0xff);
+    assert_eq!(
+        SetDigest::from_bytes(&bad).unwrap_err(),
+        Error::InvalidElement
+    );
+}

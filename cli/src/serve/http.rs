@@ -22,6 +22,9 @@ pub(crate) struct ClientId(pub(crate) Arc<str>);
 
 /// The header that names the epoch of a digest or an answer.
 pub(crate) const EPOCH_HEADER: &str = "blindmatch-epoch";
+/// The VOPRF public key of the epoch (hex), which the digest also carries
+/// and against which every answer's proof is checked.
+pub(crate) const PUBLIC_KEY_HEADER: &str = "blindmatch-public-key";
 /// The header with the client's remaining budget after an answer.
 pub(crate) const REMAINING_HEADER: &str = "blindmatch-remaining-budget";
 
@@ -107,6 +110,7 @@ async fn digest(
     let mut response = Response::builder()
         .header(header::ETAG, header_value(&current.etag))
         .header(EPOCH_HEADER, header_value(&current.epoch))
+        .header(PUBLIC_KEY_HEADER, header_value(&current.public_key))
         .header(header::ACCEPT_RANGES, "bytes")
         // A cached copy is checked again (ETag) before use: the list may
         // be rebuilt or rotated at any time.
@@ -362,7 +366,8 @@ async fn query(
     let mut response = Response::builder()
         .status(StatusCode::OK)
         .header(header::CONTENT_TYPE, "application/octet-stream")
-        .header(EPOCH_HEADER, header_value(&current.epoch));
+        .header(EPOCH_HEADER, header_value(&current.epoch))
+        .header(PUBLIC_KEY_HEADER, header_value(&current.public_key));
     if let Some(r) = remaining {
         response = response.header(REMAINING_HEADER, r);
     }

@@ -78,6 +78,8 @@ pub(crate) struct Current {
     /// changes with the key (a new epoch) and with every rebuild of the list.
     etag: String,
     epoch: String,
+    /// The VOPRF public key every answer is proven against, hex.
+    public_key: String,
     items: usize,
     max_body: usize,
     metrics_clients: Vec<String>,
@@ -265,6 +267,7 @@ fn load(config: &ServerToml, pass: &Passphrase) -> Outcome<Current> {
         metrics_clients: config.metrics.clients.clone(),
         max_queries_per_client: config.max_queries_per_client,
         min_body_rate: config.min_body_rate,
+        public_key: hex::encode(server.key().public_key()),
         epoch,
         digest,
         server,
