@@ -39,8 +39,9 @@
 //! ([`Error::BadProof`]): a server cannot answer one client under another
 //! key than the one of the digest everyone holds, so it can neither tag a
 //! client (tell its later queries apart) nor feed it an answer that
-//! silently matches nothing. The proof costs the server about two
-//! multiscalar multiplications over the query and the client two more.
+//! silently matches nothing. Proving costs the server one multiscalar
+//! multiplication over the query (its composite) and hashing a weight per
+//! element; verifying costs the client two, and decoding its own elements.
 //!
 //! # What each party learns
 //!
