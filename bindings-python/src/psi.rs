@@ -8,7 +8,7 @@
 use std::sync::Arc;
 
 use blindmatch::phase::Phase;
-use blindmatch::psi::{self as core, Config, Matches, Output, Reveal};
+use blindmatch::psi::{self as core, Config, Matches, Output, Proofs, Reveal};
 use blindmatch::receipt::SessionRecord;
 use blindmatch::records::RecordIndex;
 use blindmatch::state::{Waiting, WaitingRef};
@@ -21,6 +21,15 @@ use crate::errors::{self, IntoPy};
 use crate::items::{self, Items};
 use crate::phase::Shared;
 use crate::testing::Seed;
+
+/// Parses `proofs=` ("verify" or "trust_peer") as a ValueError.
+pub(crate) fn proofs(name: &str) -> PyResult<Proofs> {
+    Proofs::from_name(name).map_err(|_| {
+        PyValueError::new_err(format!(
+            "proofs must be 'verify' or 'trust_peer', not {name:?}"
+        ))
+    })
+}
 
 pub(crate) fn config(
     reveal: &str,
@@ -129,7 +138,7 @@ impl Initiator {
 #[pymethods]
 impl Initiator {
     #[new]
-    #[pyo3(signature = (items, reveal="intersection", output="both", max_peer_items=None, min_peer_items=0, *, case_ref=None, legal_basis=None, ledger=None))]
+    #[pyo3(signature = (items, reveal="intersection", output="both", max_peer_items=None, min_peer_items=0, *, proofs="verify", case_ref=None, legal_basis=None, ledger=None))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
@@ -138,11 +147,13 @@ impl Initiator {
         output: &str,
         max_peer_items: Option<usize>,
         min_peer_items: usize,
+        proofs: &str,
         case_ref: Option<String>,
         legal_basis: Option<String>,
         ledger: Option<PyRef<'_, Ledger>>,
     ) -> PyResult<Self> {
-        let config = config(reveal, output, max_peer_items, min_peer_items)?;
+        let config = config(reveal, output, max_peer_items, min_peer_items)?
+            .with_proofs(self::proofs(proofs)?);
         let provenance = Provenance::new(py, case_ref, legal_basis, ledger.as_deref())?;
         Self::start(py, items::extract(items)?, config, provenance, None)
     }
@@ -329,7 +340,7 @@ impl Responder {
 #[pymethods]
 impl Responder {
     #[new]
-    #[pyo3(signature = (items, reveal="intersection", output="both", max_peer_items=None, min_peer_items=0, *, case_ref=None, legal_basis=None, ledger=None))]
+    #[pyo3(signature = (items, reveal="intersection", output="both", max_peer_items=None, min_peer_items=0, *, proofs="verify", case_ref=None, legal_basis=None, ledger=None))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
@@ -338,11 +349,13 @@ impl Responder {
         output: &str,
         max_peer_items: Option<usize>,
         min_peer_items: usize,
+        proofs: &str,
         case_ref: Option<String>,
         legal_basis: Option<String>,
         ledger: Option<PyRef<'_, Ledger>>,
     ) -> PyResult<Self> {
-        let config = config(reveal, output, max_peer_items, min_peer_items)?;
+        let config = config(reveal, output, max_peer_items, min_peer_items)?
+            .with_proofs(self::proofs(proofs)?);
         let provenance = Provenance::new(py, case_ref, legal_basis, ledger.as_deref())?;
         Self::start(py, items::extract(items)?, config, provenance, None)
     }

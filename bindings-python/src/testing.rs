@@ -38,7 +38,7 @@ impl Seed {
 
 /// An Initiator whose session key, id and order come from `rng_seed`.
 #[pyfunction]
-#[pyo3(signature = (items, rng_seed, reveal="intersection", output="both", max_peer_items=None, min_peer_items=0, case_ref=None, legal_basis=None, ledger=None))]
+#[pyo3(signature = (items, rng_seed, reveal="intersection", output="both", max_peer_items=None, min_peer_items=0, case_ref=None, legal_basis=None, ledger=None, proofs="verify"))]
 #[allow(clippy::too_many_arguments)]
 fn initiator(
     py: Python<'_>,
@@ -51,8 +51,10 @@ fn initiator(
     case_ref: Option<String>,
     legal_basis: Option<String>,
     ledger: Option<PyRef<'_, Ledger>>,
+    proofs: &str,
 ) -> PyResult<Initiator> {
-    let config: Config = psi::config(reveal, output, max_peer_items, min_peer_items)?;
+    let config: Config = psi::config(reveal, output, max_peer_items, min_peer_items)?
+        .with_proofs(psi::proofs(proofs)?);
     let provenance = Provenance::new(py, case_ref, legal_basis, ledger.as_deref())?;
     let seed = Seed::from_py(rng_seed)?;
     Initiator::start(py, items::extract(items)?, config, provenance, Some(seed))
@@ -60,7 +62,7 @@ fn initiator(
 
 /// A Responder whose session key and order come from `rng_seed`.
 #[pyfunction]
-#[pyo3(signature = (items, rng_seed, reveal="intersection", output="both", max_peer_items=None, min_peer_items=0, case_ref=None, legal_basis=None, ledger=None))]
+#[pyo3(signature = (items, rng_seed, reveal="intersection", output="both", max_peer_items=None, min_peer_items=0, case_ref=None, legal_basis=None, ledger=None, proofs="verify"))]
 #[allow(clippy::too_many_arguments)]
 fn responder(
     py: Python<'_>,
@@ -73,8 +75,10 @@ fn responder(
     case_ref: Option<String>,
     legal_basis: Option<String>,
     ledger: Option<PyRef<'_, Ledger>>,
+    proofs: &str,
 ) -> PyResult<Responder> {
-    let config = psi::config(reveal, output, max_peer_items, min_peer_items)?;
+    let config = psi::config(reveal, output, max_peer_items, min_peer_items)?
+        .with_proofs(psi::proofs(proofs)?);
     let provenance = Provenance::new(py, case_ref, legal_basis, ledger.as_deref())?;
     let seed = Seed::from_py(rng_seed)?;
     Responder::start(py, items::extract(items)?, config, provenance, Some(seed))

@@ -121,3 +121,30 @@ def test_limits_and_mode_mismatch():
     with pytest.raises(bm.SessionMismatchError):
         a2 = bm.Initiator(["1"])
         bm.Initiator(["1"]).finish(bm.Responder(["1"]).respond(a2.request()))
+
+
+def test_deviating_responder_swaps_in_a_value_raised_with_another_key():
+    # Two responders answer one request; the first's response carries one
+    # value the second raised (another key). Offsets: header 6, session id
+    # 16, two counts and the comparison length 3, public key 32, length 1.
+    i = bm.Initiator(["a", "b", "c"])
+    request = i.request()
+    honest = bytearray(bm.Responder(["b", "c", "d"]).respond(request))
+    other = bm.Responder(["b", "c", "e"]).respond(request)
+    at = 6 + 16 + 3 + 32 + 1
+    assert honest[at - 1] == 3 * 32
+    honest[at : at + 32] = other[at : at + 32]
+    with pytest.raises(bm.BadProofError) as e:
+        i.finish(bytes(honest))
+    assert e.value.code == "bad_proof"
+
+
+def test_proofs_can_be_traded_only_by_name_and_by_both():
+    i = bm.Initiator(["a", "b", "c"], proofs="trust_peer")
+    r = bm.Responder(["b", "c", "d"], proofs="trust_peer")
+    r.finish(i.finish(r.respond(i.request())))
+    assert i.matches == [1, 2] and r.matches == [0, 1]
+    with pytest.raises(bm.ConfigMismatchError, match="proofs differ"):
+        bm.Responder(["b"]).respond(bm.Initiator(["a"], proofs="trust_peer").request())
+    with pytest.raises(ValueError, match="trust_peer"):
+        bm.Initiator(["a"], proofs="off")  # type: ignore[arg-type]

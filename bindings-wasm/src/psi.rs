@@ -8,7 +8,7 @@
 use std::sync::Arc;
 
 use blindmatch::phase::Phase;
-use blindmatch::psi::{self as core, Config, Matches, Output, Reveal};
+use blindmatch::psi::{self as core, Config, Matches, Output, Proofs, Reveal};
 use blindmatch::receipt::{Case, SessionRecord as CoreRecord};
 use blindmatch::records::RecordSet;
 use js_sys::{Array, Uint8Array};
@@ -32,6 +32,12 @@ js_options! {
         reveal: r#""intersection" | "cardinality""#,
         /// Who learns it: both parties (default) or only the initiator.
         output: r#""both" | "initiator""#,
+        /// "verify" (default): in intersection mode, check the proof that the
+        /// peer raised each of our values with the key it stated, and prove
+        /// ours. "trust_peer" drops the proofs: a peer that keys some values
+        /// apart makes us miss exactly those items, undetected. Both parties
+        /// must choose the same. Partitioned parties carry no proofs yet.
+        proofs: r#""verify" | "trust_peer""#,
         /// Refuse a peer with more items than this (default 2^24).
         maxPeerItems: "number",
         /// Refuse a peer with fewer items than this (default 0).
@@ -64,7 +70,15 @@ pub(crate) fn config(options: Option<&PsiOptions>) -> Result<(Config, Case), JsV
             )));
         }
     };
-    let mut c = Config::new(reveal, output);
+    let proofs = match o.string("proofs")?.as_deref() {
+        None => Proofs::Verify,
+        Some(name) => Proofs::from_name(name).map_err(|_| {
+            errors::arg(&format!(
+                "proofs must be \"verify\" or \"trust_peer\", not {name:?}"
+            ))
+        })?,
+    };
+    let mut c = Config::new(reveal, output).with_proofs(proofs);
     if let Some(max) = o.uint("maxPeerItems", u64::from(u32::MAX))? {
         c = c.with_max_peer_items(usize::try_from(max).unwrap_or(usize::MAX));
     }

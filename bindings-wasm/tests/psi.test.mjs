@@ -120,3 +120,29 @@ test("a larger session (2,000 items per side) matches", () => {
   assert.deepEqual(a.matches, expectedIndices(x, y));
   assert.deepEqual(b.matches, expectedIndices(y, x));
 });
+
+test("deviating responder: one value raised with another key is bad_proof", () => {
+  // Two responders answer one request; one value of the second (another
+  // key) goes into the first's response. Offsets: header 6, session id 16,
+  // two counts and the comparison length 3, public key 32, length 1.
+  const a = new bm.Initiator(["a", "b", "c"]);
+  const request = a.request();
+  const honest = new bm.Responder(["b", "c", "d"]).respond(request);
+  const other = new bm.Responder(["b", "c", "e"]).respond(request);
+  const at = 6 + 16 + 3 + 32 + 1;
+  assert.equal(honest[at - 1], 3 * 32);
+  honest.set(other.subarray(at, at + 32), at);
+  assert.throws(() => a.finish(honest), { name: "BadProofError", code: "bad_proof" });
+});
+
+test("proofs: 'trust_peer' on both sides matches; one side alone is refused", () => {
+  const { a, b } = session(["a", "b", "c"], ["b", "c", "d"], { proofs: "trust_peer" });
+  assert.deepEqual(a.matches, [1, 2]);
+  assert.deepEqual(b.matches, [0, 1]);
+  const lone = new bm.Initiator(["a"], { proofs: "trust_peer" });
+  assert.throws(() => new bm.Responder(["a"]).respond(lone.request()), {
+    name: "ConfigMismatchError",
+    message: /proofs differ/,
+  });
+  assert.throws(() => new bm.Initiator(["a"], { proofs: "off" }), /trust_peer/);
+});

@@ -127,6 +127,11 @@ struct ModeArgs {
     /// Refuse a peer with fewer distinct keys than this (a tiny set is a probe).
     #[arg(long, default_value_t = 0, value_name = "N")]
     min_peer_items: usize,
+    /// Do not prove or check that each party raised the other's values with
+    /// the key it stated: a peer that keys some values apart then makes you
+    /// miss exactly those items, undetected (both agencies must choose the same).
+    #[arg(long)]
+    trust_peer: bool,
 }
 
 /// Where a waiting state goes.

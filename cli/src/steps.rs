@@ -3,7 +3,7 @@
 use std::path::Path;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use blindmatch::psi::{self, Config, Output, Reveal};
+use blindmatch::psi::{self, Config, Output, Proofs, Reveal};
 use blindmatch::receipt::{self, Case, PublicKey, SessionRecord};
 use blindmatch::records::{RecordIndex, RecordSet};
 use blindmatch::state::{self, SavedSession, Waiting};
@@ -75,7 +75,13 @@ fn config(mode: &ModeArgs, set: &RecordSet) -> Outcome<Config> {
     if mode.min_peer_items > mode.max_peer_items {
         return Err(Failure::usage("--min-peer-items exceeds --max-peer-items"));
     }
+    let proofs = if mode.trust_peer {
+        Proofs::TrustPeer
+    } else {
+        Proofs::Verify
+    };
     Ok(Config::new(reveal, output)
+        .with_proofs(proofs)
         .with_profile(set.profile())
         .with_max_peer_items(mode.max_peer_items)
         .with_min_peer_items(mode.min_peer_items))
@@ -338,8 +344,10 @@ pub(crate) fn psi_result(ui: &Ui, pass: &Passphrase, a: &PsiResultArgs) -> Outco
     let finish = match &a.finish {
         Some(path) => Some(files::read_message(
             path,
+            // Whole 32-byte elements when proven (digests are shorter);
+            // the proofs (64 bytes per 2^16) fit in the slack.
             (index.len() as u64)
-                .saturating_mul(16)
+                .saturating_mul(32)
                 .saturating_add(SLACK),
         )?),
         None if responder.config().output == Output::Both => {

@@ -49,6 +49,13 @@
 //! (a DataFrame join); [`join`] is a reference join for one machine whose
 //! memory is bounded by the size of one bucket group, and [`count_part`]
 //! counts the matches of one bucket in cardinality mode.
+//!
+//! **No proofs yet.** Partitioned sessions do not prove their re-blinding
+//! (the one-process [`crate::psi`] does, [`psi::Proofs::Verify`]): each
+//! party trusts its peer to raise its values with one key, and a peer that
+//! keys some values apart makes the other party miss exactly those items,
+//! undetected. A secret's configuration says so ([`psi::Proofs::TrustPeer`]
+//! whatever it was given); SECURITY.md lists it.
 
 use core::fmt;
 use std::collections::HashMap;
@@ -388,6 +395,8 @@ impl PartySecret {
         if parts == 0 || parts > MAX_PARTS {
             return Err(Error::InvalidConfig("parts must be 1 to 65536"));
         }
+        // Partitioned steps carry no proofs (module docs).
+        let config = config.with_proofs(psi::Proofs::TrustPeer);
         let mut k = group::random_nonzero_scalar(rng);
         let half = *group::halve(&k);
         k.zeroize();
@@ -498,7 +507,8 @@ impl PartySecret {
             Reveal::from_code(repr.reveal)?,
             Output::from_code(repr.output)?,
         )
-        .with_profile(repr.profile);
+        .with_profile(repr.profile)
+        .with_proofs(psi::Proofs::TrustPeer);
         config.limits.max_peer_items = usize::try_from(repr.max_peer_items).unwrap_or(usize::MAX);
         config.limits.min_peer_items = usize::try_from(repr.min_peer_items).unwrap_or(usize::MAX);
         config.validate()?;

@@ -66,6 +66,7 @@ use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 use crate::compare::{CompareSet, compare_value, read_compare, write_compare};
 pub use crate::compare::{FALSE_MATCH_BITS, compare_len};
 use crate::distinct::{Distinct, SavedItems};
+use crate::dleq::{self, Domain, Elements};
 use crate::error::{Error, Result};
 use crate::group::{self, Dst, ELEMENT_LEN, random_nonzero_scalar};
 use crate::receipt::{Protocol, Role, SessionRecord};
@@ -79,6 +80,19 @@ pub const MAX_ITEMS: usize = u32::MAX as usize;
 
 /// Protocol name in balanced PSI transcripts.
 const TRANSCRIPT_PROTOCOL: &[u8] = b"blindmatch-PSI-v1";
+
+/// `contextString` of balanced PSI's proofs (their `HashToScalar` DST is
+/// `"HashToScalar-"` followed by it).
+const PROOF_CONTEXT: &[u8] = b"blindmatch-PSI-v1";
+
+/// Label of the hedged RNG of a party's proofs.
+const PROOF_RNG_LABEL: &[u8] = b"blindmatch-PSI-v1 proof";
+
+/// The step a proof belongs to, bound into its seed with the session id:
+/// the responder's re-blinding of the request, the initiator's of the
+/// response.
+const RESPONSE_STEP: &[u8] = b"response";
+const FINISH_STEP: &[u8] = b"finish";
 
 /// Prefix of the per-session hash-to-group DST; the session id follows.
 const H2G_DST_PREFIX: &[u8] = b"blindmatch-PSI-v1-ristretto255-SHA512-HashToGroup-";
@@ -155,6 +169,70 @@ impl Output {
     }
 }
 
+/// Whether the parties prove that they raised each other's values with the
+/// keys they committed to (DESIGN §8.1).
+///
+/// With [`Proofs::Verify`] each party states `K = k·G` for its session key
+/// in its first message, and every batch of the peer's values it raises
+/// carries a batched DLEQ proof (RFC 9497 §2.2, 64 bytes per 2^16 values)
+/// that each was raised to that same `k`. The raised values then travel as
+/// whole elements (32 bytes each) instead of truncated comparison digests,
+/// since the proof is over elements. Proofs apply in
+/// [`Reveal::Intersection`] mode; in [`Reveal::Cardinality`] mode the
+/// values are shuffled before they travel, so no per-value proof can be
+/// checked and that mode stays secure against semi-honest peers only.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Proofs {
+    /// Every raised value is proven and verified (intersection mode).
+    #[default]
+    Verify,
+    /// No proofs: each party **trusts** the other to raise its values with
+    /// one key. A peer that uses another key for some values makes the
+    /// other party's result miss exactly the items it picks, undetected.
+    TrustPeer,
+}
+
+impl Proofs {
+    /// Returns the setting's name (`"verify"`, `"trust_peer"`), as the
+    /// bindings spell it.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Proofs::Verify => "verify",
+            Proofs::TrustPeer => "trust_peer",
+        }
+    }
+
+    /// Parses a name as [`Proofs::name`] spells it.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidConfig`] for any other name.
+    pub fn from_name(name: &str) -> Result<Self> {
+        match name {
+            "verify" => Ok(Proofs::Verify),
+            "trust_peer" => Ok(Proofs::TrustPeer),
+            _ => Err(Error::InvalidConfig(
+                "proofs must be \"verify\" or \"trust_peer\"",
+            )),
+        }
+    }
+
+    pub(crate) const fn code(self) -> u8 {
+        match self {
+            Proofs::Verify => 1,
+            Proofs::TrustPeer => 2,
+        }
+    }
+
+    pub(crate) fn from_code(code: u8) -> Result<Self> {
+        match code {
+            1 => Ok(Proofs::Verify),
+            2 => Ok(Proofs::TrustPeer),
+            _ => Err(Error::Malformed),
+        }
+    }
+}
+
 /// A party's policy on the peer's set size, enforced before any group
 /// operation is spent on the peer's message.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -214,6 +292,10 @@ pub struct Config {
     /// The initiator's travels in the request; the responder refuses a
     /// different one with [`Error::ProfileMismatch`].
     pub profile: Profile,
+    /// Whether raised values are proven ([`Proofs::Verify`] by default).
+    /// Both parties must agree; the responder refuses a request that
+    /// differs with [`Error::ConfigMismatch`].
+    pub proofs: Proofs,
 }
 
 impl Config {
@@ -224,7 +306,22 @@ impl Config {
             output,
             limits: Limits::default(),
             profile: Profile::RAW,
+            proofs: Proofs::Verify,
         }
+    }
+
+    /// Sets whether raised values are proven. [`Proofs::TrustPeer`] gives
+    /// up the check that the peer raised this party's values with one key.
+    #[must_use]
+    pub fn with_proofs(mut self, proofs: Proofs) -> Self {
+        self.proofs = proofs;
+        self
+    }
+
+    /// Whether this session carries proofs: [`Proofs::Verify`] in
+    /// intersection mode (cardinality mode shuffles what it would prove).
+    pub fn proven(&self) -> bool {
+        self.proofs == Proofs::Verify && self.reveal == Reveal::Intersection
     }
 
     /// Sets the canonicalization profile of this party's items.
@@ -386,6 +483,122 @@ pub(crate) fn reblind_compare(
     )
 }
 
+/// What a proof's seed binds beyond the prover's key: the step and the session.
+fn proof_binding(step: &[u8], session_id: &SessionId) -> Vec<u8> {
+    [step, session_id.as_slice()].concat()
+}
+
+/// Hashes whole doubly blinded elements into comparison values.
+fn compare_values(raised: &[u8], session_id: &SessionId, len: usize) -> Vec<u128> {
+    raised
+        .chunks_exact(ELEMENT_LEN)
+        .map(|e| {
+            let mut element = [0u8; ELEMENT_LEN];
+            element.copy_from_slice(e);
+            compare_value(session_id, &element, len)
+        })
+        .collect()
+}
+
+/// Decodes the peer's elements and raises each to `key`, returning the
+/// results' whole encodings and the proofs (RFC 9497 §2.2, one per
+/// [`dleq::MAX_BATCH`]) that each was raised to the `k` of `K = k·G`.
+/// The proof's random scalar is hedged over the key, the step, the session
+/// and the peer's elements.
+fn reblind_proven(
+    bytes: &[u8],
+    key: &SessionKey,
+    session_id: &SessionId,
+    step: &[u8],
+) -> Result<(Vec<u8>, Vec<u8>)> {
+    let points = dleq::decode_all(bytes)?;
+    let raised = group::compress_doubled(
+        points.len(),
+        |j| Ok(points[j] * key.half),
+        |_, encoded| *encoded,
+    )?
+    .into_flattened();
+    let k = key.full();
+    let public = RistrettoPoint::mul_base(&k).compress().to_bytes();
+    let binding = proof_binding(step, session_id);
+    // The seed covers the key, the step and session, and the peer's
+    // elements: a second proof by one key never reuses a random scalar.
+    let secret = Zeroizing::new([k.as_bytes().as_slice(), &binding].concat());
+    let mut rng = rng::hedged(PROOF_RNG_LABEL, &secret, bytes);
+    let proof = dleq::prove(
+        &Domain {
+            context: PROOF_CONTEXT,
+            binding: &binding,
+        },
+        &k,
+        &curve25519_dalek::constants::RISTRETTO_BASEPOINT_POINT,
+        &public,
+        Elements {
+            points: &points,
+            encoded: bytes,
+        },
+        &raised,
+        &mut rng,
+    )?;
+    Ok((raised, proof))
+}
+
+/// Checks the peer's proofs that `raised` is `sent` raised to the key of
+/// its public element `peer_key` ([`Error::BadProof`] if not), then hashes
+/// each raised element into a comparison value.
+#[allow(clippy::too_many_arguments)]
+fn verify_raised(
+    peer_key: &[u8; ELEMENT_LEN],
+    sent: &[u8],
+    raised: &[u8],
+    proof: &[u8],
+    step: &[u8],
+    session_id: &SessionId,
+    len: usize,
+) -> Result<Vec<u128>> {
+    let b = group::decode_element(peer_key)?;
+    let c = dleq::decode_all(sent)?;
+    let d = dleq::decode_all(raised)?;
+    let binding = proof_binding(step, session_id);
+    dleq::verify(
+        &Domain {
+            context: PROOF_CONTEXT,
+            binding: &binding,
+        },
+        &curve25519_dalek::constants::RISTRETTO_BASEPOINT_POINT,
+        &b,
+        peer_key,
+        Elements {
+            points: &c,
+            encoded: sent,
+        },
+        Elements {
+            points: &d,
+            encoded: raised,
+        },
+        proof,
+    )?;
+    Ok(compare_values(raised, session_id, len))
+}
+
+/// Checks the length of a message's raised values and proofs: whole
+/// elements and [`dleq::proofs_len`] bytes of proof when the session is
+/// proven, `len`-byte digests and no proof otherwise.
+fn check_raised(raised: &[u8], proof: &[u8], count: usize, len: usize, proven: bool) -> Result<()> {
+    if proven {
+        wire::check_len(raised, count, ELEMENT_LEN)?;
+        if proof.len() != dleq::proofs_len(count) {
+            return Err(Error::BadProof);
+        }
+    } else {
+        wire::check_len(raised, count, len)?;
+        if !proof.is_empty() {
+            return Err(Error::Malformed);
+        }
+    }
+    Ok(())
+}
+
 /// Blinds the distinct values in the order given by `order`:
 /// `H(item)^key` for each, serialized.
 pub(crate) fn blind(
@@ -472,6 +685,10 @@ struct RequestMsg<'a> {
     output: u8,
     session_id: SessionId,
     profile: Profile,
+    /// 1 when every raised value is proven ([`Config::proven`]), else 0.
+    proofs: u8,
+    /// `K_I = a·G` for the initiator's session key `a`.
+    public_key: [u8; ELEMENT_LEN],
     count: u32,
     #[serde(borrow, with = "serde_bytes")]
     elements: &'a [u8],
@@ -483,8 +700,15 @@ struct ResponseMsg<'a> {
     initiator_count: u32,
     responder_count: u32,
     compare_len: u8,
+    /// `K_R = b·G` for the responder's session key `b`.
+    public_key: [u8; ELEMENT_LEN],
+    /// The request's elements raised to `b`: whole elements when the
+    /// session is proven, `compare_len`-byte digests otherwise.
     #[serde(borrow, with = "serde_bytes")]
     reblinded: &'a [u8],
+    /// The proofs of `reblinded` (empty when the session is not proven).
+    #[serde(borrow, with = "serde_bytes")]
+    proof: &'a [u8],
     #[serde(borrow, with = "serde_bytes")]
     elements: &'a [u8],
 }
@@ -493,8 +717,11 @@ struct ResponseMsg<'a> {
 struct FinishMsg<'a> {
     session_id: SessionId,
     count: u32,
+    /// The response's elements raised to `a`, as in [`ResponseMsg`].
     #[serde(borrow, with = "serde_bytes")]
     reblinded: &'a [u8],
+    #[serde(borrow, with = "serde_bytes")]
+    proof: &'a [u8],
 }
 
 /// The initiator of a balanced PSI session, waiting for the response.
@@ -505,6 +732,9 @@ pub struct Initiator {
     own: Distinct,
     /// Request position -> distinct value.
     order: Vec<u32>,
+    /// The request's elements, which the response's proofs are over (empty
+    /// when the session is not proven).
+    sent: Vec<u8>,
     seed: Seed,
     transcript: Transcript,
 }
@@ -569,12 +799,19 @@ impl Initiator {
                 output: config.output.code(),
                 session_id,
                 profile: config.profile,
+                proofs: u8::from(config.proven()),
+                public_key: key.public().compress().to_bytes(),
                 count: order.len() as u32, // <= MAX_ITEMS, checked in Distinct::new
                 elements: &elements,
             },
         );
         let mut transcript = Transcript::new(TRANSCRIPT_PROTOCOL);
         transcript.absorb(&request);
+        let sent = if config.proven() {
+            elements
+        } else {
+            Vec::new()
+        };
         Ok((
             Initiator {
                 config,
@@ -582,6 +819,7 @@ impl Initiator {
                 session_id,
                 own,
                 order,
+                sent,
                 seed,
                 transcript,
             },
@@ -621,7 +859,9 @@ impl Initiator {
     /// [`Error::SessionMismatch`], [`Error::CountMismatch`],
     /// [`Error::PeerSetTooLarge`] / [`Error::PeerSetTooSmall`] (checked
     /// before any group operation), [`Error::InvalidElement`] /
-    /// [`Error::IdentityElement`] for a bad element.
+    /// [`Error::IdentityElement`] for a bad element, [`Error::BadProof`]
+    /// when a proven session's response is not what the responder's key
+    /// gives (checked before anything is compared).
     pub fn conclude(mut self, response: &[u8]) -> Result<InitiatorOutcome> {
         let msg: ResponseMsg<'_> = wire::decode(response, MessageType::PsiResponse)?;
         if msg.session_id != self.session_id {
@@ -637,16 +877,44 @@ impl Initiator {
                 "comparison length differs from the one the set sizes imply",
             ));
         }
-        wire::check_len(msg.reblinded, mine, len)?;
+        let proven = self.config.proven();
+        check_raised(msg.reblinded, msg.proof, mine, len, proven)?;
         wire::check_len(msg.elements, theirs, ELEMENT_LEN)?;
+        group::decode_element(&msg.public_key)?;
 
-        // H(y)^ab for the responder's items, in the responder's order.
-        let their_values = reblind_compare(msg.elements, &self.key, &self.session_id, len)?;
+        // H(x)^ab for our items, in request order (or shuffled).
+        let ours: Vec<u128> = if proven {
+            verify_raised(
+                &msg.public_key,
+                &self.sent,
+                msg.reblinded,
+                msg.proof,
+                RESPONSE_STEP,
+                &self.session_id,
+                len,
+            )?
+        } else {
+            msg.reblinded.chunks_exact(len).map(read_compare).collect()
+        };
+
+        // H(y)^ab for the responder's items, in the responder's order;
+        // whole and proven when they go back in a proven finish.
+        let (their_values, proven_finish) = if proven && self.config.output == Output::Both {
+            let (raised, proof) =
+                reblind_proven(msg.elements, &self.key, &self.session_id, FINISH_STEP)?;
+            (
+                compare_values(&raised, &self.session_id, len),
+                Some((raised, proof)),
+            )
+        } else {
+            let values = reblind_compare(msg.elements, &self.key, &self.session_id, len)?;
+            (values, None)
+        };
         let their_set: CompareSet = their_values.iter().copied().collect();
 
         let mut matched = vec![false; self.own.len()];
-        for (pos, chunk) in msg.reblinded.chunks_exact(len).enumerate() {
-            if their_set.contains(&read_compare(chunk)) {
+        for (pos, value) in ours.iter().enumerate() {
+            if their_set.contains(value) {
                 // In cardinality mode the responder shuffled these values,
                 // so `pos` says nothing; only the count is used below.
                 matched[self.order[pos] as usize] = true;
@@ -657,17 +925,24 @@ impl Initiator {
         let finish = match self.config.output {
             Output::Initiator => None,
             Output::Both => {
-                let mut values = their_values;
-                if self.config.reveal == Reveal::Cardinality {
-                    values.shuffle(&mut rng::from_seed(&self.seed));
-                }
-                let reblinded = write_compare(&values, len);
+                let count = their_values.len() as u32;
+                let (reblinded, proof) = match proven_finish {
+                    Some(payload) => payload,
+                    None => {
+                        let mut values = their_values;
+                        if self.config.reveal == Reveal::Cardinality {
+                            values.shuffle(&mut rng::from_seed(&self.seed));
+                        }
+                        (write_compare(&values, len), Vec::new())
+                    }
+                };
                 Some(wire::encode(
                     MessageType::PsiFinish,
                     &FinishMsg {
                         session_id: self.session_id,
-                        count: values.len() as u32,
+                        count,
                         reblinded: &reblinded,
+                        proof: &proof,
                     },
                 ))
             }
@@ -797,7 +1072,8 @@ impl Responder {
     /// canonicalized under another profile,
     /// [`Error::PeerSetTooLarge`] / [`Error::PeerSetTooSmall`],
     /// [`Error::CountMismatch`], [`Error::InvalidElement`] /
-    /// [`Error::IdentityElement`].
+    /// [`Error::IdentityElement`]. [`Error::ConfigMismatch`] too when one
+    /// party proves raised values ([`Proofs::Verify`]) and the other does not.
     pub fn respond(self, request: &[u8]) -> Result<(ResponderAwaitingFinish, Vec<u8>)> {
         let Responder {
             config,
@@ -814,21 +1090,39 @@ impl Responder {
             return Err(Error::ConfigMismatch("output differs"));
         }
         config.profile.check_peer(msg.profile)?;
+        let proven = match msg.proofs {
+            0 => false,
+            1 => true,
+            _ => return Err(Error::Malformed),
+        };
+        if proven != config.proven() {
+            return Err(Error::ConfigMismatch(
+                "proofs differ: one party verifies raised values, the other trusts its peer",
+            ));
+        }
         let theirs = msg.count as usize;
         config.limits.check_peer(theirs)?;
         wire::check_len(msg.elements, theirs, ELEMENT_LEN)?;
+        group::decode_element(&msg.public_key)?;
 
         let session_id = msg.session_id;
         let mine = own.len();
         let len = compare_len(theirs, mine);
         let mut rng = rng::from_seed(&seed);
 
-        // H(x)^ab for the initiator's items, in request order.
-        let mut their_values = reblind_compare(msg.elements, &key, &session_id, len)?;
-        if config.reveal == Reveal::Cardinality {
-            their_values.shuffle(&mut rng);
-        }
-        let reblinded = write_compare(&their_values, len);
+        // H(x)^ab for the initiator's items, in request order: whole
+        // elements with their proofs, or digests (shuffled for cardinality).
+        let (their_values, reblinded, proof) = if proven {
+            let (raised, proof) = reblind_proven(msg.elements, &key, &session_id, RESPONSE_STEP)?;
+            (compare_values(&raised, &session_id, len), raised, proof)
+        } else {
+            let mut values = reblind_compare(msg.elements, &key, &session_id, len)?;
+            if config.reveal == Reveal::Cardinality {
+                values.shuffle(&mut rng);
+            }
+            let digests = write_compare(&values, len);
+            (values, digests, Vec::new())
+        };
 
         // H(y)^b for our own items, in a random order.
         let order = shuffled(mine, &mut rng);
@@ -841,7 +1135,9 @@ impl Responder {
                 initiator_count: msg.count,
                 responder_count: mine as u32, // <= MAX_ITEMS
                 compare_len: len as u8,       // <= 16
+                public_key: key.public().compress().to_bytes(),
                 reblinded: &reblinded,
+                proof: &proof,
                 elements: &elements,
             },
         );
@@ -850,9 +1146,12 @@ impl Responder {
         let mut transcript = Transcript::new(TRANSCRIPT_PROTOCOL);
         transcript.absorb(request);
         transcript.absorb(&response);
-        let their_set = match config.output {
-            Output::Both => their_values.into_iter().collect(),
-            Output::Initiator => CompareSet::default(),
+        let (their_set, sent) = match config.output {
+            Output::Both => (
+                their_values.into_iter().collect(),
+                if proven { elements } else { Vec::new() },
+            ),
+            Output::Initiator => (CompareSet::default(), Vec::new()),
         };
         let next = ResponderAwaitingFinish {
             config,
@@ -862,6 +1161,8 @@ impl Responder {
             order,
             their_set,
             initiator_count: theirs,
+            peer_key: msg.public_key,
+            sent,
             transcript,
         };
         Ok((next, response))
@@ -879,6 +1180,11 @@ pub struct ResponderAwaitingFinish {
     /// The initiator's doubly blinded values (empty unless output is `Both`).
     their_set: CompareSet,
     initiator_count: usize,
+    /// The initiator's `K_I`, which the finish's proofs are against.
+    peer_key: [u8; ELEMENT_LEN],
+    /// The response's elements, which the finish's proofs are over (empty
+    /// unless the session is proven and its output is `Both`).
+    sent: Vec<u8>,
     transcript: Transcript,
 }
 
@@ -920,7 +1226,9 @@ impl ResponderAwaitingFinish {
     ///
     /// [`Error::UnexpectedFinish`] when a finish message is missing or was
     /// not expected, any decoding error of the message,
-    /// [`Error::SessionMismatch`], [`Error::CountMismatch`].
+    /// [`Error::SessionMismatch`], [`Error::CountMismatch`],
+    /// [`Error::BadProof`] when a proven session's finish is not what the
+    /// initiator's key gives.
     pub fn conclude(mut self, finish: Option<&[u8]>) -> Result<ResponderOutcome> {
         let bytes = match (self.config.output, finish) {
             (Output::Initiator, None) => {
@@ -943,10 +1251,25 @@ impl ResponderAwaitingFinish {
         }
         let mine = self.order.len();
         wire::check_echoed_count(msg.count, mine)?;
-        wire::check_len(msg.reblinded, mine, self.compare_len)?;
+        let len = self.compare_len;
+        let proven = self.config.proven();
+        check_raised(msg.reblinded, msg.proof, mine, len, proven)?;
+        let values: Vec<u128> = if proven {
+            verify_raised(
+                &self.peer_key,
+                &self.sent,
+                msg.reblinded,
+                msg.proof,
+                FINISH_STEP,
+                &self.session_id,
+                len,
+            )?
+        } else {
+            msg.reblinded.chunks_exact(len).map(read_compare).collect()
+        };
         let mut matched = vec![false; mine];
-        for (pos, chunk) in msg.reblinded.chunks_exact(self.compare_len).enumerate() {
-            if self.their_set.contains(&read_compare(chunk)) {
+        for (pos, value) in values.iter().enumerate() {
+            if self.their_set.contains(value) {
                 matched[self.order[pos] as usize] = true;
             }
         }
@@ -1009,6 +1332,8 @@ pub(crate) struct SavedInitiator {
     session_id: SessionId,
     own: SavedItems,
     order: Vec<u32>,
+    #[serde(with = "serde_bytes")]
+    sent: Vec<u8>,
     seed: Secret32,
     #[serde(with = "serde_bytes")]
     transcript: Vec<u8>,
@@ -1024,6 +1349,7 @@ impl Initiator {
             // only the mapping back to indices.
             own: self.own.saved(false),
             order: self.order.clone(),
+            sent: self.sent.clone(),
             seed: Secret32(*self.seed),
             transcript: self.transcript.to_saved(),
         }
@@ -1034,12 +1360,20 @@ impl Initiator {
             .map_err(|_| Error::BadState("session key is not a canonical non-zero scalar"))?;
         let own = Distinct::from_saved(s.own, false)?;
         crate::state::check_permutation(&s.order, own.len())?;
+        let config: Config = s.config.try_into()?;
+        let expected = if config.proven() { own.len() } else { 0 };
+        if s.sent.len() != expected * ELEMENT_LEN {
+            return Err(Error::BadState(
+                "the request's elements disagree with the count",
+            ));
+        }
         Ok(Initiator {
-            config: s.config.try_into()?,
+            config,
             key: SessionKey::from_half(half),
             session_id: s.session_id,
             own,
             order: s.order,
+            sent: s.sent,
             seed: Zeroizing::new(s.seed.0),
             transcript: Transcript::from_saved(&s.transcript)?,
         })
@@ -1060,6 +1394,9 @@ pub(crate) struct SavedResponder {
     order: Vec<u32>,
     their_values: Vec<u128>,
     initiator_count: u32,
+    peer_key: [u8; ELEMENT_LEN],
+    #[serde(with = "serde_bytes")]
+    sent: Vec<u8>,
     #[serde(with = "serde_bytes")]
     transcript: Vec<u8>,
 }
@@ -1079,6 +1416,8 @@ impl ResponderAwaitingFinish {
                 v
             },
             initiator_count: self.initiator_count as u32, // from a u32 count
+            peer_key: self.peer_key,
+            sent: self.sent.clone(),
             transcript: self.transcript.to_saved(),
         }
     }
@@ -1105,6 +1444,17 @@ impl ResponderAwaitingFinish {
                 "the initiator's values disagree with its count",
             ));
         }
+        group::decode_element(&s.peer_key)
+            .map_err(|_| Error::BadState("the initiator's key is not a valid element"))?;
+        let expected_sent = match config.output {
+            Output::Both if config.proven() => own.len(),
+            _ => 0,
+        };
+        if s.sent.len() != expected_sent * ELEMENT_LEN {
+            return Err(Error::BadState(
+                "the response's elements disagree with the count",
+            ));
+        }
         Ok(ResponderAwaitingFinish {
             config,
             session_id: s.session_id,
@@ -1113,6 +1463,8 @@ impl ResponderAwaitingFinish {
             order: s.order,
             their_set,
             initiator_count: theirs,
+            peer_key: s.peer_key,
+            sent: s.sent,
             transcript: Transcript::from_saved(&s.transcript)?,
         })
     }

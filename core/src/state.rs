@@ -108,6 +108,7 @@ pub(crate) struct SavedConfig {
     max_peer_items: u64,
     min_peer_items: u64,
     profile: Profile,
+    proofs: u8,
 }
 
 impl From<&psi::Config> for SavedConfig {
@@ -118,6 +119,7 @@ impl From<&psi::Config> for SavedConfig {
             max_peer_items: c.limits.max_peer_items as u64,
             min_peer_items: c.limits.min_peer_items as u64,
             profile: c.profile,
+            proofs: c.proofs.code(),
         }
     }
 }
@@ -137,6 +139,8 @@ impl TryFrom<SavedConfig> for psi::Config {
             output: Output::from_code(s.output).map_err(|_| Error::BadState("unknown output"))?,
             limits,
             profile: s.profile,
+            proofs: psi::Proofs::from_code(s.proofs)
+                .map_err(|_| Error::BadState("unknown proofs setting"))?,
         };
         config
             .validate()

@@ -77,24 +77,31 @@ fn hostile_messages(bytes: &[u8]) -> Vec<ErrorCode> {
         codes.push(e.code());
     };
 
-    // Header (6), suite, reveal, output (3), session id (16), then the count.
+    // Header (6), suite, reveal, output (3), session id (16), profile (32),
+    // proofs flag (1), public key (32), then the count.
     let (initiator, request) = Initiator::new_with_rng(config.clone(), &items, &mut rng).unwrap();
     let responder = Responder::new_with_rng(config.clone(), &items, &mut rng).unwrap();
-    let hostile = forged(&request, 6 + 3 + 16 + 32, &[bytes]);
+    let hostile = forged(&request, 6 + 3 + 16 + 32 + 1 + 32, &[bytes]);
     check(capped(|| {
         responder.respond(&hostile).map(|_| ()).unwrap_err()
     }));
 
-    // Response: header, session id, then the initiator's count.
+    // Response: header, session id, then the initiator's count, the
+    // responder's, the comparison length, the public key, the re-blinded
+    // values, their proof and the elements.
     let responder = Responder::new_with_rng(config.clone(), &items, &mut rng).unwrap();
     let (waiting, response) = responder.respond(&request).unwrap();
-    let hostile = forged(&response, 6 + 16, &[&HUGE, &[9], bytes, bytes]);
+    let hostile = forged(
+        &response,
+        6 + 16,
+        &[&HUGE, &[9], &[0x2a; 32], bytes, bytes, bytes],
+    );
     check(capped(|| {
         initiator.finish(&hostile).map(|_| ()).unwrap_err()
     }));
 
-    // Finish: header, session id, then the count.
-    let hostile = forged(&response, 6 + 16, &[bytes]);
+    // Finish: header, session id, then the count, the values and the proof.
+    let hostile = forged(&response, 6 + 16, &[bytes, bytes]);
     let mut finish = hostile.clone();
     finish[5] = blindmatch::wire::MessageType::PsiFinish.code();
     check(capped(|| {

@@ -95,6 +95,10 @@ fn items(prefix: &str, n: usize) -> Vec<String> {
     (0..n).map(|i| format!("{prefix}{i}@example.org")).collect()
 }
 
+/// Where a request's count varint starts: header (6), suite, reveal,
+/// output (3), session id (16), profile (32), proofs flag (1), public key (32).
+const COUNT_AT: usize = 6 + 3 + 16 + 32 + 1 + 32;
+
 fn fresh_states(config: &Config, seed: u64) -> (Initiator, Vec<u8>, Responder) {
     let mut rng = ChaCha20Rng::seed_from_u64(seed);
     let (i, req) = Initiator::new_with_rng(config.clone(), &items("a", 12), &mut rng).unwrap();
@@ -396,9 +400,7 @@ fn huge_declared_count_is_rejected_before_any_work() {
     // check answers before the payload is even looked at.
     let config = Config::default();
     let (_, request, r) = fresh_states(&config, 1);
-    // Header (6) + suite, reveal, output (3) + session id (16) + profile
-    // (32), then the count varint.
-    let at = 6 + 3 + 16 + 32;
+    let at = COUNT_AT;
     assert_eq!(request[at], 12);
     let mut bad = request[..at].to_vec();
     bad.extend_from_slice(&[0xff, 0xff, 0xff, 0xff, 0x0f, 0x00]); // count = 2^32 - 1, empty list
@@ -415,7 +417,7 @@ fn huge_declared_count_is_rejected_before_any_work() {
 fn count_that_disagrees_with_payload_is_rejected() {
     let config = Config::default();
     let (_, mut request, r) = fresh_states(&config, 1);
-    request[6 + 3 + 16 + 32] = 11; // declares 11, carries 12
+    request[COUNT_AT] = 11; // declares 11, carries 12
     assert_eq!(
         r.respond(&request).unwrap_err(),
         Error::CountMismatch {
@@ -476,4 +478,111 @@ fn error_messages_name_no_items() {
     let err = run(&config, &secret_items, &items("b", 2), 1).unwrap_err();
     let shown = format!("{err} {err:?}");
     assert!(!shown.contains("alice"), "{shown}");
+}
+
+// ---- deviating peers (DESIGN §8.1) ------------------------------------
+
+/// A session of three items a side, two shared: small enough that every
+/// count and length is one varint byte, so the fields sit at fixed offsets.
+fn small_session(config: &Config) -> (Initiator, Vec<u8>, ResponderAwaitingFinish, Vec<u8>) {
+    let mut rng = ChaCha20Rng::seed_from_u64(29);
+    let (i, request) = Initiator::new_with_rng(config.clone(), &["a", "b", "c"], &mut rng).unwrap();
+    let r = Responder::new_with_rng(config.clone(), &["b", "c", "d"], &mut rng).unwrap();
+    let (r, response) = r.respond(&request).unwrap();
+    (i, request, r, response)
+}
+
+/// In a response: header (6), session id (16), two counts and the
+/// comparison length (3), then the responder's public key.
+const RESPONSE_KEY_AT: usize = 6 + 16 + 3;
+/// Then the re-blinded values' length (one byte: 96) and the values.
+const RESPONSE_RAISED_AT: usize = RESPONSE_KEY_AT + 32 + 1;
+/// In a finish: header (6), session id (16), count (1), length (1).
+const FINISH_RAISED_AT: usize = 6 + 16 + 2;
+
+/// Multiplies the element at `at` by 3: the value raised to `3·k` instead
+/// of `k`, as a peer that keyed one item apart would send it.
+fn rekey_element(msg: &mut [u8], at: usize) {
+    use curve25519_dalek::ristretto::CompressedRistretto;
+    use curve25519_dalek::scalar::Scalar;
+    let point = CompressedRistretto::from_slice(&msg[at..at + 32])
+        .unwrap()
+        .decompress()
+        .expect("a valid element at the offset");
+    msg[at..at + 32].copy_from_slice((point * Scalar::from(3u64)).compress().as_bytes());
+}
+
+#[test]
+fn deviating_responder_reblinds_one_value_with_another_key() {
+    // A responder that raises one of the initiator's values to another key
+    // would make the initiator miss exactly that item; the proof catches it.
+    let (_, _, _, response) = small_session(&Config::default());
+    assert_eq!(response[RESPONSE_RAISED_AT - 1], 3 * 32);
+    for target in 0..3 {
+        let (i, _, _, _) = small_session(&Config::default());
+        let mut bad = response.clone();
+        rekey_element(&mut bad, RESPONSE_RAISED_AT + 32 * target);
+        assert_eq!(i.finish(&bad).unwrap_err(), Error::BadProof);
+    }
+    // The honest response still gives the right answer.
+    let (i, _, _, _) = small_session(&Config::default());
+    assert_eq!(i.finish(&response).unwrap().1.indices(), &[1, 2]);
+}
+
+#[test]
+fn deviating_responder_states_another_key() {
+    // Raising every value consistently with a key other than the stated
+    // one is refused too: the proof is against the key in the response.
+    let (i, _, _, mut bad) = small_session(&Config::default());
+    rekey_element(&mut bad, RESPONSE_KEY_AT);
+    assert_eq!(i.finish(&bad).unwrap_err(), Error::BadProof);
+}
+
+#[test]
+fn deviating_initiator_finishes_one_value_with_another_key() {
+    let (i, _, r, response) = small_session(&Config::default());
+    let finish = i.finish(&response).unwrap().0.unwrap();
+    assert_eq!(finish[FINISH_RAISED_AT - 1], 3 * 32);
+    let mut bad = finish.clone();
+    rekey_element(&mut bad, FINISH_RAISED_AT + 32);
+    assert_eq!(r.finish(Some(&bad)).unwrap_err(), Error::BadProof);
+    // A dropped proof is refused as well.
+    let (i, _, r, response) = small_session(&Config::default());
+    let finish = i.finish(&response).unwrap().0.unwrap();
+    let cut = &finish[..finish.len() - 1];
+    assert!(r.finish(Some(cut)).unwrap_err().is_protocol_error());
+}
+
+#[test]
+fn trust_peer_sessions_interoperate_and_refuse_a_verifying_peer() {
+    use blindmatch::psi::Proofs;
+    let trusting = Config::default().with_proofs(Proofs::TrustPeer);
+    let a = items("a", 12);
+    let mut b = items("a", 5);
+    b.extend(items("b", 9));
+    let (mine, theirs) = run(&trusting, &a, &b, 8).unwrap();
+    check(&mine, Reveal::Intersection, &a, &b);
+    check(theirs.as_ref().unwrap(), Reveal::Intersection, &b, &a);
+    // Unproven values travel as digests: the response is smaller.
+    let proven = session(&Config::default(), 8);
+    let trusted = session(&trusting, 8);
+    assert!(trusted.response.len() < proven.response.len());
+
+    // A party that verifies refuses one that does not, and the reverse.
+    let (_, _, r) = fresh_states(&Config::default(), 8);
+    assert_eq!(
+        r.respond(&trusted.request).unwrap_err().code(),
+        ErrorCode::ConfigMismatch
+    );
+    let (_, _, r) = fresh_states(&trusting, 8);
+    assert_eq!(
+        r.respond(&proven.request).unwrap_err().code(),
+        ErrorCode::ConfigMismatch
+    );
+    assert_eq!(Proofs::from_name("trust_peer").unwrap(), Proofs::TrustPeer);
+    assert_eq!(
+        Proofs::from_name(Proofs::Verify.name()).unwrap(),
+        Proofs::Verify
+    );
+    assert!(Proofs::from_name("off").is_err());
 }

@@ -97,8 +97,9 @@ fn two_builds_of_one_list_seal_unrelated_labels() {
 #[test]
 fn a_non_minimal_count_is_malformed() {
     let (_, request) = Initiator::new(Config::default(), &["a", "b", "c"]).unwrap();
-    // Header 6, suite/reveal/output 3, session id 16, profile 32: the count.
-    let at = 6 + 3 + 16 + 32;
+    // Header 6, suite/reveal/output 3, session id 16, profile 32, proofs
+    // flag 1, public key 32: the count.
+    let at = 6 + 3 + 16 + 32 + 1 + 32;
     assert_eq!(request[at], 3);
     let mut bad = request[..at].to_vec();
     bad.extend_from_slice(&[0x83, 0x00]);

@@ -6,6 +6,7 @@ from typing import Any, Callable, Dict, Iterable, List, Literal, Optional, Seque
 _Item = Union[str, bytes]
 _Reveal = Literal["intersection", "cardinality"]
 _Output = Literal["both", "initiator"]
+_Proofs = Literal["verify", "trust_peer"]
 _MessageType = Literal[
     "psi-request",
     "psi-response",
@@ -119,6 +120,12 @@ class Initiator:
 
     reveal="cardinality" is secure against semi-honest peers only: a peer that
     blinds each item with its own exponent learns which of its items matched.
+
+    proofs="verify" (the default, intersection mode) checks a proof that the
+    responder raised every one of our values with the key it stated, and
+    proves our finish the same way; proofs="trust_peer" drops the proofs and
+    trusts the peer not to key some values apart (which would make us miss
+    exactly those items). Both parties must choose the same.
     """
 
     def __new__(
@@ -129,6 +136,7 @@ class Initiator:
         max_peer_items: Optional[int] = None,
         min_peer_items: int = 0,
         *,
+        proofs: _Proofs = "verify",
         case_ref: Optional[str] = None,
         legal_basis: Optional[str] = None,
         ledger: Optional[Ledger] = None,
@@ -167,6 +175,7 @@ class Responder:
         max_peer_items: Optional[int] = None,
         min_peer_items: int = 0,
         *,
+        proofs: _Proofs = "verify",
         case_ref: Optional[str] = None,
         legal_basis: Optional[str] = None,
         ledger: Optional[Ledger] = None,

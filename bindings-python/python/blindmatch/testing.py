@@ -35,6 +35,7 @@ _native: Any = getattr(_blindmatch, "_testing")
 _Items = Union[Iterable[Union[str, bytes]], RecordSet]
 _Reveal = Literal["intersection", "cardinality"]
 _Output = Literal["both", "initiator"]
+_Proofs = Literal["verify", "trust_peer"]
 
 
 def Initiator(  # noqa: N802  (named after the class it builds)
@@ -48,12 +49,13 @@ def Initiator(  # noqa: N802  (named after the class it builds)
     case_ref: Optional[str] = None,
     legal_basis: Optional[str] = None,
     ledger: Optional[Ledger] = None,
+    proofs: _Proofs = "verify",
 ) -> _Initiator:
     """A :class:`blindmatch.Initiator` whose session key, id and order come from ``rng_seed``."""
     return cast(
         _Initiator,
         _native.initiator(
-            items, rng_seed, reveal, output, max_peer_items, min_peer_items, case_ref, legal_basis, ledger
+            items, rng_seed, reveal, output, max_peer_items, min_peer_items, case_ref, legal_basis, ledger, proofs
         ),
     )
 
@@ -69,12 +71,13 @@ def Responder(  # noqa: N802
     case_ref: Optional[str] = None,
     legal_basis: Optional[str] = None,
     ledger: Optional[Ledger] = None,
+    proofs: _Proofs = "verify",
 ) -> _Responder:
     """A :class:`blindmatch.Responder` whose session key and order come from ``rng_seed``."""
     return cast(
         _Responder,
         _native.responder(
-            items, rng_seed, reveal, output, max_peer_items, min_peer_items, case_ref, legal_basis, ledger
+            items, rng_seed, reveal, output, max_peer_items, min_peer_items, case_ref, legal_basis, ledger, proofs
         ),
     )
 
