@@ -79,12 +79,52 @@ pub struct Charge<'a> {
     pub transcript: TranscriptHash,
 }
 
+/// A query's claim on a budget while it is evaluated: who, how much, under
+/// which budget, and which query holds it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Hold<'a> {
+    /// The server's key epoch.
+    pub epoch: EpochId,
+    /// The client the query is from.
+    pub client_id: &'a str,
+    /// Elements the query asks to have evaluated.
+    pub count: u64,
+    /// The budget the hold (with what is spent and held) must fit in.
+    pub budget: Budget,
+    /// The query's id: the hold's name until it is charged or released.
+    pub query_id: QueryId,
+}
+
+impl<'a> Hold<'a> {
+    /// A hold for one query.
+    pub fn new(
+        epoch: EpochId,
+        client_id: &'a str,
+        count: u64,
+        budget: Budget,
+        query_id: QueryId,
+    ) -> Self {
+        Hold {
+            epoch,
+            client_id,
+            count,
+            budget,
+            query_id,
+        }
+    }
+}
+
 /// Where a server's budgets are kept.
 ///
-/// [`crate::unbalanced::Server::answer_with`] calls [`BudgetStore::spent`]
-/// before it evaluates a query (so a query over budget costs no scalar
-/// multiplication) and [`BudgetStore::charge`] after, before it returns the
-/// answer: an answer whose charge failed is never released.
+/// [`crate::unbalanced::Server::answer_with`] **reserves** a query's
+/// elements ([`BudgetStore::reserve`]) before its key touches any of them,
+/// so that two queries of one client in flight at once cannot both pass a
+/// check of what was spent and both cost multiplications: the second sees
+/// the first's hold. After evaluation it charges the hold
+/// ([`BudgetStore::charge`]) before it returns the answer (an answer whose
+/// charge failed is never released); a query that fails in between
+/// releases its hold ([`BudgetStore::release`]).
 pub trait BudgetStore {
     /// Elements `client_id` has had evaluated under `epoch`.
     ///
@@ -93,14 +133,36 @@ pub trait BudgetStore {
     /// [`Error::Storage`] when the store cannot be read.
     fn spent(&self, epoch: &EpochId, client_id: &str) -> Result<u64>;
 
-    /// Atomically checks `charge` against its budget and what the client
-    /// has spent, records it durably and returns the client's new total.
-    /// Two concurrent charges (threads or processes sharing the store) must
-    /// never together exceed the budget.
+    /// Atomically checks `hold` against its budget, what the client has
+    /// spent and what its other queries hold, and records the hold. Two
+    /// concurrent holds (threads or processes sharing the store) must never
+    /// together exceed the budget. A store may drop holds that were neither
+    /// charged nor released long after they were made (a crashed server).
     ///
     /// # Errors
     ///
-    /// [`Error::BudgetExceeded`] (nothing recorded), [`Error::Storage`].
+    /// [`Error::BudgetExceeded`] (nothing recorded), [`Error::Replay`] when
+    /// the same query already holds budget for the client, [`Error::Storage`].
+    fn reserve(&self, hold: &Hold<'_>) -> Result<()>;
+
+    /// Drops a hold of [`BudgetStore::reserve`] without charging it (the
+    /// query failed before it was answered). Releasing a hold that is not
+    /// there does nothing.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Storage`].
+    fn release(&self, hold: &Hold<'_>) -> Result<()>;
+
+    /// Atomically turns the hold of `charge.query_id` (if the store still
+    /// has it) into spent budget, checking the total against the budget
+    /// again, records the charge durably and returns the client's new total.
+    /// Two concurrent charges must never together exceed the budget.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::BudgetExceeded`] (nothing recorded, the hold dropped),
+    /// [`Error::Storage`].
     fn charge(&self, charge: &Charge<'_>) -> Result<u64>;
 }
 
@@ -111,7 +173,20 @@ pub trait BudgetStore {
 /// no entries at all.
 #[derive(Debug, Default)]
 pub struct MemoryBudgets {
-    spent: Mutex<HashMap<(EpochId, String), u64>>,
+    spent: Mutex<HashMap<(EpochId, String), Account>>,
+}
+
+/// One client's budget under one epoch: spent, and held by queries in flight.
+#[derive(Debug, Default)]
+struct Account {
+    spent: u64,
+    held: HashMap<QueryId, u64>,
+}
+
+impl Account {
+    fn held(&self) -> u64 {
+        self.held.values().fold(0u64, |a, &h| a.saturating_add(h))
+    }
 }
 
 impl MemoryBudgets {
@@ -131,8 +206,32 @@ impl BudgetStore for MemoryBudgets {
         let map = self.spent.lock().map_err(|_| poisoned())?;
         Ok(map
             .get(&(*epoch, client_id.to_owned()))
-            .copied()
-            .unwrap_or(0))
+            .map_or(0, |a| a.spent))
+    }
+
+    fn reserve(&self, hold: &Hold<'_>) -> Result<()> {
+        if hold.budget == Budget::Unlimited {
+            return Ok(());
+        }
+        let mut map = self.spent.lock().map_err(|_| poisoned())?;
+        let account = map
+            .entry((hold.epoch, hold.client_id.to_owned()))
+            .or_default();
+        if account.held.contains_key(&hold.query_id) {
+            return Err(Error::Replay("this query is already being answered"));
+        }
+        hold.budget
+            .check(account.spent.saturating_add(account.held()), hold.count)?;
+        account.held.insert(hold.query_id, hold.count);
+        Ok(())
+    }
+
+    fn release(&self, hold: &Hold<'_>) -> Result<()> {
+        let mut map = self.spent.lock().map_err(|_| poisoned())?;
+        if let Some(account) = map.get_mut(&(hold.epoch, hold.client_id.to_owned())) {
+            account.held.remove(&hold.query_id);
+        }
+        Ok(())
     }
 
     fn charge(&self, charge: &Charge<'_>) -> Result<u64> {
@@ -140,12 +239,13 @@ impl BudgetStore for MemoryBudgets {
             return Ok(0);
         }
         let mut map = self.spent.lock().map_err(|_| poisoned())?;
-        let spent = map
+        let account = map
             .entry((charge.epoch, charge.client_id.to_owned()))
-            .or_insert(0);
-        charge.budget.check(*spent, charge.count)?;
-        *spent += charge.count;
-        Ok(*spent)
+            .or_default();
+        account.held.remove(&charge.query_id);
+        charge.budget.check(account.spent, charge.count)?;
+        account.spent += charge.count;
+        Ok(account.spent)
     }
 }
 

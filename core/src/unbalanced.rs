@@ -88,7 +88,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha512};
 use zeroize::Zeroizing;
 
-use crate::budget::{Budget, BudgetStore, Charge, MemoryBudgets};
+use crate::budget::{Budget, BudgetStore, Charge, Hold, MemoryBudgets};
 use crate::distinct::{Distinct, SavedItems};
 use crate::dleq;
 use crate::error::{Error, Result};
@@ -575,7 +575,9 @@ impl Server {
     /// `store`.
     ///
     /// Everything that can refuse a query is checked before the key touches
-    /// any element: epoch, profile, size, the budget spent so far, and the
+    /// any element: epoch, profile, size, the budget (reserved atomically,
+    /// [`BudgetStore::reserve`], so two queries of one client in flight at
+    /// once cannot both pass and both cost multiplications), and the
     /// validity of every element. A refused or malformed query costs no
     /// scalar multiplication and no budget. The answer is then charged
     /// ([`BudgetStore::charge`]: checked again and recorded atomically, so
@@ -590,7 +592,9 @@ impl Server {
     /// Decoding errors of the query, [`Error::EpochMismatch`] for a query
     /// addressed to another epoch, [`Error::ProfileMismatch`],
     /// [`Error::PeerSetTooLarge`] above `max_query_items`,
-    /// [`Error::BudgetExceeded`], [`Error::CountMismatch`],
+    /// [`Error::BudgetExceeded`] (counting what the client's other queries
+    /// in flight hold), [`Error::Replay`] when the same query is already in
+    /// flight, [`Error::CountMismatch`],
     /// [`Error::InvalidElement`] / [`Error::IdentityElement`],
     /// [`Error::Storage`] when the store fails (no answer is returned).
     pub fn answer_with(
@@ -612,12 +616,23 @@ impl Server {
             });
         }
         let budget = self.config.query_budget;
-        if budget != Budget::Unlimited {
-            budget.check(store.spent(&self.epoch, client_id)?, count as u64)?;
-        }
         wire::check_len(msg.elements, count, ELEMENT_LEN)?;
+        // Held before the key touches an element: a second query of this
+        // client in flight sees the hold and is refused without work.
+        let hold = Hold::new(self.epoch, client_id, count as u64, budget, msg.query_id);
+        if budget != Budget::Unlimited {
+            store.reserve(&hold)?;
+        }
         // Validates every element before it evaluates any.
-        let (evaluated, proof) = self.key.blind_evaluate_encoded(msg.elements)?;
+        let (evaluated, proof) = match self.key.blind_evaluate_encoded(msg.elements) {
+            Ok(done) => done,
+            Err(e) => {
+                // The query costs nothing; a store that cannot release the
+                // hold drops it later (BudgetStore::reserve).
+                let _ = store.release(&hold);
+                return Err(e);
+            }
+        };
         let answer = wire::encode(
             MessageType::UnbalancedAnswer,
             &AnswerMsg {
@@ -632,14 +647,18 @@ impl Server {
         transcript.absorb(query);
         transcript.absorb(&answer);
         transcript.absorb(&self.digest_hash);
-        store.charge(&Charge {
-            epoch: self.epoch,
-            client_id,
-            count: count as u64,
-            budget,
-            query_id: msg.query_id,
-            transcript: transcript.hash(),
-        })?;
+        store
+            .charge(&Charge {
+                epoch: self.epoch,
+                client_id,
+                count: count as u64,
+                budget,
+                query_id: msg.query_id,
+                transcript: transcript.hash(),
+            })
+            .inspect_err(|_| {
+                let _ = store.release(&hold);
+            })?;
         Ok(answer)
     }
 }

@@ -6,7 +6,7 @@
 
 use std::sync::Mutex;
 
-use blindmatch::budget::{Budget, BudgetStore, Charge, MemoryBudgets};
+use blindmatch::budget::{Budget, BudgetStore, Charge, Hold, MemoryBudgets};
 use blindmatch::oprf::OprfKey;
 use blindmatch::psi::{
     Config, Initiator, InitiatorOutcome, Output, Responder, ResponderOutcome, Reveal,
@@ -221,6 +221,12 @@ impl BudgetStore for Recording {
     fn spent(&self, epoch: &EpochId, client_id: &str) -> blindmatch::Result<u64> {
         self.inner.spent(epoch, client_id)
     }
+    fn reserve(&self, hold: &Hold<'_>) -> blindmatch::Result<()> {
+        self.inner.reserve(hold)
+    }
+    fn release(&self, hold: &Hold<'_>) -> blindmatch::Result<()> {
+        self.inner.release(hold)
+    }
     fn charge(&self, charge: &Charge<'_>) -> blindmatch::Result<u64> {
         let total = self.inner.charge(charge)?;
         self.charges.lock().unwrap().push((
@@ -266,6 +272,12 @@ fn an_answer_whose_charge_fails_is_never_returned() {
     impl BudgetStore for Refusing {
         fn spent(&self, _: &EpochId, _: &str) -> blindmatch::Result<u64> {
             Ok(0)
+        }
+        fn reserve(&self, _: &Hold<'_>) -> blindmatch::Result<()> {
+            Ok(())
+        }
+        fn release(&self, _: &Hold<'_>) -> blindmatch::Result<()> {
+            Ok(())
         }
         fn charge(&self, _: &Charge<'_>) -> blindmatch::Result<u64> {
             Err(Error::Storage("disk full".to_owned()))

@@ -397,3 +397,94 @@ fn deviating_server_publishes_a_digest_without_a_key() {
         Error::InvalidElement
     );
 }
+
+/// A store that holds the first charge until the test lets it go, and
+/// says when the first hold was taken: a query stopped mid-answer.
+struct Gate {
+    inner: blindmatch::budget::MemoryBudgets,
+    held: std::sync::mpsc::SyncSender<()>,
+    release_first: std::sync::Mutex<Option<std::sync::mpsc::Receiver<()>>>,
+}
+
+impl blindmatch::budget::BudgetStore for Gate {
+    fn spent(
+        &self,
+        epoch: &blindmatch::unbalanced::EpochId,
+        client: &str,
+    ) -> blindmatch::Result<u64> {
+        self.inner.spent(epoch, client)
+    }
+    fn reserve(&self, hold: &blindmatch::budget::Hold<'_>) -> blindmatch::Result<()> {
+        self.inner.reserve(hold)?;
+        let _ = self.held.try_send(());
+        Ok(())
+    }
+    fn release(&self, hold: &blindmatch::budget::Hold<'_>) -> blindmatch::Result<()> {
+        self.inner.release(hold)
+    }
+    fn charge(&self, charge: &blindmatch::budget::Charge<'_>) -> blindmatch::Result<u64> {
+        let gate = self.release_first.lock().unwrap().take();
+        if let Some(gate) = gate {
+            gate.recv().unwrap();
+        }
+        self.inner.charge(charge)
+    }
+}
+
+#[test]
+fn deviating_client_sends_two_queries_at_once() {
+    // Budget 10; two queries of 6 from one client, the second sent while
+    // the first is being answered. Both used to pass the check of what was
+    // spent (0) and both cost multiplications; now the second sees the
+    // first's hold and is refused before any work.
+    let list = items("x", 20);
+    let server = Server::new(
+        key(3),
+        &list,
+        None::<&[&[u8]]>,
+        ServerConfig::new(Budget::Limited(10)),
+    )
+    .unwrap();
+    let (held_tx, held_rx) = std::sync::mpsc::sync_channel(1);
+    let (go_tx, go_rx) = std::sync::mpsc::channel();
+    let gate = Gate {
+        inner: Default::default(),
+        held: held_tx,
+        release_first: std::sync::Mutex::new(Some(go_rx)),
+    };
+    let (_, first) = client(&items("x", 6), 1);
+    let (_, second) = client(&items("y", 6), 2);
+    std::thread::scope(|s| {
+        let answering = s.spawn(|| server.answer_with(&first, "agency-a", &gate));
+        held_rx.recv().unwrap(); // the first query holds its 6
+        assert_eq!(
+            server.answer_with(&second, "agency-a", &gate).unwrap_err(),
+            Error::BudgetExceeded {
+                requested: 6,
+                remaining: 4
+            }
+        );
+        // The same query again while it is in flight: a replay.
+        assert_eq!(
+            server
+                .answer_with(&first, "agency-a", &gate)
+                .unwrap_err()
+                .code(),
+            ErrorCode::Replay
+        );
+        go_tx.send(()).unwrap();
+        assert!(answering.join().unwrap().is_ok());
+    });
+    assert_eq!(server.remaining_budget_with("agency-a", &gate), Ok(Some(4)));
+    // A query that fails after its hold (a bad element) releases it.
+    let (_, mut bad) = client(&items("z", 4), 3);
+    let at = bad.len() - 32;
+    bad[at..].fill(0);
+    assert_eq!(
+        server.answer_with(&bad, "agency-a", &gate).unwrap_err(),
+        Error::IdentityElement
+    );
+    let (_, fits) = client(&items("z", 4), 4);
+    server.answer_with(&fits, "agency-a", &gate).unwrap();
+    assert_eq!(server.remaining_budget_with("agency-a", &gate), Ok(Some(0)));
+}

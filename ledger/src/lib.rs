@@ -53,9 +53,9 @@ use std::sync::Mutex;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use blindmatch::audit::{ChainVerifier, Checkpoint, EntryHash, GENESIS, StoredEntry, entry_hash};
-use blindmatch::budget::{Budget, BudgetStore, Charge};
+use blindmatch::budget::{Budget, BudgetStore, Charge, Hold};
 use blindmatch::receipt::{self, Case, Protocol, PublicKey, SessionRecord, SigningKey};
-use blindmatch::unbalanced::EpochId;
+use blindmatch::unbalanced::{EpochId, QueryId};
 use blindmatch::{Error, Result};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
@@ -70,6 +70,10 @@ pub const KIND_CHECKPOINT: &str = "checkpoint";
 
 /// How long a writer waits for another process's transaction.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Seconds after which a hold that was neither charged nor released (its
+/// server crashed mid-answer) stops counting against the client's budget.
+const HOLD_EXPIRY_SECS: u64 = 15 * 60;
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS meta (
@@ -89,6 +93,17 @@ CREATE TABLE IF NOT EXISTS spent (
     client_id TEXT NOT NULL,
     used      INTEGER NOT NULL,
     PRIMARY KEY (epoch, client_id)
+);
+-- Budget held by queries being answered (BudgetStore::reserve), so that
+-- two queries of one client in flight cannot both pass the check; not part
+-- of the chain (a hold is charged into it, or released).
+CREATE TABLE IF NOT EXISTS held (
+    epoch     BLOB NOT NULL,
+    client_id TEXT NOT NULL,
+    query_id  BLOB NOT NULL,
+    count     INTEGER NOT NULL,
+    since     INTEGER NOT NULL,
+    PRIMARY KEY (epoch, client_id, query_id)
 );
 -- Append-only against mistakes (not against an operator, who can drop
 -- these: the hash chain and checkpoints are what detect that).
@@ -526,6 +541,52 @@ impl BudgetStore for Ledger {
         spent_in(&conn, epoch, client_id)
     }
 
+    fn reserve(&self, hold: &Hold<'_>) -> Result<()> {
+        if hold.budget == Budget::Unlimited {
+            return Ok(());
+        }
+        let mut conn = self.conn()?;
+        // IMMEDIATE: no other process reads the totals between our check
+        // and our insert.
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(storage)?;
+        let stale = now().saturating_sub(HOLD_EXPIRY_SECS) as i64;
+        tx.execute("DELETE FROM held WHERE since < ?1", params![stale])
+            .map_err(storage)?;
+        let (held, mine): (i64, i64) = tx
+            .query_row(
+                "SELECT COALESCE(SUM(count), 0), COALESCE(SUM(query_id = ?3), 0)
+                 FROM held WHERE epoch = ?1 AND client_id = ?2",
+                params![&hold.epoch[..], hold.client_id, &hold.query_id[..]],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .map_err(storage)?;
+        if mine > 0 {
+            return Err(Error::Replay("this query is already being answered"));
+        }
+        let spent = spent_in(&tx, &hold.epoch, hold.client_id)?;
+        hold.budget
+            .check(spent.saturating_add(held as u64), hold.count)?;
+        tx.execute(
+            "INSERT INTO held (epoch, client_id, query_id, count, since) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![
+                &hold.epoch[..],
+                hold.client_id,
+                &hold.query_id[..],
+                hold.count as i64,
+                now() as i64
+            ],
+        )
+        .map_err(storage)?;
+        tx.commit().map_err(storage)
+    }
+
+    fn release(&self, hold: &Hold<'_>) -> Result<()> {
+        let conn = self.conn()?;
+        drop_hold(&conn, &hold.epoch, hold.client_id, &hold.query_id)
+    }
+
     fn charge(&self, charge: &Charge<'_>) -> Result<u64> {
         let mut conn = self.conn()?;
         // IMMEDIATE takes the write lock before reading the total, so two
@@ -533,6 +594,7 @@ impl BudgetStore for Ledger {
         let tx = conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(storage)?;
+        drop_hold(&tx, &charge.epoch, charge.client_id, &charge.query_id)?;
         let spent = spent_in(&tx, &charge.epoch, charge.client_id)?;
         charge.budget.check(spent, charge.count)?;
         let total = spent + charge.count;
@@ -556,6 +618,20 @@ impl BudgetStore for Ledger {
         tx.commit().map_err(storage)?;
         Ok(total)
     }
+}
+
+fn drop_hold(
+    conn: &Connection,
+    epoch: &EpochId,
+    client_id: &str,
+    query_id: &QueryId,
+) -> Result<()> {
+    conn.execute(
+        "DELETE FROM held WHERE epoch = ?1 AND client_id = ?2 AND query_id = ?3",
+        params![&epoch[..], client_id, &query_id[..]],
+    )
+    .map(|_| ())
+    .map_err(storage)
 }
 
 fn spent_in(conn: &Connection, epoch: &EpochId, client_id: &str) -> Result<u64> {

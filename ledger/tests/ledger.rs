@@ -7,7 +7,7 @@ use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Command, Stdio};
 
-use blindmatch::budget::{Budget, BudgetStore};
+use blindmatch::budget::{Budget, BudgetStore, Hold};
 use blindmatch::oprf::OprfKey;
 use blindmatch::receipt::{self, Case, SigningKey};
 use blindmatch::unbalanced::{Client, Server, ServerConfig};
@@ -516,4 +516,34 @@ fn deviating_countersigner_records_one_exchange_under_two_cases() {
     // A signed (not countersigned) receipt of the same exchange is fine.
     ledger.record_receipt(&other).unwrap();
     assert_eq!(ledger.verify().unwrap().entries, 2);
+}
+
+#[test]
+fn deviating_client_queries_through_two_servers_at_once() {
+    // Two server processes share the ledger; a client's query holds its
+    // budget in the file while one answers it, so the other refuses a
+    // second query that would not fit, before it evaluates anything.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("holds.sqlite");
+    let (one, two) = (Ledger::open(&path).unwrap(), Ledger::open(&path).unwrap());
+    let s = server(10);
+    let hold = Hold::new(s.epoch(), "agency-nl", 8, Budget::Limited(10), [1; 16]);
+    one.reserve(&hold).unwrap();
+    let (_, q) = query(QUERY_ITEMS, 5);
+    assert_eq!(
+        s.answer_with(&q, "agency-nl", &two),
+        Err(Error::BudgetExceeded {
+            requested: 8,
+            remaining: 2
+        })
+    );
+    assert_eq!(two.reserve(&hold).unwrap_err().code(), ErrorCode::Replay);
+    // Released (the first answer failed): the query fits again, and the
+    // charge leaves no hold behind.
+    one.release(&hold).unwrap();
+    s.answer_with(&q, "agency-nl", &two).unwrap();
+    assert_eq!(s.remaining_budget_with("agency-nl", &one), Ok(Some(2)));
+    let (_, small) = query(2, 6);
+    s.answer_with(&small, "agency-nl", &one).unwrap();
+    one.verify().unwrap();
 }
