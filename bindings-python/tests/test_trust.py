@@ -62,7 +62,8 @@ def test_two_builds_never_repeat_a_label_ciphertext():
 
 def test_non_minimal_encodings_are_malformed():
     request = bm.Initiator(["a", "b", "c"]).request()
-    at = 6 + 3 + 16 + 32  # header, suite/reveal/output, session id, profile: the count
+    # Header, suite/reveal/output, session id, profile, proofs flag, public key: the count.
+    at = 6 + 3 + 16 + 32 + 1 + 32
     assert request[at] == 3
     bad = request[:at] + bytes([0x83, 0x00]) + request[at + 1:]
     with pytest.raises(bm.MalformedError):

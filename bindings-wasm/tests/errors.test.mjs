@@ -121,8 +121,9 @@ test("each protocol error code is thrown by the message that causes it", () => {
 
 test("a header claiming 2^32 - 1 elements is rejected before anything is allocated", () => {
   const { request } = messages();
-  // Header (6) + suite, reveal, output (3) + session id (16) + profile (32), then the count varint.
-  const at = 6 + 3 + 16 + 32;
+  // Header (6) + suite, reveal, output (3) + session id (16) + profile (32)
+  // + proofs flag (1) + public key (32), then the count varint.
+  const at = 6 + 3 + 16 + 32 + 1 + 32;
   assert.equal(request[at], 3);
   const forged = Uint8Array.from([...request.subarray(0, at), 0xff, 0xff, 0xff, 0xff, 0x0f, 0x00]);
   const before = process.memoryUsage().rss;
@@ -229,7 +230,7 @@ test("answers are bound to their query, profiles to their peer, bytes to one enc
   throwsCode(() => new bm.Responder(["x"]).respond(new bm.Initiator(rs).request()), "profile_mismatch");
   // A count written as a non-minimal varint (0x83 0x00 for 3) is malformed.
   const request = new bm.Initiator(["a", "b", "c"]).request();
-  const at = 6 + 3 + 16 + 32;
+  const at = 6 + 3 + 16 + 32 + 1 + 32; // header, modes, session id, profile, proofs flag, key
   assert.equal(request[at], 3);
   const bad = Uint8Array.from([...request.subarray(0, at), 0x83, 0x00, ...request.subarray(at + 1)]);
   throwsCode(() => new bm.Responder(["a"]).respond(bad), "malformed");
