@@ -543,23 +543,47 @@ fn reblind_proven(
     Ok((raised, proof))
 }
 
+/// What a proven message's raised values are checked against: the peer's
+/// public key, the elements this party sent it, and the step.
+struct Statement<'a> {
+    peer_key: &'a [u8; ELEMENT_LEN],
+    sent: &'a [u8],
+    step: &'static [u8],
+}
+
+/// A message's raised values as comparison values: checked against the
+/// peer's proofs when `statement` is given ([`Error::BadProof`] if they
+/// fail), read as `len`-byte digests otherwise. Lengths are checked first.
+fn raised_values(
+    raised: &[u8],
+    proof: &[u8],
+    count: usize,
+    len: usize,
+    statement: Option<Statement<'_>>,
+    session_id: &SessionId,
+) -> Result<Vec<u128>> {
+    check_raised(raised, proof, count, len, statement.is_some())?;
+    match statement {
+        Some(s) => verify_raised(&s, raised, proof, session_id, len),
+        None => Ok(raised.chunks_exact(len).map(read_compare).collect()),
+    }
+}
+
 /// Checks the peer's proofs that `raised` is `sent` raised to the key of
 /// its public element `peer_key` ([`Error::BadProof`] if not), then hashes
 /// each raised element into a comparison value.
-#[allow(clippy::too_many_arguments)]
 fn verify_raised(
-    peer_key: &[u8; ELEMENT_LEN],
-    sent: &[u8],
+    s: &Statement<'_>,
     raised: &[u8],
     proof: &[u8],
-    step: &[u8],
     session_id: &SessionId,
     len: usize,
 ) -> Result<Vec<u128>> {
+    let peer_key = s.peer_key;
     let b = group::decode_element(peer_key)?;
-    let c = dleq::decode_all(sent)?;
+    let c = dleq::decode_all(s.sent)?;
     let d = dleq::decode_all(raised)?;
-    let binding = proof_binding(step, session_id);
+    let binding = proof_binding(s.step, session_id);
     dleq::verify(
         &Domain {
             context: PROOF_CONTEXT,
@@ -570,7 +594,7 @@ fn verify_raised(
         peer_key,
         Elements {
             points: &c,
-            encoded: sent,
+            encoded: s.sent,
         },
         Elements {
             points: &d,
@@ -878,24 +902,23 @@ impl Initiator {
             ));
         }
         let proven = self.config.proven();
-        check_raised(msg.reblinded, msg.proof, mine, len, proven)?;
         wire::check_len(msg.elements, theirs, ELEMENT_LEN)?;
         group::decode_element(&msg.public_key)?;
 
         // H(x)^ab for our items, in request order (or shuffled).
-        let ours: Vec<u128> = if proven {
-            verify_raised(
-                &msg.public_key,
-                &self.sent,
-                msg.reblinded,
-                msg.proof,
-                RESPONSE_STEP,
-                &self.session_id,
-                len,
-            )?
-        } else {
-            msg.reblinded.chunks_exact(len).map(read_compare).collect()
-        };
+        let statement = proven.then_some(Statement {
+            peer_key: &msg.public_key,
+            sent: &self.sent,
+            step: RESPONSE_STEP,
+        });
+        let ours = raised_values(
+            msg.reblinded,
+            msg.proof,
+            mine,
+            len,
+            statement,
+            &self.session_id,
+        )?;
 
         // H(y)^ab for the responder's items, in the responder's order;
         // whole and proven when they go back in a proven finish.
@@ -1252,21 +1275,19 @@ impl ResponderAwaitingFinish {
         let mine = self.order.len();
         wire::check_echoed_count(msg.count, mine)?;
         let len = self.compare_len;
-        let proven = self.config.proven();
-        check_raised(msg.reblinded, msg.proof, mine, len, proven)?;
-        let values: Vec<u128> = if proven {
-            verify_raised(
-                &self.peer_key,
-                &self.sent,
-                msg.reblinded,
-                msg.proof,
-                FINISH_STEP,
-                &self.session_id,
-                len,
-            )?
-        } else {
-            msg.reblinded.chunks_exact(len).map(read_compare).collect()
-        };
+        let statement = self.config.proven().then_some(Statement {
+            peer_key: &self.peer_key,
+            sent: &self.sent,
+            step: FINISH_STEP,
+        });
+        let values = raised_values(
+            msg.reblinded,
+            msg.proof,
+            mine,
+            len,
+            statement,
+            &self.session_id,
+        )?;
         let mut matched = vec![false; mine];
         for (pos, value) in values.iter().enumerate() {
             if self.their_set.contains(value) {
