@@ -145,7 +145,7 @@ impl SumInitiator {
 #[pymethods]
 impl SumInitiator {
     #[new]
-    #[pyo3(signature = (items, reveal_sum_to="both", min_intersection=0, max_peer_items=None, min_peer_items=0, *, accept_noisy=false))]
+    #[pyo3(signature = (items, reveal_sum_to="both", min_intersection=5, max_peer_items=None, min_peer_items=0, *, accept_noisy=false))]
     fn new(
         py: Python<'_>,
         items: &Bound<'_, PyAny>,
@@ -297,7 +297,7 @@ impl SumResponder {
 #[pymethods]
 impl SumResponder {
     #[new]
-    #[pyo3(signature = (items, values, reveal_sum_to="both", min_intersection=0, max_peer_items=None, min_peer_items=0, value_bits=32, noise_epsilon=None, noise_sensitivity=None))]
+    #[pyo3(signature = (items, values, reveal_sum_to="both", min_intersection=5, max_peer_items=None, min_peer_items=0, value_bits=32, noise_epsilon=None, noise_sensitivity=None))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,

@@ -126,7 +126,7 @@ fn unbalanced_server(
 /// The `_testing` submodule.
 /// A SumInitiator whose session key, id and order come from `rng_seed`.
 #[pyfunction]
-#[pyo3(signature = (items, rng_seed, reveal_sum_to="both", min_intersection=0, max_peer_items=None, min_peer_items=0, accept_noisy=false))]
+#[pyo3(signature = (items, rng_seed, reveal_sum_to="both", min_intersection=5, max_peer_items=None, min_peer_items=0, accept_noisy=false))]
 #[allow(clippy::too_many_arguments)]
 fn sum_initiator(
     py: Python<'_>,
@@ -153,7 +153,7 @@ fn sum_initiator(
 
 /// A SumResponder whose keys, blinds and noise come from `rng_seed`.
 #[pyfunction]
-#[pyo3(signature = (items, values, rng_seed, reveal_sum_to="both", min_intersection=0, max_peer_items=None, min_peer_items=0, value_bits=32, noise_epsilon=None, noise_sensitivity=None))]
+#[pyo3(signature = (items, values, rng_seed, reveal_sum_to="both", min_intersection=5, max_peer_items=None, min_peer_items=0, value_bits=32, noise_epsilon=None, noise_sensitivity=None))]
 #[allow(clippy::too_many_arguments)]
 fn sum_responder(
     py: Python<'_>,

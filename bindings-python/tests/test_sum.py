@@ -77,9 +77,18 @@ def test_sums_equal_the_naive_ones(seed):
     cardinality, sums = naive(a_items, b_items, values)
     a, b = run(a_items, b_items, values)
     assert a.cardinality == b.cardinality == cardinality
-    expected = sums if cardinality > 0 else None
+    revealed = cardinality >= 5  # the default min_intersection
+    expected = sums if revealed else None
     assert a.sums == expected and b.sums == expected
-    assert a.proven == (cardinality > 0)
+    assert a.proven == revealed
+
+
+def test_the_default_minimum_hides_a_total_over_fewer_than_five():
+    items = [f"acct{i}" for i in range(10)]
+    a, b = run(items[:4], items, {"v": [1000] * 10})
+    assert (a.cardinality, a.sums, b.sums) == (4, None, None)
+    a, b = run(items[:5], items, {"v": [1000] * 10})
+    assert a.sums == b.sums == {"v": 5000}
 
 
 def test_below_the_minimum_only_the_cardinality_is_revealed():
@@ -90,8 +99,8 @@ def test_below_the_minimum_only_the_cardinality_is_revealed():
 
 
 def test_sums_revealed_to_the_value_holder_only():
-    a = bm.SumInitiator(["x", "y"], reveal_sum_to="responder")
-    b = bm.SumResponder(["y"], values={"v": [9]}, reveal_sum_to="responder")
+    a = bm.SumInitiator(["x", "y"], reveal_sum_to="responder", min_intersection=0)
+    b = bm.SumResponder(["y"], values={"v": [9]}, reveal_sum_to="responder", min_intersection=0)
     result = b.finish(a.finish(b.respond(a.request())))
     assert result is None
     a.result(None)
@@ -120,20 +129,20 @@ def test_deviating_value_holder_sends_unproven_sums():
 def test_values_from_pandas_and_large_values():
     pd = pytest.importorskip("pandas")
     df = pd.DataFrame({"iban": ["NL91ABNA0417164300", "BE68539007547034"], "amount": [2**40, 7]})
-    a = bm.SumInitiator(["BE68539007547034", "NL91ABNA0417164300"])
-    b = bm.SumResponder(df["iban"].tolist(), values={"amount": df["amount"]}, value_bits=64)
+    a = bm.SumInitiator(["BE68539007547034", "NL91ABNA0417164300"], min_intersection=0)
+    b = bm.SumResponder(df["iban"].tolist(), values={"amount": df["amount"]}, value_bits=64, min_intersection=0)
     a.result(b.finish(a.finish(b.respond(a.request()))))
     assert a.sums == {"amount": 2**40 + 7}
 
 
 def test_misuse_and_refusals():
-    a = bm.SumInitiator(["x"])
+    a = bm.SumInitiator(["x"], min_intersection=0)
     assert repr(a) == "SumInitiator(live)"
     with pytest.raises(bm.StateError):
         a.cardinality
     with pytest.raises(bm.StateError):
         a.result(None)
-    b = bm.SumResponder(["x"], values={"v": [1]})
+    b = bm.SumResponder(["x"], values={"v": [1]}, min_intersection=0)
     response = b.respond(a.request())
     with pytest.raises(bm.StateError):
         b.respond(a.request())
@@ -149,7 +158,7 @@ def test_misuse_and_refusals():
         a.result(result)
     # Mismatched settings, values out of range, a RecordSet, bad arguments.
     with pytest.raises(bm.ConfigMismatchError):
-        bm.SumResponder(["x"], values={"v": [1]}, min_intersection=5).respond(bm.SumInitiator(["x"]).request())
+        bm.SumResponder(["x"], values={"v": [1]}, min_intersection=7).respond(bm.SumInitiator(["x"]).request())
     with pytest.raises(bm.InvalidConfigError):
         bm.SumResponder(["x"], values={"v": [2**32]})
     with pytest.raises(bm.InvalidConfigError):
@@ -163,8 +172,8 @@ def test_misuse_and_refusals():
 
 
 def test_a_forged_result_fails_its_proof():
-    a = testing.SumInitiator(["x", "y"], rng_seed=bytes(32))
-    b = testing.SumResponder(["x", "y"], values={"v": [3, 4]}, rng_seed=bytes([1]) * 32)
+    a = testing.SumInitiator(["x", "y"], min_intersection=0, rng_seed=bytes(32))
+    b = testing.SumResponder(["x", "y"], values={"v": [3, 4]}, min_intersection=0, rng_seed=bytes([1]) * 32)
     finish = a.finish(b.respond(a.request()))
     result = bytearray(b.finish(finish))
     # The first limb sum (7) is the byte after session id, cardinality and kind.

@@ -20,7 +20,7 @@ js_options! {
     SUM_OPTIONS, SUM_OPTIONS_TS: interface SumOptions {
         /// Who learns the sums: both parties (default) or only the value holder.
         revealSumTo: r#""both" | "responder""#,
-        /// Below this cardinality no sum is revealed (default 0).
+        /// Below this cardinality no sum is revealed (default 5; 0 reveals any sum).
         minIntersection: "number",
         /// Refuse a peer with more items than this (default 2^24).
         maxPeerItems: "number",

@@ -70,16 +70,25 @@ test("sums equal JavaScript's own over random sets with duplicates", () => {
     const [a, b] = run(x, y, values);
     assert.equal(a.cardinality, cardinality);
     assert.equal(b.cardinality, cardinality);
-    assert.deepEqual(a.sums, cardinality > 0 ? sums : undefined);
-    assert.deepEqual(b.sums, cardinality > 0 ? sums : undefined);
+    const revealed = cardinality >= 5; // the default minIntersection
+    assert.deepEqual(a.sums, revealed ? sums : undefined);
+    assert.deepEqual(b.sums, revealed ? sums : undefined);
   }
+});
+
+test("the default minimum hides a total over fewer than five items", () => {
+  const items = Array.from({ length: 10 }, (_, k) => `acct${k}`);
+  let [a, b] = run(items.slice(0, 4), items, { v: items.map(() => 1000) });
+  assert.deepEqual([a.cardinality, a.sums, b.sums], [4, undefined, undefined]);
+  [a, b] = run(items.slice(0, 5), items, { v: items.map(() => 1000) });
+  assert.deepEqual(a.sums, { v: 5000n });
 });
 
 test("the minimum, the responder-only setting, noise and 64-bit values", () => {
   let [a, b] = run(["x", "y", "z"], ["y", "z", "w"], { v: [1, 2, 3] }, { minIntersection: 3 });
   assert.deepEqual([a.cardinality, a.sums, b.sums], [2, undefined, undefined]);
-  const i = new bm.SumInitiator(["x", "y"], { revealSumTo: "responder" });
-  const r = new bm.SumResponder(["y"], { v: [9] }, { revealSumTo: "responder" });
+  const i = new bm.SumInitiator(["x", "y"], { revealSumTo: "responder", minIntersection: 0 });
+  const r = new bm.SumResponder(["y"], { v: [9] }, { revealSumTo: "responder", minIntersection: 0 });
   assert.equal(r.finish(i.finish(r.respond(i.request()))), undefined);
   i.result(undefined);
   assert.deepEqual([i.cardinality, i.sums, r.sums], [1, undefined, { v: 9n }]);
@@ -92,15 +101,15 @@ test("the minimum, the responder-only setting, noise and 64-bit values", () => {
   const noisy = new bm.SumResponder(items, { v: items.map(() => 4) }, { noiseEpsilon: 1, noiseSensitivity: 4 });
   const unproven = noisy.finish(wary.finish(noisy.respond(wary.request())));
   assert.throws(() => wary.result(unproven), bm.BadProofError);
-  [a] = run(["k"], ["k", "k"], { v: new BigUint64Array([2n ** 62n, 2n ** 62n]) }, { valueBits: 64 });
+  [a] = run(["k"], ["k", "k"], { v: new BigUint64Array([2n ** 62n, 2n ** 62n]) }, { valueBits: 64, minIntersection: 0 });
   assert.deepEqual(a.sums, { v: 2n ** 63n });
 });
 
 test("misuse, bad values and a forged result are refused", () => {
-  const a = new bm.SumInitiator(["x", "y"]);
+  const a = new bm.SumInitiator(["x", "y"], { minIntersection: 0 });
   assert.throws(() => a.cardinality, bm.StateError);
   assert.throws(() => a.result(undefined), bm.StateError);
-  const b = new bm.SumResponder(["x", "y"], { v: [3, 4] });
+  const b = new bm.SumResponder(["x", "y"], { v: [3, 4] }, { minIntersection: 0 });
   const finish = a.finish(b.respond(a.request()));
   assert.throws(() => b.respond(a.request()), bm.StateError);
   assert.equal(a.cardinality, 2);
@@ -125,8 +134,8 @@ test("misuse, bad values and a forged result are refused", () => {
 test("a sum that cannot decrypt is sum_out_of_range", () => {
   // The initiator claims a cardinality of 1 over two matched items' sums
   // of large values: the limb sum exceeds what one item allows.
-  const a = new testing.SumInitiator(["x", "y"], { rngSeed: new Uint8Array(32) });
-  const b = new testing.SumResponder(["x", "y"], { v: [65535, 65535] }, { rngSeed: new Uint8Array(32).fill(1) });
+  const a = new testing.SumInitiator(["x", "y"], { minIntersection: 0, rngSeed: new Uint8Array(32) });
+  const b = new testing.SumResponder(["x", "y"], { v: [65535, 65535] }, { minIntersection: 0, rngSeed: new Uint8Array(32).fill(1) });
   const finish = a.finish(b.respond(a.request()));
   const claimed = finish.slice();
   assert.equal(claimed[6 + 16], 2);

@@ -69,6 +69,9 @@ const LIMB_MAX: u64 = (1 << LIMB_BITS) - 1;
 pub const MAX_SUMMED_ITEMS: u64 = 1 << 32;
 /// Default bits of a value: values below 2^32.
 pub const DEFAULT_VALUE_BITS: u8 = 32;
+/// Default minimum cardinality for revealing sums: a total over fewer
+/// items is too close to one item's value (set 0 to reveal any sum).
+pub const DEFAULT_MIN_INTERSECTION: u64 = 5;
 
 const TRANSCRIPT_PROTOCOL: &[u8] = b"blindmatch-SUM-v1";
 const PROOF_DST: &[u8] = b"blindmatch-SUM-v1-ristretto255-SHA512-DecryptionProof";
@@ -143,12 +146,13 @@ pub struct SumConfig {
 }
 
 impl SumConfig {
-    /// A configuration with defaults for the rest: no minimum, raw
-    /// profile, default limits, 32-bit values, no noise.
+    /// A configuration with defaults for the rest: sums revealed from
+    /// [`DEFAULT_MIN_INTERSECTION`] shared items, raw profile, default
+    /// limits, 32-bit values, no noise.
     pub fn new(reveal_to: RevealSumTo) -> Self {
         SumConfig {
             reveal_to,
-            min_intersection: 0,
+            min_intersection: DEFAULT_MIN_INTERSECTION,
             profile: Profile::RAW,
             limits: Limits::default(),
             value_bits: DEFAULT_VALUE_BITS,
@@ -1406,7 +1410,9 @@ mod tests {
             &a,
             &a,
             &columns,
-            SumConfig::new(RevealSumTo::Both).with_value_bits(64),
+            SumConfig::new(RevealSumTo::Both)
+                .with_value_bits(64)
+                .with_min_intersection(0),
             2,
         )
         .unwrap();

@@ -122,6 +122,23 @@ fn empty_sets_and_no_overlap_reveal_a_zero_cardinality_and_no_sums() {
 }
 
 #[test]
+fn the_default_minimum_hides_a_total_over_fewer_than_five_items() {
+    let columns = [Column {
+        name: "v".into(),
+        values: vec![1_000; 10],
+    }];
+    let config = SumConfig::new(RevealSumTo::Both);
+    assert_eq!(
+        config.min_intersection,
+        blindmatch::sum::DEFAULT_MIN_INTERSECTION
+    );
+    let (a, b) = run(&config, &ids("x", 0..4), &ids("x", 0..10), &columns, 4).unwrap();
+    assert_eq!((a.cardinality, a.sums, b.sums), (4, None, None));
+    let (a, _) = run(&config, &ids("x", 0..5), &ids("x", 0..10), &columns, 5).unwrap();
+    assert_eq!(a.sums, Some(vec![("v".to_owned(), 5_000)]));
+}
+
+#[test]
 fn mismatched_settings_and_foreign_messages_are_refused() {
     let a = ids("x", 0..10);
     let columns = [Column {
@@ -282,19 +299,28 @@ fn outcome(o: &SumOutcome) -> Value {
 
 fn generate() -> Value {
     let mut sessions = Vec::new();
+    // Each states its minimum (the small sets sit below the default).
     let settings: [(&str, SumConfig); 4] = [
-        ("both", SumConfig::new(RevealSumTo::Both)),
-        ("responder", SumConfig::new(RevealSumTo::Responder)),
+        (
+            "both",
+            SumConfig::new(RevealSumTo::Both).with_min_intersection(0),
+        ),
+        (
+            "responder",
+            SumConfig::new(RevealSumTo::Responder).with_min_intersection(0),
+        ),
         (
             "below_minimum",
             SumConfig::new(RevealSumTo::Both).with_min_intersection(4),
         ),
         (
             "noisy",
-            SumConfig::new(RevealSumTo::Both).with_noise(Noise {
-                epsilon: 0.5,
-                sensitivity: 1_000_000,
-            }),
+            SumConfig::new(RevealSumTo::Both)
+                .with_min_intersection(0)
+                .with_noise(Noise {
+                    epsilon: 0.5,
+                    sensitivity: 1_000_000,
+                }),
         ),
     ];
     for (n, (name, config)) in settings.into_iter().enumerate() {

@@ -120,7 +120,7 @@ def UnbalancedServer(  # noqa: N802
 def SumInitiator(  # noqa: N802
     items: Iterable[Union[str, bytes]],
     reveal_sum_to: Literal["both", "responder"] = "both",
-    min_intersection: int = 0,
+    min_intersection: int = 5,
     max_peer_items: Optional[int] = None,
     min_peer_items: int = 0,
     *,
@@ -138,7 +138,7 @@ def SumResponder(  # noqa: N802
     items: Iterable[Union[str, bytes]],
     values: Dict[str, Iterable[int]],
     reveal_sum_to: Literal["both", "responder"] = "both",
-    min_intersection: int = 0,
+    min_intersection: int = 5,
     max_peer_items: Optional[int] = None,
     min_peer_items: int = 0,
     value_bits: int = 32,
