@@ -161,8 +161,8 @@ pub trait BudgetStore {
     ///
     /// # Errors
     ///
-    /// [`Error::BudgetExceeded`] (nothing recorded, the hold dropped),
-    /// [`Error::Storage`].
+    /// [`Error::BudgetExceeded`] (nothing recorded; the server then
+    /// releases the hold), [`Error::Storage`].
     fn charge(&self, charge: &Charge<'_>) -> Result<u64>;
 }
 

@@ -194,7 +194,8 @@ fn refuse(
 fn status_of(e: &blindmatch::Error) -> StatusCode {
     use blindmatch::Error as E;
     match e {
-        E::BudgetExceeded { .. } => StatusCode::TOO_MANY_REQUESTS,
+        // The same query while it is still being answered: retry later.
+        E::BudgetExceeded { .. } | E::Replay(_) => StatusCode::TOO_MANY_REQUESTS,
         E::EpochMismatch => StatusCode::CONFLICT,
         E::ProfileMismatch => StatusCode::UNPROCESSABLE_ENTITY,
         E::PeerSetTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
