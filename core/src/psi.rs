@@ -519,7 +519,7 @@ fn reblind_proven(
     )?
     .into_flattened();
     let k = key.full();
-    let public = RistrettoPoint::mul_base(&k).compress().to_bytes();
+    let public = key.public().compress().to_bytes();
     let binding = proof_binding(step, session_id);
     // The seed covers the key, the step and session, and the peer's
     // elements: a second proof by one key never reuses a random scalar.
