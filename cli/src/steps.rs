@@ -528,7 +528,7 @@ pub(crate) fn wl_answer(ui: &Ui, pass: &Passphrase, a: &WlAnswerArgs) -> Outcome
     .map_err(|e| Failure::from(e).context(a.query.display()))?;
     step.finish_and_clear();
     let mut out = fields();
-    let info = wire::inspect(&answer)?;
+    let info = blindmatch::registry::inspect(&answer)?;
     out.insert("client".into(), json!(a.client));
     out.insert("epoch".into(), json!(hex::encode(server.epoch())));
     out.insert(
@@ -683,7 +683,8 @@ pub(crate) fn inspect(ui: &Ui, a: &InspectArgs) -> Outcome {
     } else if bytes.starts_with(b"BMKY") {
         out.insert("type".into(), json!("key file (secret)"));
     } else {
-        let info = wire::inspect(&bytes).map_err(|e| Failure::from(e).context(a.file.display()))?;
+        let info = blindmatch::registry::inspect(&bytes)
+            .map_err(|e| Failure::from(e).context(a.file.display()))?;
         out.insert("type".into(), json!(info.message_type.name()));
         if let Some(id) = info.session_id {
             out.insert("session".into(), json!(hex::encode(id)));

@@ -199,7 +199,7 @@ pub enum Error {
     /// another split, another index, or bytes the manifest does not list.
     #[error("part does not match the manifest: {0}")]
     PartMismatch(&'static str),
-    /// A saved waiting state ([`crate::state`]) is damaged, of another
+    /// A saved waiting state ([`crate::registry::saved`]) is damaged, of another
     /// format version, or inconsistent.
     #[error("bad saved state: {0}")]
     BadState(&'static str),

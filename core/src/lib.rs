@@ -66,21 +66,34 @@
 //! # Ok::<(), blindmatch::Error>(())
 //! ```
 //!
-//! ## Modules
+//! ## Layers
 //!
-//! - [`group`]: hash-to-group (RFC 9380) and validated element decoding (RFC 9496).
-//! - [`oprf`]: the RFC 9497 OPRF, mode `0x00`, suite ristretto255-SHA512.
-//! - [`psi`]: balanced PSI (per-session Diffie-Hellman).
-//! - [`multiparty`]: more than two agencies: chained Diffie-Hellman around a ring and a counting hub (all of them, or at least t).
-//! - [`partition`]: balanced PSI split into parts that a party's workers (a cluster, Web Workers) run independently.
+//! Arrows point down only (`.ci/modules` checks that no module imports one
+//! above it):
+//!
+//! - [`registry`]: the one place above every protocol: [`registry::inspect`]
+//!   describes any message, [`registry::saved`] restores any waiting state.
 //! - [`records`]: identifier kinds, canonicalization, record sets and record matches.
-//! - [`unbalanced`]: reusable OPRF-based PSI against a large server set: digest, labels, epochs, budgets.
-//! - [`wire`]: the versioned message envelope.
-//! - [`transcript`], [`receipt`]: transcript hashes of every exchange and Ed25519-signed, countersigned receipts for the legal record.
-//! - [`budget`]: query budgets of unbalanced PSI and the [`budget::BudgetStore`] trait a durable store (the `blindmatch-ledger` crate) implements.
-//! - [`audit`]: the hash chain of an audit ledger and its signed checkpoints.
-//! - [`phase`]: the state of a protocol object held by a binding (one state machine for Python and JavaScript).
+//! - [`protocol`]: [`psi`] (balanced, per-session Diffie-Hellman) with
+//!   [`partition`] as its scale mode (parts that a cluster or Web Workers
+//!   run independently); [`unbalanced`] (reusable OPRF-based PSI against a
+//!   large server set: digest, labels, epochs, budgets); [`sum`]
+//!   (intersection-sum); [`multiparty`] (more than two agencies: chained
+//!   Diffie-Hellman around a ring and a counting hub).
+//! - [`session`]: [`phase`], where a binding's protocol object stands, and
+//!   [`session::seal`], the sealed envelope of a saved state.
+//! - [`evidence`]: [`receipt`] (Ed25519-signed, countersigned receipts for
+//!   the legal record), [`audit`] (the ledger's hash chain and signed
+//!   checkpoints), [`budget`] (query budgets and the [`budget::BudgetStore`]
+//!   trait the `blindmatch-ledger` crate implements).
+//! - [`wire`]: the versioned message envelope, ids, modes and shared limits.
+//! - [`crypto`]: [`group`] (hash-to-group, RFC 9380; validated decoding,
+//!   RFC 9496), [`oprf`] (RFC 9497, modes `0x00` and `0x01`), [`dleq`]
+//!   (its batched proofs), [`transcript`] (transcript hashes).
 //! - [`Error`] and [`ErrorCode`]: one error type with stable codes.
+//!
+//! Each module is also reachable at the crate root (`blindmatch::psi`,
+//! `blindmatch::receipt`, ...), where earlier releases had it.
 //!
 //! ## Features
 //!
@@ -103,30 +116,32 @@
 )]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
-pub mod audit;
-pub mod budget;
-mod compare;
-mod distinct;
-pub mod dleq;
+pub mod crypto;
 pub mod error;
-mod gcs;
-pub mod group;
-pub mod multiparty;
-pub mod oprf;
-mod par;
-pub mod partition;
-pub mod phase;
-pub mod psi;
-pub mod receipt;
+pub mod evidence;
+pub mod protocol;
 pub mod records;
-mod rng;
-pub mod state;
-pub mod sum;
-pub mod transcript;
-pub mod unbalanced;
+pub mod registry;
+pub mod session;
 pub mod wire;
 
 pub use error::{Error, ErrorCode, Result};
+pub use registry::inspect;
+
+// The paths of earlier releases, kept for callers (CHANGELOG, 0.4): each
+// module is reachable where it lived before the layers.
+pub use crypto::{dleq, group, oprf, transcript};
+pub use evidence::{audit, budget, receipt};
+pub use protocol::{multiparty, partition, psi, sum, unbalanced};
+pub use session::phase;
+
+/// Saved waiting states and sealing, at their earlier path: the sealing
+/// lives in [`session::seal`], the states of every protocol in
+/// [`registry::saved`].
+pub mod state {
+    pub use crate::registry::saved::*;
+    pub use crate::session::seal::*;
+}
 
 /// Entry points for the fuzz targets only, compiled with `--cfg fuzzing`
 /// (which cargo fuzz sets): the message decoders without the protocol
@@ -134,37 +149,7 @@ pub use error::{Error, ErrorCode, Result};
 #[cfg(fuzzing)]
 #[doc(hidden)]
 pub mod fuzzing {
-    use crate::wire::{self, MessageType};
-
-    /// Decodes any message by its type and encodes the result again.
-    ///
-    /// # Errors
-    ///
-    /// Any decoding error.
-    pub fn reencode(bytes: &[u8]) -> crate::Result<Vec<u8>> {
-        let ty = wire::message_type(bytes)?;
-        match ty {
-            MessageType::PsiRequest | MessageType::PsiResponse | MessageType::PsiFinish => {
-                crate::psi::reencode(bytes, ty)
-            }
-            MessageType::Receipt => crate::receipt::reencode(bytes),
-            MessageType::Checkpoint => crate::audit::reencode(bytes),
-            MessageType::Part | MessageType::Manifest | MessageType::Bundle => {
-                crate::partition::reencode(bytes, ty)
-            }
-            MessageType::SumRequest
-            | MessageType::SumResponse
-            | MessageType::SumFinish
-            | MessageType::SumResult => crate::sum::reencode(bytes, ty),
-            MessageType::MultiSession
-            | MessageType::MultiHop
-            | MessageType::MultiTags
-            | MessageType::MultiResult
-            | MessageType::MultiCommit
-            | MessageType::MultiRoster => crate::multiparty::reencode(bytes, ty),
-            _ => crate::unbalanced::reencode(bytes, ty),
-        }
-    }
+    pub use crate::registry::reencode;
 }
 
 // The README's Rust snippets run as doctests, so they cannot drift from the API.

@@ -185,7 +185,7 @@ proptest! {
         }
         // Every message is named, sized and canonical.
         for m in messages.hops.iter().flatten().chain(&messages.tags).chain(&messages.commitments).chain([&messages.result, &messages.roster]) {
-            prop_assert!(blindmatch::wire::inspect(m).is_ok());
+            prop_assert!(blindmatch::registry::inspect(m).is_ok());
         }
     }
 }

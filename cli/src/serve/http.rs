@@ -348,7 +348,7 @@ async fn query(
             );
         }
     };
-    let keys = blindmatch::wire::inspect(&answer)
+    let keys = blindmatch::registry::inspect(&answer)
         .ok()
         .and_then(|info| info.counts.first().map(|c| c.1))
         .unwrap_or(0);

@@ -31,11 +31,11 @@ fuzz_target!(|data: &[u8]| {
     // DE, which forwards NL's values at hop 1 and FR's at hop 2.
     let mut de = blindmatch_fuzz::multi_ready(1, &RUN);
     if let Ok(out) = de.forward(data) {
-        let info = blindmatch::wire::inspect(&out).expect("a forwarded message decodes");
+        let info = blindmatch::registry::inspect(&out).expect("a forwarded message decodes");
         let count = info.counts.iter().find(|(n, _)| *n == "items").map(|c| c.1);
         assert_eq!(
             count,
-            blindmatch::wire::inspect(data).ok().and_then(|i| i
+            blindmatch::registry::inspect(data).ok().and_then(|i| i
                 .counts
                 .iter()
                 .find(|(n, _)| *n == "items")

@@ -108,7 +108,7 @@ impl Distinct {
     }
 }
 
-/// A [`Distinct`] in a saved waiting state ([`crate::state`]): the mapping
+/// A [`Distinct`] in a saved waiting state ([`crate::registry::saved`]): the mapping
 /// back to indices, and the values only when a later step needs them.
 #[derive(Serialize, Deserialize)]
 pub(crate) struct SavedItems {

@@ -22,7 +22,13 @@
 
 use serde::{Deserialize, Serialize};
 
+pub mod ids;
+pub mod limits;
+pub mod mode;
+
 use crate::error::{Error, Result};
+pub use ids::{EpochId, QueryId};
+use mode::{Output, Reveal};
 
 /// The four bytes every blindmatch message starts with.
 pub const MAGIC: [u8; 4] = *b"BMCH";
@@ -277,7 +283,7 @@ impl MessageType {
     }
 }
 
-/// What [`inspect`] shows of a message: its type, size, session (or
+/// What `registry::inspect` shows of a message: its type, size, session (or
 /// query) id, key epoch and counts; never an element, tag or label.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -291,52 +297,9 @@ pub struct MessageInfo {
     /// The key epoch of an unbalanced message.
     pub epoch: Option<[u8; 16]>,
     /// A balanced request's mode.
-    pub mode: Option<(crate::psi::Reveal, crate::psi::Output)>,
+    pub mode: Option<(Reveal, Output)>,
     /// Named counts (`initiator_items`, `server_items`, ...).
     pub counts: Vec<(&'static str, u64)>,
-}
-
-/// Decodes and validates a message enough to describe it ([`MessageInfo`]),
-/// for tools that show what a file is before it is sent or used.
-/// Receipts, parts, manifests and bundles are named and sized only.
-///
-/// # Errors
-///
-/// Any decoding error of the message.
-pub fn inspect(bytes: &[u8]) -> Result<MessageInfo> {
-    let ty = message_type(bytes)?;
-    let mut info = MessageInfo {
-        message_type: ty,
-        len: bytes.len(),
-        session_id: None,
-        epoch: None,
-        mode: None,
-        counts: Vec::new(),
-    };
-    match ty {
-        MessageType::PsiRequest | MessageType::PsiResponse | MessageType::PsiFinish => {
-            crate::psi::describe(bytes, ty, &mut info)?;
-        }
-        MessageType::SetDigest | MessageType::UnbalancedQuery | MessageType::UnbalancedAnswer => {
-            crate::unbalanced::describe(bytes, ty, &mut info)?;
-        }
-        MessageType::SumRequest
-        | MessageType::SumResponse
-        | MessageType::SumFinish
-        | MessageType::SumResult => {
-            crate::sum::describe(bytes, ty, &mut info)?;
-        }
-        MessageType::MultiSession
-        | MessageType::MultiHop
-        | MessageType::MultiTags
-        | MessageType::MultiResult
-        | MessageType::MultiCommit
-        | MessageType::MultiRoster => {
-            crate::multiparty::describe(bytes, ty, &mut info)?;
-        }
-        _ => {}
-    }
-    Ok(info)
 }
 
 /// Reads the envelope of a message and returns its type, without decoding

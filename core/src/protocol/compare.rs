@@ -8,7 +8,7 @@ use std::collections::HashSet;
 
 use sha2::{Digest, Sha512};
 
-use crate::group::ELEMENT_LEN;
+use crate::crypto::group::ELEMENT_LEN;
 use crate::wire::SessionId;
 
 /// Bits of security against a false match: the chance that any two distinct

@@ -16,9 +16,9 @@
 use std::collections::HashMap;
 use std::sync::Mutex;
 
+use crate::crypto::transcript::TranscriptHash;
 use crate::error::{Error, Result};
-use crate::transcript::TranscriptHash;
-use crate::unbalanced::{EpochId, QueryId};
+use crate::wire::ids::{EpochId, QueryId};
 
 /// How many elements each client may have evaluated per key epoch. There
 /// is no default: a server states a number, or says plainly that it trusts
@@ -117,7 +117,7 @@ impl<'a> Hold<'a> {
 
 /// Where a server's budgets are kept.
 ///
-/// [`crate::unbalanced::Server::answer_with`] **reserves** a query's
+/// [`crate::protocol::unbalanced::Server::answer_with`] **reserves** a query's
 /// elements ([`BudgetStore::reserve`]) before its key touches any of them,
 /// so that two queries of one client in flight at once cannot both pass a
 /// check of what was spent and both cost multiplications: the second sees

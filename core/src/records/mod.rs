@@ -56,7 +56,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha512};
 
 use crate::error::{Error, Result};
-use crate::psi::Matches;
+use crate::protocol::psi::Matches;
 use crate::wire::{PROFILE_LEN, Profile};
 
 /// The kind of an identifier; decides how it is canonicalized and keeps
@@ -394,7 +394,7 @@ const PROFILE_LABEL: &[u8] = b"blindmatch-records-profile-v1";
 ///
 /// Bad values are collected in [`RecordSet::errors`]; they never abort the
 /// batch and never vanish silently. Pass [`RecordSet::keys`] to
-/// [`crate::psi::Initiator::new`] or [`crate::psi::Responder::new`] and
+/// [`crate::protocol::psi::Initiator::new`] or [`crate::protocol::psi::Responder::new`] and
 /// map the result back with [`RecordSet::record_matches`].
 #[derive(Debug, Clone)]
 pub struct RecordSet {
@@ -469,9 +469,9 @@ impl RecordSet {
     /// does not use simply matches nothing).
     ///
     /// Pass it in the protocol's configuration
-    /// ([`crate::psi::Config::with_profile`],
-    /// [`crate::unbalanced::ServerConfig::with_profile`],
-    /// [`crate::unbalanced::ClientConfig::with_profile`]); the peer refuses
+    /// ([`crate::protocol::psi::Config::with_profile`],
+    /// [`crate::protocol::unbalanced::ServerConfig::with_profile`],
+    /// [`crate::protocol::unbalanced::ClientConfig::with_profile`]); the peer refuses
     /// a different one with [`Error::ProfileMismatch`].
     pub fn profile(&self) -> Profile {
         let mut h = Sha512::new();
@@ -652,7 +652,7 @@ impl RecordSet {
 
     /// Maps matched key indices (from any protocol: balanced PSI's
     /// [`Matches::indices`], unbalanced PSI's
-    /// [`crate::unbalanced::UnbalancedMatches::indices`]) back to records.
+    /// [`crate::protocol::unbalanced::UnbalancedMatches::indices`]) back to records.
     /// Indices beyond [`RecordSet::keys`] are ignored.
     pub fn record_matches_at(&self, indices: &[usize]) -> Vec<RecordMatch> {
         group_matches(indices, &self.record_ids, &self.labels, |i| {
@@ -663,7 +663,7 @@ impl RecordSet {
     /// Returns what maps results back to records once the keys are gone:
     /// record ids and which record and kind each key came from, without
     /// any identifier. A waiting session saved to a file
-    /// ([`crate::state::SavedSession`]) carries it, so the step that
+    /// ([`crate::registry::saved::SavedSession`]) carries it, so the step that
     /// finishes the session can name the records that matched.
     pub fn index(&self) -> RecordIndex {
         RecordIndex {

@@ -3,7 +3,7 @@
 //! A transcript is SHA-512 over a domain label, the protocol's name and the
 //! canonical bytes of every message of the exchange, in order, each prefixed
 //! with its length. The decoders accept only the bytes the encoders write
-//! ([`crate::wire`]), so two honest parties that saw the same exchange hold
+//! (the `wire` envelope), so two honest parties that saw the same exchange hold
 //! the same hash, and a party that saw other bytes holds another one. A
 //! transcript hash says nothing about any identifier: the messages hold
 //! only blinded values.
@@ -45,7 +45,7 @@ impl Transcript {
 }
 
 impl Transcript {
-    /// The running hash state, for a saved waiting state ([`crate::state`]).
+    /// The running hash state, for a saved waiting state ([`crate::registry::saved`]).
     /// It holds only what the public messages absorbed so far determine.
     pub(crate) fn to_saved(&self) -> Vec<u8> {
         SerializableState::serialize(&self.0).to_vec()

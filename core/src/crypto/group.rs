@@ -13,8 +13,8 @@ use curve25519_dalek::traits::IsIdentity;
 use sha2::{Digest, Sha512};
 use zeroize::Zeroizing;
 
+use crate::crypto::par;
 use crate::error::{Error, Result};
-use crate::par;
 
 /// Length of a serialized group element (RFC 9496 §4.3.2), in bytes.
 pub const ELEMENT_LEN: usize = 32;

@@ -88,27 +88,20 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha512};
 use zeroize::Zeroizing;
 
-use crate::budget::{Budget, BudgetStore, Charge, Hold, MemoryBudgets};
-use crate::distinct::{Distinct, SavedItems};
-use crate::dleq;
+use crate::crypto::dleq;
+use crate::crypto::gcs;
+use crate::crypto::group::{self, ELEMENT_LEN};
+use crate::crypto::oprf::{self, Blind, Mode, OprfKey};
+use crate::crypto::par;
+use crate::crypto::transcript::{TRANSCRIPT_LEN, Transcript};
 use crate::error::{Error, Result};
-use crate::gcs;
-use crate::group::{self, ELEMENT_LEN};
-use crate::oprf::{self, Blind, Mode, OprfKey};
-use crate::par;
-use crate::receipt::{Protocol, Role, SessionRecord};
-use crate::state::Secret32;
-use crate::transcript::{TRANSCRIPT_LEN, Transcript};
+use crate::evidence::budget::{Budget, BudgetStore, Charge, Hold, MemoryBudgets};
+use crate::evidence::receipt::{Protocol, Role, SessionRecord};
+use crate::protocol::distinct::{Distinct, SavedItems};
+use crate::session::seal::Secret32;
 use crate::wire::{self, MessageType, Profile};
 
-/// Identifier of a key epoch: a fingerprint of the server's public key, so
-/// two servers (or two keys) never share one, and a restarted server that
-/// reloads its key keeps its epoch.
-pub type EpochId = [u8; 16];
-
-/// A query identifier: 16 random bytes a client draws per query, echoed by
-/// the server's answer.
-pub type QueryId = [u8; 16];
+pub use crate::wire::ids::{EpochId, QueryId};
 
 /// A digest build's label salt: 16 random bytes drawn per build.
 type Salt = [u8; 16];
@@ -368,7 +361,13 @@ impl Server {
         labels: Option<&[L]>,
         config: ServerConfig,
     ) -> Result<Self> {
-        Self::build(key, items, labels, config, &mut crate::rng::os_seeded()?)
+        Self::build(
+            key,
+            items,
+            labels,
+            config,
+            &mut crate::crypto::rng::os_seeded()?,
+        )
     }
 
     /// **Insecure, for tests only**: [`Server::new`] with the label salt
@@ -844,7 +843,7 @@ impl UnbalancedMatches {
 
     /// Returns the record of the exchange (query id, epoch, sizes, number
     /// of distinct matched items, transcript hash), for a
-    /// [`crate::receipt`]. Its transcript hash is the one the server's
+    /// [`crate::evidence::receipt`]. Its transcript hash is the one the server's
     /// ledger recorded with the charge for this answer.
     pub fn record(&self) -> &SessionRecord {
         &self.record
@@ -894,7 +893,7 @@ impl Client {
         config: ClientConfig,
         items: &[T],
     ) -> Result<(Self, Vec<u8>)> {
-        Self::start(config, items, &mut crate::rng::os_seeded()?)
+        Self::start(config, items, &mut crate::crypto::rng::os_seeded()?)
     }
 
     /// **Insecure, for tests only**: [`Client::with_config`] driven by the
@@ -1050,7 +1049,7 @@ impl Client {
     }
 }
 
-/// What [`crate::wire::inspect`] shows of an unbalanced PSI message.
+/// What `registry::inspect` shows of an unbalanced PSI message.
 pub(crate) fn describe(bytes: &[u8], ty: MessageType, info: &mut wire::MessageInfo) -> Result<()> {
     match ty {
         MessageType::SetDigest => {
@@ -1076,7 +1075,7 @@ pub(crate) fn describe(bytes: &[u8], ty: MessageType, info: &mut wire::MessageIn
     Ok(())
 }
 
-/// A [`Client`] in a saved state ([`crate::state`]).
+/// A [`Client`] in a saved state ([`crate::registry::saved`]).
 #[derive(Serialize, Deserialize)]
 pub(crate) struct SavedClient {
     epoch: Option<EpochId>,

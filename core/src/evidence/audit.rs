@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha512};
 
 use crate::error::{Error, Result};
-use crate::receipt::{PublicKey, SigningKey};
+use crate::evidence::receipt::{PublicKey, SigningKey};
 use crate::wire::{self, MessageType};
 
 /// Length of an entry hash.

@@ -1,7 +1,7 @@
 //! Where a protocol object stands, for callers that cannot use the type
 //! states.
 //!
-//! In Rust every step consumes its state ([`crate::psi::Initiator::finish`]
+//! In Rust every step consumes its state (`psi::Initiator::finish`
 //! takes `self`), so a step cannot run twice or out of order. A Python or
 //! JavaScript object cannot be consumed; it holds a [`Phase`] instead, and
 //! every binding's protocol class uses this one type:

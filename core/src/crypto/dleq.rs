@@ -13,7 +13,7 @@
 //! size with one proof each; chunk `j > 0` appends `"chunk" || I2OSP(j, 4)`
 //! to the seed's domain, so no proof of one chunk is a proof of another.
 //! A batch of at most [`MAX_BATCH`] pairs with no binding is exactly the
-//! RFC's proof (the VOPRF of [`crate::oprf`]).
+//! RFC's proof (the VOPRF of the `oprf` module).
 //!
 //! Every multiplication by the secret `k` or the proof's random scalar is
 //! constant time (curve25519-dalek); the composites combine public values
@@ -25,8 +25,8 @@ use curve25519_dalek::traits::{Identity, VartimeMultiscalarMul};
 use rand_core::CryptoRng;
 use zeroize::Zeroizing;
 
+use crate::crypto::group::{self, ELEMENT_LEN, random_nonzero_scalar};
 use crate::error::{Error, Result};
-use crate::group::{self, ELEMENT_LEN, random_nonzero_scalar};
 
 /// Length of one serialized proof: the challenge `c` and the response `s`.
 pub const PROOF_LEN: usize = 64;
@@ -115,7 +115,7 @@ fn seed(domain: &Domain<'_>, b_enc: &[u8; ELEMENT_LEN], chunk: usize) -> [u8; 64
 /// The weights `d[i]` of `ComputeComposites` for one chunk.
 fn weights(hasher: &Hasher, seed: &[u8; 64], c: &[u8], d: &[u8]) -> Result<Vec<Scalar>> {
     let n = c.len() / ELEMENT_LEN;
-    let parts = crate::par::map_ranges(n, TASK, |range| -> Result<Vec<Scalar>> {
+    let parts = crate::crypto::par::map_ranges(n, TASK, |range| -> Result<Vec<Scalar>> {
         range
             .map(|i| {
                 let at = i * ELEMENT_LEN..(i + 1) * ELEMENT_LEN;
@@ -141,7 +141,7 @@ fn weights(hasher: &Hasher, seed: &[u8; 64], c: &[u8], d: &[u8]) -> Result<Vec<S
 
 /// `Σ weights[i] · points[i]` over public values, spread over threads.
 fn composite(weights: &[Scalar], points: &[RistrettoPoint]) -> RistrettoPoint {
-    crate::par::map_ranges(points.len(), TASK, |range| {
+    crate::crypto::par::map_ranges(points.len(), TASK, |range| {
         RistrettoPoint::vartime_multiscalar_mul(&weights[range.clone()], &points[range])
     })
     .into_iter()
@@ -306,7 +306,7 @@ pub(crate) fn verify(
 
 /// Decodes `n` consecutive encodings (validated) for a proof's batch.
 pub(crate) fn decode_all(bytes: &[u8]) -> Result<Vec<RistrettoPoint>> {
-    crate::par::try_map_chunks(bytes, ELEMENT_LEN, group::decode_element)
+    crate::crypto::par::try_map_chunks(bytes, ELEMENT_LEN, group::decode_element)
 }
 
 /// **Tests only**: [`prove`] of a batch of one chunk with a given random
@@ -460,7 +460,7 @@ mod tests {
     #[test]
     fn rfc9497_voprf_proof_vectors() {
         let doc: serde_json::Value = serde_json::from_str(include_str!(
-            "../tests/vectors/voprf_ristretto255_sha512.json"
+            "../../tests/vectors/voprf_ristretto255_sha512.json"
         ))
         .unwrap();
         let hex = |v: &serde_json::Value| hex::decode(v.as_str().unwrap()).unwrap();

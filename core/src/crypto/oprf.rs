@@ -18,7 +18,7 @@
 //! ```
 //!
 //! In the VOPRF mode the server also proves, with one batched proof of
-//! discrete-logarithm equality ([`crate::dleq`]), that it raised every
+//! discrete-logarithm equality ([`crate::crypto::dleq`]), that it raised every
 //! blinded element to the key of its public key; the client checks the
 //! proof before it finalizes, so a server cannot answer one client under
 //! another key (to tag it) or answer with garbage that matches nothing:
@@ -46,9 +46,9 @@ use rand_core::CryptoRng;
 use sha2::{Digest, Sha512};
 use zeroize::{Zeroize, ZeroizeOnDrop};
 
-use crate::dleq::{self, Domain, Elements};
+use crate::crypto::dleq::{self, Domain, Elements};
+use crate::crypto::group::{self, ELEMENT_LEN, random_nonzero_scalar};
 use crate::error::{Error, Result};
-use crate::group::{self, ELEMENT_LEN, random_nonzero_scalar};
 
 /// `contextString` of RFC 9497 §3.1 for mode `0x00` and `ristretto255-SHA512`.
 pub const CONTEXT_STRING: &[u8] = b"OPRFV1-\x00-ristretto255-SHA512";
@@ -220,7 +220,7 @@ impl OprfKey {
     /// [`Error::Rng`] if the operating system cannot supply randomness.
     #[cfg(feature = "os-rng")]
     pub fn generate() -> Result<Self> {
-        Ok(Self::generate_from(&mut crate::rng::os_seeded()?))
+        Ok(Self::generate_from(&mut crate::crypto::rng::os_seeded()?))
     }
 
     /// **Insecure, for tests only**: [`OprfKey::generate`] driven by the
@@ -334,7 +334,8 @@ impl OprfKey {
             points: &points,
             encoded: elements,
         };
-        let mut rng = crate::rng::hedged(PROOF_RNG_LABEL, &self.to_secret_bytes()[..], elements);
+        let mut rng =
+            crate::crypto::rng::hedged(PROOF_RNG_LABEL, &self.to_secret_bytes()[..], elements);
         let proof = dleq::prove(
             &VOPRF_PROOF,
             &self.sk,
@@ -355,7 +356,7 @@ impl OprfKey {
     /// Evaluates a batch of blinded elements, in parallel when the
     /// `parallel` feature is on.
     pub fn blind_evaluate_batch(&self, blinded: &[BlindedElement]) -> Vec<EvaluatedElement> {
-        crate::par::map(blinded, |b| self.blind_evaluate(b))
+        crate::crypto::par::map(blinded, |b| self.blind_evaluate(b))
     }
 
     /// The VOPRF's `BlindEvaluateBatch` (RFC 9497 §3.3.2): the evaluated
@@ -434,7 +435,7 @@ impl Blind {
     /// [`Error::Rng`] if the operating system cannot supply randomness.
     #[cfg(feature = "os-rng")]
     pub fn random() -> Result<Self> {
-        Ok(Self::random_from(&mut crate::rng::os_seeded()?))
+        Ok(Self::random_from(&mut crate::crypto::rng::os_seeded()?))
     }
 
     /// **Insecure, for tests only**: [`Blind::random`] driven by the
@@ -829,7 +830,7 @@ mod tests {
     #[test]
     fn rfc9497_voprf_vectors() {
         let doc: serde_json::Value = serde_json::from_str(include_str!(
-            "../tests/vectors/voprf_ristretto255_sha512.json"
+            "../../tests/vectors/voprf_ristretto255_sha512.json"
         ))
         .unwrap();
         let hex = |v: &serde_json::Value| hex::decode(v.as_str().unwrap()).unwrap();

@@ -98,21 +98,18 @@ use zeroize::Zeroize;
 use curve25519_dalek::constants::RISTRETTO_BASEPOINT_POINT;
 use curve25519_dalek::ristretto::RistrettoPoint;
 
-use crate::compare::{CompareHasher, compare_len_u64, read_compare, write_compare};
-use crate::distinct::Distinct;
-use crate::dleq::{self, Domain, Elements};
+use crate::crypto::dleq::{self, Domain, Elements};
+use crate::crypto::group::{self, ELEMENT_LEN, halve, random_nonzero_scalar};
+use crate::crypto::rng::{self, Seed};
+use crate::crypto::transcript::Transcript;
 use crate::error::{Error, Result};
-use crate::group::{self, ELEMENT_LEN, halve, random_nonzero_scalar};
-use crate::psi::{SessionDst, SessionKey, blind, shuffled};
-use crate::receipt::{Protocol, Role, SessionRecord};
-use crate::rng::{self, Seed};
-use crate::transcript::Transcript;
+use crate::evidence::receipt::{Protocol, Role, SessionRecord};
+use crate::protocol::compare::{CompareHasher, compare_len_u64, read_compare, write_compare};
+use crate::protocol::distinct::Distinct;
+use crate::protocol::psi::{SessionDst, SessionKey, blind, shuffled};
 use crate::wire::{self, MessageType, SessionId, Suite};
 
-/// Fewest agencies of a session (two agencies use [`crate::psi`]).
-pub const MIN_AGENCIES: usize = 3;
-/// Most agencies of a session.
-pub const MAX_AGENCIES: usize = 64;
+pub use crate::wire::limits::{MAX_AGENCIES, MIN_AGENCIES};
 /// Longest agency name, in bytes of UTF-8.
 pub const MAX_AGENCY_NAME: usize = 64;
 /// Default most distinct items one agency may bring.
@@ -254,7 +251,7 @@ impl Session {
     /// [`Error::Rng`].
     #[cfg(feature = "os-rng")]
     pub fn new<S: AsRef<str>>(agencies: &[S], threshold: usize) -> Result<Self> {
-        Self::open(agencies, threshold, &mut crate::rng::os_seeded()?)
+        Self::open(agencies, threshold, &mut crate::crypto::rng::os_seeded()?)
     }
 
     /// **Insecure, for tests only**: [`Session::new`] with the caller's RNG.
@@ -622,7 +619,7 @@ impl Member {
     /// [`Error::TooManyItems`], [`Error::InputTooLong`], [`Error::Rng`].
     #[cfg(feature = "os-rng")]
     pub fn new<T: AsRef<[u8]>>(session: &Session, me: &str, items: &[T]) -> Result<Self> {
-        Self::join(session, me, items, &mut crate::rng::os_seeded()?)
+        Self::join(session, me, items, &mut crate::crypto::rng::os_seeded()?)
     }
 
     /// **Insecure, for tests only**: [`Member::new`] with the caller's RNG.
@@ -1492,13 +1489,13 @@ impl Hub {
     pub fn countersign(
         &self,
         signed: &[u8],
-        key: &crate::receipt::SigningKey,
+        key: &crate::evidence::receipt::SigningKey,
         timestamp: u64,
     ) -> Result<Vec<u8>> {
         if self.result.is_none() {
             return Err(Error::InvalidState("no result yet"));
         }
-        let fields = crate::receipt::read(signed)?;
+        let fields = crate::evidence::receipt::read(signed)?;
         let agency = self
             .transcripts
             .iter()
@@ -1507,11 +1504,11 @@ impl Hub {
                 "the receipt states no agency's exchange with this hub",
             ))?;
         let own = self.record_for(&self.session.agencies[agency])?;
-        crate::receipt::countersign(signed, key, Some(&own), timestamp)
+        crate::evidence::receipt::countersign(signed, key, Some(&own), timestamp)
     }
 }
 
-/// What [`crate::wire::inspect`] shows of a multi-party message.
+/// What `registry::inspect` shows of a multi-party message.
 pub(crate) fn describe(bytes: &[u8], ty: MessageType, info: &mut wire::MessageInfo) -> Result<()> {
     match ty {
         MessageType::MultiSession => {
@@ -1654,7 +1651,7 @@ mod tests {
             (&result, MessageType::MultiResult),
         ] {
             assert_eq!(&reencode(bytes, ty).unwrap(), bytes);
-            assert_eq!(wire::inspect(bytes).unwrap().message_type, ty);
+            assert_eq!(crate::registry::inspect(bytes).unwrap().message_type, ty);
         }
         // The member's Debug shows no secret and no item.
         let shown = format!("{:?}", ms[0]);

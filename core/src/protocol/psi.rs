@@ -63,16 +63,16 @@ use rand_core::CryptoRng;
 use serde::{Deserialize, Serialize};
 use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
-use crate::compare::{CompareSet, compare_value, read_compare, write_compare};
-pub use crate::compare::{FALSE_MATCH_BITS, compare_len};
-use crate::distinct::{Distinct, SavedItems};
-use crate::dleq::{self, Domain, Elements};
+use crate::crypto::dleq::{self, Domain, Elements};
+use crate::crypto::group::{self, Dst, ELEMENT_LEN, random_nonzero_scalar};
+use crate::crypto::rng::{self, Seed};
+use crate::crypto::transcript::Transcript;
 use crate::error::{Error, Result};
-use crate::group::{self, Dst, ELEMENT_LEN, random_nonzero_scalar};
-use crate::receipt::{Protocol, Role, SessionRecord};
-use crate::rng::{self, Seed};
-use crate::state::{SavedConfig, Secret32};
-use crate::transcript::Transcript;
+use crate::evidence::receipt::{Protocol, Role, SessionRecord};
+use crate::protocol::compare::{CompareSet, compare_value, read_compare, write_compare};
+pub use crate::protocol::compare::{FALSE_MATCH_BITS, compare_len};
+use crate::protocol::distinct::{Distinct, SavedItems};
+use crate::session::seal::Secret32;
 use crate::wire::{self, MessageType, Profile, SessionId, Suite};
 
 /// Largest set either party may hold (the wire carries counts as `u32`).
@@ -97,77 +97,7 @@ const FINISH_STEP: &[u8] = b"finish";
 /// Prefix of the per-session hash-to-group DST; the session id follows.
 const H2G_DST_PREFIX: &[u8] = b"blindmatch-PSI-v1-ristretto255-SHA512-HashToGroup-";
 
-/// What the receivers of the output learn.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
-pub enum Reveal {
-    /// Which of their own items are shared.
-    #[default]
-    Intersection,
-    /// Only how many items are shared.
-    Cardinality,
-}
-
-/// Who learns the output.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
-pub enum Output {
-    /// Only the initiator; the responder learns the initiator's set size only.
-    Initiator,
-    /// Both parties (the initiator sends a finish message).
-    #[default]
-    Both,
-}
-
-impl Reveal {
-    /// Returns the mode's name (`"intersection"`, `"cardinality"`), as the
-    /// bindings and receipts spell it.
-    pub const fn name(self) -> &'static str {
-        match self {
-            Reveal::Intersection => "intersection",
-            Reveal::Cardinality => "cardinality",
-        }
-    }
-
-    pub(crate) const fn code(self) -> u8 {
-        match self {
-            Reveal::Intersection => 1,
-            Reveal::Cardinality => 2,
-        }
-    }
-
-    pub(crate) fn from_code(code: u8) -> Result<Self> {
-        match code {
-            1 => Ok(Reveal::Intersection),
-            2 => Ok(Reveal::Cardinality),
-            _ => Err(Error::Malformed),
-        }
-    }
-}
-
-impl Output {
-    /// Returns the output's name (`"initiator"`, `"both"`), as the bindings
-    /// and receipts spell it.
-    pub const fn name(self) -> &'static str {
-        match self {
-            Output::Initiator => "initiator",
-            Output::Both => "both",
-        }
-    }
-
-    pub(crate) const fn code(self) -> u8 {
-        match self {
-            Output::Initiator => 1,
-            Output::Both => 2,
-        }
-    }
-
-    pub(crate) fn from_code(code: u8) -> Result<Self> {
-        match code {
-            1 => Ok(Output::Initiator),
-            2 => Ok(Output::Both),
-            _ => Err(Error::Malformed),
-        }
-    }
-}
+pub use crate::wire::mode::{Output, Reveal};
 
 /// Whether the parties prove that they raised each other's values with the
 /// keys they committed to (DESIGN §8.1).
@@ -874,7 +804,7 @@ impl Initiator {
     }
 
     /// [`Initiator::finish`], returning the finish message, the result and
-    /// the record of the session (for a [`crate::receipt`]) by name.
+    /// the record of the session (for a [`crate::evidence::receipt`]) by name.
     ///
     /// # Errors
     ///
@@ -1243,7 +1173,7 @@ impl ResponderAwaitingFinish {
     }
 
     /// [`ResponderAwaitingFinish::finish`], returning the result and the
-    /// record of the session (for a [`crate::receipt`]) by name.
+    /// record of the session (for a [`crate::evidence::receipt`]) by name.
     ///
     /// # Errors
     ///
@@ -1319,7 +1249,7 @@ impl ResponderAwaitingFinish {
     }
 }
 
-/// What [`crate::wire::inspect`] shows of a balanced PSI message.
+/// What `registry::inspect` shows of a balanced PSI message.
 pub(crate) fn describe(bytes: &[u8], ty: MessageType, info: &mut wire::MessageInfo) -> Result<()> {
     match ty {
         MessageType::PsiRequest => {
@@ -1345,7 +1275,56 @@ pub(crate) fn describe(bytes: &[u8], ty: MessageType, info: &mut wire::MessageIn
     Ok(())
 }
 
-/// An [`Initiator`] in a saved state ([`crate::state`]).
+/// A party's configuration inside a saved state.
+#[derive(Serialize, Deserialize)]
+pub(crate) struct SavedConfig {
+    reveal: u8,
+    output: u8,
+    max_peer_items: u64,
+    min_peer_items: u64,
+    profile: Profile,
+    proofs: u8,
+}
+
+impl From<&Config> for SavedConfig {
+    fn from(c: &Config) -> Self {
+        SavedConfig {
+            reveal: c.reveal.code(),
+            output: c.output.code(),
+            max_peer_items: c.limits.max_peer_items as u64,
+            min_peer_items: c.limits.min_peer_items as u64,
+            profile: c.profile,
+            proofs: c.proofs.code(),
+        }
+    }
+}
+
+impl TryFrom<SavedConfig> for Config {
+    type Error = Error;
+
+    fn try_from(s: SavedConfig) -> Result<Self> {
+        let bad = |_| Error::BadState("configuration out of range");
+        let limits = Limits {
+            max_peer_items: usize::try_from(s.max_peer_items).map_err(bad)?,
+            min_peer_items: usize::try_from(s.min_peer_items).map_err(bad)?,
+        };
+        let config = Config {
+            reveal: Reveal::from_code(s.reveal)
+                .map_err(|_| Error::BadState("unknown reveal mode"))?,
+            output: Output::from_code(s.output).map_err(|_| Error::BadState("unknown output"))?,
+            limits,
+            profile: s.profile,
+            proofs: Proofs::from_code(s.proofs)
+                .map_err(|_| Error::BadState("unknown proofs setting"))?,
+        };
+        config
+            .validate()
+            .map_err(|_| Error::BadState("inconsistent limits"))?;
+        Ok(config)
+    }
+}
+
+/// An [`Initiator`] in a saved state ([`crate::registry::saved`]).
 #[derive(Serialize, Deserialize)]
 pub(crate) struct SavedInitiator {
     config: SavedConfig,
@@ -1380,7 +1359,7 @@ impl Initiator {
         let half = group::decode_nonzero_scalar(&s.key.0)
             .map_err(|_| Error::BadState("session key is not a canonical non-zero scalar"))?;
         let own = Distinct::from_saved(s.own, false)?;
-        crate::state::check_permutation(&s.order, own.len())?;
+        crate::session::seal::check_permutation(&s.order, own.len())?;
         let config: Config = s.config.try_into()?;
         let expected = if config.proven() { own.len() } else { 0 };
         if s.sent.len() != expected * ELEMENT_LEN {
@@ -1405,7 +1384,7 @@ impl Initiator {
     }
 }
 
-/// A [`ResponderAwaitingFinish`] in a saved state ([`crate::state`]).
+/// A [`ResponderAwaitingFinish`] in a saved state ([`crate::registry::saved`]).
 #[derive(Serialize, Deserialize)]
 pub(crate) struct SavedResponder {
     config: SavedConfig,
@@ -1446,7 +1425,7 @@ impl ResponderAwaitingFinish {
     pub(crate) fn from_saved(s: SavedResponder) -> Result<Self> {
         let config: Config = s.config.try_into()?;
         let own = Distinct::from_saved(s.own, false)?;
-        crate::state::check_permutation(&s.order, own.len())?;
+        crate::session::seal::check_permutation(&s.order, own.len())?;
         let theirs = s.initiator_count as usize;
         if s.compare_len as usize != compare_len(theirs, own.len()) {
             return Err(Error::BadState(

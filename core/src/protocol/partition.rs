@@ -1,6 +1,6 @@
 //! Partitioned balanced PSI: one party's work split into parts that its
 //! own workers (cluster tasks, Web Workers, threads of one machine) process
-//! independently, with the same leakage to the peer as [`crate::psi`]
+//! independently, with the same leakage to the peer as [`crate::protocol::psi`]
 //! (DESIGN §7.2).
 //!
 //! A party's coordinator creates a [`PartySecret`] (the session scalar, the
@@ -51,7 +51,7 @@
 //! counts the matches of one bucket in cardinality mode.
 //!
 //! **No proofs yet.** Partitioned sessions do not prove their re-blinding
-//! (the one-process [`crate::psi`] does, [`psi::Proofs::Verify`]): each
+//! (the one-process [`crate::protocol::psi`] does, [`psi::Proofs::Verify`]): each
 //! party trusts its peer to raise its values with one key, and a peer that
 //! keys some values apart makes the other party miss exactly those items,
 //! undetected. A secret's configuration says so ([`psi::Proofs::TrustPeer`]
@@ -66,11 +66,11 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha512};
 use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
-use crate::compare::{CompareSet, compare_len, read_compare, write_compare};
-use crate::distinct::Distinct;
+use crate::crypto::group::{self, ELEMENT_LEN};
 use crate::error::{Error, Result};
-use crate::group::{self, ELEMENT_LEN};
-use crate::psi::{self, Config, Output, Reveal};
+use crate::protocol::compare::{CompareSet, compare_len, read_compare, write_compare};
+use crate::protocol::distinct::Distinct;
+use crate::protocol::psi::{self, Config, Output, Reveal};
 use crate::wire::{self, MessageType, Profile, SessionId, Suite};
 
 /// Most parts one party may split its set into.
@@ -339,7 +339,7 @@ impl PartySecret {
             config,
             parts,
             None,
-            &mut crate::rng::os_seeded()?,
+            &mut crate::crypto::rng::os_seeded()?,
         )
     }
 
@@ -359,7 +359,7 @@ impl PartySecret {
             config,
             parts,
             Some(request_manifest),
-            &mut crate::rng::os_seeded()?,
+            &mut crate::crypto::rng::os_seeded()?,
         )
     }
 

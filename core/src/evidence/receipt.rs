@@ -4,7 +4,7 @@
 //! ran, its session (or query and key epoch), the signer's role, the case
 //! reference and legal basis the operator gives, both set sizes, the
 //! result's cardinality when the signer learned it, the transcript hash
-//! ([`crate::transcript`]) and a timestamp. The peer checks the receipt
+//! ([`crate::crypto::transcript`]) and a timestamp. The peer checks the receipt
 //! against its own view of the session ([`countersign`] with its own
 //! [`SessionRecord`]) and countersigns it. Anyone holding the two public
 //! keys can then [`verify`] it, and learns no identifier: a receipt holds
@@ -43,10 +43,10 @@ use ed25519_dalek::{Signature, Signer, VerifyingKey};
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
+use crate::crypto::transcript::{TRANSCRIPT_LEN, TranscriptHash};
 use crate::error::{Error, Result};
-use crate::psi::{Output, Reveal};
-use crate::transcript::{TRANSCRIPT_LEN, TranscriptHash};
-use crate::unbalanced::EpochId;
+use crate::wire::ids::EpochId;
+use crate::wire::mode::{Output, Reveal};
 use crate::wire::{self, MessageType, SessionId};
 
 /// Version of the receipt body layout (separate from the wire format's).
@@ -65,16 +65,16 @@ const COUNTERSIGN_LABEL: &[u8] = b"blindmatch-receipt-v1-countersign";
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Protocol {
-    /// Balanced PSI ([`crate::psi`]) in the given mode.
+    /// Balanced PSI ([`crate::protocol::psi`]) in the given mode.
     Psi {
         /// What the receivers of the output learned.
         reveal: Reveal,
         /// Who learned it.
         output: Output,
     },
-    /// One query and answer of unbalanced PSI ([`crate::unbalanced`]).
+    /// One query and answer of unbalanced PSI ([`crate::protocol::unbalanced`]).
     Unbalanced,
-    /// One agency's part in a multi-party session ([`crate::multiparty`]),
+    /// One agency's part in a multi-party session ([`crate::protocol::multiparty`]),
     /// between the agency and the hub.
     MultiParty {
         /// Number of agencies in the session.
@@ -166,8 +166,8 @@ impl Role {
 
 /// What one party knows about an exchange once it is over: everything a
 /// receipt states except the case and the signature. Built by the
-/// protocols ([`crate::psi::InitiatorOutcome`], [`crate::psi::ResponderOutcome`],
-/// [`crate::unbalanced::UnbalancedMatches::record`]).
+/// protocols ([`crate::protocol::psi::InitiatorOutcome`], [`crate::protocol::psi::ResponderOutcome`],
+/// [`crate::protocol::unbalanced::UnbalancedMatches::record`]).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub struct SessionRecord {
@@ -645,7 +645,7 @@ fn open(msg: &ReceiptMsg<'_>) -> Result<ReceiptFields> {
         },
         (2, 0, 0) => Protocol::Unbalanced,
         (3, k, t)
-            if (crate::multiparty::MIN_AGENCIES..=crate::multiparty::MAX_AGENCIES)
+            if (crate::wire::limits::MIN_AGENCIES..=crate::wire::limits::MAX_AGENCIES)
                 .contains(&usize::from(k))
                 && (2..=k).contains(&t) =>
         {

@@ -46,15 +46,15 @@ use rand_core::CryptoRng;
 use serde::{Deserialize, Serialize};
 use zeroize::{Zeroize, Zeroizing};
 
-use crate::compare::{CompareSet, compare_len, read_compare, write_compare};
-use crate::distinct::Distinct;
+use crate::crypto::group::{self, ELEMENT_LEN, random_nonzero_scalar};
+use crate::crypto::rng::{self, Seed};
+use crate::crypto::transcript::Transcript;
 use crate::error::{Error, Result};
-use crate::group::{self, ELEMENT_LEN, random_nonzero_scalar};
-use crate::psi::{
+use crate::protocol::compare::{CompareSet, compare_len, read_compare, write_compare};
+use crate::protocol::distinct::Distinct;
+use crate::protocol::psi::{
     Limits, MAX_ITEMS, Opening, SessionDst, SessionKey, blind, reblind_compare, shuffled,
 };
-use crate::rng::{self, Seed};
-use crate::transcript::Transcript;
 use crate::wire::{self, MessageType, Profile, SessionId, Suite};
 
 /// Most value columns in one session.
@@ -504,7 +504,7 @@ impl Initiator {
         let cardinality = matched.iter().filter(|&&m| m).count() as u64;
 
         // Every ciphertext is validated; the matched ones are summed.
-        let partial = crate::par::map_ranges(
+        let partial = crate::crypto::par::map_ranges(
             theirs,
             group::BATCH,
             |range| -> Result<Vec<RistrettoPoint>> {
@@ -1170,7 +1170,7 @@ fn dlog_all(targets: &[RistrettoPoint], bound: u64) -> Result<Vec<u64>> {
     let key = |c: &[u8; 32]| u64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]);
     // Baby steps j·G for j < m, in parallel chunks of consecutive j.
     let chunk = 4096;
-    let parts = crate::par::map_ranges(m as usize, chunk, |range| {
+    let parts = crate::crypto::par::map_ranges(m as usize, chunk, |range| {
         let mut p = *HALF_G * Scalar::from(range.start as u64);
         let mut points = Vec::with_capacity(range.len());
         for _ in range.clone() {
@@ -1192,7 +1192,7 @@ fn dlog_all(targets: &[RistrettoPoint], bound: u64) -> Result<Vec<u64>> {
         .iter()
         .map(|target| {
             let target_half = target * *group::halve(&Scalar::ONE);
-            let found = crate::par::map_ranges(m as usize + 1, chunk, |range| {
+            let found = crate::crypto::par::map_ranges(m as usize + 1, chunk, |range| {
                 let mut q = target_half - step_half * Scalar::from(range.start as u64);
                 let mut points = Vec::with_capacity(range.len());
                 for _ in range.clone() {
@@ -1285,7 +1285,7 @@ fn bernoulli_exp<R: CryptoRng + ?Sized>(mut num: u128, den: u128, rng: &mut R) -
     }
 }
 
-/// What [`crate::wire::inspect`] shows of an intersection-sum message.
+/// What `registry::inspect` shows of an intersection-sum message.
 pub(crate) fn describe(bytes: &[u8], ty: MessageType, info: &mut wire::MessageInfo) -> Result<()> {
     match ty {
         MessageType::SumRequest => {
@@ -1544,7 +1544,7 @@ mod tests {
             (result.unwrap(), MessageType::SumResult),
         ] {
             assert_eq!(reencode(&bytes, ty).unwrap(), bytes);
-            assert!(wire::inspect(&bytes).is_ok());
+            assert!(crate::registry::inspect(&bytes).is_ok());
         }
     }
 }
