@@ -333,28 +333,46 @@ pub(crate) trait Party {
             .receipt(py, &self.record(py)?, signer, timestamp)
     }
 
+    /// What `countersign(expect=)` checks a receipt against (a
+    /// `StateError` before the exchange is over).
+    fn finished(&self, py: Python<'_>) -> PyResult<Finished> {
+        Ok(Finished {
+            provenance: self.provenance().clone(),
+            record: self.record(py)?,
+        })
+    }
+
     /// The exchange's transcript hash (64 bytes).
     fn transcript_hash_bytes<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
         Ok(PyBytes::new(py, &self.record(py)?.transcript))
     }
 }
 
+/// A finished party's provenance and record, handed to `countersign(expect=)`
+/// through the party's hidden `_finished()` method. The party classes sit
+/// above this module; asking the object, not casting to each class, keeps
+/// the arrows pointing one way.
+#[pyclass(module = "blindmatch._blindmatch", frozen)]
+pub(crate) struct Finished {
+    provenance: Provenance,
+    record: SessionRecord,
+}
+
 /// A finished protocol object's provenance and record, for `expect=`.
 fn party_of(py: Python<'_>, party: &Bound<'_, PyAny>) -> PyResult<(Provenance, SessionRecord)> {
-    fn of(p: &impl Party, py: Python<'_>) -> PyResult<(Provenance, SessionRecord)> {
-        Ok((p.provenance().clone(), p.record(py)?))
-    }
-    if let Ok(p) = party.cast::<crate::psi::Initiator>() {
-        return of(p.get(), py);
-    }
-    if let Ok(p) = party.cast::<crate::psi::Responder>() {
-        return of(p.get(), py);
-    }
-    if let Ok(p) = party.cast::<crate::unbalanced::UnbalancedClient>() {
-        return of(p.get(), py);
-    }
-    Err(PyTypeError::new_err(format!(
-        "expect must be a finished Initiator, Responder or UnbalancedClient, not {}",
-        party.get_type().name()?
-    )))
+    let not_a_party = || -> PyResult<PyErr> {
+        Ok(PyTypeError::new_err(format!(
+            "expect must be a finished Initiator, Responder or UnbalancedClient, not {}",
+            party.get_type().name()?
+        )))
+    };
+    let Ok(method) = party.getattr(pyo3::intern!(py, "_finished")) else {
+        return Err(not_a_party()?);
+    };
+    let finished = method.call0()?;
+    let Ok(finished) = finished.cast::<Finished>() else {
+        return Err(not_a_party()?);
+    };
+    let f = finished.get();
+    Ok((f.provenance.clone(), f.record.clone()))
 }

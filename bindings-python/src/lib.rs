@@ -14,6 +14,7 @@ mod partition;
 mod phase;
 mod psi;
 mod records;
+mod seed;
 mod state;
 mod sum;
 mod testing;

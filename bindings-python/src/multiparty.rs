@@ -17,7 +17,7 @@ use pyo3::types::PyBytes;
 use crate::audit::{Ledger, Party, Provenance, SigningKey};
 use crate::errors::{self, IntoPy};
 use crate::items;
-use crate::testing::Seed;
+use crate::seed::Seed;
 use blindmatch::records::RecordIndex;
 
 /// A state that a step takes out (so a second thread's call is refused,

@@ -16,11 +16,11 @@ use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 
-use crate::audit::{Ledger, Party, Provenance, SigningKey};
+use crate::audit::{Finished, Ledger, Party, Provenance, SigningKey};
 use crate::errors::{self, IntoPy};
 use crate::items::{self, Items};
 use crate::phase::Shared;
-use crate::testing::Seed;
+use crate::seed::Seed;
 
 /// Parses `proofs=` ("verify" or "trust_peer") as a ValueError.
 pub(crate) fn proofs(name: &str) -> PyResult<Proofs> {
@@ -262,6 +262,11 @@ impl Initiator {
         self.sign_receipt(py, signer, timestamp)
     }
 
+    /// For `SigningKey.countersign(expect=self)`: this party's case, ledger and record.
+    fn _finished(&self, py: Python<'_>) -> PyResult<Finished> {
+        self.finished(py)
+    }
+
     /// SHA-512 over every message of the session (64 bytes); the peer holds the same.
     #[getter]
     fn transcript_hash<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
@@ -466,6 +471,11 @@ impl Responder {
         timestamp: Option<u64>,
     ) -> PyResult<Bound<'py, PyBytes>> {
         self.sign_receipt(py, signer, timestamp)
+    }
+
+    /// For `SigningKey.countersign(expect=self)`: this party's case, ledger and record.
+    fn _finished(&self, py: Python<'_>) -> PyResult<Finished> {
+        self.finished(py)
     }
 
     /// SHA-512 over every message of the session (64 bytes); the peer holds the same.

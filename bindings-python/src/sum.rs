@@ -12,7 +12,7 @@ use pyo3::types::{PyBytes, PyDict};
 use crate::errors::{self, IntoPy};
 use crate::items::{self, Items};
 use crate::phase::Shared;
-use crate::testing::Seed;
+use crate::seed::Seed;
 
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn config(

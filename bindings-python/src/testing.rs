@@ -5,36 +5,14 @@
 //! take no seed.
 
 use blindmatch::psi::Config;
-use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
-use rand::SeedableRng;
-use rand::rngs::ChaCha20Rng;
-use zeroize::Zeroizing;
 
 use crate::audit::{Ledger, Provenance};
 use crate::items;
 use crate::oprf::OprfKey;
 use crate::psi::{self, Initiator, Responder};
+use crate::seed::Seed;
 use crate::unbalanced::{self, UnbalancedClient, UnbalancedServer};
-
-/// A 32-byte RNG seed from Python, wiped when dropped.
-pub(crate) struct Seed(Zeroizing<[u8; 32]>);
-
-impl Seed {
-    fn from_py(bytes: &[u8]) -> PyResult<Self> {
-        let mut seed = Zeroizing::new([0u8; 32]);
-        if bytes.len() != 32 {
-            return Err(PyValueError::new_err("rng_seed must be exactly 32 bytes"));
-        }
-        seed.copy_from_slice(bytes);
-        Ok(Seed(seed))
-    }
-
-    /// The seeded generator (its state is wiped on drop too).
-    pub(crate) fn rng(&self) -> ChaCha20Rng {
-        ChaCha20Rng::from_seed(*self.0)
-    }
-}
 
 /// An Initiator whose session key, id and order come from `rng_seed`.
 #[pyfunction]

@@ -15,12 +15,12 @@ use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 
-use crate::audit::{Ledger, Party, Provenance, SigningKey};
+use crate::audit::{Finished, Ledger, Party, Provenance, SigningKey};
 use crate::errors::{self, IntoPy};
 use crate::items::{self, Items};
 use crate::oprf::OprfKey;
 use crate::phase::Shared;
-use crate::testing::Seed;
+use crate::seed::Seed;
 
 /// The server's policy from the constructor's arguments. `query_budget`
 /// has no default: an int, or the string "unlimited".
@@ -477,6 +477,11 @@ impl UnbalancedClient {
         timestamp: Option<u64>,
     ) -> PyResult<Bound<'py, PyBytes>> {
         self.sign_receipt(py, signer, timestamp)
+    }
+
+    /// For `SigningKey.countersign(expect=self)`: this party's case, ledger and record.
+    fn _finished(&self, py: Python<'_>) -> PyResult<Finished> {
+        self.finished(py)
     }
 
     /// SHA-512 over query, answer and digest (64 bytes); the server's ledger holds the same.

@@ -49,7 +49,7 @@ impl Class {
     }
 }
 
-/// The exit codes, as `--help` and the README list them.
+/// The exit codes, as `--help` and the guide (docs/src/analysts/command.md) list them.
 pub(crate) const EXIT_CODES: &str = "\
 Exit codes:
   0  success

@@ -357,7 +357,7 @@ struct WlRemoteArgs {
 
 #[derive(Debug, Args)]
 struct ServeArgs {
-    /// The service's configuration (see the README's `server.toml`).
+    /// The service's configuration (see examples/serve/server.toml).
     #[arg(long, value_name = "FILE")]
     config: PathBuf,
 }

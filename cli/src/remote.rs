@@ -18,7 +18,7 @@ use tokio_rustls::TlsConnector;
 use crate::fail::{Class, Failure, Outcome, io};
 use crate::ui::Ui;
 use crate::{WlQueryArgs, WlRemoteArgs};
-use crate::{steps, table, tls};
+use crate::{table, tls};
 
 /// Header names shared with the server.
 const EPOCH_HEADER: &str = "blindmatch-epoch";
@@ -292,7 +292,7 @@ pub(crate) fn query(ui: &Ui, a: &WlQueryArgs, r: &WlRemoteArgs, url: &str) -> Ou
     };
     let mut out = serde_json::Map::new();
     // Record errors go beside the matches: `m.csv` gives `m.errors.csv`.
-    let (set, _) = steps::read_records(ui, &a.records, matches, None, &mut out)?;
+    let (set, _) = table::read_records(ui, &a.records, matches, None, &mut out)?;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

@@ -14,7 +14,7 @@ use serde_json::{Map, Value, json};
 
 use crate::fail::{Class, Failure, Outcome};
 use crate::files::{self, KeyFile, Passphrase};
-use crate::table::{self, RecordArgs};
+use crate::table;
 use crate::ui::Ui;
 use crate::{
     InspectArgs, KeygenArgs, LedgerVerifyArgs, ModeArgs, OutputArg, PsiFinishArgs, PsiRequestArgs,
@@ -97,36 +97,6 @@ fn check_state_out(s: &StateOut) -> Outcome {
     Ok(())
 }
 
-/// Reads the records, reports their errors, and returns the set.
-pub(crate) fn read_records(
-    ui: &Ui,
-    records: &RecordArgs,
-    state: &Path,
-    label: Option<&str>,
-    out: &mut Map<String, Value>,
-) -> Outcome<(RecordSet, std::collections::HashMap<String, String>)> {
-    let started = std::time::Instant::now();
-    let (set, labels) = records.read(ui, label)?;
-    out.insert(
-        "seconds_records".into(),
-        json!(crate::ui::seconds(started.elapsed())),
-    );
-    let errors = records.errors_path(state);
-    table::write_errors(&errors, set.errors())?;
-    out.insert("records".into(), json!(set.len()));
-    out.insert("keys".into(), json!(set.keys().len()));
-    out.insert("record_errors".into(), json!(set.errors().len()));
-    out.insert("errors_file".into(), json!(errors.display().to_string()));
-    if set.keys().is_empty() {
-        return Err(Failure::input(format!(
-            "{}: no usable identifier in any record (see {})",
-            records.records.display(),
-            errors.display()
-        )));
-    }
-    Ok((set, labels))
-}
-
 fn save_state(
     pass: &Passphrase,
     s: &StateOut,
@@ -152,7 +122,7 @@ fn write_message(path: &Path, bytes: &[u8], key: &str, out: &mut Map<String, Val
 pub(crate) fn psi_request(ui: &Ui, pass: &Passphrase, a: &PsiRequestArgs) -> Outcome {
     check_state_out(&a.state)?;
     let mut out = fields();
-    let (set, _) = read_records(ui, &a.records, &a.state.state, None, &mut out)?;
+    let (set, _) = table::read_records(ui, &a.records, &a.state.state, None, &mut out)?;
     let config = config(&a.mode, &set)?;
     let step = ui.step(format!("blinding {} keys", set.keys().len()));
     let (initiator, request) = psi::Initiator::new(config, set.keys())?;
@@ -177,7 +147,7 @@ pub(crate) fn psi_respond(ui: &Ui, pass: &Passphrase, a: &PsiRespondArgs) -> Out
         .saturating_add(SLACK);
     let request = files::read_message(&a.request, limit)?;
     let mut out = fields();
-    let (set, _) = read_records(ui, &a.records, &a.state.state, None, &mut out)?;
+    let (set, _) = table::read_records(ui, &a.records, &a.state.state, None, &mut out)?;
     let config = config(&a.mode, &set)?;
     let step = ui.step(format!(
         "answering: blinding the request and {} keys",
@@ -431,7 +401,7 @@ pub(crate) fn wl_build(ui: &Ui, pass: &Passphrase, a: &WlBuildArgs) -> Outcome {
     let key = KeyFile::read(&a.key, pass)?.watchlist()?;
     // Record errors go beside the key (private), not beside the digest
     // (which is handed out).
-    let (set, labels) = read_records(ui, &a.records, &a.key, a.label.as_deref(), &mut out)?;
+    let (set, labels) = table::read_records(ui, &a.records, &a.key, a.label.as_deref(), &mut out)?;
     let key_labels = a.label.as_ref().map(|_| key_labels(&set, &labels));
     let config = ServerConfig::new(blindmatch::budget::Budget::Unlimited)
         .with_profile(set.profile())
@@ -467,7 +437,7 @@ pub(crate) fn wl_query(ui: &Ui, pass: &Passphrase, a: &WlQueryArgs) -> Outcome {
     };
     check_state_out(&state)?;
     let mut out = fields();
-    let (set, _) = read_records(ui, &a.records, &state.state, None, &mut out)?;
+    let (set, _) = table::read_records(ui, &a.records, &state.state, None, &mut out)?;
     let mut config = ClientConfig::default().with_profile(set.profile());
     if let Some(path) = &a.digest {
         let (_, digest) = read_digest(path)?;

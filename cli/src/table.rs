@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 
 use blindmatch::records::{Field, FieldError, Kind, Options, RecordIndex, RecordMatch, RecordSet};
 use clap::Args;
+use serde_json::{Map, Value, json};
 
 use crate::fail::{Class, Failure, Outcome, io};
 use crate::ui::Ui;
@@ -269,4 +270,34 @@ pub(crate) fn write_watchlist_matches(
             ]
         }),
     )
+}
+
+/// Reads the records, reports their errors, and returns the set.
+pub(crate) fn read_records(
+    ui: &Ui,
+    records: &RecordArgs,
+    state: &Path,
+    label: Option<&str>,
+    out: &mut Map<String, Value>,
+) -> Outcome<(RecordSet, std::collections::HashMap<String, String>)> {
+    let started = std::time::Instant::now();
+    let (set, labels) = records.read(ui, label)?;
+    out.insert(
+        "seconds_records".into(),
+        json!(crate::ui::seconds(started.elapsed())),
+    );
+    let errors = records.errors_path(state);
+    write_errors(&errors, set.errors())?;
+    out.insert("records".into(), json!(set.len()));
+    out.insert("keys".into(), json!(set.keys().len()));
+    out.insert("record_errors".into(), json!(set.errors().len()));
+    out.insert("errors_file".into(), json!(errors.display().to_string()));
+    if set.keys().is_empty() {
+        return Err(Failure::input(format!(
+            "{}: no usable identifier in any record (see {})",
+            records.records.display(),
+            errors.display()
+        )));
+    }
+    Ok((set, labels))
 }

@@ -126,7 +126,7 @@ pub(crate) fn client_config(
         .with_client_auth_cert(certificates(cert)?, private_key(key)?)
         .map_err(|e| {
             let hint = if format!("{e:?}").contains("UnsupportedCertVersion") {
-                " (an X.509 v1 certificate: issue it as v3, e.g. `openssl x509 -req ... -extfile` with `extendedKeyUsage=clientAuth`; see the README)"
+                " (an X.509 v1 certificate: issue it as v3, e.g. `openssl x509 -req ... -extfile` with `extendedKeyUsage=clientAuth`; see the guide, \"The watch-list service\")"
             } else {
                 ""
             };
