@@ -1,4 +1,5 @@
-"""The Python snippets of the READMEs run as written, and print what their comments say."""
+"""The Python snippets of the READMEs and of the guide (docs/src) run as
+written, and print what their comments say."""
 
 import contextlib
 import io
@@ -8,14 +9,16 @@ import re
 import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
-READMES = [ROOT / "README.md", ROOT / "bindings-python" / "README.md"]
+READMES = [ROOT / "README.md", ROOT / "bindings-python" / "README.md"] + sorted(
+    (ROOT / "docs" / "src").rglob("*.md")
+)
 
 
 def snippets():
     for readme in READMES:
         text = readme.read_text(encoding="utf-8")
         for n, block in enumerate(re.findall(r"^```python\n(.*?)^```$", text, re.S | re.M)):
-            yield pytest.param(block, id=f"{readme.parent.name}-{n}")
+            yield pytest.param(block, id=f"{readme.relative_to(ROOT).as_posix()}-{n}")
 
 
 @pytest.mark.parametrize("code", list(snippets()))
@@ -30,3 +33,10 @@ def test_readme_snippet_runs(code):
 
 def test_every_readme_has_a_snippet():
     assert len(list(snippets())) >= 2
+
+
+def test_the_guide_has_python_snippets():
+    # the data teams' part: Python, totals, more than two agencies, engines
+    pages = {p.id.rsplit("-", 1)[0] for p in snippets()}
+    for page in ["data/python.md", "data/totals.md", "data/agencies.md", "data/partitioned.md"]:
+        assert f"docs/src/{page}" in pages

@@ -12,6 +12,9 @@ use std::process::Command;
 use assert_cmd::prelude::*;
 use tempfile::TempDir;
 
+mod common;
+use common::{column, read_csv};
+
 fn data(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../examples/data")
@@ -42,25 +45,6 @@ const FIELDS: &[&str] = &[
 
 /// Agency B writes dates day first and phones without a country code.
 const B_FORMAT: &[&str] = &["--region", "GB", "--date-format", "%d/%m/%Y"];
-
-fn read_csv(path: &Path) -> Vec<BTreeMap<String, String>> {
-    let mut r = csv::Reader::from_path(path).unwrap();
-    let headers = r.headers().unwrap().clone();
-    r.records()
-        .map(|rec| {
-            let rec = rec.unwrap();
-            headers
-                .iter()
-                .map(str::to_owned)
-                .zip(rec.iter().map(str::to_owned))
-                .collect()
-        })
-        .collect()
-}
-
-fn column(rows: &[BTreeMap<String, String>], name: &str) -> BTreeSet<String> {
-    rows.iter().map(|r| r[name].clone()).collect()
-}
 
 /// Agency A's request and B's response on the shipped data; returns the
 /// directory.
@@ -779,65 +763,6 @@ fn usage_errors_and_inspect() {
         !shown.contains("A-000017") && !shown.contains('@'),
         "{shown}"
     );
-}
-
-/// The README's walkthrough ("Without code"), run as written by bash in an
-/// empty directory with the command on PATH and the shipped data beside it.
-#[cfg(unix)]
-#[test]
-fn the_readme_walkthrough_runs_as_written() {
-    let readme =
-        fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../README.md")).unwrap();
-    let section = readme
-        .split("## Without code")
-        .nth(1)
-        .expect("the README's section");
-    let block = section
-        .split("```sh\n")
-        .nth(2)
-        .and_then(|b| b.split("```").next())
-        .expect("the walkthrough");
-    assert!(
-        block.contains("psi request") && block.contains("receipt verify"),
-        "{block}"
-    );
-    let dir = TempDir::new().unwrap();
-    let d = dir.path();
-    std::os::unix::fs::symlink(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples"),
-        d.join("examples"),
-    )
-    .unwrap();
-    let bin = Path::new(env!("CARGO_BIN_EXE_blindmatch"))
-        .parent()
-        .unwrap()
-        .to_owned();
-    let path = format!(
-        "{}:{}",
-        bin.display(),
-        std::env::var("PATH").unwrap_or_default()
-    );
-    let out = Command::new("bash")
-        .args(["-euo", "pipefail", "-c", block])
-        .current_dir(d)
-        .env("PATH", path)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let truth = read_csv(&data("expected_overlap.csv"));
-    assert_eq!(
-        column(&read_csv(&d.join("a-matches.csv")), "record_id"),
-        column(&truth, "a_id")
-    );
-    assert_eq!(
-        column(&read_csv(&d.join("b-matches.csv")), "record_id"),
-        column(&truth, "b_id")
-    );
-    assert!(String::from_utf8_lossy(&out.stderr).contains("verified"));
 }
 
 #[test]

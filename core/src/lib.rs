@@ -157,5 +157,11 @@ pub mod fuzzing {
 #[doc = include_str!("../../README.md")]
 struct ReadmeDoctests;
 
+// The guide's Rust blocks too (`.ci/docs` checks that every page with one is
+// listed here).
+#[cfg(doctest)]
+#[doc = include_str!("../../docs/src/developers/rust.md")]
+struct GuideRustDoctests;
+
 // Re-exported so that callers can name the RNG traits our functions take.
 pub use rand_core;
