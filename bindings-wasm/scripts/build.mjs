@@ -196,8 +196,8 @@ fs.writeFileSync(
 );
 fs.copyFileSync(path.join(crateDir, "js", "errors.d.ts"), path.join(pkg, "errors.d.ts"));
 
-// 4. The loader files: entry modules, their type declarations, the
-// testing entries and package.json are real files under js/pkg/, copied
+// 4. The loader files: entry modules, the testing entries and
+// package.json are real files under js/pkg/, copied
 // as they are (tests/package.test.mjs checks that their export lists agree
 // with the module). package.json gets the workspace's version.
 const loaders = path.join(crateDir, "js", "pkg");
@@ -205,6 +205,20 @@ fs.cpSync(loaders, pkg, { recursive: true });
 // One declaration file for every testing entry (same names, same types).
 for (const types of ["node/testing.d.mts", "node/testing.d.cts", "web/testing.d.ts"]) {
   fs.copyFileSync(path.join(loaders, "node", "testing.d.ts"), path.join(pkg, types));
+}
+// The entry points' type declarations: one template, five module specifiers
+// (classic and ES-module resolution, the package root and the node and web
+// folders).
+const entryTypes = fs.readFileSync(path.join(crateDir, "js", "entry.d.ts"), "utf8");
+for (const [file, module, errors] of [
+  ["index.d.ts", "./node/blindmatch", "./errors"],
+  ["index.d.mts", "./node/blindmatch.js", "./errors.js"],
+  ["node/index.d.cts", "./blindmatch", "../errors"],
+  ["node/index.d.mts", "./blindmatch.js", "../errors.js"],
+  ["web/index.d.ts", "./blindmatch.js", "../errors.js"],
+]) {
+  const text = entryTypes.replace('"__MODULE__"', JSON.stringify(module)).replace('"__ERRORS__"', JSON.stringify(errors));
+  fs.writeFileSync(path.join(pkg, file), text);
 }
 const manifest = JSON.parse(fs.readFileSync(path.join(loaders, "package.json"), "utf8"));
 manifest.version = version;
