@@ -128,7 +128,7 @@ pub mod wire;
 pub use error::{Error, ErrorCode, Result};
 pub use registry::inspect;
 
-// The paths of earlier releases, kept for callers (CHANGELOG, 0.4): each
+// The paths of earlier releases, kept for callers (CHANGELOG, 0.2.0): each
 // module is reachable where it lived before the layers.
 pub use crypto::{dleq, group, oprf, transcript};
 pub use evidence::{audit, budget, receipt};
