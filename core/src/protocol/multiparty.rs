@@ -709,6 +709,34 @@ impl Member {
             .all(|(o, &f)| f || o == self.me)
     }
 
+    /// The kinds of message this member takes now (for
+    /// [`crate::session::party::Party::expects`]): nothing before
+    /// [`Member::start`] or after [`Member::finish`], the roster first, then
+    /// hops, and the result once its own values came back.
+    pub(crate) fn expects(&self) -> &'static [MessageType] {
+        if self.commitment.is_none() || self.finished {
+            &[]
+        } else if self.roster.is_none() {
+            &[MessageType::MultiRoster]
+        } else if self.tags.is_none() {
+            &[MessageType::MultiHop]
+        } else {
+            &[MessageType::MultiHop, MessageType::MultiResult]
+        }
+    }
+
+    /// Whether a hop message carries this member's own values (back from
+    /// the ring: [`Member::complete`]) rather than another owner's
+    /// ([`Member::forward`]).
+    ///
+    /// # Errors
+    ///
+    /// Decoding errors of the message.
+    pub(crate) fn owns(&self, message: &[u8]) -> Result<bool> {
+        let msg: HopMsg<'_> = wire::decode(message, MessageType::MultiHop)?;
+        Ok(usize::from(msg.owner) == self.me)
+    }
+
     /// Blinds this agency's items for their trip round the ring: the
     /// message (hop 1) for [`Member::next_agency`]. It also makes this
     /// agency's commitment for the hub ([`Member::commitment`]), which the
@@ -1238,6 +1266,18 @@ impl Hub {
     /// Returns the session.
     pub fn session(&self) -> &Session {
         &self.session
+    }
+
+    /// The kinds of message the hub takes now: commitments until the
+    /// roster, tags until the result, then none.
+    pub(crate) fn expects(&self) -> &'static [MessageType] {
+        if self.roster.is_none() {
+            &[MessageType::MultiCommit]
+        } else if self.result.is_none() {
+            &[MessageType::MultiTags]
+        } else {
+            &[]
+        }
     }
 
     /// Returns the agencies whose commitment (before the roster) or tags

@@ -597,6 +597,12 @@ impl InitiatorAwaitingResult {
         self.cardinality
     }
 
+    /// Whether a result message is due (the sums are revealed to both);
+    /// otherwise [`InitiatorAwaitingResult::result`] takes `None`.
+    pub fn result_due(&self) -> bool {
+        self.reveal_to == RevealSumTo::Both
+    }
+
     /// Reads the value holder's result (`None` when the sums are revealed
     /// to the responder only) and checks its proofs of decryption.
     ///

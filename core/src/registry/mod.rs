@@ -6,6 +6,7 @@
 //! fuzz targets) come here: [`inspect`] describes any message, [`saved`]
 //! restores the waiting state of any protocol.
 
+pub mod parties;
 pub mod saved;
 
 use crate::error::Result;

@@ -3,5 +3,6 @@
 //! in. The states themselves are listed above the protocols, in
 //! `registry::saved`.
 
+pub mod party;
 pub mod phase;
 pub mod seal;

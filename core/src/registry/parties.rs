@@ -1,0 +1,384 @@
+//! Every role of every protocol as a [`Party`]: the one session machine
+//! the command and the bindings drive.
+//!
+//! | protocol | role | type | first message from | saved |
+//! |---|---|---|---|---|
+//! | `psi` | initiator | [`psi::Initiator`] | [`psi::Initiator::new`] | yes |
+//! | `psi` | responder | [`PsiResponder`] | the initiator | after the request |
+//! | `unbalanced` | client | [`WatchlistQuery`] | [`unbalanced::Client::new`] | yes |
+//! | `unbalanced` | server | `&`[`unbalanced::Server`] | the client | as its key and digest |
+//! | `sum` | initiator | [`SumInitiator`] | [`sum::Initiator::new`] | not yet |
+//! | `sum` | responder | [`SumResponder`] | the initiator | not yet |
+//! | `multiparty` | member | [`multiparty::Member`] | [`multiparty::Member::start`] | not yet |
+//! | `multiparty` | hub | [`multiparty::Hub`] | the members | not yet |
+//!
+//! A role with more than one waiting type state is an enum over them
+//! ([`PsiResponder`], [`SumInitiator`], [`SumResponder`]); the type states
+//! stay public for Rust callers who want the compiler to order the steps.
+//! The partitioned coordinator ([`crate::protocol::partition`]) is driven
+//! part by part by the engines and is not a [`Party`] yet.
+//!
+//! The watch-list server and the multi-party hub serve several peers:
+//! they take messages through [`Party::consume_from`], with the sender's
+//! name that the channel authenticated (a client certificate), never a name
+//! read from the message.
+
+use zeroize::Zeroizing;
+
+use crate::error::{Error, Result};
+use crate::evidence::receipt::SessionRecord;
+use crate::protocol::unbalanced::{SetDigest, UnbalancedMatches};
+use crate::protocol::{multiparty, psi, sum, unbalanced};
+use crate::registry::saved::{WaitingRef, save};
+use crate::session::party::{Concluded, Party, Step, check_expected};
+use crate::wire::MessageType;
+use crate::wire::mode::Output;
+
+const NOT_SAVED: Error = Error::InvalidState("this role has no saved form yet");
+
+impl Concluded for psi::InitiatorOutcome {
+    fn record(&self) -> Option<&SessionRecord> {
+        Some(&self.record)
+    }
+}
+
+impl Concluded for psi::ResponderOutcome {
+    fn record(&self) -> Option<&SessionRecord> {
+        Some(&self.record)
+    }
+}
+
+impl Concluded for UnbalancedMatches {
+    fn record(&self) -> Option<&SessionRecord> {
+        Some(UnbalancedMatches::record(self))
+    }
+}
+
+impl Concluded for sum::SumOutcome {
+    fn record(&self) -> Option<&SessionRecord> {
+        None
+    }
+}
+
+impl Concluded for multiparty::MultiOutcome {
+    fn record(&self) -> Option<&SessionRecord> {
+        Some(&self.record)
+    }
+}
+
+/// A finished hub keeps one record per agency ([`multiparty::Hub::record_for`]).
+impl Concluded for multiparty::Hub {
+    fn record(&self) -> Option<&SessionRecord> {
+        None
+    }
+}
+
+/// The watch-list server answers for ever: it has no outcome of its own.
+impl Concluded for () {
+    fn record(&self) -> Option<&SessionRecord> {
+        None
+    }
+}
+
+impl Party for psi::Initiator {
+    type Outcome = psi::InitiatorOutcome;
+    const PROTOCOL: &'static str = "psi";
+    const ROLE: &'static str = "initiator";
+
+    fn expects(&self) -> &'static [MessageType] {
+        &[MessageType::PsiResponse]
+    }
+
+    fn consume(self, response: &[u8]) -> Result<Step<Self>> {
+        let mut outcome = self.conclude(response)?;
+        let send = outcome.finish.take().into_iter().collect();
+        Ok(Step::end(outcome, send))
+    }
+
+    fn save(&self) -> Result<Zeroizing<Vec<u8>>> {
+        Ok(save(WaitingRef::Initiator(self), None))
+    }
+}
+
+/// The responder of balanced PSI: waiting for the request, then (when it
+/// learns the output too) for the finish message.
+#[derive(Debug)]
+pub enum PsiResponder {
+    /// Waiting for the request.
+    Request(psi::Responder),
+    /// Waiting for the finish message (boxed: it holds the peer's values
+    /// and its own, twice the size of the first state).
+    Finish(Box<psi::ResponderAwaitingFinish>),
+}
+
+impl From<psi::Responder> for PsiResponder {
+    fn from(r: psi::Responder) -> Self {
+        PsiResponder::Request(r)
+    }
+}
+
+impl Party for PsiResponder {
+    type Outcome = psi::ResponderOutcome;
+    const PROTOCOL: &'static str = "psi";
+    const ROLE: &'static str = "responder";
+
+    fn expects(&self) -> &'static [MessageType] {
+        match self {
+            PsiResponder::Request(_) => &[MessageType::PsiRequest],
+            PsiResponder::Finish(_) => &[MessageType::PsiFinish],
+        }
+    }
+
+    fn consume(self, message: &[u8]) -> Result<Step<Self>> {
+        match self {
+            PsiResponder::Request(r) => {
+                let (waiting, response) = r.respond(message)?;
+                if waiting.config().output == Output::Initiator {
+                    Ok(Step::end(waiting.conclude(None)?, vec![response]))
+                } else {
+                    Ok(Step::wait(
+                        PsiResponder::Finish(Box::new(waiting)),
+                        vec![response],
+                    ))
+                }
+            }
+            PsiResponder::Finish(w) => Ok(Step::end(w.conclude(Some(message))?, Vec::new())),
+        }
+    }
+
+    fn save(&self) -> Result<Zeroizing<Vec<u8>>> {
+        match self {
+            PsiResponder::Request(_) => Err(Error::InvalidState(
+                "a responder is saved after the request (until then it holds only its items)",
+            )),
+            PsiResponder::Finish(w) => Ok(save(WaitingRef::Responder(w), None)),
+        }
+    }
+}
+
+/// A watch-list client's query, with the digest it is answered against.
+#[derive(Debug)]
+pub struct WatchlistQuery {
+    /// The client, which sent its query.
+    pub client: unbalanced::Client,
+    /// The digest of the epoch the query was addressed to.
+    pub digest: SetDigest,
+}
+
+impl Party for WatchlistQuery {
+    type Outcome = UnbalancedMatches;
+    const PROTOCOL: &'static str = "unbalanced";
+    const ROLE: &'static str = "client";
+
+    fn expects(&self) -> &'static [MessageType] {
+        &[MessageType::UnbalancedAnswer]
+    }
+
+    fn consume(self, answer: &[u8]) -> Result<Step<Self>> {
+        let matches = self.client.finish_with(answer, &self.digest)?;
+        Ok(Step::end(matches, Vec::new()))
+    }
+
+    /// Saves the client (its digest is public: keep it beside the state).
+    fn save(&self) -> Result<Zeroizing<Vec<u8>>> {
+        Ok(save(WaitingRef::Client(&self.client), None))
+    }
+}
+
+impl Party for &unbalanced::Server {
+    type Outcome = ();
+    const PROTOCOL: &'static str = "unbalanced";
+    const ROLE: &'static str = "server";
+
+    fn expects(&self) -> &'static [MessageType] {
+        &[MessageType::UnbalancedQuery]
+    }
+
+    fn consume(self, _: &[u8]) -> Result<Step<Self>> {
+        Err(Error::InvalidState(
+            "a server charges a client's budget: give the client's name (consume_from)",
+        ))
+    }
+
+    fn consume_from(self, client: &str, query: &[u8]) -> Result<Step<Self>> {
+        check_expected(&self, query)?;
+        let answer = self.answer(query, client)?;
+        Ok(Step::wait(self, vec![answer]))
+    }
+
+    fn save(&self) -> Result<Zeroizing<Vec<u8>>> {
+        Err(Error::InvalidState(
+            "a server is kept as its key and digest, not as a session",
+        ))
+    }
+}
+
+/// The initiator of an intersection-sum: waiting for the response, then
+/// (when the sums are revealed to both) for the result.
+#[derive(Debug)]
+pub enum SumInitiator {
+    /// Waiting for the response.
+    Response(sum::Initiator),
+    /// Waiting for the result.
+    Result(sum::InitiatorAwaitingResult),
+}
+
+impl From<sum::Initiator> for SumInitiator {
+    fn from(i: sum::Initiator) -> Self {
+        SumInitiator::Response(i)
+    }
+}
+
+impl Party for SumInitiator {
+    type Outcome = sum::SumOutcome;
+    const PROTOCOL: &'static str = "sum";
+    const ROLE: &'static str = "initiator";
+
+    fn expects(&self) -> &'static [MessageType] {
+        match self {
+            SumInitiator::Response(_) => &[MessageType::SumResponse],
+            SumInitiator::Result(_) => &[MessageType::SumResult],
+        }
+    }
+
+    fn consume(self, message: &[u8]) -> Result<Step<Self>> {
+        match self {
+            SumInitiator::Response(i) => {
+                let (waiting, finish) = i.finish(message)?;
+                if waiting.result_due() {
+                    Ok(Step::wait(SumInitiator::Result(waiting), vec![finish]))
+                } else {
+                    Ok(Step::end(waiting.result(None)?, vec![finish]))
+                }
+            }
+            SumInitiator::Result(w) => Ok(Step::end(w.result(Some(message))?, Vec::new())),
+        }
+    }
+
+    fn save(&self) -> Result<Zeroizing<Vec<u8>>> {
+        Err(NOT_SAVED)
+    }
+}
+
+/// The value holder of an intersection-sum: waiting for the request, then
+/// for the finish message.
+#[derive(Debug)]
+pub enum SumResponder {
+    /// Waiting for the request.
+    Request(sum::Responder),
+    /// Waiting for the finish message.
+    Finish(sum::ResponderAwaitingFinish),
+}
+
+impl From<sum::Responder> for SumResponder {
+    fn from(r: sum::Responder) -> Self {
+        SumResponder::Request(r)
+    }
+}
+
+impl Party for SumResponder {
+    type Outcome = sum::SumOutcome;
+    const PROTOCOL: &'static str = "sum";
+    const ROLE: &'static str = "responder";
+
+    fn expects(&self) -> &'static [MessageType] {
+        match self {
+            SumResponder::Request(_) => &[MessageType::SumRequest],
+            SumResponder::Finish(_) => &[MessageType::SumFinish],
+        }
+    }
+
+    fn consume(self, message: &[u8]) -> Result<Step<Self>> {
+        match self {
+            SumResponder::Request(r) => {
+                let (waiting, response) = r.respond(message)?;
+                Ok(Step::wait(SumResponder::Finish(waiting), vec![response]))
+            }
+            SumResponder::Finish(w) => {
+                let (result, outcome) = w.finish(message)?;
+                Ok(Step::end(outcome, result.into_iter().collect()))
+            }
+        }
+    }
+
+    fn save(&self) -> Result<Zeroizing<Vec<u8>>> {
+        Err(NOT_SAVED)
+    }
+}
+
+/// A member after [`multiparty::Member::start`] (whose hop and commitment
+/// it sent): the roster, then hops (forwarded, or its own values back:
+/// its tags go to the hub), then the result.
+impl Party for multiparty::Member {
+    type Outcome = multiparty::MultiOutcome;
+    const PROTOCOL: &'static str = "multiparty";
+    const ROLE: &'static str = "member";
+
+    fn expects(&self) -> &'static [MessageType] {
+        multiparty::Member::expects(self)
+    }
+
+    fn consume(mut self, message: &[u8]) -> Result<Step<Self>> {
+        match check_expected(&self, message)? {
+            MessageType::MultiRoster => {
+                self.accept_roster(message)?;
+                Ok(Step::wait(self, Vec::new()))
+            }
+            MessageType::MultiHop if self.owns(message)? => {
+                self.complete(message)?;
+                let tags = self.tags()?;
+                Ok(Step::wait(self, vec![tags]))
+            }
+            MessageType::MultiHop => {
+                let hop = self.forward(message)?;
+                Ok(Step::wait(self, vec![hop]))
+            }
+            _ => Ok(Step::end(self.finish(message)?, Vec::new())),
+        }
+    }
+
+    fn save(&self) -> Result<Zeroizing<Vec<u8>>> {
+        Err(NOT_SAVED)
+    }
+}
+
+/// The hub: every agency's commitment (then it sends the roster), then
+/// every agency's tags (then it sends the result and is done: the finished
+/// hub is the outcome, which countersigns the members' receipts).
+impl Party for multiparty::Hub {
+    type Outcome = multiparty::Hub;
+    const PROTOCOL: &'static str = "multiparty";
+    const ROLE: &'static str = "hub";
+
+    fn expects(&self) -> &'static [MessageType] {
+        multiparty::Hub::expects(self)
+    }
+
+    fn consume(self, _: &[u8]) -> Result<Step<Self>> {
+        Err(Error::InvalidState(
+            "the hub takes an agency's message with its name (consume_from)",
+        ))
+    }
+
+    fn consume_from(mut self, agency: &str, message: &[u8]) -> Result<Step<Self>> {
+        let commit = check_expected(&self, message)? == MessageType::MultiCommit;
+        if commit {
+            self.commit(agency, message)?;
+        } else {
+            self.add(agency, message)?;
+        }
+        if !self.missing().is_empty() {
+            Ok(Step::wait(self, Vec::new()))
+        } else if commit {
+            let roster = self.roster()?;
+            Ok(Step::wait(self, vec![roster]))
+        } else {
+            let result = self.result()?;
+            Ok(Step::end(self, vec![result]))
+        }
+    }
+
+    fn save(&self) -> Result<Zeroizing<Vec<u8>>> {
+        Err(NOT_SAVED)
+    }
+}
