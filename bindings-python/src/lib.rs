@@ -15,6 +15,7 @@ mod phase;
 mod psi;
 mod records;
 mod seed;
+mod shell;
 mod state;
 mod sum;
 mod testing;

@@ -9,15 +9,15 @@
 use std::sync::{Arc, Mutex};
 
 use blindmatch::multiparty::{self as core, MultiOutcome};
-use blindmatch::receipt::SessionRecord;
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 
-use crate::audit::{Ledger, Party, Provenance, SigningKey};
+use crate::audit::{Ledger, Provenance, SigningKey};
 use crate::errors::{self, IntoPy};
 use crate::items;
 use crate::seed::Seed;
+use crate::shell::receipt_methods;
 use blindmatch::records::RecordIndex;
 
 /// A state that a step takes out (so a second thread's call is refused,
@@ -392,26 +392,6 @@ impl MultiPartyMember {
             .collect())
     }
 
-    /// Signs a receipt of this agency's part (bytes) with the case given to
-    /// the constructor, for the hub to countersign
-    /// (``MultiPartyHub.countersign``); recorded in the ledger when there is one.
-    #[pyo3(signature = (signer, timestamp=None))]
-    fn receipt<'py>(
-        &self,
-        py: Python<'py>,
-        signer: &SigningKey,
-        timestamp: Option<u64>,
-    ) -> PyResult<Bound<'py, PyBytes>> {
-        self.sign_receipt(py, signer, timestamp)
-    }
-
-    /// SHA-512 over the session, this agency's tags and the result (64
-    /// bytes); the hub holds the same for this agency.
-    #[getter]
-    fn transcript_hash<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
-        self.transcript_hash_bytes(py)
-    }
-
     fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
         let finished = self.outcome.lock().is_ok_and(|g| g.is_some());
         let phase = if finished { "finished" } else { "live" };
@@ -420,15 +400,9 @@ impl MultiPartyMember {
     }
 }
 
-impl Party for MultiPartyMember {
-    fn provenance(&self) -> &Provenance {
-        &self.provenance
-    }
-
-    fn record(&self, py: Python<'_>) -> PyResult<SessionRecord> {
-        self.done(py, |o| o.record.clone())
-    }
-}
+// A member's receipt is for the hub to countersign
+// (``MultiPartyHub.countersign``).
+receipt_methods!(MultiPartyMember, |s, py| s.done(py, |o| o.record.clone()));
 
 /// The counting hub of a multi-party session. It holds no secret:
 /// ``add(agency, tags)`` takes each agency's tags (refusing an agency that

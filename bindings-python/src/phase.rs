@@ -7,6 +7,9 @@
 use std::sync::{Mutex, MutexGuard};
 
 use blindmatch::phase::{Phase, PhaseError};
+use blindmatch::receipt::SessionRecord;
+use blindmatch::session::party::{Concluded, Party};
+use blindmatch::wire::{MessageType, message_type};
 use pyo3::prelude::*;
 
 use crate::errors;
@@ -89,6 +92,63 @@ impl<L: Send, D: Send> Shared<L, D> {
         match self.0.lock() {
             Ok(g) => g.name(),
             Err(_) => "poisoned",
+        }
+    }
+}
+
+impl<P, D> Shared<P, D>
+where
+    P: Party + Send,
+    P::Outcome: Send,
+    D: Send,
+{
+    /// One message through the core's session machine: `kind` is the
+    /// message the calling method takes (a misuse with message `wrong`,
+    /// the object unchanged, while the party does not expect it; `None`
+    /// reads it from the message); `done` turns the outcome into the
+    /// object's result. Returns the messages to send and the session's
+    /// record when it ended here.
+    pub(crate) fn consume(
+        &self,
+        py: Python<'_>,
+        message: &[u8],
+        kind: Option<MessageType>,
+        wrong: &'static str,
+        done: impl FnOnce(P::Outcome) -> D + Send,
+    ) -> PyResult<(Vec<Vec<u8>>, Option<SessionRecord>)> {
+        let kind = match kind {
+            Some(k) => k,
+            None => message_type(message).map_err(|e| errors::to_py(py, e))?,
+        };
+        let take = |party: P| {
+            if party.expects().contains(&kind) {
+                Ok(party)
+            } else {
+                Err(party)
+            }
+        };
+        self.step(py, take, wrong, |party| {
+            let step = party.consume(message)?;
+            let record = step.outcome.as_ref().and_then(|o| o.record().cloned());
+            let next = match (step.next, step.outcome) {
+                (Some(party), _) => Phase::Live(party),
+                (None, Some(outcome)) => Phase::Done(done(outcome)),
+                (None, None) => {
+                    return Err(blindmatch::Error::InvalidState(
+                        "the session ended without an outcome",
+                    ));
+                }
+            };
+            Ok((next, (step.send, record)))
+        })
+    }
+
+    /// The names of the messages the object takes now (none once it
+    /// finished or failed).
+    pub(crate) fn expects(&self) -> Vec<&'static str> {
+        match self.0.lock().as_deref() {
+            Ok(Phase::Live(party)) => party.expects().iter().map(|k| k.name()).collect(),
+            _ => Vec::new(),
         }
     }
 }

@@ -7,20 +7,22 @@
 
 use std::sync::Arc;
 
-use blindmatch::phase::Phase;
 use blindmatch::psi::{self as core, Config, Matches, Output, Proofs, Reveal};
 use blindmatch::receipt::SessionRecord;
 use blindmatch::records::RecordIndex;
+use blindmatch::registry::parties::PsiResponder;
 use blindmatch::state::{Waiting, WaitingRef};
+use blindmatch::wire::MessageType;
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 
-use crate::audit::{Finished, Ledger, Party, Provenance, SigningKey};
+use crate::audit::{Ledger, Provenance};
 use crate::errors::{self, IntoPy};
 use crate::items::{self, Items};
 use crate::phase::Shared;
 use crate::seed::Seed;
+use crate::shell::{Machine, receipt_methods, session_class};
 
 /// Parses `proofs=` ("verify" or "trust_peer") as a ValueError.
 pub(crate) fn proofs(name: &str) -> PyResult<Proofs> {
@@ -70,6 +72,18 @@ struct Done {
 }
 
 impl Done {
+    fn new(
+        matches: Option<Matches>,
+        record: SessionRecord,
+        records: Option<Arc<RecordIndex>>,
+    ) -> Self {
+        Done {
+            matches,
+            records,
+            record,
+        }
+    }
+
     fn get(&self, py: Python<'_>) -> PyResult<&Matches> {
         self.matches.as_ref().ok_or_else(|| {
             errors::state(
@@ -134,6 +148,18 @@ impl Initiator {
         })
     }
 }
+
+session_class!(
+    Initiator,
+    "Initiator",
+    |this: &Initiator, o: core::InitiatorOutcome| {
+        Done::new(Some(o.matches), o.record, this.records.clone())
+    },
+    provenance
+);
+receipt_methods!(Initiator, |s, py| s
+    .phase
+    .with_done(py, |d| Ok(d.record.clone())));
 
 #[pymethods]
 impl Initiator {
@@ -236,41 +262,8 @@ impl Initiator {
         py: Python<'py>,
         response: &[u8],
     ) -> PyResult<Option<Bound<'py, PyBytes>>> {
-        let records = self.records.clone();
-        let (finish, record) = self.phase.step(py, Ok, "", |initiator| {
-            let outcome = initiator.conclude(response)?;
-            let done = Done {
-                matches: Some(outcome.matches),
-                records,
-                record: outcome.record.clone(),
-            };
-            Ok((Phase::Done(done), (outcome.finish, outcome.record)))
-        })?;
-        self.provenance.record_session(py, &record)?;
-        Ok(finish.map(|f| PyBytes::new(py, &f)))
-    }
-
-    /// Signs a receipt of the finished session (bytes) with the case given
-    /// to the constructor; recorded in the ledger when there is one.
-    #[pyo3(signature = (signer, timestamp=None))]
-    fn receipt<'py>(
-        &self,
-        py: Python<'py>,
-        signer: &SigningKey,
-        timestamp: Option<u64>,
-    ) -> PyResult<Bound<'py, PyBytes>> {
-        self.sign_receipt(py, signer, timestamp)
-    }
-
-    /// For `SigningKey.countersign(expect=self)`: this party's case, ledger and record.
-    fn _finished(&self, py: Python<'_>) -> PyResult<Finished> {
-        self.finished(py)
-    }
-
-    /// SHA-512 over every message of the session (64 bytes); the peer holds the same.
-    #[getter]
-    fn transcript_hash<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
-        self.transcript_hash_bytes(py)
+        let sent = self.step(py, response, Some(MessageType::PsiResponse), "")?;
+        Ok(sent.first().map(|f| PyBytes::new(py, f)))
     }
 
     /// Sorted indices into items that are shared ([] in cardinality mode).
@@ -291,17 +284,6 @@ impl Initiator {
     fn record_matches(&self, py: Python<'_>) -> PyResult<Vec<(String, Vec<String>)>> {
         self.phase.with_done(py, |d| d.record_matches(py))
     }
-
-    fn __repr__(&self) -> String {
-        format!("Initiator({})", self.phase.name())
-    }
-}
-
-/// A responder's live states: before and after its response (boxed: the
-/// step that does not consume one hands it back by value).
-enum RespLive {
-    Ready(Box<core::Responder>),
-    Responded(Box<core::ResponderAwaitingFinish>),
 }
 
 /// The responder of a balanced PSI session.
@@ -312,7 +294,7 @@ enum RespLive {
 /// do not trust; see SECURITY.md.
 #[pyclass(module = "blindmatch._blindmatch", frozen)]
 pub(crate) struct Responder {
-    phase: Shared<RespLive, Done>,
+    phase: Shared<PsiResponder, Done>,
     records: Option<Arc<RecordIndex>>,
     provenance: Provenance,
 }
@@ -335,12 +317,24 @@ impl Responder {
             })
             .py_err(py)?;
         Ok(Responder {
-            phase: Shared::new(RespLive::Ready(Box::new(responder))),
+            phase: Shared::new(PsiResponder::from(responder)),
             records: items.records.map(|rs| Arc::new(rs.index())),
             provenance,
         })
     }
 }
+
+session_class!(
+    Responder,
+    "Responder",
+    |this: &Responder, o: core::ResponderOutcome| {
+        Done::new(o.matches, o.record, this.records.clone())
+    },
+    provenance
+);
+receipt_methods!(Responder, |s, py| s
+    .phase
+    .with_done(py, |d| Ok(d.record.clone())));
 
 #[pymethods]
 impl Responder {
@@ -365,17 +359,20 @@ impl Responder {
         Self::start(py, items::extract(items)?, config, provenance, None)
     }
 
-    /// Answers the initiator's request; returns the response message.
+    /// Answers the initiator's request; returns the response message. The
+    /// responder then waits for the finish message, or for ``finish(None)``
+    /// when only the initiator learns the output (it can be saved until then).
     fn respond<'py>(&self, py: Python<'py>, request: &[u8]) -> PyResult<Bound<'py, PyBytes>> {
         let take = |live| match live {
-            RespLive::Ready(r) => Ok(r),
+            PsiResponder::Request(r) => Ok(r),
             other => Err(other),
         };
         let response = self
             .phase
             .step(py, take, "respond() was already called", |responder| {
                 let (next, response) = responder.respond(request)?;
-                Ok((Phase::Live(RespLive::Responded(Box::new(next))), response))
+                let next = PsiResponder::Finish(Box::new(next));
+                Ok((blindmatch::phase::Phase::Live(next), response))
             })?;
         Ok(PyBytes::new(py, &response))
     }
@@ -393,13 +390,13 @@ impl Responder {
             py,
             "save() only while the session waits for the finish message",
             |live| match live {
-                RespLive::Responded(w) => crate::state::save(
+                PsiResponder::Finish(w) => crate::state::save(
                     py,
                     WaitingRef::Responder(w),
                     self.records.as_deref(),
                     passphrase,
                 ),
-                RespLive::Ready(_) => Err(errors::state(
+                _ => Err(errors::state(
                     py,
                     "nothing to save before respond(): a new Responder is the same",
                 )),
@@ -433,7 +430,7 @@ impl Responder {
             },
         )?;
         Ok(Responder {
-            phase: Shared::new(RespLive::Responded(Box::new(waiting))),
+            phase: Shared::new(PsiResponder::Finish(Box::new(waiting))),
             records,
             provenance,
         })
@@ -442,46 +439,25 @@ impl Responder {
     /// Processes the initiator's finish message (None when only the initiator learns the output).
     #[pyo3(signature = (finish))]
     fn finish(&self, py: Python<'_>, finish: Option<&[u8]>) -> PyResult<()> {
+        let wrong = "respond() must come first";
+        if let Some(bytes) = finish {
+            return self
+                .step(py, bytes, Some(MessageType::PsiFinish), wrong)
+                .map(drop);
+        }
+        // No finish message: the session ends here when only the initiator
+        // learns the output, and fails (as in core) when one was due.
+        let records = self.records.clone();
         let take = |live| match live {
-            RespLive::Responded(w) => Ok(w),
+            PsiResponder::Finish(w) => Ok(w),
             other => Err(other),
         };
-        let records = self.records.clone();
-        let record = self
-            .phase
-            .step(py, take, "respond() must come first", |waiting| {
-                let outcome = waiting.conclude(finish)?;
-                let done = Done {
-                    matches: outcome.matches,
-                    records,
-                    record: outcome.record.clone(),
-                };
-                Ok((Phase::Done(done), outcome.record))
-            })?;
+        let record = self.phase.step(py, take, wrong, |w| {
+            let o = w.conclude(None)?;
+            let done = Done::new(o.matches, o.record.clone(), records);
+            Ok((blindmatch::phase::Phase::Done(done), o.record))
+        })?;
         self.provenance.record_session(py, &record)
-    }
-
-    /// Signs a receipt of the finished session (bytes) with the case given
-    /// to the constructor; recorded in the ledger when there is one.
-    #[pyo3(signature = (signer, timestamp=None))]
-    fn receipt<'py>(
-        &self,
-        py: Python<'py>,
-        signer: &SigningKey,
-        timestamp: Option<u64>,
-    ) -> PyResult<Bound<'py, PyBytes>> {
-        self.sign_receipt(py, signer, timestamp)
-    }
-
-    /// For `SigningKey.countersign(expect=self)`: this party's case, ledger and record.
-    fn _finished(&self, py: Python<'_>) -> PyResult<Finished> {
-        self.finished(py)
-    }
-
-    /// SHA-512 over every message of the session (64 bytes); the peer holds the same.
-    #[getter]
-    fn transcript_hash<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
-        self.transcript_hash_bytes(py)
     }
 
     /// Sorted indices into items that are shared ([] in cardinality mode).
@@ -502,34 +478,10 @@ impl Responder {
     fn record_matches(&self, py: Python<'_>) -> PyResult<Vec<(String, Vec<String>)>> {
         self.phase.with_done(py, |d| d.record_matches(py))
     }
-
-    fn __repr__(&self) -> String {
-        format!("Responder({})", self.phase.name())
-    }
 }
 
 /// The type of a message ('psi-request', 'psi-response', 'psi-finish'), read from its envelope.
 #[pyfunction]
 pub(crate) fn message_type(py: Python<'_>, message: &[u8]) -> PyResult<&'static str> {
     Ok(blindmatch::wire::message_type(message).py_err(py)?.name())
-}
-
-impl Party for Initiator {
-    fn provenance(&self) -> &Provenance {
-        &self.provenance
-    }
-
-    fn record(&self, py: Python<'_>) -> PyResult<SessionRecord> {
-        self.phase.with_done(py, |d| Ok(d.record.clone()))
-    }
-}
-
-impl Party for Responder {
-    fn provenance(&self) -> &Provenance {
-        &self.provenance
-    }
-
-    fn record(&self, py: Python<'_>) -> PyResult<SessionRecord> {
-        self.phase.with_done(py, |d| Ok(d.record.clone()))
-    }
 }

@@ -4,7 +4,9 @@
 //! error again.
 
 use blindmatch::phase::Phase;
+use blindmatch::registry::parties::{SumInitiator as Initiating, SumResponder as Holding};
 use blindmatch::sum::{self as core, Column, Noise, RevealSumTo, SumConfig, SumOutcome};
+use blindmatch::wire::MessageType;
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict};
@@ -13,6 +15,7 @@ use crate::errors::{self, IntoPy};
 use crate::items::{self, Items};
 use crate::phase::Shared;
 use crate::seed::Seed;
+use crate::shell::{Machine, session_class};
 
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn config(
@@ -101,13 +104,6 @@ fn sums_dict<'py>(py: Python<'py>, o: &SumOutcome) -> PyResult<Option<Bound<'py,
     Ok(Some(d))
 }
 
-/// The initiator's live states (boxed: a step that does not consume one
-/// hands it back by value).
-enum ILive {
-    Start(Box<core::Initiator>),
-    Waiting(Box<core::InitiatorAwaitingResult>),
-}
-
 /// The party with identifiers only, in an intersection-sum session.
 ///
 /// It learns the cardinality of the intersection and (with
@@ -116,8 +112,11 @@ enum ILive {
 /// against semi-honest peers only; see SECURITY.md.
 #[pyclass(module = "blindmatch._blindmatch", frozen)]
 pub(crate) struct SumInitiator {
-    phase: Shared<ILive, SumOutcome>,
+    phase: Shared<Initiating, SumOutcome>,
     request: Vec<u8>,
+    /// The sums are revealed to the responder only: the session ends with
+    /// finish(), and result() takes None.
+    ends_at_finish: bool,
 }
 
 impl SumInitiator {
@@ -129,6 +128,7 @@ impl SumInitiator {
     ) -> PyResult<Self> {
         let items = plain(items)?;
         let values = items.values;
+        let ends_at_finish = config.reveal_to == RevealSumTo::Responder;
         let (initiator, request) = py
             .detach(move || match seed {
                 Some(seed) => core::Initiator::new_with_rng(config, &values, &mut seed.rng()),
@@ -136,11 +136,14 @@ impl SumInitiator {
             })
             .py_err(py)?;
         Ok(SumInitiator {
-            phase: Shared::new(ILive::Start(Box::new(initiator))),
+            phase: Shared::new(Initiating::from(initiator)),
             request,
+            ends_at_finish,
         })
     }
 }
+
+session_class!(SumInitiator, "SumInitiator", |_: &SumInitiator, o| o);
 
 #[pymethods]
 impl SumInitiator {
@@ -176,42 +179,59 @@ impl SumInitiator {
     /// Matches the value holder's response; returns the finish message
     /// (the cardinality and the encrypted, re-randomized sums).
     fn finish<'py>(&self, py: Python<'py>, response: &[u8]) -> PyResult<Bound<'py, PyBytes>> {
-        let finish = self.phase.step(
+        let sent = self.step(
             py,
-            |live| match live {
-                ILive::Start(i) => Ok(i),
-                other => Err(other),
-            },
+            response,
+            Some(MessageType::SumResponse),
             "finish() was called already",
-            |initiator| {
-                let (waiting, finish) = initiator.finish(response)?;
-                Ok((Phase::Live(ILive::Waiting(Box::new(waiting))), finish))
-            },
         )?;
-        Ok(PyBytes::new(py, &finish))
+        match sent.first() {
+            Some(finish) => Ok(PyBytes::new(py, finish)),
+            None => Err(errors::state(py, "the initiator sent no finish message")),
+        }
     }
 
     /// Reads the value holder's result (None when the sums are revealed to
-    /// the responder only) and checks its proofs of decryption.
+    /// the responder only: the session ended with finish()) and checks its
+    /// proofs of decryption.
     #[pyo3(signature = (result))]
     fn result(&self, py: Python<'_>, result: Option<&[u8]>) -> PyResult<()> {
-        self.phase.step(
-            py,
-            |live| match live {
-                ILive::Waiting(w) => Ok(w),
-                other => Err(other),
-            },
-            "result() comes once, after finish()",
-            |waiting| Ok((Phase::Done(waiting.result(result)?), ())),
-        )
+        let wrong = "result() comes once, after finish()";
+        // Revealed to the responder only: finish() ended the session.
+        if self.ends_at_finish && self.phase.with_done(py, |_| Ok(())).is_ok() {
+            return match result {
+                None => Ok(()),
+                Some(_) => Err(errors::to_py(
+                    py,
+                    blindmatch::Error::UnexpectedFinish(
+                        "given: the sums are revealed to the responder only",
+                    ),
+                )),
+            };
+        }
+        match result {
+            Some(bytes) => self
+                .step(py, bytes, Some(MessageType::SumResult), wrong)
+                .map(drop),
+            // A result is due: its absence fails the session, as in core.
+            None => self.phase.step(
+                py,
+                |live| match live {
+                    Initiating::Result(w) => Ok(w),
+                    other => Err(other),
+                },
+                wrong,
+                |w| Ok((Phase::Done(w.result(None)?), ())),
+            ),
+        }
     }
 
     /// Distinct items in the intersection (known after finish()).
     #[getter]
     fn cardinality(&self, py: Python<'_>) -> PyResult<u64> {
         let live = self.phase.with_live(py, "", |live| match live {
-            ILive::Waiting(w) => Ok(Some(w.cardinality())),
-            ILive::Start(_) => Ok(None),
+            Initiating::Result(w) => Ok(Some(w.cardinality())),
+            _ => Ok(None),
         });
         match live {
             Ok(Some(c)) => Ok(c),
@@ -245,16 +265,6 @@ impl SumInitiator {
         self.phase
             .with_done(py, |o| Ok(PyBytes::new(py, &o.transcript)))
     }
-
-    fn __repr__(&self) -> String {
-        format!("SumInitiator({})", self.phase.name())
-    }
-}
-
-/// The value holder's live states (boxed, as the initiator's).
-enum RLive {
-    Start(Box<core::Responder>),
-    Waiting(Box<core::ResponderAwaitingFinish>),
 }
 
 /// The value holder in an intersection-sum session: identifiers and one
@@ -266,7 +276,7 @@ enum RLive {
 /// to the sums the initiator learns (which then carry no proof).
 #[pyclass(module = "blindmatch._blindmatch", frozen)]
 pub(crate) struct SumResponder {
-    phase: Shared<RLive, SumOutcome>,
+    phase: Shared<Holding, SumOutcome>,
 }
 
 impl SumResponder {
@@ -289,10 +299,12 @@ impl SumResponder {
             })
             .py_err(py)?;
         Ok(SumResponder {
-            phase: Shared::new(RLive::Start(Box::new(responder))),
+            phase: Shared::new(Holding::from(responder)),
         })
     }
 }
+
+session_class!(SumResponder, "SumResponder", |_: &SumResponder, o| o);
 
 #[pymethods]
 impl SumResponder {
@@ -326,37 +338,28 @@ impl SumResponder {
     /// Answers the request: the initiator's items blinded again (shuffled),
     /// its own blinded items with their encrypted values.
     fn respond<'py>(&self, py: Python<'py>, request: &[u8]) -> PyResult<Bound<'py, PyBytes>> {
-        let response = self.phase.step(
+        let sent = self.step(
             py,
-            |live| match live {
-                RLive::Start(r) => Ok(r),
-                other => Err(other),
-            },
+            request,
+            Some(MessageType::SumRequest),
             "respond() was called already",
-            |responder| {
-                let (waiting, response) = responder.respond(request)?;
-                Ok((Phase::Live(RLive::Waiting(Box::new(waiting))), response))
-            },
         )?;
-        Ok(PyBytes::new(py, &response))
+        match sent.first() {
+            Some(response) => Ok(PyBytes::new(py, response)),
+            None => Err(errors::state(py, "the value holder sent no response")),
+        }
     }
 
     /// Decrypts the sums (at or above the minimum) and returns the result
     /// message for the initiator, or None when it learns no sums.
     fn finish<'py>(&self, py: Python<'py>, finish: &[u8]) -> PyResult<Option<Bound<'py, PyBytes>>> {
-        let result = self.phase.step(
+        let sent = self.step(
             py,
-            |live| match live {
-                RLive::Waiting(w) => Ok(w),
-                other => Err(other),
-            },
+            finish,
+            Some(MessageType::SumFinish),
             "finish() comes once, after respond()",
-            |waiting| {
-                let (result, outcome) = waiting.finish(finish)?;
-                Ok((Phase::Done(outcome), result))
-            },
         )?;
-        Ok(result.map(|r| PyBytes::new(py, &r)))
+        Ok(sent.first().map(|r| PyBytes::new(py, r)))
     }
 
     /// Distinct items in the intersection (after finish()).
@@ -376,9 +379,5 @@ impl SumResponder {
     fn transcript_hash<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
         self.phase
             .with_done(py, |o| Ok(PyBytes::new(py, &o.transcript)))
-    }
-
-    fn __repr__(&self) -> String {
-        format!("SumResponder({})", self.phase.name())
     }
 }

@@ -7,7 +7,6 @@ use std::sync::Arc;
 use blindmatch::budget::Budget;
 use blindmatch::oprf::OprfKey as CoreKey;
 use blindmatch::phase::Phase;
-use blindmatch::receipt::SessionRecord;
 use blindmatch::records::RecordIndex;
 use blindmatch::state::{Waiting, WaitingRef};
 use blindmatch::unbalanced::{self as core, ClientConfig, ServerConfig, UnbalancedMatches};
@@ -15,12 +14,13 @@ use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 
-use crate::audit::{Finished, Ledger, Party, Provenance, SigningKey};
+use crate::audit::{Ledger, Provenance};
 use crate::errors::{self, IntoPy};
 use crate::items::{self, Items};
 use crate::oprf::OprfKey;
 use crate::phase::Shared;
 use crate::seed::Seed;
+use crate::shell::receipt_methods;
 
 /// The server's policy from the constructor's arguments. `query_budget`
 /// has no default: an int, or the string "unlimited".
@@ -466,30 +466,6 @@ impl UnbalancedClient {
         self.conclude(py, |client| client.finish_with(answer, &digest))
     }
 
-    /// Signs a receipt of the finished query (bytes) with the case given to
-    /// the constructor; recorded in the ledger when there is one. Its
-    /// transcript hash is the one the server's ledger charged.
-    #[pyo3(signature = (signer, timestamp=None))]
-    fn receipt<'py>(
-        &self,
-        py: Python<'py>,
-        signer: &SigningKey,
-        timestamp: Option<u64>,
-    ) -> PyResult<Bound<'py, PyBytes>> {
-        self.sign_receipt(py, signer, timestamp)
-    }
-
-    /// For `SigningKey.countersign(expect=self)`: this party's case, ledger and record.
-    fn _finished(&self, py: Python<'_>) -> PyResult<Finished> {
-        self.finished(py)
-    }
-
-    /// SHA-512 over query, answer and digest (64 bytes); the server's ledger holds the same.
-    #[getter]
-    fn transcript_hash<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
-        self.transcript_hash_bytes(py)
-    }
-
     /// Sorted indices into items that are in the server's set.
     #[getter]
     fn matches(&self, py: Python<'_>) -> PyResult<Vec<usize>> {
@@ -528,12 +504,6 @@ impl UnbalancedClient {
     }
 }
 
-impl Party for UnbalancedClient {
-    fn provenance(&self) -> &Provenance {
-        &self.provenance
-    }
-
-    fn record(&self, py: Python<'_>) -> PyResult<SessionRecord> {
-        self.phase.with_done(py, |d| Ok(d.record().clone()))
-    }
-}
+receipt_methods!(UnbalancedClient, |s, py| s
+    .phase
+    .with_done(py, |d| Ok(d.record().clone())));

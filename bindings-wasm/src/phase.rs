@@ -4,6 +4,9 @@
 //! throws the error that ended it again, as itself.
 
 use blindmatch::phase::{Phase, PhaseError};
+use blindmatch::session::party::Party;
+use blindmatch::wire::{MessageType, message_type};
+use js_sys::Array;
 use wasm_bindgen::JsValue;
 
 use crate::errors;
@@ -33,3 +36,125 @@ pub(crate) fn step<L, D, S, T>(
 pub(crate) fn done<L, D>(phase: &Phase<L, D>) -> Result<&D, JsValue> {
     phase.done().map_err(refused)
 }
+
+/// One message through the core's session machine: `kind` is the message
+/// the calling method takes (a misuse with message `wrong`, the object
+/// unchanged, while the party does not expect it; `None` reads it from the
+/// message); `done` turns the outcome into the object's result. Returns the
+/// messages to send.
+pub(crate) fn consume<P: Party, D>(
+    phase: &mut Phase<P, D>,
+    message: &[u8],
+    kind: Option<MessageType>,
+    wrong: &'static str,
+    done: impl FnOnce(P::Outcome) -> D,
+) -> Result<Vec<Vec<u8>>, JsValue> {
+    let kind = match kind {
+        Some(k) => k,
+        None => message_type(message).map_err(errors::core)?,
+    };
+    let take = |party: P| {
+        if party.expects().contains(&kind) {
+            Ok(party)
+        } else {
+            Err(party)
+        }
+    };
+    step(phase, take, wrong, |party| {
+        let step = party.consume(message)?;
+        let next = match (step.next, step.outcome) {
+            (Some(party), _) => Phase::Live(party),
+            (None, Some(outcome)) => Phase::Done(done(outcome)),
+            (None, None) => {
+                return Err(blindmatch::Error::InvalidState(
+                    "the session ended without an outcome",
+                ));
+            }
+        };
+        Ok((next, step.send))
+    })
+}
+
+/// The names of the messages a live party takes now (none once finished).
+pub(crate) fn expects<P: Party, D>(phase: &Phase<P, D>) -> Array {
+    match phase {
+        Phase::Live(party) => party
+            .expects()
+            .iter()
+            .map(|k| JsValue::from_str(k.name()))
+            .collect(),
+        _ => Array::new(),
+    }
+}
+
+/// A protocol class's step: one message through its `phase`, with the
+/// kind the calling method takes (`None`: any it expects now, read from the
+/// message; a misuse with message `wrong` otherwise). `consume()` and the
+/// named steps all call it. Written by [`session_class!`].
+pub(crate) trait Machine {
+    /// Takes one message; returns the messages to send.
+    fn step(
+        &mut self,
+        message: &[u8],
+        kind: Option<MessageType>,
+        wrong: &'static str,
+    ) -> Result<Vec<Vec<u8>>, JsValue>;
+}
+
+/// The one class shell of `$t`: its [`Machine`] step, where `$done(&self)`
+/// returns what turns the core outcome into the object's result; then
+/// `expects()`, `consume(message)`, `toString()` and `Debug`. A class keeps
+/// its constructor and its named steps.
+macro_rules! session_class {
+    ($t:ident, $done:expr) => {
+        impl $crate::phase::Machine for $t {
+            fn step(
+                &mut self,
+                message: &[u8],
+                kind: Option<blindmatch::wire::MessageType>,
+                wrong: &'static str,
+            ) -> Result<Vec<Vec<u8>>, JsValue> {
+                let done = ($done)(&*self);
+                $crate::phase::consume(&mut self.phase, message, kind, wrong, done)
+            }
+        }
+
+        #[wasm_bindgen]
+        impl $t {
+            /// The kinds of message (`"psi-response"`, ...) the object takes
+            /// now; `[]` once it finished or failed.
+            #[wasm_bindgen(unchecked_return_type = "string[]")]
+            pub fn expects(&self) -> js_sys::Array {
+                $crate::phase::expects(&self.phase)
+            }
+
+            /// Takes any message the object expects now and returns the
+            /// messages to send (possibly none): the named steps, chosen by
+            /// the message's kind, for code that drives every protocol with
+            /// one loop.
+            #[wasm_bindgen(unchecked_return_type = "Uint8Array[]")]
+            pub fn consume(&mut self, message: &[u8]) -> Result<js_sys::Array, JsValue> {
+                let wrong = "not a message this object expects now";
+                let sent = $crate::phase::Machine::step(self, message, None, wrong)?;
+                Ok(sent
+                    .iter()
+                    .map(|m| js_sys::Uint8Array::from(&m[..]))
+                    .collect())
+            }
+
+            /// The role and state, e.g. `Initiator(finished)`.
+            #[wasm_bindgen(js_name = toString)]
+            pub fn to_string_js(&self) -> String {
+                format!("{}({})", stringify!($t), self.phase.name())
+            }
+        }
+
+        impl std::fmt::Debug for $t {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                write!(f, "{}({})", stringify!($t), self.phase.name())
+            }
+        }
+    };
+}
+
+pub(crate) use session_class;

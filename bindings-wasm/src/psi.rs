@@ -11,6 +11,8 @@ use blindmatch::phase::Phase;
 use blindmatch::psi::{self as core, Config, Matches, Output, Proofs, Reveal};
 use blindmatch::receipt::{Case, SessionRecord as CoreRecord};
 use blindmatch::records::RecordSet;
+use blindmatch::registry::parties::PsiResponder;
+use blindmatch::wire::MessageType;
 use js_sys::{Array, Uint8Array};
 use wasm_bindgen::prelude::*;
 
@@ -18,7 +20,7 @@ use crate::audit::{self, SessionRecord, SigningKey};
 use crate::errors::{self, IntoJs};
 use crate::items::{self, Items, index_array};
 use crate::options::{Opts, js_options};
-use crate::phase;
+use crate::phase::{self, Machine};
 use crate::rng::Seed;
 use crate::{ItemsArg, PsiOptions, records};
 
@@ -96,6 +98,14 @@ struct Done {
 }
 
 impl Done {
+    fn new(matches: Option<Matches>, record: CoreRecord, records: Option<Arc<RecordSet>>) -> Self {
+        Done {
+            matches,
+            records,
+            record,
+        }
+    }
+
     fn get(&self) -> Result<&Matches, JsValue> {
         self.matches.as_ref().ok_or_else(|| {
             errors::state("this party receives no output in this mode (output: \"initiator\")")
@@ -112,8 +122,7 @@ impl Done {
     }
 }
 
-/// The result getters, `toString` and `Debug` of a party type with a
-/// `phase` and a `ROLE`.
+/// The result getters and receipts of a party type with a `phase`.
 macro_rules! party_results {
     ($t:ident) => {
         #[wasm_bindgen]
@@ -163,24 +172,20 @@ macro_rules! party_results {
             ) -> Result<Uint8Array, JsValue> {
                 self.session_record()?.sign(signer, timestamp)
             }
-
-            /// The role and state of the party, e.g. `Initiator(finished)`.
-            #[wasm_bindgen(js_name = toString)]
-            pub fn to_string_js(&self) -> String {
-                format!("{}({})", stringify!($t), self.phase.name())
-            }
-        }
-
-        impl std::fmt::Debug for $t {
-            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                write!(f, "{}({})", stringify!($t), self.phase.name())
-            }
         }
     };
 }
 
 party_results!(Initiator);
 party_results!(Responder);
+phase::session_class!(Initiator, |this: &Initiator| {
+    let records = this.records.clone();
+    move |o: core::InitiatorOutcome| Done::new(Some(o.matches), o.record, records)
+});
+phase::session_class!(Responder, |this: &Responder| {
+    let records = this.records.clone();
+    move |o: core::ResponderOutcome| Done::new(o.matches, o.record, records)
+});
 
 /// The initiator of a balanced PSI session: sends the request, receives the
 /// response, and (unless only it learns the output) sends the finish message.
@@ -246,25 +251,9 @@ impl Initiator {
     /// output. Throws a `ProtocolError` for a bad response (the session is
     /// then failed) and a `StateError` when called twice.
     pub fn finish(&mut self, response: &[u8]) -> Result<Option<Uint8Array>, JsValue> {
-        let records = self.records.clone();
-        let finish = phase::step(&mut self.phase, Ok, "", |initiator| {
-            let outcome = initiator.conclude(response)?;
-            let done = Done {
-                matches: Some(outcome.matches),
-                records,
-                record: outcome.record,
-            };
-            Ok((Phase::Done(done), outcome.finish))
-        })?;
-        Ok(finish.map(|f| Uint8Array::from(&f[..])))
+        let sent = self.step(response, Some(MessageType::PsiResponse), "")?;
+        Ok(sent.first().map(|f| Uint8Array::from(&f[..])))
     }
-}
-
-/// A responder's live states: before and after its response (boxed: the
-/// step that does not consume one hands it back by value).
-enum RespLive {
-    Ready(Box<core::Responder>),
-    Responded(Box<core::ResponderAwaitingFinish>),
 }
 
 /// The responder of a balanced PSI session: answers the request, then
@@ -278,7 +267,7 @@ enum RespLive {
 /// ```
 #[wasm_bindgen]
 pub struct Responder {
-    phase: Phase<RespLive, Done>,
+    phase: Phase<PsiResponder, Done>,
     records: Option<Arc<RecordSet>>,
     case: Case,
 }
@@ -297,7 +286,7 @@ impl Responder {
         }
         .js()?;
         Ok(Responder {
-            phase: Phase::Live(RespLive::Ready(Box::new(responder))),
+            phase: Phase::Live(PsiResponder::from(responder)),
             records: items.records,
             case,
         })
@@ -313,15 +302,17 @@ impl Responder {
         Self::start(items::extract(items.as_ref(), "items")?, config, None)
     }
 
-    /// Answers the initiator's request; returns the response message.
+    /// Answers the initiator's request; returns the response message. The
+    /// responder then waits for the finish message, or for `finish(undefined)`
+    /// when only the initiator learns the output.
     pub fn respond(&mut self, request: &[u8]) -> Result<Uint8Array, JsValue> {
         let take = |live| match live {
-            RespLive::Ready(r) => Ok(r),
+            PsiResponder::Request(r) => Ok(r),
             other => Err(other),
         };
         let response = phase::step(&mut self.phase, take, "respond() was already called", |r| {
             let (next, response) = r.respond(request)?;
-            Ok((Phase::Live(RespLive::Responded(Box::new(next))), response))
+            Ok((Phase::Live(PsiResponder::Finish(Box::new(next))), response))
         })?;
         Ok(Uint8Array::from(&response[..]))
     }
@@ -329,24 +320,22 @@ impl Responder {
     /// Processes the initiator's finish message (`undefined` or `null` when
     /// only the initiator learns the output).
     pub fn finish(&mut self, finish: Option<Vec<u8>>) -> Result<(), JsValue> {
+        let wrong = "respond() must come first";
+        if let Some(bytes) = finish {
+            return self
+                .step(&bytes, Some(MessageType::PsiFinish), wrong)
+                .map(drop);
+        }
+        // No finish message: the session ends here when only the initiator
+        // learns the output, and fails (as in core) when one was due.
+        let records = self.records.clone();
         let take = |live| match live {
-            RespLive::Responded(w) => Ok(w),
+            PsiResponder::Finish(w) => Ok(w),
             other => Err(other),
         };
-        let records = self.records.clone();
-        phase::step(
-            &mut self.phase,
-            take,
-            "respond() must come first",
-            |waiting| {
-                let outcome = waiting.conclude(finish.as_deref())?;
-                let done = Done {
-                    matches: outcome.matches,
-                    records,
-                    record: outcome.record,
-                };
-                Ok((Phase::Done(done), ()))
-            },
-        )
+        phase::step(&mut self.phase, take, wrong, |w| {
+            let o = w.conclude(None)?;
+            Ok((Phase::Done(Done::new(o.matches, o.record, records)), ()))
+        })
     }
 }

@@ -3,7 +3,9 @@
 //! `StateError`, a failed session throws its error again.
 
 use blindmatch::phase::Phase;
+use blindmatch::registry::parties::{SumInitiator as Initiating, SumResponder as Holding};
 use blindmatch::sum::{self as core, Column, Noise, RevealSumTo, SumConfig, SumOutcome};
+use blindmatch::wire::MessageType;
 use js_sys::{Array, BigInt, Object, Reflect, Uint8Array};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
@@ -11,7 +13,7 @@ use wasm_bindgen::prelude::*;
 use crate::errors::{self, IntoJs};
 use crate::items::{self, Items};
 use crate::options::{Opts, js_options, to_uint};
-use crate::phase;
+use crate::phase::{self, Machine};
 use crate::rng::Seed;
 use crate::{ItemsArg, SumOptions, SumValues};
 
@@ -150,11 +152,6 @@ fn sums_object(o: &SumOutcome) -> Result<JsValue, JsValue> {
     Ok(obj.into())
 }
 
-enum ILive {
-    Start(Box<core::Initiator>),
-    Waiting(Box<core::InitiatorAwaitingResult>),
-}
-
 /// The party with identifiers only in an intersection-sum session: learns
 /// the cardinality and (with `revealSumTo: "both"`, at or above
 /// `minIntersection`) the sums of the value holder's columns over the
@@ -169,8 +166,11 @@ enum ILive {
 /// ```
 #[wasm_bindgen]
 pub struct SumInitiator {
-    phase: Phase<ILive, SumOutcome>,
+    phase: Phase<Initiating, SumOutcome>,
     request: Vec<u8>,
+    /// The sums are revealed to the responder only: the session ends with
+    /// `finish()`, and `result()` takes `undefined`.
+    ends_at_finish: bool,
 }
 
 impl SumInitiator {
@@ -180,14 +180,16 @@ impl SumInitiator {
         seed: Option<Seed>,
     ) -> Result<Self, JsValue> {
         let items = plain(items)?;
+        let ends_at_finish = config.reveal_to == RevealSumTo::Responder;
         let (initiator, request) = match seed {
             Some(seed) => core::Initiator::new_with_rng(config, &items.values, &mut seed.rng()),
             None => core::Initiator::new(config, &items.values),
         }
         .js()?;
         Ok(SumInitiator {
-            phase: Phase::Live(ILive::Start(Box::new(initiator))),
+            phase: Phase::Live(Initiating::from(initiator)),
             request,
+            ends_at_finish,
         })
     }
 }
@@ -211,30 +213,44 @@ impl SumInitiator {
 
     /// Matches the value holder's response; returns the finish message.
     pub fn finish(&mut self, response: &[u8]) -> Result<Uint8Array, JsValue> {
-        let take = |live| match live {
-            ILive::Start(i) => Ok(i),
-            other => Err(other),
-        };
-        let finish = phase::step(&mut self.phase, take, "finish() was already called", |i| {
-            let (waiting, finish) = i.finish(response)?;
-            Ok((Phase::Live(ILive::Waiting(Box::new(waiting))), finish))
-        })?;
-        Ok(Uint8Array::from(&finish[..]))
+        let sent = self.step(
+            response,
+            Some(MessageType::SumResponse),
+            "finish() was already called",
+        )?;
+        sent.first()
+            .map(|f| Uint8Array::from(&f[..]))
+            .ok_or_else(|| errors::state("the initiator sent no finish message"))
     }
 
     /// Reads the value holder's result (`undefined` when the sums are
-    /// revealed to the responder only) and checks its proofs of decryption.
+    /// revealed to the responder only: the session ended with `finish()`)
+    /// and checks its proofs of decryption.
     pub fn result(&mut self, result: Option<Vec<u8>>) -> Result<(), JsValue> {
-        let take = |live| match live {
-            ILive::Waiting(w) => Ok(w),
-            other => Err(other),
-        };
-        phase::step(
-            &mut self.phase,
-            take,
-            "result() comes once, after finish()",
-            |w| Ok((Phase::Done(w.result(result.as_deref())?), ())),
-        )
+        let wrong = "result() comes once, after finish()";
+        if self.ends_at_finish && phase::done(&self.phase).is_ok() {
+            return match result {
+                None => Ok(()),
+                Some(_) => Err(errors::core(blindmatch::Error::UnexpectedFinish(
+                    "given: the sums are revealed to the responder only",
+                ))),
+            };
+        }
+        match result {
+            Some(bytes) => self
+                .step(&bytes, Some(MessageType::SumResult), wrong)
+                .map(drop),
+            // A result is due: its absence fails the session, as in core.
+            None => {
+                let take = |live| match live {
+                    Initiating::Result(w) => Ok(w),
+                    other => Err(other),
+                };
+                phase::step(&mut self.phase, take, wrong, |w| {
+                    Ok((Phase::Done(w.result(None)?), ()))
+                })
+            }
+        }
     }
 
     /// Distinct items in the intersection (known after `finish()`).
@@ -242,7 +258,7 @@ impl SumInitiator {
     pub fn cardinality(&self) -> Result<f64, JsValue> {
         #[allow(clippy::cast_precision_loss)]
         match &self.phase {
-            Phase::Live(ILive::Waiting(w)) => Ok(w.cardinality() as f64),
+            Phase::Live(Initiating::Result(w)) => Ok(w.cardinality() as f64),
             _ => Ok(phase::done(&self.phase)?.cardinality as f64),
         }
     }
@@ -271,17 +287,6 @@ impl SumInitiator {
     pub fn transcript_hash(&self) -> Result<Uint8Array, JsValue> {
         Ok(Uint8Array::from(&phase::done(&self.phase)?.transcript[..]))
     }
-
-    /// The role and state, e.g. `SumInitiator(finished)`.
-    #[wasm_bindgen(js_name = toString)]
-    pub fn to_string_js(&self) -> String {
-        format!("SumInitiator({})", self.phase.name())
-    }
-}
-
-enum RLive {
-    Start(Box<core::Responder>),
-    Waiting(Box<core::ResponderAwaitingFinish>),
 }
 
 /// The value holder in an intersection-sum session: identifiers and
@@ -298,7 +303,7 @@ enum RLive {
 /// ```
 #[wasm_bindgen]
 pub struct SumResponder {
-    phase: Phase<RLive, SumOutcome>,
+    phase: Phase<Holding, SumOutcome>,
 }
 
 impl SumResponder {
@@ -318,7 +323,7 @@ impl SumResponder {
         }
         .js()?;
         Ok(SumResponder {
-            phase: Phase::Live(RLive::Start(Box::new(responder))),
+            phase: Phase::Live(Holding::from(responder)),
         })
     }
 }
@@ -342,34 +347,25 @@ impl SumResponder {
 
     /// Answers the request; returns the response message.
     pub fn respond(&mut self, request: &[u8]) -> Result<Uint8Array, JsValue> {
-        let take = |live| match live {
-            RLive::Start(r) => Ok(r),
-            other => Err(other),
-        };
-        let response = phase::step(&mut self.phase, take, "respond() was already called", |r| {
-            let (waiting, response) = r.respond(request)?;
-            Ok((Phase::Live(RLive::Waiting(Box::new(waiting))), response))
-        })?;
-        Ok(Uint8Array::from(&response[..]))
+        let sent = self.step(
+            request,
+            Some(MessageType::SumRequest),
+            "respond() was already called",
+        )?;
+        sent.first()
+            .map(|r| Uint8Array::from(&r[..]))
+            .ok_or_else(|| errors::state("the value holder sent no response"))
     }
 
     /// Decrypts the sums (at or above the minimum); returns the result
     /// message for the initiator, or `undefined` when it learns no sums.
     pub fn finish(&mut self, finish: &[u8]) -> Result<Option<Uint8Array>, JsValue> {
-        let take = |live| match live {
-            RLive::Waiting(w) => Ok(w),
-            other => Err(other),
-        };
-        let result = phase::step(
-            &mut self.phase,
-            take,
+        let sent = self.step(
+            finish,
+            Some(MessageType::SumFinish),
             "finish() comes once, after respond()",
-            |w| {
-                let (result, outcome) = w.finish(finish)?;
-                Ok((Phase::Done(outcome), result))
-            },
         )?;
-        Ok(result.map(|r| Uint8Array::from(&r[..])))
+        Ok(sent.first().map(|r| Uint8Array::from(&r[..])))
     }
 
     /// Distinct items in the intersection (after `finish()`).
@@ -390,22 +386,7 @@ impl SumResponder {
     pub fn transcript_hash(&self) -> Result<Uint8Array, JsValue> {
         Ok(Uint8Array::from(&phase::done(&self.phase)?.transcript[..]))
     }
-
-    /// The role and state, e.g. `SumResponder(finished)`.
-    #[wasm_bindgen(js_name = toString)]
-    pub fn to_string_js(&self) -> String {
-        format!("SumResponder({})", self.phase.name())
-    }
 }
 
-impl std::fmt::Debug for SumInitiator {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "SumInitiator({})", self.phase.name())
-    }
-}
-
-impl std::fmt::Debug for SumResponder {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "SumResponder({})", self.phase.name())
-    }
-}
+phase::session_class!(SumInitiator, |_: &SumInitiator| |o| o);
+phase::session_class!(SumResponder, |_: &SumResponder| |o| o);

@@ -13,7 +13,8 @@
 //! | `multiparty` | hub | [`multiparty::Hub`] | the members | not yet |
 //!
 //! A role with more than one waiting type state is an enum over them
-//! ([`PsiResponder`], [`SumInitiator`], [`SumResponder`]); the type states
+//! ([`PsiResponder`], [`SumInitiator`], [`SumResponder`]; each boxed, so
+//! that a party moves as a pointer from step to step); the type states
 //! stay public for Rust callers who want the compiler to order the steps.
 //! The partitioned coordinator ([`crate::protocol::partition`]) is driven
 //! part by part by the engines and is not a [`Party`] yet.
@@ -105,15 +106,14 @@ impl Party for psi::Initiator {
 #[derive(Debug)]
 pub enum PsiResponder {
     /// Waiting for the request.
-    Request(psi::Responder),
-    /// Waiting for the finish message (boxed: it holds the peer's values
-    /// and its own, twice the size of the first state).
+    Request(Box<psi::Responder>),
+    /// Waiting for the finish message.
     Finish(Box<psi::ResponderAwaitingFinish>),
 }
 
 impl From<psi::Responder> for PsiResponder {
     fn from(r: psi::Responder) -> Self {
-        PsiResponder::Request(r)
+        PsiResponder::Request(Box::new(r))
     }
 }
 
@@ -218,14 +218,14 @@ impl Party for &unbalanced::Server {
 #[derive(Debug)]
 pub enum SumInitiator {
     /// Waiting for the response.
-    Response(sum::Initiator),
+    Response(Box<sum::Initiator>),
     /// Waiting for the result.
-    Result(sum::InitiatorAwaitingResult),
+    Result(Box<sum::InitiatorAwaitingResult>),
 }
 
 impl From<sum::Initiator> for SumInitiator {
     fn from(i: sum::Initiator) -> Self {
-        SumInitiator::Response(i)
+        SumInitiator::Response(Box::new(i))
     }
 }
 
@@ -246,7 +246,10 @@ impl Party for SumInitiator {
             SumInitiator::Response(i) => {
                 let (waiting, finish) = i.finish(message)?;
                 if waiting.result_due() {
-                    Ok(Step::wait(SumInitiator::Result(waiting), vec![finish]))
+                    Ok(Step::wait(
+                        SumInitiator::Result(Box::new(waiting)),
+                        vec![finish],
+                    ))
                 } else {
                     Ok(Step::end(waiting.result(None)?, vec![finish]))
                 }
@@ -265,14 +268,14 @@ impl Party for SumInitiator {
 #[derive(Debug)]
 pub enum SumResponder {
     /// Waiting for the request.
-    Request(sum::Responder),
+    Request(Box<sum::Responder>),
     /// Waiting for the finish message.
-    Finish(sum::ResponderAwaitingFinish),
+    Finish(Box<sum::ResponderAwaitingFinish>),
 }
 
 impl From<sum::Responder> for SumResponder {
     fn from(r: sum::Responder) -> Self {
-        SumResponder::Request(r)
+        SumResponder::Request(Box::new(r))
     }
 }
 
@@ -292,7 +295,10 @@ impl Party for SumResponder {
         match self {
             SumResponder::Request(r) => {
                 let (waiting, response) = r.respond(message)?;
-                Ok(Step::wait(SumResponder::Finish(waiting), vec![response]))
+                Ok(Step::wait(
+                    SumResponder::Finish(Box::new(waiting)),
+                    vec![response],
+                ))
             }
             SumResponder::Finish(w) => {
                 let (result, outcome) = w.finish(message)?;

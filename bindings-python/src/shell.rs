@@ -1,0 +1,154 @@
+//! The one class shell: the methods every protocol class shares, written
+//! once. A class keeps its constructor and its named steps (`respond`,
+//! `finish`, ... as thin calls into the core's session machine); these
+//! macros add the rest (pyo3's `multiple-pymethods` lets each add its own
+//! `#[pymethods]` block):
+//!
+//! - [`session_class!`]: the class's [`Machine`] step, `expects()`,
+//!   `consume(message)` and `repr()` for a class whose `phase` is a
+//!   [`crate::phase::Shared`] around a core
+//!   [`blindmatch::session::party::Party`]; `consume` takes any message
+//!   the object expects now and returns the messages to send;
+//! - [`receipt_methods!`]: `receipt()`, `transcript_hash` and the hidden
+//!   `_finished()` that `countersign(expect=)` asks, for a class with a
+//!   `provenance` and a record once it finished.
+
+use blindmatch::receipt::SessionRecord;
+use blindmatch::wire::MessageType;
+use pyo3::prelude::*;
+
+use crate::audit::Provenance;
+
+/// A protocol class's step: one message through its `phase`, with the
+/// kind the calling method takes (`None`: any it expects now, read from the
+/// message; a misuse with message `wrong` otherwise). `consume()` and the
+/// named steps all call it. Written by [`session_class!`].
+pub(crate) trait Machine {
+    /// Takes one message; returns the messages to send.
+    fn step(
+        &self,
+        py: Python<'_>,
+        message: &[u8],
+        kind: Option<MessageType>,
+        wrong: &'static str,
+    ) -> PyResult<Vec<Vec<u8>>>;
+}
+
+/// Writes the record of a session that ended to `provenance`'s ledger.
+pub(crate) fn recorded(
+    py: Python<'_>,
+    provenance: &Provenance,
+    record: Option<SessionRecord>,
+) -> PyResult<()> {
+    match record {
+        Some(record) => provenance.record_session(py, &record),
+        None => Ok(()),
+    }
+}
+
+/// The shell of `$class` (shown as `$name`): its [`Machine`] step, where
+/// `$done(self, outcome)` makes the object's result of the core outcome
+/// and, with `provenance`, the record of a finished session goes to the
+/// class's ledger; then `expects()`, `consume()` and `__repr__`.
+macro_rules! session_class {
+    ($class:ident, $name:literal, $done:expr $(, $provenance:ident)?) => {
+        impl $crate::shell::Machine for $class {
+            fn step(
+                &self,
+                py: Python<'_>,
+                message: &[u8],
+                kind: Option<blindmatch::wire::MessageType>,
+                wrong: &'static str,
+            ) -> PyResult<Vec<Vec<u8>>> {
+                let done = $done;
+                let (sent, _record) = self
+                    .phase
+                    .consume(py, message, kind, wrong, |outcome| done(self, outcome))?;
+                $($crate::shell::recorded(py, &self.$provenance, _record)?;)?
+                Ok(sent)
+            }
+        }
+
+        #[pymethods]
+        impl $class {
+            /// The kinds of message ('psi-response', ...) the object takes
+            /// now; [] once it finished or failed.
+            fn expects(&self) -> Vec<&'static str> {
+                self.phase.expects()
+            }
+
+            /// Takes any message the object expects now and returns the
+            /// messages to send (possibly none): the named steps, chosen
+            /// by the message's kind, for code that drives every protocol
+            /// with one loop.
+            fn consume<'py>(
+                &self,
+                py: Python<'py>,
+                message: &[u8],
+            ) -> PyResult<Vec<Bound<'py, pyo3::types::PyBytes>>> {
+                let wrong = "not a message this object expects now";
+                let sent = $crate::shell::Machine::step(self, py, message, None, wrong)?;
+                Ok(sent
+                    .iter()
+                    .map(|m| pyo3::types::PyBytes::new(py, m))
+                    .collect())
+            }
+
+            fn __repr__(&self) -> String {
+                format!(concat!($name, "({})"), self.phase.name())
+            }
+        }
+    };
+}
+
+/// Receipts for `$class`, whose record `$record(self, py)` returns once
+/// the session finished (a `StateError` before).
+macro_rules! receipt_methods {
+    ($class:ident, $record:expr) => {
+        #[pymethods]
+        impl $class {
+            /// Signs a receipt of the finished session (bytes) with the case
+            /// given to the constructor; recorded in the ledger when there
+            /// is one.
+            #[pyo3(signature = (signer, timestamp=None))]
+            fn receipt<'py>(
+                &self,
+                py: Python<'py>,
+                signer: &$crate::audit::SigningKey,
+                timestamp: Option<u64>,
+            ) -> PyResult<Bound<'py, pyo3::types::PyBytes>> {
+                $crate::audit::Party::sign_receipt(self, py, signer, timestamp)
+            }
+
+            /// For `SigningKey.countersign(expect=self)`: this party's case,
+            /// ledger and record.
+            fn _finished(&self, py: Python<'_>) -> PyResult<$crate::audit::Finished> {
+                $crate::audit::Party::finished(self, py)
+            }
+
+            /// SHA-512 over every message of the session (64 bytes); the
+            /// peer holds the same.
+            #[getter]
+            fn transcript_hash<'py>(
+                &self,
+                py: Python<'py>,
+            ) -> PyResult<Bound<'py, pyo3::types::PyBytes>> {
+                $crate::audit::Party::transcript_hash_bytes(self, py)
+            }
+        }
+
+        impl $crate::audit::Party for $class {
+            fn provenance(&self) -> &$crate::audit::Provenance {
+                &self.provenance
+            }
+
+            fn record(&self, py: Python<'_>) -> PyResult<blindmatch::receipt::SessionRecord> {
+                let record: fn(&Self, Python<'_>) -> PyResult<blindmatch::receipt::SessionRecord> =
+                    $record;
+                record(self, py)
+            }
+        }
+    };
+}
+
+pub(crate) use {receipt_methods, session_class};
