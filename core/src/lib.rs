@@ -163,5 +163,9 @@ struct ReadmeDoctests;
 #[doc = include_str!("../../docs/src/developers/rust.md")]
 struct GuideRustDoctests;
 
+#[cfg(doctest)]
+#[doc = include_str!("../../docs/src/developers/layers.md")]
+struct GuideLayersDoctests;
+
 // Re-exported so that callers can name the RNG traits our functions take.
 pub use rand_core;
