@@ -9,6 +9,20 @@ use rand::rngs::ChaCha20Rng;
 use rand::{Rng, RngExt, SeedableRng};
 use voprf::{OprfClient, OprfServer, Ristretto255};
 
+/// Our seeded RNG and the `voprf` crate's (rand 0.8), from one seed.
+fn rngs(seed: u64) -> (ChaCha20Rng, rand08::rngs::StdRng) {
+    (
+        ChaCha20Rng::seed_from_u64(seed),
+        <rand08::rngs::StdRng as rand08::SeedableRng>::seed_from_u64(seed),
+    )
+}
+
+fn random_seed(rng: &mut ChaCha20Rng) -> [u8; 32] {
+    let mut seed = [0u8; 32];
+    rng.fill_bytes(&mut seed);
+    seed
+}
+
 fn random_input(rng: &mut ChaCha20Rng) -> Vec<u8> {
     // Mostly short identifiers, sometimes long values up to the limit.
     let len = match rng.random_range(0..100u32) {
@@ -24,8 +38,7 @@ fn random_input(rng: &mut ChaCha20Rng) -> Vec<u8> {
 fn evaluate_matches_voprf_on_random_keys_and_inputs() {
     let mut rng = ChaCha20Rng::seed_from_u64(0x9497);
     for _ in 0..2000 {
-        let mut seed = [0u8; 32];
-        rng.fill_bytes(&mut seed);
+        let seed = random_seed(&mut rng);
         let info_len = rng.random_range(0..40usize);
         let mut info = vec![0u8; info_len];
         rng.fill_bytes(&mut info);
@@ -42,11 +55,9 @@ fn evaluate_matches_voprf_on_random_keys_and_inputs() {
 
 #[test]
 fn oblivious_flow_interoperates_with_voprf() {
-    let mut rng = ChaCha20Rng::seed_from_u64(0x0bf5);
-    let mut rng08 = <rand08::rngs::StdRng as rand08::SeedableRng>::seed_from_u64(0x0bf5);
+    let (mut rng, mut rng08) = rngs(0x0bf5);
     for _ in 0..500 {
-        let mut seed = [0u8; 32];
-        rng.fill_bytes(&mut seed);
+        let seed = random_seed(&mut rng);
         let input = random_input(&mut rng);
         let ours = OprfKey::derive(&seed, b"cross").unwrap();
         let theirs = OprfServer::<Ristretto255>::new_from_seed(&seed, b"cross").unwrap();
@@ -79,11 +90,9 @@ fn voprf_batches_interoperate_with_voprf_proofs_included() {
     use blindmatch::oprf::{Mode, verify_proof};
     use voprf::{Group, Proof, VoprfClient, VoprfServer};
 
-    let mut rng = ChaCha20Rng::seed_from_u64(0x0bf6);
-    let mut rng08 = <rand08::rngs::StdRng as rand08::SeedableRng>::seed_from_u64(0x0bf6);
+    let (mut rng, mut rng08) = rngs(0x0bf6);
     for round in 0..60 {
-        let mut seed = [0u8; 32];
-        rng.fill_bytes(&mut seed);
+        let seed = random_seed(&mut rng);
         let ours = OprfKey::derive_in(Mode::Voprf, &seed, b"cross").unwrap();
         let theirs = VoprfServer::<Ristretto255>::new_from_seed(&seed, b"cross").unwrap();
         let pk = ours.public_key();

@@ -70,14 +70,17 @@ fn run(
         .enumerate()
         .map(|(i, part)| reblind_part(&worker_r, i as u32, part).unwrap())
         .collect();
-    let reblinded: Vec<Vec<u8>> = if cardinality {
+    // In cardinality mode the aligned parts are mixed into the peer's buckets.
+    let mixed = |secret: &PartySecret, kind, aligned: Vec<Vec<u8>>| -> Vec<Vec<u8>> {
+        if !cardinality {
+            return aligned;
+        }
         let refs: Vec<&[u8]> = aligned.iter().map(Vec::as_slice).collect();
         (0..p_i)
-            .map(|k| mix_part(&worker_r, PartKind::Reblinded, k, &refs).unwrap())
+            .map(|k| mix_part(secret, kind, k, &refs).unwrap())
             .collect()
-    } else {
-        aligned
     };
+    let reblinded = mixed(&worker_r, PartKind::Reblinded, aligned);
     let reblinded_manifest = sr
         .manifest(PartKind::Reblinded, &infos(&reblinded))
         .unwrap();
@@ -90,14 +93,7 @@ fn run(
         .enumerate()
         .map(|(j, part)| finish_part(&si, j as u32, part).unwrap())
         .collect();
-    let finish: Vec<Vec<u8>> = if cardinality {
-        let refs: Vec<&[u8]> = aligned.iter().map(Vec::as_slice).collect();
-        (0..p_i)
-            .map(|k| mix_part(&si, PartKind::Finish, k, &refs).unwrap())
-            .collect()
-    } else {
-        aligned
-    };
+    let finish = mixed(&si, PartKind::Finish, aligned);
     let finish_manifest = si.manifest(PartKind::Finish, &infos(&finish)).unwrap();
 
     let result = |secret: &PartySecret, own: &[(Vec<usize>, Vec<Vec<u8>>)]| -> Outcome {

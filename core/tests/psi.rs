@@ -296,27 +296,12 @@ fn wrong_message_type_is_rejected() {
     let config = Config::default();
     let s = session(&config, 1);
     let (i, _, r) = fresh_states(&config, 1);
-    assert_eq!(
-        i.finish(&s.request).unwrap_err(),
-        Error::WrongMessageType {
-            expected: 2,
-            found: 1
-        }
-    );
-    assert_eq!(
-        r.respond(&s.finish).unwrap_err(),
-        Error::WrongMessageType {
-            expected: 1,
-            found: 3
-        }
-    );
-    assert_eq!(
-        awaiting(&config, 1).finish(Some(&s.response)).unwrap_err(),
-        Error::WrongMessageType {
-            expected: 3,
-            found: 2
-        }
-    );
+    // Request 1, response 2, finish 3: each step names what it expected.
+    let wrong = |expected, found| Error::WrongMessageType { expected, found };
+    assert_eq!(i.finish(&s.request).unwrap_err(), wrong(2, 1));
+    assert_eq!(r.respond(&s.finish).unwrap_err(), wrong(1, 3));
+    let finish = awaiting(&config, 1).finish(Some(&s.response));
+    assert_eq!(finish.unwrap_err(), wrong(3, 2));
 }
 
 #[test]

@@ -37,6 +37,18 @@ fn case() -> Case {
     Case::new("NL-2026-0142", "MLAT art. 18").unwrap()
 }
 
+/// A's receipt of a session in `config` (signed at 1000) and the same
+/// countersigned by B (at 1060), with A's outcome and both keys.
+type Signed = (InitiatorOutcome, SigningKey, SigningKey, Vec<u8>, Vec<u8>);
+
+fn signed(config: Config) -> Signed {
+    let (a, b) = session(config);
+    let (ka, kb) = keys();
+    let signed = receipt::sign(&a.record, &case(), &ka, 1000).unwrap();
+    let both = receipt::countersign(&signed, &kb, Some(&b.record), 1060).unwrap();
+    (a, ka, kb, signed, both)
+}
+
 #[test]
 fn both_parties_hold_one_transcript_in_every_mode() {
     for reveal in [Reveal::Intersection, Reveal::Cardinality] {
@@ -66,10 +78,7 @@ fn both_parties_hold_one_transcript_in_every_mode() {
 
 #[test]
 fn a_countersigned_receipt_verifies_under_both_keys_only() {
-    let (a, b) = session(Config::default());
-    let (ka, kb) = keys();
-    let signed = receipt::sign(&a.record, &case(), &ka, 1000).unwrap();
-    let both = receipt::countersign(&signed, &kb, Some(&b.record), 1060).unwrap();
+    let (a, ka, kb, signed, both) = signed(Config::default());
 
     let fields = receipt::verify(&both, &[ka.public_key(), kb.public_key()]).unwrap();
     assert_eq!(fields.record, a.record);
@@ -104,10 +113,7 @@ fn a_countersigned_receipt_verifies_under_both_keys_only() {
 
 #[test]
 fn a_flipped_bit_anywhere_fails_verification() {
-    let (a, b) = session(Config::default());
-    let (ka, kb) = keys();
-    let signed = receipt::sign(&a.record, &case(), &ka, 1000).unwrap();
-    let both = receipt::countersign(&signed, &kb, Some(&b.record), 1060).unwrap();
+    let (_, ka, kb, _, both) = signed(Config::default());
     let keys = [ka.public_key(), kb.public_key()];
     for i in 0..both.len() {
         for bit in [0x01, 0x80] {
@@ -192,10 +198,7 @@ fn keys_are_validated_and_redacted() {
 
 #[test]
 fn the_json_rendering_names_every_field_and_no_identifier() {
-    let (a, b) = session(Config::new(Reveal::Cardinality, Output::Both));
-    let (ka, kb) = keys();
-    let signed = receipt::sign(&a.record, &case(), &ka, 1000).unwrap();
-    let both = receipt::countersign(&signed, &kb, Some(&b.record), 1060).unwrap();
+    let (a, ka, kb, _, both) = signed(Config::new(Reveal::Cardinality, Output::Both));
     let json = receipt::verify(&both, &[ka.public_key(), kb.public_key()])
         .unwrap()
         .to_json();

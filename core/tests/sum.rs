@@ -141,10 +141,13 @@ fn the_default_minimum_hides_a_total_over_fewer_than_five_items() {
 #[test]
 fn mismatched_settings_and_foreign_messages_are_refused() {
     let a = ids("x", 0..10);
-    let columns = [Column {
-        name: "v".into(),
-        values: vec![3; 10],
-    }];
+    let column = |values: Vec<u64>| {
+        vec![Column {
+            name: "v".into(),
+            values,
+        }]
+    };
+    let columns = column(vec![3; 10]);
     let mut rng = ChaCha20Rng::seed_from_u64(3);
     let both = SumConfig::new(RevealSumTo::Both);
     let (i, request) = Initiator::new_with_rng(both.clone(), &a, &mut rng).unwrap();
@@ -173,45 +176,25 @@ fn mismatched_settings_and_foreign_messages_are_refused() {
         i.finish(&other_response).unwrap_err(),
         Error::SessionMismatch
     );
-    // Values out of range, columns of the wrong length, no columns.
-    let config = SumConfig::new(RevealSumTo::Both).with_value_bits(16);
-    let big = [Column {
-        name: "v".into(),
-        values: vec![1 << 16; 10],
-    }];
-    assert!(matches!(
-        Responder::new_with_rng(config.clone(), &a, &big, &mut rng),
-        Err(Error::InvalidConfig(_))
-    ));
-    let short = [Column {
-        name: "v".into(),
-        values: vec![1; 9],
-    }];
-    assert!(matches!(
-        Responder::new_with_rng(config.clone(), &a, &short, &mut rng),
-        Err(Error::InvalidConfig(_))
-    ));
-    assert!(matches!(
-        Responder::new_with_rng(config, &a, &[], &mut rng),
-        Err(Error::InvalidConfig(_))
-    ));
-    // Noise needs sums revealed to the initiator, and values within the sensitivity.
-    let noisy = SumConfig::new(RevealSumTo::Responder).with_noise(Noise {
-        epsilon: 1.0,
-        sensitivity: 5,
-    });
-    assert!(matches!(
-        Responder::new_with_rng(noisy, &a, &columns, &mut rng),
-        Err(Error::InvalidConfig(_))
-    ));
-    let noisy = SumConfig::new(RevealSumTo::Both).with_noise(Noise {
-        epsilon: 1.0,
-        sensitivity: 2,
-    });
-    assert!(matches!(
-        Responder::new_with_rng(noisy, &a, &columns, &mut rng),
-        Err(Error::InvalidConfig(_))
-    ));
+    // Values out of range, columns of the wrong length, no columns; noise
+    // without sums for the initiator, values above the sensitivity.
+    let narrow = SumConfig::new(RevealSumTo::Both).with_value_bits(16);
+    let noise = |reveal, sensitivity| {
+        SumConfig::new(reveal).with_noise(Noise {
+            epsilon: 1.0,
+            sensitivity,
+        })
+    };
+    for (config, columns) in [
+        (narrow.clone(), column(vec![1 << 16; 10])),
+        (narrow.clone(), column(vec![1; 9])),
+        (narrow, Vec::new()),
+        (noise(RevealSumTo::Responder, 5), columns.clone()),
+        (noise(RevealSumTo::Both, 2), columns.clone()),
+    ] {
+        let refused = Responder::new_with_rng(config, &a, &columns, &mut rng);
+        assert!(matches!(refused, Err(Error::InvalidConfig(_))));
+    }
 }
 
 #[test]

@@ -17,6 +17,11 @@ fn key() -> OprfKey {
     OprfKey::derive(&[9; 32], b"trust").unwrap()
 }
 
+/// A server over `list` (with `labels`), under the test key.
+fn server(list: &[String], labels: Option<&[String]>, budget: Budget) -> Server {
+    Server::new(key(), list, labels, ServerConfig::new(budget)).unwrap()
+}
+
 fn list() -> Vec<String> {
     (0..40).map(|i| format!("+4420794609{i:02}")).collect()
 }
@@ -24,13 +29,7 @@ fn list() -> Vec<String> {
 #[test]
 fn an_answer_finishes_only_its_own_query() {
     let list = list();
-    let server = Server::new(
-        key(),
-        &list,
-        None::<&[&str]>,
-        ServerConfig::new(Budget::Unlimited),
-    )
-    .unwrap();
+    let server = server(&list, None, Budget::Unlimited);
     let (first, q1) = Client::new(&list[..3]).unwrap();
     let (second, q2) = Client::new(&list[..3]).unwrap();
     assert_ne!(first.query_id(), second.query_id());
@@ -52,15 +51,9 @@ fn two_builds_of_one_list_seal_unrelated_labels() {
     let list = list();
     let labels: Vec<String> = (0..list.len()).map(|i| format!("case {i}")).collect();
     let build = || {
-        Server::new(
-            key(),
-            &list,
-            Some(&labels[..]),
-            ServerConfig::new(Budget::Unlimited),
-        )
-        .unwrap()
-        .digest()
-        .to_vec()
+        server(&list, Some(&labels), Budget::Unlimited)
+            .digest()
+            .to_vec()
     };
     let (d1, d2) = (build(), build());
     // Same key, same epoch, same tags; every sealed label differs.
@@ -80,13 +73,7 @@ fn two_builds_of_one_list_seal_unrelated_labels() {
     }
     // Both builds still open for a client that holds the item.
     for digest in [&d1, &d2] {
-        let server = Server::new(
-            key(),
-            &list,
-            Some(&labels[..]),
-            ServerConfig::new(Budget::Unlimited),
-        )
-        .unwrap();
+        let server = server(&list, Some(&labels), Budget::Unlimited);
         let (client, query) = Client::new(&[list[7].as_str()]).unwrap();
         let answer = server.answer(&query, "c").unwrap();
         let found = client.finish(&answer, digest).unwrap();
@@ -240,13 +227,7 @@ fn a_profile_mismatch_stops_unbalanced_psi() {
 #[test]
 fn a_bad_element_anywhere_costs_no_budget() {
     let list = list();
-    let server = Server::new(
-        key(),
-        &list,
-        None::<&[&str]>,
-        ServerConfig::new(Budget::Limited(1000)),
-    )
-    .unwrap();
+    let server = server(&list, None, Budget::Limited(1000));
     let items: Vec<String> = (0..300).map(|i| format!("q{i}")).collect();
     let (_, mut query) = Client::new(&items).unwrap();
     let n = query.len();
