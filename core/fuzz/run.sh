@@ -3,6 +3,7 @@
 # the committed seed corpus, and prints the executions each ran.
 #
 #   bash core/fuzz/run.sh [SECONDS] [TARGET...]      (default 60 s, all targets)
+#   bash core/fuzz/run.sh --build-only               (installs cargo-fuzz, builds every target)
 #
 # Needs cargo-fuzz (installed into target/tools when missing, at the version
 # pinned below). cargo fuzz passes -Z flags to rustc (sanitizer, coverage):
@@ -12,6 +13,11 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
+build_only=false
+if [ "${1:-}" = "--build-only" ]; then
+  build_only=true
+  shift
+fi
 seconds=${1:-60}
 shift || true
 cargo_fuzz_version=0.13.2
@@ -27,6 +33,9 @@ targets=("$@")
 cd "$here"
 export RUSTC_BOOTSTRAP=1
 "$fuzz" build -O
+if $build_only; then
+  exit 0
+fi
 status=0
 summary=()
 for t in "${targets[@]}"; do
