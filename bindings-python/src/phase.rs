@@ -8,7 +8,7 @@ use std::sync::{Mutex, MutexGuard};
 
 use blindmatch::phase::{Phase, PhaseError};
 use blindmatch::receipt::SessionRecord;
-use blindmatch::session::party::{Concluded, Party};
+use blindmatch::session::party::{Concluded, Party, Refused};
 use blindmatch::wire::{MessageType, message_type};
 use pyo3::prelude::*;
 
@@ -127,20 +127,20 @@ where
                 Err(party)
             }
         };
-        self.step(py, take, wrong, |party| {
-            let step = party.consume(message)?;
-            let record = step.outcome.as_ref().and_then(|o| o.record().cloned());
-            let next = match (step.next, step.outcome) {
-                (Some(party), _) => Phase::Live(party),
-                (None, Some(outcome)) => Phase::Done(done(outcome)),
-                (None, None) => {
-                    return Err(blindmatch::Error::InvalidState(
-                        "the session ended without an outcome",
-                    ));
-                }
-            };
-            Ok((next, (step.send, record)))
-        })
+        let stepped = self.step(py, take, wrong, |party| match party.consume(message) {
+            Ok(step) => {
+                let record = step.outcome.as_ref().and_then(|o| o.record().cloned());
+                let (next, sent) = Phase::after(step, done)?;
+                Ok((next, Ok((sent, record))))
+            }
+            // Refused, and the party goes on: it stays live, the call raises.
+            Err(Refused {
+                error,
+                party: Some(kept),
+            }) => Ok((Phase::Live(kept), Err(error))),
+            Err(Refused { error, party: None }) => Err(error),
+        })?;
+        stepped.map_err(|e| errors::to_py(py, e))
     }
 
     /// The names of the messages the object takes now (none once it

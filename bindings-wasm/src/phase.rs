@@ -4,7 +4,7 @@
 //! throws the error that ended it again, as itself.
 
 use blindmatch::phase::{Phase, PhaseError};
-use blindmatch::session::party::Party;
+use blindmatch::session::party::{Party, Refused};
 use blindmatch::wire::{MessageType, message_type};
 use js_sys::Array;
 use wasm_bindgen::JsValue;
@@ -60,19 +60,19 @@ pub(crate) fn consume<P: Party, D>(
             Err(party)
         }
     };
-    step(phase, take, wrong, |party| {
-        let step = party.consume(message)?;
-        let next = match (step.next, step.outcome) {
-            (Some(party), _) => Phase::Live(party),
-            (None, Some(outcome)) => Phase::Done(done(outcome)),
-            (None, None) => {
-                return Err(blindmatch::Error::InvalidState(
-                    "the session ended without an outcome",
-                ));
-            }
-        };
-        Ok((next, step.send))
-    })
+    let stepped = step(phase, take, wrong, |party| match party.consume(message) {
+        Ok(step) => {
+            let (next, sent) = Phase::after(step, done)?;
+            Ok((next, Ok(sent)))
+        }
+        // Refused, and the party goes on: it stays live, the call throws.
+        Err(Refused {
+            error,
+            party: Some(kept),
+        }) => Ok((Phase::Live(kept), Err(error))),
+        Err(Refused { error, party: None }) => Err(error),
+    })?;
+    stepped.map_err(errors::core)
 }
 
 /// The names of the messages a live party takes now (none once finished).

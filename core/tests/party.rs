@@ -75,18 +75,30 @@ fn a_message_of_another_kind_is_refused_before_it_is_read() {
     )
     .unwrap();
     let r = PsiResponder::from(Responder::new(Config::default(), &ids("x", 0..3)).unwrap());
-    let e = r.consume(&sum_request).unwrap_err();
-    assert_eq!(e.code(), ErrorCode::WrongMessageType);
+    let refused = r.consume(&sum_request).unwrap_err();
+    assert_eq!(refused.error.code(), ErrorCode::WrongMessageType);
+    // Refused before any step read it: the responder is there to go on.
+    let r = refused.party.expect("kept");
+    let (_, request) = Initiator::new(Config::default(), &ids("x", 0..3)).unwrap();
+    assert!(r.consume(&request).unwrap().next.is_some());
 
     // A member that has not started expects nothing at all.
     let session = Session::new_with_rng(&["a", "b", "c"], 2, &mut rng(4)).unwrap();
     let member = Member::new(&session, "a", &ids("x", 0..3)).unwrap();
     assert!(member.expects().is_empty());
     let (_, request) = Initiator::new(Config::default(), &ids("x", 0..3)).unwrap();
-    assert_eq!(
-        member.consume(&request).unwrap_err().code(),
-        ErrorCode::InvalidState
-    );
+    let refused = member.consume(&request).unwrap_err();
+    assert_eq!(refused.error.code(), ErrorCode::InvalidState);
+    assert!(refused.party.is_some());
+
+    // A bad message of the expected kind ends a two-party session.
+    let (i, request) = Initiator::new(Config::default(), &ids("x", 0..3)).unwrap();
+    let (_, response) = Responder::new(Config::default(), &ids("x", 0..3))
+        .unwrap()
+        .respond(&request)
+        .unwrap();
+    let refused = i.consume(&response[..response.len() - 1]).unwrap_err();
+    assert!(refused.party.is_none());
 }
 
 #[test]
@@ -169,9 +181,14 @@ fn the_watch_list_server_answers_only_a_named_client() {
         Client::new_with_rng(ClientConfig::default(), &ids("w", 45..60), &mut rng(8)).unwrap();
     let served = &server;
     assert_eq!(
-        served.consume(&query).unwrap_err().code(),
+        served.consume(&query).unwrap_err().error.code(),
         ErrorCode::InvalidState
     );
+    // A query the server refuses leaves it serving.
+    let refused = served
+        .consume_from("agency-b", &query[..query.len() - 1])
+        .unwrap_err();
+    assert!(refused.party.is_some());
     let step = served.consume_from("agency-b", &query).unwrap();
     assert!(step.next.is_some(), "a server goes on answering");
     let digest = SetDigest::from_bytes(server.digest()).unwrap();
@@ -286,7 +303,51 @@ fn a_multi_party_session_runs_on_one_loop() {
     // The hub takes no message without its sender's name.
     let hub = Hub::new(session);
     assert!(matches!(
-        hub.consume(b"BM").unwrap_err(),
+        hub.consume(b"BM").unwrap_err().error,
         Error::InvalidState(_)
     ));
+}
+
+/// One agency's bad message never ends the session for the others: the
+/// hub and the members keep going after a refusal.
+#[test]
+fn deviating_agency_cannot_end_the_hub_or_a_member() {
+    let names = ["a", "b", "c"];
+    let session = Session::new_with_rng(&names, 2, &mut rng(20)).unwrap();
+    let mut members: Vec<Member> = names
+        .iter()
+        .enumerate()
+        .map(|(i, name)| {
+            Member::new_with_rng(&session, name, &ids("x", 0..5), &mut rng(21 + i as u64)).unwrap()
+        })
+        .collect();
+    let hops: Vec<Vec<u8>> = members.iter_mut().map(|m| m.start().unwrap()).collect();
+    let mut hub = Hub::new(session.clone());
+    // "b" sends "a"'s commitment as its own, then "a" sends it twice.
+    let a_commit = members[0].commitment().unwrap();
+    let refused = hub.consume_from("b", &a_commit).unwrap_err();
+    assert_eq!(refused.error.code(), ErrorCode::UnknownAgency);
+    hub = refused.party.expect("the hub goes on");
+    hub = hub.consume_from("a", &a_commit).unwrap().next.unwrap();
+    hub = hub.consume_from("a", &a_commit).unwrap().next.unwrap();
+    let mut roster = Vec::new();
+    for (i, m) in members.iter().enumerate().skip(1) {
+        let step = hub
+            .consume_from(names[i], &m.commitment().unwrap())
+            .unwrap();
+        hub = step.next.unwrap();
+        roster = step.send.into_iter().next().unwrap_or_default();
+    }
+    assert_eq!(message_type(&roster).unwrap(), MessageType::MultiRoster);
+    assert_eq!(hub.expects(), &[MessageType::MultiTags]);
+    // A member refuses a hop of another session, and takes the real one.
+    let b = members.remove(1);
+    let b = b.consume(&roster).unwrap().next.unwrap();
+    let other = Session::new_with_rng(&names, 2, &mut rng(30)).unwrap();
+    let mut stranger = Member::new_with_rng(&other, "a", &ids("x", 0..5), &mut rng(31)).unwrap();
+    let refused = b.consume(&stranger.start().unwrap()).unwrap_err();
+    assert_eq!(refused.error.code(), ErrorCode::SessionMismatch);
+    let b = refused.party.expect("the member goes on");
+    let step = b.consume(&hops[0]).unwrap();
+    assert_eq!(step.send.len(), 1, "a's values, raised and forwarded");
 }

@@ -31,7 +31,7 @@ use crate::evidence::receipt::SessionRecord;
 use crate::protocol::unbalanced::{SetDigest, UnbalancedMatches};
 use crate::protocol::{multiparty, psi, sum, unbalanced};
 use crate::registry::saved::{WaitingRef, save};
-use crate::session::party::{Concluded, Party, Step, check_expected};
+use crate::session::party::{Concluded, Consumed, Party, Refused, Step, check_expected};
 use crate::wire::MessageType;
 use crate::wire::mode::Output;
 
@@ -90,8 +90,9 @@ impl Party for psi::Initiator {
         &[MessageType::PsiResponse]
     }
 
-    fn consume(self, response: &[u8]) -> Result<Step<Self>> {
-        let mut outcome = self.conclude(response)?;
+    fn consume(self, response: &[u8]) -> Consumed<Self> {
+        let (this, _) = check_expected(self, response)?;
+        let mut outcome = this.conclude(response)?;
         let send = outcome.finish.take().into_iter().collect();
         Ok(Step::end(outcome, send))
     }
@@ -129,8 +130,8 @@ impl Party for PsiResponder {
         }
     }
 
-    fn consume(self, message: &[u8]) -> Result<Step<Self>> {
-        match self {
+    fn consume(self, message: &[u8]) -> Consumed<Self> {
+        match check_expected(self, message)?.0 {
             PsiResponder::Request(r) => {
                 let (waiting, response) = r.respond(message)?;
                 if waiting.config().output == Output::Initiator {
@@ -174,8 +175,9 @@ impl Party for WatchlistQuery {
         &[MessageType::UnbalancedAnswer]
     }
 
-    fn consume(self, answer: &[u8]) -> Result<Step<Self>> {
-        let matches = self.client.finish_with(answer, &self.digest)?;
+    fn consume(self, answer: &[u8]) -> Consumed<Self> {
+        let (this, _) = check_expected(self, answer)?;
+        let matches = this.client.finish_with(answer, &this.digest)?;
         Ok(Step::end(matches, Vec::new()))
     }
 
@@ -194,16 +196,18 @@ impl Party for &unbalanced::Server {
         &[MessageType::UnbalancedQuery]
     }
 
-    fn consume(self, _: &[u8]) -> Result<Step<Self>> {
-        Err(Error::InvalidState(
-            "a server charges a client's budget: give the client's name (consume_from)",
-        ))
+    fn consume(self, _: &[u8]) -> Consumed<Self> {
+        let why = "a server charges a client's budget: give the client's name (consume_from)";
+        Err(Refused::keep(Error::InvalidState(why), self))
     }
 
-    fn consume_from(self, client: &str, query: &[u8]) -> Result<Step<Self>> {
-        check_expected(&self, query)?;
-        let answer = self.answer(query, client)?;
-        Ok(Step::wait(self, vec![answer]))
+    /// A refused query leaves the server as it was, for every client.
+    fn consume_from(self, client: &str, query: &[u8]) -> Consumed<Self> {
+        let (this, _) = check_expected(self, query)?;
+        match this.answer(query, client) {
+            Ok(answer) => Ok(Step::wait(this, vec![answer])),
+            Err(e) => Err(Refused::keep(e, this)),
+        }
     }
 
     fn save(&self) -> Result<Zeroizing<Vec<u8>>> {
@@ -241,8 +245,8 @@ impl Party for SumInitiator {
         }
     }
 
-    fn consume(self, message: &[u8]) -> Result<Step<Self>> {
-        match self {
+    fn consume(self, message: &[u8]) -> Consumed<Self> {
+        match check_expected(self, message)?.0 {
             SumInitiator::Response(i) => {
                 let (waiting, finish) = i.finish(message)?;
                 if waiting.result_due() {
@@ -291,8 +295,8 @@ impl Party for SumResponder {
         }
     }
 
-    fn consume(self, message: &[u8]) -> Result<Step<Self>> {
-        match self {
+    fn consume(self, message: &[u8]) -> Consumed<Self> {
+        match check_expected(self, message)?.0 {
             SumResponder::Request(r) => {
                 let (waiting, response) = r.respond(message)?;
                 Ok(Step::wait(
@@ -324,22 +328,28 @@ impl Party for multiparty::Member {
         multiparty::Member::expects(self)
     }
 
-    fn consume(mut self, message: &[u8]) -> Result<Step<Self>> {
-        match check_expected(&self, message)? {
-            MessageType::MultiRoster => {
-                self.accept_roster(message)?;
-                Ok(Step::wait(self, Vec::new()))
-            }
-            MessageType::MultiHop if self.owns(message)? => {
-                self.complete(message)?;
-                let tags = self.tags()?;
-                Ok(Step::wait(self, vec![tags]))
-            }
-            MessageType::MultiHop => {
-                let hop = self.forward(message)?;
-                Ok(Step::wait(self, vec![hop]))
-            }
-            _ => Ok(Step::end(self.finish(message)?, Vec::new())),
+    /// A refused message (another session's, the wrong hop, a batch a
+    /// relay changed, a replay) leaves the member as it was.
+    fn consume(self, message: &[u8]) -> Consumed<Self> {
+        let (mut this, kind) = check_expected(self, message)?;
+        let sent = match kind {
+            MessageType::MultiRoster => this.accept_roster(message).map(|()| Vec::new()),
+            MessageType::MultiHop => match this.owns(message) {
+                Ok(true) => this
+                    .complete(message)
+                    .and_then(|()| this.tags())
+                    .map(|t| vec![t]),
+                Ok(false) => this.forward(message).map(|hop| vec![hop]),
+                Err(e) => Err(e),
+            },
+            _ => match this.finish(message) {
+                Ok(outcome) => return Ok(Step::end(outcome, Vec::new())),
+                Err(e) => Err(e),
+            },
+        };
+        match sent {
+            Ok(sent) => Ok(Step::wait(this, sent)),
+            Err(e) => Err(Refused::keep(e, this)),
         }
     }
 
@@ -360,27 +370,32 @@ impl Party for multiparty::Hub {
         multiparty::Hub::expects(self)
     }
 
-    fn consume(self, _: &[u8]) -> Result<Step<Self>> {
-        Err(Error::InvalidState(
-            "the hub takes an agency's message with its name (consume_from)",
-        ))
+    fn consume(self, _: &[u8]) -> Consumed<Self> {
+        let why = "the hub takes an agency's message with its name (consume_from)";
+        Err(Refused::keep(Error::InvalidState(why), self))
     }
 
-    fn consume_from(mut self, agency: &str, message: &[u8]) -> Result<Step<Self>> {
-        let commit = check_expected(&self, message)? == MessageType::MultiCommit;
-        if commit {
-            self.commit(agency, message)?;
+    /// A refused message (an unknown agency, tags naming another, a
+    /// replay) leaves the hub as it was, for every other agency.
+    fn consume_from(self, agency: &str, message: &[u8]) -> Consumed<Self> {
+        let (mut this, kind) = check_expected(self, message)?;
+        let commit = kind == MessageType::MultiCommit;
+        let taken = if commit {
+            this.commit(agency, message)
         } else {
-            self.add(agency, message)?;
+            this.add(agency, message)
+        };
+        if let Err(e) = taken {
+            return Err(Refused::keep(e, this));
         }
-        if !self.missing().is_empty() {
-            Ok(Step::wait(self, Vec::new()))
+        if !this.missing().is_empty() {
+            Ok(Step::wait(this, Vec::new()))
         } else if commit {
-            let roster = self.roster()?;
-            Ok(Step::wait(self, vec![roster]))
+            let roster = this.roster()?;
+            Ok(Step::wait(this, vec![roster]))
         } else {
-            let result = self.result()?;
-            Ok(Step::end(self, vec![result]))
+            let result = this.result()?;
+            Ok(Step::end(this, vec![result]))
         }
     }
 

@@ -30,10 +30,13 @@
 //! # Ok::<(), blindmatch::Error>(())
 //! ```
 //!
-//! A message the party does not expect now ends it with the protocol's
-//! error, as every step of a type state does: look at [`Party::expects`]
-//! first when messages may arrive out of order (a multi-party hop before
-//! the roster), and hold them back.
+//! A refused message comes back as [`Refused`]: the error, and the party
+//! when the refusal left it as it was. A message of a kind the party does
+//! not expect now is refused before any step reads it, and so is anything
+//! a role that serves several peers refuses (the multi-party member and
+//! hub, the watch-list server): one peer's bad message never ends the
+//! session for the others. A bad message of the expected kind ends a
+//! two-party session, as every failed step of a type state does.
 
 use zeroize::Zeroizing;
 
@@ -47,6 +50,51 @@ pub trait Concluded {
     /// protocols that keep none.
     fn record(&self) -> Option<&SessionRecord>;
 }
+
+/// A message a party refused: why, and the party, unchanged, when the
+/// refusal did not end its session.
+pub struct Refused<P> {
+    /// Why the message was refused.
+    pub error: Error,
+    /// The party as it was before the message, when it can go on.
+    pub party: Option<P>,
+}
+
+impl<P> Refused<P> {
+    /// A refusal that leaves `party` as it was.
+    pub fn keep(error: Error, party: P) -> Self {
+        Refused {
+            error,
+            party: Some(party),
+        }
+    }
+}
+
+/// A failed step ends the party's session.
+impl<P> From<Error> for Refused<P> {
+    fn from(error: Error) -> Self {
+        Refused { error, party: None }
+    }
+}
+
+impl<P> From<Refused<P>> for Error {
+    fn from(r: Refused<P>) -> Self {
+        r.error
+    }
+}
+
+impl<P> core::fmt::Debug for Refused<P> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        // The party may hold secrets: only whether it goes on.
+        f.debug_struct("Refused")
+            .field("error", &self.error)
+            .field("kept", &self.party.is_some())
+            .finish()
+    }
+}
+
+/// What [`Party::consume`] returns.
+pub type Consumed<P> = core::result::Result<Step<P>, Refused<P>>;
 
 /// One role of one protocol, between two messages.
 pub trait Party: Sized {
@@ -67,9 +115,10 @@ pub trait Party: Sized {
     ///
     /// # Errors
     ///
-    /// The protocol's error for a bad or unexpected message; the party is
-    /// gone then, as after any failed step.
-    fn consume(self, message: &[u8]) -> Result<Step<Self>>;
+    /// [`Refused`] with the protocol's error: with the party kept for a
+    /// message of a kind it does not expect now and for a refusal of a role
+    /// that serves several peers, without it when the step failed.
+    fn consume(self, message: &[u8]) -> Consumed<Self>;
 
     /// [`Party::consume`] for a message whose sender the channel
     /// authenticated. Only a party that serves several peers (the
@@ -79,7 +128,7 @@ pub trait Party: Sized {
     /// # Errors
     ///
     /// As [`Party::consume`].
-    fn consume_from(self, sender: &str, message: &[u8]) -> Result<Step<Self>> {
+    fn consume_from(self, sender: &str, message: &[u8]) -> Consumed<Self> {
         let _ = sender;
         self.consume(message)
     }
@@ -137,23 +186,36 @@ impl<P: Party> Step<P> {
     }
 }
 
-/// Refuses a message whose kind `party` does not expect now, before any
-/// protocol step reads it: [`Error::WrongMessageType`] naming the first kind
-/// it expects, or [`Error::InvalidState`] when it expects none.
+/// The kind of `message`, when `party` expects it now; otherwise the
+/// party back with [`Error::WrongMessageType`] naming the first kind it
+/// expects, [`Error::InvalidState`] when it expects none, or the error
+/// reading the message's header. No protocol step has read the message.
 ///
 /// # Errors
 ///
-/// As said, and any error reading the message's header.
-pub fn check_expected<P: Party>(party: &P, message: &[u8]) -> Result<MessageType> {
-    let found = message_type(message)?;
+/// As said.
+pub fn check_expected<P: Party>(
+    party: P,
+    message: &[u8],
+) -> core::result::Result<(P, MessageType), Refused<P>> {
+    let found = match message_type(message) {
+        Ok(found) => found,
+        Err(e) => return Err(Refused::keep(e, party)),
+    };
     let expected = party.expects();
     match expected.first() {
-        None => Err(Error::InvalidState("the party expects no message")),
-        Some(_) if expected.contains(&found) => Ok(found),
-        Some(&first) => Err(Error::WrongMessageType {
-            expected: first.code(),
-            found: found.code(),
-        }),
+        None => Err(Refused::keep(
+            Error::InvalidState("the party expects no message"),
+            party,
+        )),
+        Some(_) if expected.contains(&found) => Ok((party, found)),
+        Some(&first) => Err(Refused::keep(
+            Error::WrongMessageType {
+                expected: first.code(),
+                found: found.code(),
+            },
+            party,
+        )),
     }
 }
 
@@ -196,7 +258,7 @@ fn deliver<P: Party>(
         let Some(live) = party.0.take() else {
             return Err(Error::InvalidState("a message for a finished party"));
         };
-        let step = live.consume(&message)?;
+        let step = live.consume(&message).map_err(|r| r.error)?;
         out.extend(step.send);
         party.0 = step.next;
         if step.outcome.is_some() {

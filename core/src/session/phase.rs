@@ -32,6 +32,7 @@
 use core::fmt;
 
 use crate::error::Error;
+use crate::session::party::{Party, Step};
 
 /// The state of a protocol object held by a binding.
 pub enum Phase<L, D> {
@@ -159,6 +160,28 @@ impl<L, D> Phase<L, D> {
             Phase::Done(_) => PhaseError::Misuse(when_done),
             Phase::Failed(e) => PhaseError::Failed(e.clone()),
         }
+    }
+}
+
+impl<P: Party, D> Phase<P, D> {
+    /// The phase after a step of a [`Party`]: live with the party that goes
+    /// on, or done with `done` of its outcome; and the messages it sends.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidState`] for a step that neither goes on nor ends.
+    pub fn after(
+        step: Step<P>,
+        done: impl FnOnce(P::Outcome) -> D,
+    ) -> Result<(Self, Vec<Vec<u8>>), Error> {
+        let next = match (step.next, step.outcome) {
+            (Some(party), _) => Phase::Live(party),
+            (None, Some(outcome)) => Phase::Done(done(outcome)),
+            (None, None) => {
+                return Err(Error::InvalidState("the session ended without an outcome"));
+            }
+        };
+        Ok((next, step.send))
     }
 }
 
