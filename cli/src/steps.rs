@@ -6,6 +6,8 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use blindmatch::psi::{self, Config, Output, Proofs, Reveal};
 use blindmatch::receipt::{self, Case, PublicKey, SessionRecord};
 use blindmatch::records::{RecordIndex, RecordSet};
+use blindmatch::registry::parties::{PsiResponder, WatchlistQuery};
+use blindmatch::session::party::{Party, Step};
 use blindmatch::state::{self, SavedSession, Waiting};
 use blindmatch::unbalanced::{self, Client, ClientConfig, Server, ServerConfig, SetDigest};
 use blindmatch::wire;
@@ -230,6 +232,25 @@ fn conclude_record(
     Ok(())
 }
 
+/// One message (read from `from`) through a restored party: the core's
+/// session machine, which every protocol step of the command goes through
+/// once its state is loaded. A refusal names the file.
+fn take<P: Party>(party: P, message: &[u8], from: &Path) -> Outcome<Step<P>> {
+    party
+        .consume(message)
+        .map_err(|r| Failure::from(r.error).context(from.display()))
+}
+
+/// The outcome of a step that ends its party's session.
+fn ended<P: Party>(step: Step<P>) -> Outcome<(Vec<Vec<u8>>, P::Outcome)> {
+    match step.outcome {
+        Some(outcome) => Ok((step.send, outcome)),
+        None => Err(Failure::input(
+            "the session is not over after this message".to_owned(),
+        )),
+    }
+}
+
 fn finish_state(path: &Path, keep: bool) -> Outcome {
     if keep {
         Ok(())
@@ -279,17 +300,16 @@ pub(crate) fn psi_finish(ui: &Ui, pass: &Passphrase, a: &PsiFinishArgs) -> Outco
         .saturating_add(SLACK);
     let response = files::read_message(&a.response, limit)?;
     let step = ui.step("comparing".to_owned());
-    let outcome = initiator
-        .conclude(&response)
-        .map_err(|e| Failure::from(e).context(a.response.display()))?;
+    let (sent, outcome) = ended(take(initiator, &response, &a.response)?)?;
     step.finish_and_clear();
+    let finish = sent.into_iter().next();
     let mut out = fields();
     out.insert(
         "session".into(),
         json!(hex::encode(outcome.record.session_id)),
     );
     out.insert("peer_keys".into(), json!(outcome.record.peer_count));
-    match (&outcome.finish, &a.out) {
+    match (&finish, &a.out) {
         (Some(f), Some(path)) => write_message(path, f, "finish", &mut out)?,
         (None, Some(_)) => {
             ui.note("only agency A learns the result: there is no finish message to write")
@@ -327,12 +347,14 @@ pub(crate) fn psi_result(ui: &Ui, pass: &Passphrase, a: &PsiResultArgs) -> Outco
         }
         None => None,
     };
-    let outcome = responder
-        .conclude(finish.as_deref())
-        .map_err(|e| match &a.finish {
-            Some(path) => Failure::from(e).context(path.display()),
-            None => Failure::from(e),
-        })?;
+    let outcome = match (&a.finish, finish) {
+        (Some(path), Some(bytes)) => {
+            let responder = PsiResponder::Finish(Box::new(responder));
+            ended(take(responder, &bytes, path)?)?.1
+        }
+        // Only agency A learns the result: no message ends the session.
+        _ => responder.conclude(None)?,
+    };
     let mut out = fields();
     out.insert(
         "session".into(),
@@ -539,14 +561,14 @@ pub(crate) fn wl_finish(ui: &Ui, pass: &Passphrase, a: &WlFinishArgs) -> Outcome
             .saturating_add(SLACK),
     )?;
     let step = ui.step("finishing and looking up".to_owned());
-    let found = client
-        .finish_with(&answer, &digest)
-        .map_err(|e| Failure::from(e).context(a.answer.display()))?;
+    let epoch = digest.epoch();
+    let public_key = digest.public_key();
+    let (_, found) = ended(take(WatchlistQuery { client, digest }, &answer, &a.answer)?)?;
     step.finish_and_clear();
     let mut out = fields();
-    out.insert("epoch".into(), json!(hex::encode(digest.epoch())));
+    out.insert("epoch".into(), json!(hex::encode(epoch)));
     // The answer's proof was checked against this key before finishing.
-    out.insert("public_key".into(), json!(hex::encode(digest.public_key())));
+    out.insert("public_key".into(), json!(hex::encode(public_key)));
     out.insert("matched_keys".into(), json!(found.indices().len()));
     out.insert(
         "matched_records".into(),
