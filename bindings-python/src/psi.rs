@@ -22,7 +22,7 @@ use crate::errors::{self, IntoPy};
 use crate::items::{self, Items};
 use crate::phase::Shared;
 use crate::seed::Seed;
-use crate::shell::{Machine, receipt_methods, session_class};
+use crate::shell::{Machine, receipt_methods, saved_methods, session_class};
 
 /// Parses `proofs=` ("verify" or "trust_peer") as a ValueError.
 pub(crate) fn proofs(name: &str) -> PyResult<Proofs> {
@@ -157,6 +157,23 @@ session_class!(
     },
     provenance
 );
+saved_methods!(
+    Initiator,
+    "Initiator",
+    "save() only while the session waits for the response",
+    |live| Some(WaitingRef::Initiator(live)),
+    |w| match w {
+        Waiting::Initiator(s) => Ok(s),
+        other => Err(other.name()),
+    },
+    |initiator, records, provenance| Initiator {
+        phase: Shared::new(initiator),
+        // It sent its request before it was saved.
+        request: None,
+        records,
+        provenance,
+    }
+);
 receipt_methods!(Initiator, |s, py| s
     .phase
     .with_done(py, |d| Ok(d.record.clone())));
@@ -195,64 +212,6 @@ impl Initiator {
                     "a restored initiator has no request: it was sent before the session was saved",
                 )
             })
-    }
-
-    /// The waiting session as bytes (sealed under ``passphrase`` when one
-    /// is given), to finish later, in another process, with
-    /// ``Initiator.restore``. The bytes hold the session key: keep them
-    /// private, or seal them.
-    #[pyo3(signature = (passphrase=None))]
-    fn save<'py>(
-        &self,
-        py: Python<'py>,
-        passphrase: Option<&Bound<'_, PyAny>>,
-    ) -> PyResult<Bound<'py, PyBytes>> {
-        self.phase.with_live(
-            py,
-            "save() only while the session waits for the response",
-            |live| {
-                crate::state::save(
-                    py,
-                    WaitingRef::Initiator(live),
-                    self.records.as_deref(),
-                    passphrase,
-                )
-            },
-        )
-    }
-
-    /// An initiator waiting for the response, from ``save()``'s bytes (and
-    /// its passphrase when sealed). The case and ledger are not part of a
-    /// saved state: give them again.
-    #[staticmethod]
-    #[pyo3(signature = (state, passphrase=None, *, case_ref=None, legal_basis=None, ledger=None))]
-    fn restore(
-        py: Python<'_>,
-        state: &[u8],
-        passphrase: Option<&Bound<'_, PyAny>>,
-        case_ref: Option<String>,
-        legal_basis: Option<String>,
-        ledger: Option<PyRef<'_, Ledger>>,
-    ) -> PyResult<Self> {
-        let (initiator, records, provenance) = crate::state::restore_as(
-            py,
-            state,
-            passphrase,
-            case_ref,
-            legal_basis,
-            ledger.as_deref(),
-            "Initiator",
-            |w| match w {
-                Waiting::Initiator(s) => Ok(s),
-                other => Err(other.name()),
-            },
-        )?;
-        Ok(Initiator {
-            phase: Shared::new(initiator),
-            request: None,
-            records,
-            provenance,
-        })
     }
 
     /// Processes the response; returns the finish message for the responder,
@@ -332,6 +291,29 @@ session_class!(
     },
     provenance
 );
+/// A responder's saved form: after its response only.
+fn saved_responder(live: &PsiResponder) -> Option<WaitingRef<'_>> {
+    match live {
+        PsiResponder::Finish(w) => Some(WaitingRef::Responder(w)),
+        PsiResponder::Request(_) => None,
+    }
+}
+
+saved_methods!(
+    Responder,
+    "Responder",
+    "save() only while the session waits for the finish message (after respond())",
+    saved_responder,
+    |w| match w {
+        Waiting::Responder(s) => Ok(s),
+        other => Err(other.name()),
+    },
+    |waiting, records, provenance| Responder {
+        phase: Shared::new(PsiResponder::Finish(Box::new(waiting))),
+        records,
+        provenance,
+    }
+);
 receipt_methods!(Responder, |s, py| s
     .phase
     .with_done(py, |d| Ok(d.record.clone())));
@@ -375,65 +357,6 @@ impl Responder {
                 Ok((blindmatch::phase::Phase::Live(next), response))
             })?;
         Ok(PyBytes::new(py, &response))
-    }
-
-    /// The session waiting for the finish message, as bytes (sealed under
-    /// ``passphrase`` when one is given), to finish later with
-    /// ``Responder.restore``. Only after ``respond()``.
-    #[pyo3(signature = (passphrase=None))]
-    fn save<'py>(
-        &self,
-        py: Python<'py>,
-        passphrase: Option<&Bound<'_, PyAny>>,
-    ) -> PyResult<Bound<'py, PyBytes>> {
-        self.phase.with_live(
-            py,
-            "save() only while the session waits for the finish message",
-            |live| match live {
-                PsiResponder::Finish(w) => crate::state::save(
-                    py,
-                    WaitingRef::Responder(w),
-                    self.records.as_deref(),
-                    passphrase,
-                ),
-                _ => Err(errors::state(
-                    py,
-                    "nothing to save before respond(): a new Responder is the same",
-                )),
-            },
-        )
-    }
-
-    /// A responder waiting for the finish message, from ``save()``'s bytes
-    /// (and its passphrase when sealed). Give the case and ledger again.
-    #[staticmethod]
-    #[pyo3(signature = (state, passphrase=None, *, case_ref=None, legal_basis=None, ledger=None))]
-    fn restore(
-        py: Python<'_>,
-        state: &[u8],
-        passphrase: Option<&Bound<'_, PyAny>>,
-        case_ref: Option<String>,
-        legal_basis: Option<String>,
-        ledger: Option<PyRef<'_, Ledger>>,
-    ) -> PyResult<Self> {
-        let (waiting, records, provenance) = crate::state::restore_as(
-            py,
-            state,
-            passphrase,
-            case_ref,
-            legal_basis,
-            ledger.as_deref(),
-            "Responder",
-            |w| match w {
-                Waiting::Responder(s) => Ok(s),
-                other => Err(other.name()),
-            },
-        )?;
-        Ok(Responder {
-            phase: Shared::new(PsiResponder::Finish(Box::new(waiting))),
-            records,
-            provenance,
-        })
     }
 
     /// Processes the initiator's finish message (None when only the initiator learns the output).

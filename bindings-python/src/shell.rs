@@ -151,4 +151,61 @@ macro_rules! receipt_methods {
     };
 }
 
-pub(crate) use {receipt_methods, session_class};
+/// `save(passphrase=None)` and the static `restore(...)` of `$class` (shown
+/// as `$name`), whose party can wait for a peer's message in another
+/// process: `$saved(live)` is the saved form of its live state (`None`, and
+/// a misuse saying `$when`, when there is nothing to save now),
+/// `$restored(waiting)` takes a restored state of its kind (or names the
+/// kind it got), and `$rebuild(state, records, provenance)` makes the object.
+macro_rules! saved_methods {
+    ($class:ident, $name:literal, $when:literal, $saved:expr, $restored:expr, $rebuild:expr) => {
+        #[pymethods]
+        impl $class {
+            /// The waiting session as bytes (sealed under ``passphrase`` when
+            /// one is given), to finish later, in another process, with
+            /// ``restore``. The bytes hold the session's secrets (its key,
+            /// blinds or items): keep them private, or seal them.
+            #[pyo3(signature = (passphrase=None))]
+            fn save<'py>(
+                &self,
+                py: Python<'py>,
+                passphrase: Option<&Bound<'_, PyAny>>,
+            ) -> PyResult<Bound<'py, pyo3::types::PyBytes>> {
+                self.phase.with_live(py, $when, |live| match ($saved)(live) {
+                    Some(waiting) => {
+                        $crate::state::save(py, waiting, self.records.as_deref(), passphrase)
+                    }
+                    None => Err($crate::errors::state(py, $when)),
+                })
+            }
+
+            /// The object waiting where ``save()`` left it, from its bytes
+            /// (and its passphrase when sealed). The case and ledger are not
+            /// part of a saved state: give them again.
+            #[staticmethod]
+            #[pyo3(signature = (state, passphrase=None, *, case_ref=None, legal_basis=None, ledger=None))]
+            fn restore(
+                py: Python<'_>,
+                state: &[u8],
+                passphrase: Option<&Bound<'_, PyAny>>,
+                case_ref: Option<String>,
+                legal_basis: Option<String>,
+                ledger: Option<PyRef<'_, $crate::audit::Ledger>>,
+            ) -> PyResult<Self> {
+                let (waiting, records, provenance) = $crate::state::restore_as(
+                    py,
+                    state,
+                    passphrase,
+                    case_ref,
+                    legal_basis,
+                    ledger.as_deref(),
+                    $name,
+                    $restored,
+                )?;
+                Ok(($rebuild)(waiting, records, provenance))
+            }
+        }
+    };
+}
+
+pub(crate) use {receipt_methods, saved_methods, session_class};

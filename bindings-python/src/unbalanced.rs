@@ -20,7 +20,7 @@ use crate::items::{self, Items};
 use crate::oprf::OprfKey;
 use crate::phase::Shared;
 use crate::seed::Seed;
-use crate::shell::receipt_methods;
+use crate::shell::{receipt_methods, saved_methods};
 
 /// The server's policy from the constructor's arguments. `query_budget`
 /// has no default: an int, or the string "unlimited".
@@ -392,63 +392,6 @@ impl UnbalancedClient {
             })
     }
 
-    /// The query waiting for its answer, as bytes (sealed under
-    /// ``passphrase`` when one is given), to finish later with
-    /// ``UnbalancedClient.restore``. The bytes hold the blinds and the
-    /// items themselves: keep them private, or seal them.
-    #[pyo3(signature = (passphrase=None))]
-    fn save<'py>(
-        &self,
-        py: Python<'py>,
-        passphrase: Option<&Bound<'_, PyAny>>,
-    ) -> PyResult<Bound<'py, PyBytes>> {
-        self.phase.with_live(
-            py,
-            "save() only while the query waits for its answer",
-            |live| {
-                crate::state::save(
-                    py,
-                    WaitingRef::Client(live),
-                    self.records.as_deref(),
-                    passphrase,
-                )
-            },
-        )
-    }
-
-    /// A client waiting for its answer, from ``save()``'s bytes (and its
-    /// passphrase when sealed). Give the case and ledger again.
-    #[staticmethod]
-    #[pyo3(signature = (state, passphrase=None, *, case_ref=None, legal_basis=None, ledger=None))]
-    fn restore(
-        py: Python<'_>,
-        state: &[u8],
-        passphrase: Option<&Bound<'_, PyAny>>,
-        case_ref: Option<String>,
-        legal_basis: Option<String>,
-        ledger: Option<PyRef<'_, Ledger>>,
-    ) -> PyResult<Self> {
-        let (client, records, provenance) = crate::state::restore_as(
-            py,
-            state,
-            passphrase,
-            case_ref,
-            legal_basis,
-            ledger.as_deref(),
-            "UnbalancedClient",
-            |w| match w {
-                Waiting::Client(s) => Ok(s),
-                other => Err(other.name()),
-            },
-        )?;
-        Ok(UnbalancedClient {
-            phase: Shared::new(client),
-            query: None,
-            records,
-            provenance,
-        })
-    }
-
     /// Finalizes the server's answer and looks the items up in the digest
     /// (bytes, or a SetDigest decoded once for many queries).
     fn finish(&self, py: Python<'_>, answer: &[u8], digest: &Bound<'_, PyAny>) -> PyResult<()> {
@@ -504,6 +447,23 @@ impl UnbalancedClient {
     }
 }
 
+saved_methods!(
+    UnbalancedClient,
+    "UnbalancedClient",
+    "save() only while the query waits for its answer",
+    |live| Some(WaitingRef::Client(live)),
+    |w| match w {
+        Waiting::Client(s) => Ok(s),
+        other => Err(other.name()),
+    },
+    |client, records, provenance| UnbalancedClient {
+        phase: Shared::new(client),
+        // It sent its query before it was saved.
+        query: None,
+        records,
+        provenance,
+    }
+);
 receipt_methods!(UnbalancedClient, |s, py| s
     .phase
     .with_done(py, |d| Ok(d.record().clone())));
