@@ -1,13 +1,14 @@
-// blindmatch/testing for Node.js (CommonJS): the protocol classes built from
-// a 32-byte `rngSeed` option instead of Web Crypto, for golden vectors and
-// reproducible tests. INSECURE: whoever knows the seed knows the session key.
+// blindmatch/testing: the protocol classes built from a 32-byte `rngSeed`
+// option instead of Web Crypto, for golden vectors and reproducible tests.
+// INSECURE: whoever knows the seed knows the session key.
 //
-//   const testing = require("blindmatch/testing");
 //   const a = new testing.Initiator(items, { rngSeed, reveal: "cardinality" });
-//   a instanceof require("blindmatch").Initiator;   // true
-"use strict";
-const bm = require("./index.cjs"); // installs the error classes first
-const wasm = require("./blindmatch.js");
+//   a instanceof Initiator;   // true: the real class
+//
+// scripts/build.mjs writes this file as node/testing.cjs (CommonJS) and
+// web/testing.js (an ES module; call the package's init() first), with the
+// imports of `bm` (the package's entry, which installs the error classes
+// first) and `wasm` (the module) above it and the exports below.
 
 /** Splits `rngSeed` off an options object; the rest goes to the class as usual. */
 function seeded(options, what) {
@@ -60,14 +61,3 @@ SumInitiator.prototype = bm.SumInitiator.prototype;
 SumResponder.prototype = bm.SumResponder.prototype;
 MultiPartySession.prototype = bm.MultiPartySession.prototype;
 MultiPartyMember.prototype = bm.MultiPartyMember.prototype;
-
-module.exports = {
-  Initiator,
-  Responder,
-  UnbalancedClient,
-  UnbalancedServer,
-  SumInitiator,
-  SumResponder,
-  MultiPartySession,
-  MultiPartyMember,
-};
