@@ -8,7 +8,7 @@ use std::sync::{Mutex, MutexGuard};
 
 use blindmatch::phase::{Phase, PhaseError};
 use blindmatch::receipt::SessionRecord;
-use blindmatch::session::party::{Concluded, Party, Refused};
+use blindmatch::session::party::Party;
 use blindmatch::wire::{MessageType, message_type};
 use pyo3::prelude::*;
 
@@ -120,26 +120,15 @@ where
             Some(k) => k,
             None => message_type(message).map_err(|e| errors::to_py(py, e))?,
         };
-        let take = |party: P| {
-            if party.expects().contains(&kind) {
-                Ok(party)
-            } else {
-                Err(party)
-            }
-        };
-        let stepped = self.step(py, take, wrong, |party| match party.consume(message) {
-            Ok(step) => {
-                let record = step.outcome.as_ref().and_then(|o| o.record().cloned());
-                let (next, sent) = Phase::after(step, done)?;
-                Ok((next, Ok((sent, record))))
-            }
-            // Refused, and the party goes on: it stays live, the call raises.
-            Err(Refused {
-                error,
-                party: Some(kept),
-            }) => Ok((Phase::Live(kept), Err(error))),
-            Err(Refused { error, party: None }) => Err(error),
-        })?;
+        let party = self
+            .lock(py)?
+            .begin_expecting(kind, wrong)
+            .map_err(|e| refused(py, e))?;
+        let result = py.detach(move || Phase::after(party.consume(message), done));
+        let stepped = self
+            .lock(py)?
+            .settle(result)
+            .map_err(|e| errors::to_py(py, e))?;
         stepped.map_err(|e| errors::to_py(py, e))
     }
 

@@ -302,7 +302,7 @@ fn saved_responder(live: &PsiResponder) -> Option<WaitingRef<'_>> {
 saved_methods!(
     Responder,
     "Responder",
-    "save() only while the session waits for the finish message (after respond())",
+    "save() only while the session waits for the finish message: nothing to save before respond()",
     saved_responder,
     |w| match w {
         Waiting::Responder(s) => Ok(s),

@@ -4,7 +4,7 @@
 //! throws the error that ended it again, as itself.
 
 use blindmatch::phase::{Phase, PhaseError};
-use blindmatch::session::party::{Party, Refused};
+use blindmatch::session::party::Party;
 use blindmatch::wire::{MessageType, message_type};
 use js_sys::Array;
 use wasm_bindgen::JsValue;
@@ -53,26 +53,12 @@ pub(crate) fn consume<P: Party, D>(
         Some(k) => k,
         None => message_type(message).map_err(errors::core)?,
     };
-    let take = |party: P| {
-        if party.expects().contains(&kind) {
-            Ok(party)
-        } else {
-            Err(party)
-        }
-    };
-    let stepped = step(phase, take, wrong, |party| match party.consume(message) {
-        Ok(step) => {
-            let (next, sent) = Phase::after(step, done)?;
-            Ok((next, Ok(sent)))
-        }
-        // Refused, and the party goes on: it stays live, the call throws.
-        Err(Refused {
-            error,
-            party: Some(kept),
-        }) => Ok((Phase::Live(kept), Err(error))),
-        Err(Refused { error, party: None }) => Err(error),
-    })?;
-    stepped.map_err(errors::core)
+    let party = phase.begin_expecting(kind, wrong).map_err(refused)?;
+    let stepped = phase
+        .settle(Phase::after(party.consume(message), done))
+        .map_err(errors::core)?;
+    let (sent, _record) = stepped.map_err(errors::core)?;
+    Ok(sent)
 }
 
 /// The names of the messages a live party takes now (none once finished).

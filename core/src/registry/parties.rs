@@ -31,7 +31,9 @@ use crate::evidence::receipt::SessionRecord;
 use crate::protocol::unbalanced::{SetDigest, UnbalancedMatches};
 use crate::protocol::{multiparty, psi, sum, unbalanced};
 use crate::registry::saved::{WaitingRef, save};
-use crate::session::party::{Concluded, Consumed, Party, Refused, Step, check_expected};
+use crate::session::party::{
+    Concluded, Consumed, Party, Refused, Step, check_expected, check_kind,
+};
 use crate::wire::MessageType;
 use crate::wire::mode::Output;
 
@@ -91,7 +93,7 @@ impl Party for psi::Initiator {
     }
 
     fn consume(self, response: &[u8]) -> Consumed<Self> {
-        let (this, _) = check_expected(self, response)?;
+        let (this, _) = check_kind(self, response)?;
         let mut outcome = this.conclude(response)?;
         let send = outcome.finish.take().into_iter().collect();
         Ok(Step::end(outcome, send))
@@ -131,7 +133,7 @@ impl Party for PsiResponder {
     }
 
     fn consume(self, message: &[u8]) -> Consumed<Self> {
-        match check_expected(self, message)?.0 {
+        match check_kind(self, message)?.0 {
             PsiResponder::Request(r) => {
                 let (waiting, response) = r.respond(message)?;
                 if waiting.config().output == Output::Initiator {
@@ -176,7 +178,7 @@ impl Party for WatchlistQuery {
     }
 
     fn consume(self, answer: &[u8]) -> Consumed<Self> {
-        let (this, _) = check_expected(self, answer)?;
+        let (this, _) = check_kind(self, answer)?;
         let matches = this.client.finish_with(answer, &this.digest)?;
         Ok(Step::end(matches, Vec::new()))
     }
@@ -246,7 +248,7 @@ impl Party for SumInitiator {
     }
 
     fn consume(self, message: &[u8]) -> Consumed<Self> {
-        match check_expected(self, message)?.0 {
+        match check_kind(self, message)?.0 {
             SumInitiator::Response(i) => {
                 let (waiting, finish) = i.finish(message)?;
                 if waiting.result_due() {
@@ -296,7 +298,7 @@ impl Party for SumResponder {
     }
 
     fn consume(self, message: &[u8]) -> Consumed<Self> {
-        match check_expected(self, message)?.0 {
+        match check_kind(self, message)?.0 {
             SumResponder::Request(r) => {
                 let (waiting, response) = r.respond(message)?;
                 Ok(Step::wait(

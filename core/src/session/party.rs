@@ -35,8 +35,9 @@
 //! not expect now is refused before any step reads it, and so is anything
 //! a role that serves several peers refuses (the multi-party member and
 //! hub, the watch-list server): one peer's bad message never ends the
-//! session for the others. A bad message of the expected kind ends a
-//! two-party session, as every failed step of a type state does.
+//! session for the others. An unreadable message, or a bad one of the
+//! expected kind, ends a two-party session, as every failed step of a type
+//! state does.
 
 use zeroize::Zeroizing;
 
@@ -217,6 +218,22 @@ pub fn check_expected<P: Party>(
             party,
         )),
     }
+}
+
+/// [`check_expected`] for a party of a two-party session: a message whose
+/// header cannot be read ends the session (the peer is broken or hostile,
+/// as for any bad message of the expected kind); one of another kind is
+/// handed back with the party.
+///
+/// # Errors
+///
+/// As said.
+pub fn check_kind<P: Party>(
+    party: P,
+    message: &[u8],
+) -> core::result::Result<(P, MessageType), Refused<P>> {
+    message_type(message)?;
+    check_expected(party, message)
 }
 
 /// Runs a two-party session in memory: `request` (the first party's first

@@ -32,7 +32,9 @@
 use core::fmt;
 
 use crate::error::Error;
-use crate::session::party::{Party, Step};
+use crate::evidence::receipt::SessionRecord;
+use crate::session::party::{Concluded, Consumed, Party, Refused};
+use crate::wire::MessageType;
 
 /// The state of a protocol object held by a binding.
 pub enum Phase<L, D> {
@@ -164,16 +166,53 @@ impl<L, D> Phase<L, D> {
 }
 
 impl<P: Party, D> Phase<P, D> {
-    /// The phase after a step of a [`Party`]: live with the party that goes
-    /// on, or done with `done` of its outcome; and the messages it sends.
+    /// Takes the live party for a step that gives it a message of kind
+    /// `kind`: [`Phase::begin_with`] that hands back a party which does not
+    /// expect that kind now (the call is then a misuse saying `wrong`).
     ///
     /// # Errors
     ///
+    /// As [`Phase::begin_with`].
+    pub fn begin_expecting(
+        &mut self,
+        kind: MessageType,
+        wrong: &'static str,
+    ) -> Result<P, PhaseError> {
+        let take = |party: P| {
+            if party.expects().contains(&kind) {
+                Ok(party)
+            } else {
+                Err(party)
+            }
+        };
+        self.begin_with(take, wrong)
+    }
+
+    /// What a step of a [`Party`] leaves, for [`Phase::settle`]: the next
+    /// phase (live with the party that goes on, done with `done` of its
+    /// outcome, or live as it was after a refusal that kept it) and the
+    /// step's own result, the messages to send and the record of a session
+    /// that ended here, or the refusal's error. A refusal that ended the
+    /// party is the `Err` that fails the phase.
+    ///
+    /// # Errors
+    ///
+    /// The error of a refusal that ended the party, or
     /// [`Error::InvalidState`] for a step that neither goes on nor ends.
+    #[allow(clippy::type_complexity)]
     pub fn after(
-        step: Step<P>,
+        consumed: Consumed<P>,
         done: impl FnOnce(P::Outcome) -> D,
-    ) -> Result<(Self, Vec<Vec<u8>>), Error> {
+    ) -> Result<(Self, Result<(Vec<Vec<u8>>, Option<SessionRecord>), Error>), Error> {
+        let step = match consumed {
+            Ok(step) => step,
+            Err(Refused {
+                error,
+                party: Some(kept),
+            }) => return Ok((Phase::Live(kept), Err(error))),
+            Err(Refused { error, party: None }) => return Err(error),
+        };
+        let record = step.outcome.as_ref().and_then(|o| o.record().cloned());
         let next = match (step.next, step.outcome) {
             (Some(party), _) => Phase::Live(party),
             (None, Some(outcome)) => Phase::Done(done(outcome)),
@@ -181,7 +220,7 @@ impl<P: Party, D> Phase<P, D> {
                 return Err(Error::InvalidState("the session ended without an outcome"));
             }
         };
-        Ok((next, step.send))
+        Ok((next, Ok((step.send, record))))
     }
 }
 
