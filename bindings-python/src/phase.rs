@@ -6,7 +6,7 @@
 
 use std::sync::{Mutex, MutexGuard};
 
-use blindmatch::phase::{Phase, PhaseError};
+use blindmatch::phase::{Phase, PhaseError, expecting};
 use blindmatch::receipt::SessionRecord;
 use blindmatch::session::party::Party;
 use blindmatch::wire::{MessageType, message_type};
@@ -120,15 +120,9 @@ where
             Some(k) => k,
             None => message_type(message).map_err(|e| errors::to_py(py, e))?,
         };
-        let party = self
-            .lock(py)?
-            .begin_expecting(kind, wrong)
-            .map_err(|e| refused(py, e))?;
-        let result = py.detach(move || Phase::after(party.consume(message), done));
-        let stepped = self
-            .lock(py)?
-            .settle(result)
-            .map_err(|e| errors::to_py(py, e))?;
+        let stepped = self.step(py, expecting(kind), wrong, |party| {
+            Phase::after(party.consume(message), done)
+        })?;
         stepped.map_err(|e| errors::to_py(py, e))
     }
 

@@ -34,6 +34,22 @@ pub(crate) trait Machine {
     ) -> PyResult<Vec<Vec<u8>>>;
 }
 
+/// The one message a step must send (`what`, named in the error of a
+/// step that sent none).
+pub(crate) fn reply<'py>(
+    py: Python<'py>,
+    sent: &[Vec<u8>],
+    what: &str,
+) -> PyResult<Bound<'py, pyo3::types::PyBytes>> {
+    match sent.first() {
+        Some(m) => Ok(pyo3::types::PyBytes::new(py, m)),
+        None => Err(crate::errors::state(
+            py,
+            &format!("the step sent no {what}"),
+        )),
+    }
+}
+
 /// Writes the record of a session that ended to `provenance`'s ledger.
 pub(crate) fn recorded(
     py: Python<'_>,

@@ -15,7 +15,7 @@ use crate::errors::{self, IntoPy};
 use crate::items::{self, Items};
 use crate::phase::Shared;
 use crate::seed::Seed;
-use crate::shell::{Machine, session_class};
+use crate::shell::{Machine, reply, session_class};
 
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn config(
@@ -185,10 +185,7 @@ impl SumInitiator {
             Some(MessageType::SumResponse),
             "finish() was called already",
         )?;
-        match sent.first() {
-            Some(finish) => Ok(PyBytes::new(py, finish)),
-            None => Err(errors::state(py, "the initiator sent no finish message")),
-        }
+        reply(py, &sent, "finish message")
     }
 
     /// Reads the value holder's result (None when the sums are revealed to
@@ -344,10 +341,7 @@ impl SumResponder {
             Some(MessageType::SumRequest),
             "respond() was called already",
         )?;
-        match sent.first() {
-            Some(response) => Ok(PyBytes::new(py, response)),
-            None => Err(errors::state(py, "the value holder sent no response")),
-        }
+        reply(py, &sent, "response")
     }
 
     /// Decrypts the sums (at or above the minimum) and returns the result

@@ -3,10 +3,10 @@
 //! JavaScript errors: a misuse is a `StateError`, and a failed object
 //! throws the error that ended it again, as itself.
 
-use blindmatch::phase::{Phase, PhaseError};
+use blindmatch::phase::{Phase, PhaseError, expecting};
 use blindmatch::session::party::Party;
 use blindmatch::wire::{MessageType, message_type};
-use js_sys::Array;
+use js_sys::{Array, Uint8Array};
 use wasm_bindgen::JsValue;
 
 use crate::errors;
@@ -53,12 +53,20 @@ pub(crate) fn consume<P: Party, D>(
         Some(k) => k,
         None => message_type(message).map_err(errors::core)?,
     };
-    let party = phase.begin_expecting(kind, wrong).map_err(refused)?;
+    let party = phase.begin_with(expecting(kind), wrong).map_err(refused)?;
     let stepped = phase
         .settle(Phase::after(party.consume(message), done))
         .map_err(errors::core)?;
     let (sent, _record) = stepped.map_err(errors::core)?;
     Ok(sent)
+}
+
+/// The one message a step must send (`what`, named in the error of a
+/// step that sent none).
+pub(crate) fn reply(sent: &[Vec<u8>], what: &str) -> Result<Uint8Array, JsValue> {
+    sent.first()
+        .map(|m| Uint8Array::from(&m[..]))
+        .ok_or_else(|| errors::state(&format!("the step sent no {what}")))
 }
 
 /// The names of the messages a live party takes now (none once finished).

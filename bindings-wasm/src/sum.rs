@@ -218,9 +218,7 @@ impl SumInitiator {
             Some(MessageType::SumResponse),
             "finish() was already called",
         )?;
-        sent.first()
-            .map(|f| Uint8Array::from(&f[..]))
-            .ok_or_else(|| errors::state("the initiator sent no finish message"))
+        phase::reply(&sent, "finish message")
     }
 
     /// Reads the value holder's result (`undefined` when the sums are
@@ -352,9 +350,7 @@ impl SumResponder {
             Some(MessageType::SumRequest),
             "respond() was already called",
         )?;
-        sent.first()
-            .map(|r| Uint8Array::from(&r[..]))
-            .ok_or_else(|| errors::state("the value holder sent no response"))
+        phase::reply(&sent, "response")
     }
 
     /// Decrypts the sums (at or above the minimum); returns the result

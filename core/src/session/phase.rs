@@ -165,29 +165,20 @@ impl<L, D> Phase<L, D> {
     }
 }
 
-impl<P: Party, D> Phase<P, D> {
-    /// Takes the live party for a step that gives it a message of kind
-    /// `kind`: [`Phase::begin_with`] that hands back a party which does not
-    /// expect that kind now (the call is then a misuse saying `wrong`).
-    ///
-    /// # Errors
-    ///
-    /// As [`Phase::begin_with`].
-    pub fn begin_expecting(
-        &mut self,
-        kind: MessageType,
-        wrong: &'static str,
-    ) -> Result<P, PhaseError> {
-        let take = |party: P| {
-            if party.expects().contains(&kind) {
-                Ok(party)
-            } else {
-                Err(party)
-            }
-        };
-        self.begin_with(take, wrong)
+/// The `take` of [`Phase::begin_with`] for a step that gives a [`Party`] a
+/// message of kind `kind`: it hands back a party that does not expect that
+/// kind now, and the call is then a misuse.
+pub fn expecting<P: Party>(kind: MessageType) -> impl FnOnce(P) -> Result<P, P> {
+    move |party| {
+        if party.expects().contains(&kind) {
+            Ok(party)
+        } else {
+            Err(party)
+        }
     }
+}
 
+impl<P: Party, D> Phase<P, D> {
     /// What a step of a [`Party`] leaves, for [`Phase::settle`]: the next
     /// phase (live with the party that goes on, done with `done` of its
     /// outcome, or live as it was after a refusal that kept it) and the
