@@ -7,13 +7,12 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use assert_cmd::prelude::*;
 use tempfile::TempDir;
 
 mod common;
-use common::{column, read_csv};
+use common::{bm, bm_words, column, ok_json, read_csv, succeeded, words};
 
 fn data(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -21,56 +20,33 @@ fn data(name: &str) -> PathBuf {
         .join(name)
 }
 
-/// The command, run in `dir`.
-fn bm(dir: &Path) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_blindmatch"));
-    c.current_dir(dir);
+const FIELDS: &str = "--id suspect_id --field email=email --field phone=phone \
+    --field full_name=name --field date_of_birth=date_of_birth --composite name,date_of_birth";
+
+/// `blindmatch <step> --records <shipped file>` with the fields above.
+fn on_data(dir: &Path, step: &str, file: &str) -> std::process::Command {
+    let mut c = bm_words(dir, step);
+    c.arg("--records").arg(data(file)).args(words(FIELDS));
     c
 }
 
-const FIELDS: &[&str] = &[
-    "--id",
-    "suspect_id",
-    "--field",
-    "email=email",
-    "--field",
-    "phone=phone",
-    "--field",
-    "full_name=name",
-    "--field",
-    "date_of_birth=date_of_birth",
-    "--composite",
-    "name,date_of_birth",
-];
-
 /// Agency B writes dates day first and phones without a country code.
-const B_FORMAT: &[&str] = &["--region", "GB", "--date-format", "%d/%m/%Y"];
+const B_FORMAT: &str = "--region GB --date-format %d/%m/%Y";
 
 /// Agency A's request and B's response on the shipped data; returns the
 /// directory.
 fn request_and_respond(extra_a: &[&str], extra_b: &[&str]) -> TempDir {
     let dir = TempDir::new().unwrap();
-    bm(dir.path())
-        .args(["psi", "request", "--records"])
-        .arg(data("agency_a.csv"))
-        .args(FIELDS)
+    on_data(dir.path(), "psi request", "agency_a.csv")
         .args(["--state", "a.state", "--out", "request.bm"])
         .args(extra_a)
         .assert()
         .success();
-    bm(dir.path())
-        .args(["psi", "respond", "--records"])
-        .arg(data("agency_b.csv"))
-        .args(FIELDS)
-        .args(B_FORMAT)
-        .args([
-            "--state",
-            "b.state",
-            "--request",
-            "request.bm",
-            "--out",
-            "response.bm",
-        ])
+    on_data(dir.path(), "psi respond", "agency_b.csv")
+        .args(words(B_FORMAT))
+        .args(words(
+            "--state b.state --request request.bm --out response.bm",
+        ))
         .args(extra_b)
         .assert()
         .success();
@@ -104,56 +80,28 @@ fn a_balanced_exchange_finds_the_known_overlap_and_both_sign_a_receipt() {
             .assert()
             .success();
     }
-    bm(d)
-        .args([
-            "psi",
-            "finish",
-            "--state",
-            "a.state",
-            "--response",
-            "response.bm",
-            "--out",
-            "finish.bm",
-        ])
-        .args([
-            "--matches",
-            "a-matches.csv",
-            "--signing-key",
-            "a.key",
-            "--receipt",
-            "a.receipt",
-        ])
-        .args([
-            "--case-ref",
-            "NL-2026-0142",
-            "--legal-basis",
-            "MLAT art. 18",
-            "--ledger",
-            "a.sqlite",
-        ])
-        .assert()
-        .success();
-    bm(d)
-        .args([
-            "psi",
-            "result",
-            "--state",
-            "b.state",
-            "--finish",
-            "finish.bm",
-            "--matches",
-            "b-matches.csv",
-        ])
-        .args([
-            "--signing-key",
-            "b.key",
-            "--countersign",
-            "a.receipt",
-            "--receipt",
-            "both.receipt",
-        ])
-        .assert()
-        .success();
+    bm_words(
+        d,
+        "psi finish --state a.state --response response.bm --out finish.bm --matches \
+        a-matches.csv --signing-key a.key --receipt a.receipt",
+    )
+    .args([
+        "--case-ref",
+        "NL-2026-0142",
+        "--legal-basis",
+        "MLAT art. 18",
+        "--ledger",
+        "a.sqlite",
+    ])
+    .assert()
+    .success();
+    bm_words(
+        d,
+        "psi result --state b.state --finish finish.bm --matches b-matches.csv \
+        --signing-key b.key --countersign a.receipt --receipt both.receipt",
+    )
+    .assert()
+    .success();
     // The states are used up and wiped.
     assert!(!d.join("a.state").exists() && !d.join("b.state").exists());
 
@@ -184,59 +132,30 @@ fn a_balanced_exchange_finds_the_known_overlap_and_both_sign_a_receipt() {
     assert_eq!(found, expected);
 
     // The countersigned receipt verifies with both keys, and only with both.
-    let out = bm(d)
-        .args([
-            "--json",
-            "receipt",
-            "verify",
-            "both.receipt",
-            "--key",
-            "a.pub",
-            "--key",
-            "b.pub",
-        ])
-        .assert()
-        .success();
+    let out = bm_words(
+        d,
+        "--json receipt verify both.receipt --key a.pub --key b.pub",
+    )
+    .assert()
+    .success();
     let v: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
     assert_eq!(v["verified"], true);
     assert_eq!(v["case_ref"], "NL-2026-0142");
     assert_eq!(v["cardinality"], 3890);
-    bm(d)
-        .args([
-            "receipt",
-            "verify",
-            "both.receipt",
-            "--key",
-            "a.key",
-            "--key",
-            "b.pub",
-        ])
+    bm_words(d, "receipt verify both.receipt --key a.key --key b.pub")
         .assert()
         .success();
-    bm(d)
-        .args(["receipt", "verify", "both.receipt", "--key", "a.pub"])
+    bm_words(d, "receipt verify both.receipt --key a.pub")
         .assert()
         .code(6);
     let mut receipt = fs::read(d.join("both.receipt")).unwrap();
     let at = receipt.len() / 2;
     receipt[at] ^= 1;
     fs::write(d.join("bad.receipt"), &receipt).unwrap();
-    bm(d)
-        .args([
-            "receipt",
-            "verify",
-            "bad.receipt",
-            "--key",
-            "a.pub",
-            "--key",
-            "b.pub",
-        ])
+    bm_words(d, "receipt verify bad.receipt --key a.pub --key b.pub")
         .assert()
         .code(6);
-    bm(d)
-        .args(["ledger", "verify", "a.sqlite"])
-        .assert()
-        .success();
+    bm_words(d, "ledger verify a.sqlite").assert().success();
 }
 
 #[test]
@@ -244,21 +163,13 @@ fn the_peers_files_are_refused_when_tampered_foreign_or_of_another_type() {
     let dir = request_and_respond(&["--reveal", "cardinality"], &["--reveal", "cardinality"]);
     let d = dir.path();
     let finish = |response: &str| {
-        bm(d)
-            .args([
-                "--json",
-                "psi",
-                "finish",
-                "--state",
-                "a.state",
-                "--response",
-                response,
-                "--out",
-                "finish.bm",
-            ])
-            .args(["--keep-state"])
-            .output()
-            .unwrap()
+        bm_words(
+            d,
+            &format!("--json psi finish --state a.state --response {response} --keep-state"),
+        )
+        .args(["--out", "finish.bm"])
+        .output()
+        .unwrap()
     };
     // A flipped byte in an element, a truncated file, the wrong message
     // type: exit 4, and the state is kept for the right file.
@@ -284,33 +195,17 @@ fn the_peers_files_are_refused_when_tampered_foreign_or_of_another_type() {
         assert!(String::from_utf8_lossy(&out.stderr).contains(file));
     }
     // A response of another session (a second request answered by B).
-    bm(d)
-        .args(["psi", "request", "--records"])
-        .arg(data("agency_a.csv"))
-        .args(FIELDS)
-        .args([
-            "--reveal",
-            "cardinality",
-            "--state",
-            "other.state",
-            "--out",
-            "other-request.bm",
-        ])
+    on_data(d, "psi request", "agency_a.csv")
+        .args(words(
+            "--reveal cardinality --state other.state --out other-request.bm",
+        ))
         .assert()
         .success();
-    bm(d)
-        .args(["psi", "respond", "--records"])
-        .arg(data("agency_b.csv"))
-        .args(FIELDS)
-        .args(B_FORMAT)
-        .args([
-            "--reveal",
-            "cardinality",
-            "--state",
-            "other-b.state",
-            "--request",
-            "other-request.bm",
-        ])
+    on_data(d, "psi respond", "agency_b.csv")
+        .args(words(B_FORMAT))
+        .args(words(
+            "--reveal cardinality --state other-b.state --request other-request.bm",
+        ))
         .args(["--out", "other-response.bm"])
         .assert()
         .success();
@@ -319,28 +214,13 @@ fn the_peers_files_are_refused_when_tampered_foreign_or_of_another_type() {
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["code"], "session_mismatch");
     // A request in another mode is refused by the responder.
-    bm(d)
-        .args(["psi", "respond", "--records"])
-        .arg(data("agency_b.csv"))
-        .args(FIELDS)
-        .args([
-            "--state",
-            "c.state",
-            "--request",
-            "request.bm",
-            "--out",
-            "x.bm",
-        ])
+    on_data(d, "psi respond", "agency_b.csv")
+        .args(words("--state c.state --request request.bm --out x.bm"))
         .assert()
         .code(4);
     // The right file still finishes: cardinality only, no matches file.
     let out = finish("response.bm");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let v = ok_json(&out);
     assert_eq!(v["cardinality"], 3890);
     assert!(v.get("matched_records").is_none());
 }
@@ -350,17 +230,8 @@ fn wrong_state_files_are_refused() {
     let dir = request_and_respond(&[], &[]);
     let d = dir.path();
     let finish = |state: &str| {
-        bm(d)
-            .args([
-                "psi",
-                "finish",
-                "--state",
-                state,
-                "--response",
-                "response.bm",
-                "--out",
-                "f.bm",
-            ])
+        bm_words(d, "psi finish --response response.bm --out f.bm")
+            .args(["--state", state])
             .output()
             .unwrap()
     };
@@ -401,19 +272,12 @@ fn state_and_key_files_that_others_can_read_are_refused() {
     let d = dir.path();
     for m in [0o644, 0o640, 0o604] {
         chmod(&d.join("a.state"), m);
-        let out = bm(d)
-            .args([
-                "psi",
-                "finish",
-                "--state",
-                "a.state",
-                "--response",
-                "response.bm",
-                "--out",
-                "f.bm",
-            ])
-            .output()
-            .unwrap();
+        let out = bm_words(
+            d,
+            "psi finish --state a.state --response response.bm --out f.bm",
+        )
+        .output()
+        .unwrap();
         assert_eq!(out.status.code(), Some(3));
         let err = String::from_utf8_lossy(&out.stderr);
         assert!(err.contains("chmod 600"), "{err}");
@@ -422,10 +286,7 @@ fn state_and_key_files_that_others_can_read_are_refused() {
     bm(d).args(["keygen", "--out", "wl.key"]).assert().success();
     assert_eq!(mode(&d.join("wl.key")), 0o600);
     chmod(&d.join("wl.key"), 0o644);
-    bm(d)
-        .args(["watchlist", "build", "--records"])
-        .arg(data("agency_b.csv"))
-        .args(FIELDS)
+    on_data(d, "watchlist build", "agency_b.csv")
         .args(["--key", "wl.key", "--out", "digest.bm"])
         .assert()
         .code(3);
@@ -443,66 +304,32 @@ fn a_sealed_state_needs_its_passphrase() {
     }
     let small = d.join("a.csv");
     fs::write(&small, "id,email\n1,x@example.com\n2,y@example.com\n").unwrap();
-    bm(d)
-        .args([
-            "psi",
-            "request",
-            "--records",
-            "a.csv",
-            "--id",
-            "id",
-            "--field",
-            "email=email",
-        ])
-        .args([
-            "--state",
-            "a.state",
-            "--out",
-            "request.bm",
-            "--passphrase-file",
-            "pass",
-        ])
-        .assert()
-        .success();
+    bm_words(
+        d,
+        "psi request --records a.csv --id id --field email=email --state a.state --out \
+        request.bm --passphrase-file pass",
+    )
+    .assert()
+    .success();
     let sealed = fs::read(d.join("a.state")).unwrap();
     assert!(sealed.starts_with(b"BMSE"));
     fs::write(d.join("b.csv"), "id,email\nq,Y@example.com\n").unwrap();
-    bm(d)
-        .args([
-            "psi",
-            "respond",
-            "--records",
-            "b.csv",
-            "--id",
-            "id",
-            "--field",
-            "email=email",
-        ])
-        .args([
-            "--state",
-            "b.state",
-            "--request",
-            "request.bm",
-            "--out",
-            "response.bm",
-        ])
-        .assert()
-        .success();
+    bm_words(
+        d,
+        "psi respond --records b.csv --id id --field email=email --state b.state --request \
+        request.bm --out response.bm",
+    )
+    .assert()
+    .success();
     let finish = |extra: &[&str]| {
-        bm(d)
-            .args([
-                "--json",
-                "psi",
-                "finish",
-                "--state",
-                "a.state",
-                "--response",
-                "response.bm",
-            ])
-            .args(["--out", "finish.bm", "--matches", "m.csv"])
-            .args(extra)
-            .output()
-            .unwrap()
+        bm_words(
+            d,
+            "--json psi finish --state a.state --response response.bm --out finish.bm \
+            --matches m.csv",
+        )
+        .args(extra)
+        .output()
+        .unwrap()
     };
     let out = finish(&[]);
     assert_eq!(out.status.code(), Some(3));
@@ -519,24 +346,13 @@ fn a_sealed_state_needs_its_passphrase() {
     );
     let out = bm(d)
         .env("BM_TEST_PASS", "correct horse battery")
-        .args([
-            "psi",
-            "finish",
-            "--state",
-            "a.state",
-            "--response",
-            "response.bm",
-            "--out",
-            "finish.bm",
-        ])
+        .args(words(
+            "psi finish --state a.state --response response.bm --out finish.bm",
+        ))
         .args(["--matches", "m.csv", "--passphrase-env", "BM_TEST_PASS"])
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    succeeded(&out);
     assert_eq!(
         column(&read_csv(&d.join("m.csv")), "record_id"),
         BTreeSet::from(["2".to_owned()])
@@ -558,27 +374,16 @@ fn a_watchlist_answers_with_labels_within_a_budget_kept_in_the_ledger() {
     let d = dir.path();
     // B's suspects are the list; the label tells a querying agency whom to
     // call. The first build makes the key (wl.key does not exist yet).
-    bm(d)
-        .args(["watchlist", "build", "--records"])
-        .arg(data("agency_b.csv"))
-        .args(FIELDS)
-        .args(B_FORMAT)
-        .args([
-            "--label",
-            "suspect_id",
-            "--key",
-            "wl.key",
-            "--out",
-            "digest.bm",
-        ])
+    on_data(d, "watchlist build", "agency_b.csv")
+        .args(words(B_FORMAT))
+        .args(words("--label suspect_id --key wl.key --out digest.bm"))
         .assert()
         .success();
     // A queries with its first 400 records (about 1,200 keys).
     head(d, "agency_a.csv", 400, "mine.csv");
     let query = |state: &str, out: &str| {
-        bm(d)
-            .args(["watchlist", "query", "--records", "mine.csv"])
-            .args(FIELDS)
+        bm_words(d, "watchlist query --records mine.csv")
+            .args(words(FIELDS))
             .args(["--digest", "digest.bm", "--state", state, "--out", out])
             .assert()
             .success();
@@ -587,42 +392,24 @@ fn a_watchlist_answers_with_labels_within_a_budget_kept_in_the_ledger() {
     assert_eq!(mode(&d.join("wl.key")), 0o600);
     query("c.state", "query.bm");
     let answer = |q: &str, out: &str, digest: &[&str]| {
-        bm(d)
-            .args(["--json", "watchlist", "answer", "--key", "wl.key"])
+        bm_words(d, "--json watchlist answer --key wl.key")
             .args(digest)
-            .args([
-                "--ledger",
-                "wl.sqlite",
-                "--budget",
-                "2000",
-                "--client",
-                "agency-nl",
-            ])
+            .args(words("--ledger wl.sqlite --budget 2000 --client agency-nl"))
             .args(["--query", q, "--out", out])
             .output()
             .unwrap()
     };
     let out = answer("query.bm", "answer.bm", &["--digest", "digest.bm"]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let v = ok_json(&out);
     let evaluated = v["evaluated"].as_u64().unwrap();
     assert_eq!(v["remaining_budget"].as_u64().unwrap(), 2000 - evaluated);
-    bm(d)
-        .args([
-            "watchlist",
-            "finish",
-            "--state",
-            "c.state",
-            "--answer",
-            "answer.bm",
-        ])
-        .args(["--digest", "digest.bm", "--matches", "matches.csv"])
-        .assert()
-        .success();
+    bm_words(
+        d,
+        "watchlist finish --state c.state --answer answer.bm --digest digest.bm --matches \
+        matches.csv",
+    )
+    .assert()
+    .success();
     // Matched records and their labels, against the truth.
     let ids: BTreeSet<String> = read_csv(&d.join("mine.csv"))
         .iter()
@@ -648,48 +435,28 @@ fn a_watchlist_answers_with_labels_within_a_budget_kept_in_the_ledger() {
     assert!(!d.join("answer2.bm").exists());
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["code"], "budget_exceeded");
-    bm(d)
-        .args(["ledger", "verify", "wl.sqlite"])
-        .assert()
-        .success();
+    bm_words(d, "ledger verify wl.sqlite").assert().success();
     // A budget without a ledger would not survive the run: refused.
-    bm(d)
-        .args([
-            "watchlist",
-            "answer",
-            "--key",
-            "wl.key",
-            "--budget",
-            "10",
-            "--client",
-            "x",
-        ])
-        .args(["--query", "query2.bm", "--out", "a3.bm"])
-        .assert()
-        .code(2);
+    bm_words(
+        d,
+        "watchlist answer --key wl.key --budget 10 --client x --query query2.bm --out a3.bm",
+    )
+    .assert()
+    .code(2);
     // An answer finished against another list's digest: the epochs differ.
-    bm(d)
-        .args(["keygen", "--out", "other.key"])
-        .assert()
-        .success();
-    bm(d)
-        .args(["watchlist", "build", "--records", "mine.csv"])
-        .args(FIELDS)
+    bm_words(d, "keygen --out other.key").assert().success();
+    bm_words(d, "watchlist build --records mine.csv")
+        .args(words(FIELDS))
         .args(["--key", "other.key", "--out", "other-digest.bm"])
         .assert()
         .success();
-    bm(d)
-        .args([
-            "watchlist",
-            "finish",
-            "--state",
-            "c2.state",
-            "--answer",
-            "answer.bm",
-        ])
-        .args(["--digest", "other-digest.bm", "--matches", "m2.csv"])
-        .assert()
-        .code(4);
+    bm_words(
+        d,
+        "watchlist finish --state c2.state --answer answer.bm --digest other-digest.bm \
+        --matches m2.csv",
+    )
+    .assert()
+    .code(4);
 }
 
 #[test]
@@ -697,47 +464,27 @@ fn usage_errors_and_inspect() {
     let dir = request_and_respond(&[], &[]);
     let d = dir.path();
     // A missing option, an unknown kind, an unknown column.
-    bm(d)
-        .args(["psi", "request", "--records", "x.csv", "--field", "e=email"])
+    bm_words(d, "psi request --records x.csv --field e=email")
         .assert()
         .code(2);
-    bm(d)
-        .args(["psi", "request", "--records"])
+    bm_words(d, "psi request --records")
         .arg(data("agency_a.csv"))
-        .args([
-            "--id",
-            "suspect_id",
-            "--field",
-            "email=passport",
-            "--state",
-            "s",
-            "--out",
-            "o",
-        ])
+        .args(words(
+            "--id suspect_id --field email=passport --state s --out o",
+        ))
         .assert()
         .code(2);
-    let out = bm(d)
-        .args(["psi", "request", "--records"])
+    let out = bm_words(d, "psi request --records")
         .arg(data("agency_a.csv"))
-        .args([
-            "--id",
-            "suspect_id",
-            "--field",
-            "mail=email",
-            "--state",
-            "s",
-            "--out",
-            "o",
-        ])
+        .args(words(
+            "--id suspect_id --field mail=email --state s --out o",
+        ))
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(3));
     assert!(String::from_utf8_lossy(&out.stderr).contains("no column `mail`"));
     // An existing state is not overwritten by accident.
-    bm(d)
-        .args(["psi", "request", "--records"])
-        .arg(data("agency_a.csv"))
-        .args(FIELDS)
+    on_data(d, "psi request", "agency_a.csv")
         .args(["--state", "a.state", "--out", "r2.bm"])
         .assert()
         .code(2);
@@ -745,17 +492,11 @@ fn usage_errors_and_inspect() {
     let help = bm(d).arg("--help").output().unwrap();
     assert!(String::from_utf8_lossy(&help.stdout).contains("5  query budget exceeded"));
     // inspect: type, counts and session, never an identifier.
-    let out = bm(d)
-        .args(["--json", "inspect", "request.bm"])
-        .output()
-        .unwrap();
+    let out = bm_words(d, "--json inspect request.bm").output().unwrap();
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["type"], "psi-request");
     assert_eq!(v["initiator_items"], 119_960);
-    let out = bm(d)
-        .args(["--json", "inspect", "a.state"])
-        .output()
-        .unwrap();
+    let out = bm_words(d, "--json inspect a.state").output().unwrap();
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["type"], "state: psi-initiator");
     let shown = String::from_utf8_lossy(&out.stdout);
@@ -776,81 +517,40 @@ fn spreadsheet_exports_and_the_short_field_form() {
     )
     .unwrap();
     fs::write(d.join("b.csv"), "id,email\nq,y@example.com\n").unwrap();
-    bm(d)
-        .args([
-            "psi",
-            "request",
-            "--records",
-            "a.csv",
-            "--delimiter",
-            ";",
-            "--id",
-            "id",
-        ])
-        .args([
-            "--field",
-            "email",
-            "--state",
-            "a.state",
-            "--out",
-            "request.bm",
-        ])
-        .assert()
-        .success();
-    bm(d)
-        .args([
-            "psi",
-            "respond",
-            "--records",
-            "b.csv",
-            "--id",
-            "id",
-            "--field",
-            "email",
-        ])
-        .args([
-            "--state",
-            "b.state",
-            "--request",
-            "request.bm",
-            "--out",
-            "response.bm",
-        ])
-        .assert()
-        .success();
-    bm(d)
-        .args([
-            "psi",
-            "finish",
-            "--state",
-            "a.state",
-            "--response",
-            "response.bm",
-        ])
-        .args(["--out", "finish.bm", "--matches", "a.csv.out"])
-        .assert()
-        .success();
+    bm_words(
+        d,
+        "psi request --records a.csv --delimiter ; --id id --field email --state a.state \
+        --out request.bm",
+    )
+    .assert()
+    .success();
+    bm_words(
+        d,
+        "psi respond --records b.csv --id id --field email --state b.state --request \
+        request.bm --out response.bm",
+    )
+    .assert()
+    .success();
+    bm_words(
+        d,
+        "psi finish --state a.state --response response.bm --out finish.bm --matches a.csv.out",
+    )
+    .assert()
+    .success();
     assert_eq!(
         column(&read_csv(&d.join("a.csv.out")), "record_id"),
         BTreeSet::from(["2".to_owned()])
     );
     // B forgets the finish message: a usage error, and its state is kept.
-    bm(d)
-        .args(["psi", "result", "--state", "b.state", "--matches", "b.out"])
+    bm_words(d, "psi result --state b.state --matches b.out")
         .assert()
         .code(2);
     assert!(d.join("b.state").exists());
-    bm(d)
-        .args([
-            "psi",
-            "result",
-            "--state",
-            "b.state",
-            "--finish",
-            "finish.bm",
-        ])
-        .args(["--matches", "b.out"])
-        .assert()
-        .success();
+    bm_words(
+        d,
+        "psi result --state b.state --finish finish.bm --matches b.out",
+    )
+    .assert()
+    .success();
     assert!(!d.join("b.state").exists());
 }

@@ -14,7 +14,7 @@ use std::process::Command;
 use tempfile::TempDir;
 
 mod common;
-use common::{column, read_csv};
+use common::{column, path_with_command, read_csv};
 
 fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
@@ -69,19 +69,10 @@ fn run_page(page: &str) -> (TempDir, String) {
     assert!(!blocks.is_empty(), "{page} has no shell block");
     let dir = TempDir::new().unwrap();
     std::os::unix::fs::symlink(repo().join("examples"), dir.path().join("examples")).unwrap();
-    let bin = Path::new(env!("CARGO_BIN_EXE_blindmatch"))
-        .parent()
-        .unwrap()
-        .to_owned();
-    let path = format!(
-        "{}:{}",
-        bin.display(),
-        std::env::var("PATH").unwrap_or_default()
-    );
     let out = Command::new("bash")
         .args(["-euo", "pipefail", "-c", &blocks.join("\n")])
         .current_dir(dir.path())
-        .env("PATH", path)
+        .env("PATH", path_with_command())
         .output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr).into_owned();

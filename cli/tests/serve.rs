@@ -24,16 +24,13 @@ use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::{CertificateDer, PrivateKeyDer, ServerName};
 use tempfile::TempDir;
 
+mod common;
+use common::{bm, ok_json, path_with_command, succeeded};
+
 /// Keys on the test watch-list; every third has a label.
 const LIST: usize = 3000;
 /// Keys a client asks about: half of them on the list.
 const ASKED: std::ops::Range<usize> = 2950..3050;
-
-fn bm(dir: &Path) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_blindmatch"));
-    c.current_dir(dir);
-    c
-}
 
 fn write_private(path: &Path, text: &str) {
     fs::write(path, text).unwrap();
@@ -334,6 +331,11 @@ clients = ["monitor"]
     }
 
     /// `watchlist query --server` as agency `client`; returns the command.
+    /// The summary of a `watchlist query` that succeeded.
+    fn query(&self, client: &str, matches: &str, cache: &str) -> serde_json::Value {
+        ok_json(&self.query_command(client, matches, cache).output().unwrap())
+    }
+
     fn query_command(&self, client: &str, matches: &str, cache: &str) -> Command {
         let mut c = bm(self.path());
         c.args(["--json", "watchlist", "query", "--server"])
@@ -355,12 +357,7 @@ clients = ["monitor"]
             .args(["--json", "ledger", "verify", "wl.sqlite"])
             .output()
             .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stdout)
-        );
-        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let v = ok_json(&out);
         v["entries"].as_u64().unwrap()
     }
 
@@ -544,26 +541,13 @@ fn answers_match_the_truth_and_budgets_survive_sigkill() {
     // Room for two queries of 100 keys and a half.
     let mut bed = Bed::new("250", WATCHLIST_RECORDS);
     bed.start();
-    let out = bed
-        .query_command("agency-nl", "m1.csv", "digest.bm")
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stdout)
-    );
-    let summary: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let summary = bed.query("agency-nl", "m1.csv", "digest.bm");
     assert_eq!(summary["digest"], "downloaded");
     assert_eq!(summary["remaining_budget"], 150);
     assert_eq!(read_matches(&bed.path().join("m1.csv")), truth());
 
     // The second query uses the cached digest (304).
-    let out = bed
-        .query_command("agency-nl", "m2.csv", "digest.bm")
-        .output()
-        .unwrap();
-    let summary: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let summary = bed.query("agency-nl", "m2.csv", "digest.bm");
     assert_eq!(summary["digest"], "cached", "{summary}");
     assert_eq!(summary["remaining_budget"], 50);
     assert_eq!(read_matches(&bed.path().join("m2.csv")), truth());
@@ -644,9 +628,7 @@ fn a_new_key_is_served_without_a_restart_and_the_old_epoch_is_refused() {
             .success();
     }
     bed.start();
-    bed.query_command("agency-nl", "m1.csv", "cache.bm")
-        .assert()
-        .success();
+    bed.query("agency-nl", "m1.csv", "cache.bm");
     assert_eq!(read_matches(&bed.path().join("m1.csv")), truth());
     let old_query = file_query(&bed, Some("digest1.bm"), "old.bm");
     let old_epoch = bed.json("agency-nl", "/healthz")["epoch"].clone();
@@ -665,16 +647,7 @@ fn a_new_key_is_served_without_a_restart_and_the_old_epoch_is_refused() {
     assert!(String::from_utf8_lossy(&r.body).contains("fetch /v1/digest"));
     // The client holds the old digest in its cache: its ETag no longer
     // matches, so it downloads the new one and gets the same matches.
-    let out = bed
-        .query_command("agency-nl", "m2.csv", "cache.bm")
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stdout)
-    );
-    let summary: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let summary = bed.query("agency-nl", "m2.csv", "cache.bm");
     assert_eq!(summary["digest"], "downloaded");
     assert_ne!(summary["epoch"], old_epoch);
     assert_eq!(read_matches(&bed.path().join("m2.csv")), truth());
@@ -718,15 +691,7 @@ fn sixty_four_concurrent_clients_get_their_answers_and_the_ledger_verifies() {
             std::thread::spawn(move || {
                 for round in 0..ROUNDS {
                     let matches = format!("c{c}-{round}.csv");
-                    let out = bed
-                        .query_command(&format!("c{c}"), &matches, &format!("c{c}.digest"))
-                        .output()
-                        .unwrap();
-                    assert!(
-                        out.status.success(),
-                        "{}",
-                        String::from_utf8_lossy(&out.stdout)
-                    );
+                    bed.query(&format!("c{c}"), &matches, &format!("c{c}.digest"));
                     assert_eq!(read_matches(&bed.path().join(&matches)), truth());
                 }
             })
@@ -753,27 +718,14 @@ fn the_demo_script_runs_as_documented() {
     // examples/serve/demo.sh, with this build's binary first on PATH:
     // certificates by openssl, serve, query twice, rotate, query, verify.
     let work = TempDir::new().unwrap();
-    let bin = Path::new(env!("CARGO_BIN_EXE_blindmatch"))
-        .parent()
-        .unwrap();
-    let path = format!(
-        "{}:{}",
-        bin.display(),
-        std::env::var("PATH").unwrap_or_default()
-    );
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/serve/demo.sh");
     let out = Command::new("bash")
         .arg(script)
         .arg(work.path())
-        .env("PATH", path)
+        .env("PATH", path_with_command())
         .output()
         .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{stdout}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let stdout = String::from_utf8_lossy(succeeded(&out));
     assert!(
         stdout.contains("same matches under the new key"),
         "{stdout}"
