@@ -146,14 +146,22 @@ struct StateOut {
     force: bool,
 }
 
+/// A balanced session's first step for either agency: its records, the
+/// mode both agree on, and the state file it leaves.
 #[derive(Debug, Args)]
-struct PsiRequestArgs {
+struct PsiOpenArgs {
     #[command(flatten)]
     records: RecordArgs,
     #[command(flatten)]
     mode: ModeArgs,
     #[command(flatten)]
     state: StateOut,
+}
+
+#[derive(Debug, Args)]
+struct PsiRequestArgs {
+    #[command(flatten)]
+    open: PsiOpenArgs,
     /// The request message file to send to agency B.
     #[arg(long, value_name = "FILE")]
     out: PathBuf,
@@ -162,17 +170,23 @@ struct PsiRequestArgs {
 #[derive(Debug, Args)]
 struct PsiRespondArgs {
     #[command(flatten)]
-    records: RecordArgs,
-    #[command(flatten)]
-    mode: ModeArgs,
-    #[command(flatten)]
-    state: StateOut,
+    open: PsiOpenArgs,
     /// Agency A's request message file.
     #[arg(long, value_name = "FILE")]
     request: PathBuf,
     /// The response message file to send back to agency A.
     #[arg(long, value_name = "FILE")]
     out: PathBuf,
+}
+
+/// What becomes of a session's state and record at its end.
+#[derive(Debug, Args, Clone)]
+struct EndArgs {
+    /// Keep the state file (by default it is wiped once the session ends).
+    #[arg(long)]
+    keep_state: bool,
+    #[command(flatten)]
+    receipt: ReceiptArgs,
 }
 
 /// Receipts and the ledger, for the steps that end a session.
@@ -217,11 +231,8 @@ struct PsiFinishArgs {
     /// Where to write the matches (CSV: record_id, kinds).
     #[arg(long, value_name = "FILE")]
     matches: Option<PathBuf>,
-    /// Keep the state file (by default it is wiped once the session ends).
-    #[arg(long)]
-    keep_state: bool,
     #[command(flatten)]
-    receipt: ReceiptArgs,
+    end: EndArgs,
 }
 
 #[derive(Debug, Args)]
@@ -235,11 +246,8 @@ struct PsiResultArgs {
     /// Where to write the matches (CSV: record_id, kinds).
     #[arg(long, value_name = "FILE")]
     matches: Option<PathBuf>,
-    /// Keep the state file (by default it is wiped once the session ends).
-    #[arg(long)]
-    keep_state: bool,
     #[command(flatten)]
-    receipt: ReceiptArgs,
+    end: EndArgs,
 }
 
 #[derive(Debug, Subcommand)]
@@ -301,6 +309,7 @@ struct WlQueryArgs {
 
 /// Querying a watch-list server (`blindmatch serve`) instead of files.
 #[derive(Debug, Args)]
+#[command(next_help_heading = "Querying a server")]
 struct WlRemoteArgs {
     /// Query this server and finish in one go (https://HOST[:PORT]): no
     /// state, query or answer files.
@@ -308,50 +317,24 @@ struct WlRemoteArgs {
         long,
         value_name = "URL",
         conflicts_with_all = ["state", "out"],
-        requires_all = ["cert", "key", "ca", "matches"],
-        help_heading = "Querying a server"
+        requires_all = ["cert", "key", "ca", "matches"]
     )]
     server: Option<String>,
     /// This agency's client certificate (PEM), issued by the server's client CA.
-    #[arg(
-        long,
-        value_name = "PEM",
-        requires = "server",
-        help_heading = "Querying a server"
-    )]
+    #[arg(long, value_name = "PEM", requires = "server")]
     cert: Option<PathBuf>,
     /// The certificate's private key (PEM; must not be readable by others).
-    #[arg(
-        long,
-        value_name = "PEM",
-        requires = "server",
-        help_heading = "Querying a server"
-    )]
+    #[arg(long, value_name = "PEM", requires = "server")]
     key: Option<PathBuf>,
     /// The CA certificate (PEM) that issued the server's certificate.
-    #[arg(
-        long,
-        value_name = "PEM",
-        requires = "server",
-        help_heading = "Querying a server"
-    )]
+    #[arg(long, value_name = "PEM", requires = "server")]
     ca: Option<PathBuf>,
     /// Where to write the matches (CSV: record_id, kind, label).
-    #[arg(
-        long,
-        value_name = "FILE",
-        requires = "server",
-        help_heading = "Querying a server"
-    )]
+    #[arg(long, value_name = "FILE", requires = "server")]
     matches: Option<PathBuf>,
     /// Where to cache the digest between runs (it is downloaded again only
     /// when its ETag changes). Default: ~/.cache/blindmatch/digest-HOST-PORT.bm.
-    #[arg(
-        long,
-        value_name = "FILE",
-        requires = "server",
-        help_heading = "Querying a server"
-    )]
+    #[arg(long, value_name = "FILE", requires = "server")]
     digest_cache: Option<PathBuf>,
 }
 
@@ -414,11 +397,8 @@ struct WlFinishArgs {
     /// Where to write the matches (CSV: record_id, kind, label).
     #[arg(long, value_name = "FILE")]
     matches: Option<PathBuf>,
-    /// Keep the state file (by default it is wiped once the session ends).
-    #[arg(long)]
-    keep_state: bool,
     #[command(flatten)]
-    receipt: ReceiptArgs,
+    end: EndArgs,
 }
 
 #[derive(Debug, Subcommand)]

@@ -19,9 +19,9 @@ use crate::files::{self, KeyFile, Passphrase};
 use crate::table;
 use crate::ui::Ui;
 use crate::{
-    InspectArgs, KeygenArgs, LedgerVerifyArgs, ModeArgs, OutputArg, PsiFinishArgs, PsiRequestArgs,
-    PsiRespondArgs, PsiResultArgs, ReceiptArgs, ReceiptVerifyArgs, RevealArg, StateOut,
-    WlAnswerArgs, WlBuildArgs, WlFinishArgs, WlQueryArgs,
+    EndArgs, InspectArgs, KeygenArgs, LedgerVerifyArgs, ModeArgs, OutputArg, PsiFinishArgs,
+    PsiOpenArgs, PsiRequestArgs, PsiRespondArgs, PsiResultArgs, ReceiptArgs, ReceiptVerifyArgs,
+    RevealArg, StateOut, WlAnswerArgs, WlBuildArgs, WlFinishArgs, WlQueryArgs,
 };
 
 /// Largest message file read from the peer beyond what the limits imply.
@@ -99,6 +99,20 @@ fn check_state_out(s: &StateOut) -> Outcome {
     Ok(())
 }
 
+/// The end of a step that waits for the peer: the party saved in its state
+/// file, then the message for the peer written (`key` names it in the
+/// summary).
+fn save_and_send(
+    pass: &Passphrase,
+    s: &StateOut,
+    (waiting, index): (Waiting, RecordIndex),
+    (path, message, key): (&Path, &[u8], &str),
+    out: &mut Map<String, Value>,
+) -> Outcome {
+    save_state(pass, s, waiting, index, out)?;
+    write_message(path, message, key, out)
+}
+
 fn save_state(
     pass: &Passphrase,
     s: &StateOut,
@@ -121,36 +135,41 @@ fn write_message(path: &Path, bytes: &[u8], key: &str, out: &mut Map<String, Val
     Ok(())
 }
 
-pub(crate) fn psi_request(ui: &Ui, pass: &Passphrase, a: &PsiRequestArgs) -> Outcome {
+/// Either agency's first balanced step up to its party: the state file
+/// checked, the records read, the mode checked against them.
+fn psi_open(ui: &Ui, a: &PsiOpenArgs) -> Outcome<(RecordSet, Config, Map<String, Value>)> {
     check_state_out(&a.state)?;
     let mut out = fields();
     let (set, _) = table::read_records(ui, &a.records, &a.state.state, None, &mut out)?;
     let config = config(&a.mode, &set)?;
+    Ok((set, config, out))
+}
+
+pub(crate) fn psi_request(ui: &Ui, pass: &Passphrase, a: &PsiRequestArgs) -> Outcome {
+    let (set, config, mut out) = psi_open(ui, &a.open)?;
     let step = ui.step(format!("blinding {} keys", set.keys().len()));
     let (initiator, request) = psi::Initiator::new(config, set.keys())?;
     step.finish_and_clear();
     out.insert("session".into(), json!(hex::encode(initiator.session_id())));
-    save_state(
+    save_and_send(
         pass,
-        &a.state,
-        Waiting::Initiator(initiator),
-        set.index(),
+        &a.open.state,
+        (Waiting::Initiator(initiator), set.index()),
+        (&a.out, &request, "request"),
         &mut out,
     )?;
-    write_message(&a.out, &request, "request", &mut out)?;
     ui.summary("psi request", out);
     Ok(())
 }
 
 pub(crate) fn psi_respond(ui: &Ui, pass: &Passphrase, a: &PsiRespondArgs) -> Outcome {
-    check_state_out(&a.state)?;
-    let limit = (a.mode.max_peer_items as u64)
+    // The request is read first: a missing or oversized file is refused
+    // before the records are.
+    let limit = (a.open.mode.max_peer_items as u64)
         .saturating_mul(32)
         .saturating_add(SLACK);
     let request = files::read_message(&a.request, limit)?;
-    let mut out = fields();
-    let (set, _) = table::read_records(ui, &a.records, &a.state.state, None, &mut out)?;
-    let config = config(&a.mode, &set)?;
+    let (set, config, mut out) = psi_open(ui, &a.open)?;
     let step = ui.step(format!(
         "answering: blinding the request and {} keys",
         set.keys().len()
@@ -160,14 +179,13 @@ pub(crate) fn psi_respond(ui: &Ui, pass: &Passphrase, a: &PsiRespondArgs) -> Out
         .map_err(|e| Failure::from(e).context(a.request.display()))?;
     step.finish_and_clear();
     out.insert("session".into(), json!(hex::encode(responder.session_id())));
-    save_state(
+    save_and_send(
         pass,
-        &a.state,
-        Waiting::Responder(responder),
-        set.index(),
+        &a.open.state,
+        (Waiting::Responder(responder), set.index()),
+        (&a.out, &response, "response"),
         &mut out,
     )?;
-    write_message(&a.out, &response, "response", &mut out)?;
     ui.summary("psi respond", out);
     Ok(())
 }
@@ -251,11 +269,20 @@ fn ended<P: Party>(step: Step<P>) -> Outcome<(Vec<Vec<u8>>, P::Outcome)> {
     }
 }
 
-fn finish_state(path: &Path, keep: bool) -> Outcome {
-    if keep {
+/// The end of a session: its record (receipt, ledger), then the state file
+/// wiped unless asked to keep it.
+fn conclude(
+    pass: &Passphrase,
+    end: &EndArgs,
+    state: &Path,
+    record: &SessionRecord,
+    out: &mut Map<String, Value>,
+) -> Outcome {
+    conclude_record(pass, &end.receipt, record, out)?;
+    if end.keep_state {
         Ok(())
     } else {
-        files::destroy_secret(path)
+        files::destroy_secret(state)
     }
 }
 
@@ -318,8 +345,7 @@ pub(crate) fn psi_finish(ui: &Ui, pass: &Passphrase, a: &PsiFinishArgs) -> Outco
         _ => {}
     }
     write_record_matches(ui, a.matches.as_deref(), &outcome.matches, &index, &mut out)?;
-    conclude_record(pass, &a.receipt, &outcome.record, &mut out)?;
-    finish_state(&a.state, a.keep_state)?;
+    conclude(pass, &a.end, &a.state, &outcome.record, &mut out)?;
     ui.summary("psi finish", out);
     Ok(())
 }
@@ -365,8 +391,7 @@ pub(crate) fn psi_result(ui: &Ui, pass: &Passphrase, a: &PsiResultArgs) -> Outco
         Some(m) => write_record_matches(ui, a.matches.as_deref(), m, &index, &mut out)?,
         None => ui.note("only agency A learns the result"),
     }
-    conclude_record(pass, &a.receipt, &outcome.record, &mut out)?;
-    finish_state(&a.state, a.keep_state)?;
+    conclude(pass, &a.end, &a.state, &outcome.record, &mut out)?;
     ui.summary("psi result", out);
     Ok(())
 }
@@ -473,8 +498,13 @@ pub(crate) fn wl_query(ui: &Ui, pass: &Passphrase, a: &WlQueryArgs) -> Outcome {
     let (client, query) = Client::with_config(config, set.keys())?;
     step.finish_and_clear();
     out.insert("query_id".into(), json!(hex::encode(client.query_id())));
-    save_state(pass, &state, Waiting::Client(client), set.index(), &mut out)?;
-    write_message(out_path, &query, "query", &mut out)?;
+    save_and_send(
+        pass,
+        &state,
+        (Waiting::Client(client), set.index()),
+        (out_path, &query, "query"),
+        &mut out,
+    )?;
     ui.summary("watchlist query", out);
     Ok(())
 }
@@ -580,8 +610,7 @@ pub(crate) fn wl_finish(ui: &Ui, pass: &Passphrase, a: &WlFinishArgs) -> Outcome
         })?;
         out.insert("matches".into(), json!(path.display().to_string()));
     }
-    conclude_record(pass, &a.receipt, found.record(), &mut out)?;
-    finish_state(&a.state, a.keep_state)?;
+    conclude(pass, &a.end, &a.state, found.record(), &mut out)?;
     ui.summary("watchlist finish", out);
     Ok(())
 }

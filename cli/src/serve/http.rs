@@ -218,20 +218,15 @@ async fn query(
         current.max_body,
         current.server.config().max_query_items
     );
+    let refused =
+        |status, code: &str, message: &str| refuse(&app, &client, status, code, message, &current);
     // The declared length is checked before a byte of the body is read.
     let declared = headers
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
     if declared.is_some_and(|n| n > current.max_body as u64) {
-        return refuse(
-            &app,
-            &client,
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "body_too_large",
-            &too_large,
-            &current,
-        );
+        return refused(StatusCode::PAYLOAD_TOO_LARGE, "body_too_large", &too_large);
     }
     // One client id, at most so many queries in flight: more are refused
     // before a byte of their body is read, so one certificate holder
@@ -241,16 +236,13 @@ async fn query(
         client.clone(),
         current.max_queries_per_client,
     ) else {
-        return refuse(
-            &app,
-            &client,
+        return refused(
             StatusCode::TOO_MANY_REQUESTS,
             "too_many_in_flight",
             &format!(
                 "this client has {} queries in flight already: wait for their answers",
                 current.max_queries_per_client
             ),
-            &current,
         );
     };
     let _in_flight = InFlight::new(&app.metrics.in_flight);
@@ -269,44 +261,28 @@ async fn query(
             let over = std::error::Error::source(&e)
                 .is_some_and(|s| s.is::<http_body_util::LengthLimitError>());
             return if over {
-                refuse(
-                    &app,
-                    &client,
-                    StatusCode::PAYLOAD_TOO_LARGE,
-                    "body_too_large",
-                    &too_large,
-                    &current,
-                )
+                refused(StatusCode::PAYLOAD_TOO_LARGE, "body_too_large", &too_large)
             } else {
-                refuse(
-                    &app,
-                    &client,
+                refused(
                     StatusCode::BAD_REQUEST,
                     "body_unreadable",
                     "the request body could not be read",
-                    &current,
                 )
             };
         }
         Err(_) => {
-            return refuse(
-                &app,
-                &client,
+            return refused(
                 StatusCode::REQUEST_TIMEOUT,
                 "body_timeout",
                 "the request body did not arrive in time",
-                &current,
             );
         }
     };
     let Ok(_permit) = app.query_permits.clone().acquire_owned().await else {
-        return refuse(
-            &app,
-            &client,
+        return refused(
             StatusCode::SERVICE_UNAVAILABLE,
             "shutting_down",
             "the service is stopping",
-            &current,
         );
     };
     let worker = app.clone();
@@ -328,23 +304,13 @@ async fn query(
                 ),
                 ref e => e.to_string(),
             };
-            return refuse(
-                &app,
-                &client,
-                status_of(&e),
-                e.code().as_str(),
-                &message,
-                &current,
-            );
+            return refused(status_of(&e), e.code().as_str(), &message);
         }
         Err(_) => {
-            return refuse(
-                &app,
-                &client,
+            return refused(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "internal",
                 "the evaluation failed",
-                &current,
             );
         }
     };
