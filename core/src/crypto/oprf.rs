@@ -289,18 +289,13 @@ impl OprfKey {
     /// Evaluates the inputs `input(0..n)` in batches and maps each output
     /// with `f(j, output)`, so callers keep what they need of each 64-byte
     /// output instead of all of them.
-    pub(crate) fn evaluate_with<'a, U, I, F>(
+    pub(crate) fn evaluate_with<'a, U: Send>(
         &self,
         mode: Mode,
         n: usize,
-        input: I,
-        f: F,
-    ) -> Result<Vec<U>>
-    where
-        U: Send,
-        I: Fn(usize) -> &'a [u8] + Sync + Send,
-        F: Fn(usize, [u8; OUTPUT_LEN]) -> U + Sync + Send,
-    {
+        input: impl InputAt<'a>,
+        f: impl KeepOutput<U>,
+    ) -> Result<Vec<U>> {
         let half = group::halve(&self.sk);
         group::compress_doubled(
             n,
@@ -603,16 +598,25 @@ pub(crate) fn verify_encoded(
     )
 }
 
+/// The `j`-th input of a parallel OPRF loop (inputs stay where they are).
+pub(crate) trait InputAt<'a>: Fn(usize) -> &'a [u8] + Sync + Send {}
+impl<'a, T: Fn(usize) -> &'a [u8] + Sync + Send> InputAt<'a> for T {}
+
+/// What a parallel OPRF loop keeps of the `j`-th 64-byte output.
+pub(crate) trait KeepOutput<U>: Fn(usize, [u8; OUTPUT_LEN]) -> U + Sync + Send {}
+impl<U, T: Fn(usize, [u8; OUTPUT_LEN]) -> U + Sync + Send> KeepOutput<U> for T {}
+
 /// Blinds `input(j)` with `blinds[j]` for every position and returns the
 /// serialized blinded elements in order, compressed in batches.
 ///
 /// # Errors
 ///
 /// [`Error::InputTooLong`] for an input over 65535 bytes.
-pub(crate) fn blind_encoded<'a, I>(mode: Mode, blinds: &[Blind], input: I) -> Result<Vec<u8>>
-where
-    I: Fn(usize) -> &'a [u8] + Sync + Send,
-{
+pub(crate) fn blind_encoded<'a>(
+    mode: Mode,
+    blinds: &[Blind],
+    input: impl InputAt<'a>,
+) -> Result<Vec<u8>> {
     let encoded = group::compress_doubled(
         blinds.len(),
         |j| {
@@ -632,17 +636,12 @@ where
 /// # Errors
 ///
 /// [`Error::InputTooLong`] for an input over 65535 bytes.
-pub(crate) fn finalize_points<'a, U, I, F>(
+pub(crate) fn finalize_points<'a, U: Send>(
     blinds: &[Blind],
     evaluated: &[RistrettoPoint],
-    input: I,
-    f: F,
-) -> Result<Vec<U>>
-where
-    U: Send,
-    I: Fn(usize) -> &'a [u8] + Sync + Send,
-    F: Fn(usize, [u8; OUTPUT_LEN]) -> U + Sync + Send,
-{
+    input: impl InputAt<'a>,
+    f: impl KeepOutput<U>,
+) -> Result<Vec<U>> {
     debug_assert_eq!(blinds.len(), evaluated.len());
     group::compress_doubled(
         blinds.len().min(evaluated.len()),

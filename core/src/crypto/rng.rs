@@ -52,3 +52,42 @@ pub(crate) fn os_seeded() -> crate::Result<ChaCha20Rng> {
     getrandom::fill(&mut seed[..]).map_err(|_| crate::Error::Rng)?;
     Ok(from_seed(&seed))
 }
+
+/// A party's two public constructors: `$new`, which draws from the
+/// operating system (feature `os-rng`), and `$seeded`, for tests only, which
+/// draws from the caller's RNG (feature `insecure-test-rng`). Both call the
+/// private `$start` with the RNG as its last argument. The doc comment given
+/// is `$new`'s; the generics, when any, end with a comma.
+macro_rules! rng_constructors {
+    (
+        $(#[$doc:meta])*
+        pub fn $new:ident | $seeded:ident [$($generics:tt)*]
+            ($($arg:ident: $ty:ty),* $(,)?) -> $ret:ty = $start:ident;
+    ) => {
+        $(#[$doc])*
+        #[cfg(feature = "os-rng")]
+        pub fn $new<$($generics)*>($($arg: $ty),*) -> $ret {
+            Self::$start($($arg,)* &mut $crate::crypto::rng::os_seeded()?)
+        }
+
+        #[doc = concat!(
+            "**Insecure, for tests only**: [`", stringify!($new), "`](Self::",
+            stringify!($new), ") driven by the caller's RNG, so that a seeded RNG \
+            fixes every random choice (golden vectors). Production code has no \
+            way to do this."
+        )]
+        ///
+        /// # Errors
+        ///
+        #[doc = concat!("As [`", stringify!($new), "`](Self::", stringify!($new), ")")]
+        /// but never [`Error::Rng`](crate::Error::Rng).
+        #[cfg(feature = "insecure-test-rng")]
+        pub fn $seeded<$($generics)* R: ::rand_core::CryptoRng + ?Sized>(
+            $($arg: $ty,)*
+            rng: &mut R,
+        ) -> $ret {
+            Self::$start($($arg,)* rng)
+        }
+    };
+}
+pub(crate) use rng_constructors;

@@ -239,33 +239,19 @@ fn check_name(name: &str) -> Result<()> {
 }
 
 impl Session {
-    /// Opens a session of `agencies` (3 to 64 distinct names, in ring
-    /// order) that reveals the items held by at least `threshold` of them
-    /// (2 to `k`; `k` for the plain intersection). No counts in the
-    /// result, at most [`DEFAULT_MAX_ITEMS`] items per agency. The id
-    /// comes from the OS RNG.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::InvalidConfig`] for a bad agency list or threshold,
-    /// [`Error::Rng`].
-    #[cfg(feature = "os-rng")]
-    pub fn new<S: AsRef<str>>(agencies: &[S], threshold: usize) -> Result<Self> {
-        Self::open(agencies, threshold, &mut crate::crypto::rng::os_seeded()?)
-    }
-
-    /// **Insecure, for tests only**: [`Session::new`] with the caller's RNG.
-    ///
-    /// # Errors
-    ///
-    /// As [`Session::new`].
-    #[cfg(feature = "insecure-test-rng")]
-    pub fn new_with_rng<S: AsRef<str>, R: CryptoRng + ?Sized>(
-        agencies: &[S],
-        threshold: usize,
-        rng: &mut R,
-    ) -> Result<Self> {
-        Self::open(agencies, threshold, rng)
+    crate::crypto::rng::rng_constructors! {
+        /// Opens a session of `agencies` (3 to 64 distinct names, in ring
+        /// order) that reveals the items held by at least `threshold` of them
+        /// (2 to `k`; `k` for the plain intersection). No counts in the
+        /// result, at most [`DEFAULT_MAX_ITEMS`] items per agency. The id
+        /// comes from the OS RNG.
+        ///
+        /// # Errors
+        ///
+        /// [`Error::InvalidConfig`] for a bad agency list or threshold,
+        /// [`Error::Rng`].
+        pub fn new | new_with_rng [S: AsRef<str>,]
+            (agencies: &[S], threshold: usize) -> Result<Self> = open;
     }
 
     fn open<S: AsRef<str>, R: CryptoRng + ?Sized>(
@@ -610,31 +596,16 @@ impl fmt::Debug for Member {
 }
 
 impl Member {
-    /// Joins `session` as agency `me` with `items` (de-duplicated; at most
-    /// the session's `max_items` distinct ones). Randomness from the OS.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::UnknownAgency`] when `me` is not in the session,
-    /// [`Error::TooManyItems`], [`Error::InputTooLong`], [`Error::Rng`].
-    #[cfg(feature = "os-rng")]
-    pub fn new<T: AsRef<[u8]>>(session: &Session, me: &str, items: &[T]) -> Result<Self> {
-        Self::join(session, me, items, &mut crate::crypto::rng::os_seeded()?)
-    }
-
-    /// **Insecure, for tests only**: [`Member::new`] with the caller's RNG.
-    ///
-    /// # Errors
-    ///
-    /// As [`Member::new`].
-    #[cfg(feature = "insecure-test-rng")]
-    pub fn new_with_rng<T: AsRef<[u8]>, R: CryptoRng + ?Sized>(
-        session: &Session,
-        me: &str,
-        items: &[T],
-        rng: &mut R,
-    ) -> Result<Self> {
-        Self::join(session, me, items, rng)
+    crate::crypto::rng::rng_constructors! {
+        /// Joins `session` as agency `me` with `items` (de-duplicated; at most
+        /// the session's `max_items` distinct ones). Randomness from the OS.
+        ///
+        /// # Errors
+        ///
+        /// [`Error::UnknownAgency`] when `me` is not in the session,
+        /// [`Error::TooManyItems`], [`Error::InputTooLong`], [`Error::Rng`].
+        pub fn new | new_with_rng [T: AsRef<[u8]>,]
+            (session: &Session, me: &str, items: &[T]) -> Result<Self> = join;
     }
 
     fn join<T: AsRef<[u8]>, R: CryptoRng + ?Sized>(

@@ -703,32 +703,16 @@ impl fmt::Debug for Initiator {
 }
 
 impl Initiator {
-    /// Starts a session: de-duplicates and blinds `items` with a fresh key
-    /// and returns the state and the request message for the responder.
-    /// Randomness comes from the operating system.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::InvalidConfig`], [`Error::TooManyItems`], [`Error::Rng`].
-    #[cfg(feature = "os-rng")]
-    pub fn new<T: AsRef<[u8]>>(config: Config, items: &[T]) -> Result<(Self, Vec<u8>)> {
-        Self::start(config, items, &mut rng::os_seeded()?)
-    }
-
-    /// **Insecure, for tests only**: [`Initiator::new`] driven by the
-    /// caller's RNG, so that a seeded RNG fixes the session key, id and
-    /// order (golden vectors). Production code has no way to do this.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::InvalidConfig`], [`Error::TooManyItems`].
-    #[cfg(feature = "insecure-test-rng")]
-    pub fn new_with_rng<T: AsRef<[u8]>, R: CryptoRng + ?Sized>(
-        config: Config,
-        items: &[T],
-        rng: &mut R,
-    ) -> Result<(Self, Vec<u8>)> {
-        Self::start(config, items, rng)
+    crate::crypto::rng::rng_constructors! {
+        /// Starts a session: de-duplicates and blinds `items` with a fresh key
+        /// and returns the state and the request message for the responder.
+        /// Randomness comes from the operating system.
+        ///
+        /// # Errors
+        ///
+        /// [`Error::InvalidConfig`], [`Error::TooManyItems`], [`Error::Rng`].
+        pub fn new | new_with_rng [T: AsRef<[u8]>,]
+            (config: Config, items: &[T]) -> Result<(Self, Vec<u8>)> = start;
     }
 
     fn start<T: AsRef<[u8]>, R: CryptoRng + ?Sized>(
@@ -965,31 +949,16 @@ impl fmt::Debug for Responder {
 }
 
 impl Responder {
-    /// Prepares a responder over `items` with a fresh key from the
-    /// operating system's RNG. Nothing is hashed until the request arrives,
-    /// since every hash depends on the session id.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::InvalidConfig`], [`Error::TooManyItems`], [`Error::Rng`].
-    #[cfg(feature = "os-rng")]
-    pub fn new<T: AsRef<[u8]>>(config: Config, items: &[T]) -> Result<Self> {
-        Self::start(config, items, &mut rng::os_seeded()?)
-    }
-
-    /// **Insecure, for tests only**: [`Responder::new`] driven by the
-    /// caller's RNG, so that a seeded RNG fixes the session key and order.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::InvalidConfig`], [`Error::TooManyItems`].
-    #[cfg(feature = "insecure-test-rng")]
-    pub fn new_with_rng<T: AsRef<[u8]>, R: CryptoRng + ?Sized>(
-        config: Config,
-        items: &[T],
-        rng: &mut R,
-    ) -> Result<Self> {
-        Self::start(config, items, rng)
+    crate::crypto::rng::rng_constructors! {
+        /// Prepares a responder over `items` with a fresh key from the
+        /// operating system's RNG. Nothing is hashed until the request arrives,
+        /// since every hash depends on the session id.
+        ///
+        /// # Errors
+        ///
+        /// [`Error::InvalidConfig`], [`Error::TooManyItems`], [`Error::Rng`].
+        pub fn new | new_with_rng [T: AsRef<[u8]>,]
+            (config: Config, items: &[T]) -> Result<Self> = start;
     }
 
     fn start<T: AsRef<[u8]>, R: CryptoRng + ?Sized>(

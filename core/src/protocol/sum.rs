@@ -376,29 +376,15 @@ impl fmt::Debug for Initiator {
 }
 
 impl Initiator {
-    /// Starts a session: de-duplicates and blinds `items`; returns the state
-    /// and the request for the value holder. Randomness from the OS.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::InvalidConfig`], [`Error::TooManyItems`], [`Error::Rng`].
-    #[cfg(feature = "os-rng")]
-    pub fn new<T: AsRef<[u8]>>(config: SumConfig, items: &[T]) -> Result<(Self, Vec<u8>)> {
-        Self::start(config, items, &mut rng::os_seeded()?)
-    }
-
-    /// **Insecure, for tests only**: [`Initiator::new`] with the caller's RNG.
-    ///
-    /// # Errors
-    ///
-    /// As [`Initiator::new`].
-    #[cfg(feature = "insecure-test-rng")]
-    pub fn new_with_rng<T: AsRef<[u8]>, R: CryptoRng + ?Sized>(
-        config: SumConfig,
-        items: &[T],
-        rng: &mut R,
-    ) -> Result<(Self, Vec<u8>)> {
-        Self::start(config, items, rng)
+    crate::crypto::rng::rng_constructors! {
+        /// Starts a session: de-duplicates and blinds `items`; returns the state
+        /// and the request for the value holder. Randomness from the OS.
+        ///
+        /// # Errors
+        ///
+        /// [`Error::InvalidConfig`], [`Error::TooManyItems`], [`Error::Rng`].
+        pub fn new | new_with_rng [T: AsRef<[u8]>,]
+            (config: SumConfig, items: &[T]) -> Result<(Self, Vec<u8>)> = start;
     }
 
     fn start<T: AsRef<[u8]>, R: CryptoRng + ?Sized>(
@@ -760,34 +746,19 @@ impl Drop for Responder {
 }
 
 impl Responder {
-    /// A value holder with `items` and one value per item in each column.
-    /// Values of one identifier given more than once are added up.
-    /// Randomness from the OS.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::InvalidConfig`] for bad columns, a column whose length is
-    /// not the number of items, or a value (after adding duplicates) at or
-    /// above 2^`value_bits` or above the noise sensitivity;
-    /// [`Error::TooManyItems`], [`Error::Rng`].
-    #[cfg(feature = "os-rng")]
-    pub fn new<T: AsRef<[u8]>>(config: SumConfig, items: &[T], columns: &[Column]) -> Result<Self> {
-        Self::start(config, items, columns, &mut rng::os_seeded()?)
-    }
-
-    /// **Insecure, for tests only**: [`Responder::new`] with the caller's RNG.
-    ///
-    /// # Errors
-    ///
-    /// As [`Responder::new`].
-    #[cfg(feature = "insecure-test-rng")]
-    pub fn new_with_rng<T: AsRef<[u8]>, R: CryptoRng + ?Sized>(
-        config: SumConfig,
-        items: &[T],
-        columns: &[Column],
-        rng: &mut R,
-    ) -> Result<Self> {
-        Self::start(config, items, columns, rng)
+    crate::crypto::rng::rng_constructors! {
+        /// A value holder with `items` and one value per item in each column.
+        /// Values of one identifier given more than once are added up.
+        /// Randomness from the OS.
+        ///
+        /// # Errors
+        ///
+        /// [`Error::InvalidConfig`] for bad columns, a column whose length is
+        /// not the number of items, or a value (after adding duplicates) at or
+        /// above 2^`value_bits` or above the noise sensitivity;
+        /// [`Error::TooManyItems`], [`Error::Rng`].
+        pub fn new | new_with_rng [T: AsRef<[u8]>,]
+            (config: SumConfig, items: &[T], columns: &[Column]) -> Result<Self> = start;
     }
 
     fn start<T: AsRef<[u8]>, R: CryptoRng + ?Sized>(
@@ -1361,6 +1332,31 @@ mod tests {
         range.map(|i| format!("acct-{i}")).collect()
     }
 
+    /// The one column `v`.
+    fn column_v(values: Vec<u64>) -> [Column; 1] {
+        [Column {
+            name: "v".into(),
+            values,
+        }]
+    }
+
+    /// Every message of a session both learn from, over `n` shared items
+    /// worth `0..n`, and the initiator waiting for the last.
+    fn messages(n: u32, seed: u64) -> (InitiatorAwaitingResult, [Vec<u8>; 4]) {
+        let a = ids(0..n);
+        let columns = column_v((0..u64::from(n)).collect());
+        let mut rng = ChaCha20Rng::seed_from_u64(seed);
+        let config = SumConfig::new(RevealSumTo::Both);
+        let (ia, request) = Initiator::new_with_rng(config.clone(), &a, &mut rng).unwrap();
+        let (rb, response) = Responder::new_with_rng(config, &a, &columns, &mut rng)
+            .unwrap()
+            .respond(&request)
+            .unwrap();
+        let (ia, finish) = ia.finish(&response).unwrap();
+        let (result, _) = rb.finish(&finish).unwrap();
+        (ia, [request, response, finish, result.unwrap()])
+    }
+
     #[test]
     fn sums_and_cardinality_equal_the_naive_ones() {
         let a = ids(0..60);
@@ -1408,10 +1404,7 @@ mod tests {
         );
         // 64-bit values at the largest.
         let a = ids(0..3);
-        let columns = [Column {
-            name: "v".into(),
-            values: vec![u64::MAX; 3],
-        }];
+        let columns = column_v(vec![u64::MAX; 3]);
         let (a_out, _) = run(
             &a,
             &a,
@@ -1426,10 +1419,7 @@ mod tests {
             a_out.sums,
             Some(vec![("v".to_owned(), 3 * i128::from(u64::MAX))])
         );
-        let too_big = [Column {
-            name: "v".into(),
-            values: vec![1 << 32; 3],
-        }];
+        let too_big = column_v(vec![1 << 32; 3]);
         assert!(matches!(
             Responder::new_with_rng(
                 SumConfig::new(RevealSumTo::Both),
@@ -1458,10 +1448,7 @@ mod tests {
     fn below_the_minimum_no_sum_is_revealed() {
         let a = ids(0..10);
         let b = ids(5..20);
-        let columns = [Column {
-            name: "v".into(),
-            values: vec![7; 15],
-        }];
+        let columns = column_v(vec![7; 15]);
         let config = SumConfig::new(RevealSumTo::Both).with_min_intersection(6);
         let (a_out, b_out) = run(&a, &b, &columns, config, 4).unwrap();
         assert_eq!((a_out.cardinality, a_out.sums, b_out.sums), (5, None, None));
@@ -1469,21 +1456,7 @@ mod tests {
 
     #[test]
     fn a_tampered_result_fails_its_proof() {
-        let a = ids(0..10);
-        let columns = [Column {
-            name: "v".into(),
-            values: (0..10).collect(),
-        }];
-        let mut rng = ChaCha20Rng::seed_from_u64(5);
-        let config = SumConfig::new(RevealSumTo::Both);
-        let (ia, request) = Initiator::new_with_rng(config.clone(), &a, &mut rng).unwrap();
-        let (rb, response) = Responder::new_with_rng(config, &a, &columns, &mut rng)
-            .unwrap()
-            .respond(&request)
-            .unwrap();
-        let (ia, finish) = ia.finish(&response).unwrap();
-        let (result, _) = rb.finish(&finish).unwrap();
-        let result = result.unwrap();
+        let (ia, [.., result]) = messages(10, 5);
         let msg: ResultMsg<'_> = wire::decode(&result, MessageType::SumResult).unwrap();
         let mut limb_sums = msg.limb_sums.clone();
         limb_sums[0] += 1;
@@ -1494,10 +1467,7 @@ mod tests {
     #[test]
     fn noise_is_added_to_the_initiators_sums_only() {
         let a = ids(0..50);
-        let columns = [Column {
-            name: "v".into(),
-            values: vec![10; 50],
-        }];
+        let columns = column_v(vec![10; 50]);
         let config = SumConfig::new(RevealSumTo::Both).with_noise(Noise {
             epsilon: 0.5,
             sensitivity: 10,
@@ -1529,25 +1499,12 @@ mod tests {
 
     #[test]
     fn every_message_decodes_only_from_its_canonical_bytes() {
-        let a = ids(0..8);
-        let columns = [Column {
-            name: "v".into(),
-            values: (0..8).collect(),
-        }];
-        let mut rng = ChaCha20Rng::seed_from_u64(8);
-        let config = SumConfig::new(RevealSumTo::Both);
-        let (ia, request) = Initiator::new_with_rng(config.clone(), &a, &mut rng).unwrap();
-        let (rb, response) = Responder::new_with_rng(config, &a, &columns, &mut rng)
-            .unwrap()
-            .respond(&request)
-            .unwrap();
-        let (_, finish) = ia.finish(&response).unwrap();
-        let (result, _) = rb.finish(&finish).unwrap();
+        let (_, [request, response, finish, result]) = messages(8, 8);
         for (bytes, ty) in [
             (request, MessageType::SumRequest),
             (response, MessageType::SumResponse),
             (finish, MessageType::SumFinish),
-            (result.unwrap(), MessageType::SumResult),
+            (result, MessageType::SumResult),
         ] {
             assert_eq!(reencode(&bytes, ty).unwrap(), bytes);
             assert!(crate::registry::inspect(&bytes).is_ok());

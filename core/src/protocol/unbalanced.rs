@@ -341,51 +341,26 @@ impl fmt::Debug for Server {
 }
 
 impl Server {
-    /// Builds the server's set digest for `key`'s epoch: evaluates the OPRF
-    /// on every distinct item (in parallel), and seals each label under a
-    /// key derived from its item's OPRF output. Labels are padded to the
-    /// longest one, so their lengths reveal nothing. An item given twice
-    /// keeps its first label.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::InvalidConfig`] for a label list of another length than the
-    /// items, a false-positive rate outside 1..=56 bits, or too many items;
-    /// [`Error::InputTooLong`] for an item over 65535 bytes or a label over
-    /// [`MAX_LABEL_LEN`]; [`Error::Rng`] when the operating system cannot
-    /// supply the build's label salt.
-    #[cfg(feature = "os-rng")]
-    pub fn new<T: AsRef<[u8]> + Sync, L: AsRef<[u8]> + Sync>(
-        key: OprfKey,
-        items: &[T],
-        labels: Option<&[L]>,
-        config: ServerConfig,
-    ) -> Result<Self> {
-        Self::build(
-            key,
-            items,
-            labels,
-            config,
-            &mut crate::crypto::rng::os_seeded()?,
-        )
-    }
-
-    /// **Insecure, for tests only**: [`Server::new`] with the label salt
-    /// drawn from the caller's RNG, so that a seeded RNG gives a fixed
-    /// digest (golden vectors).
-    ///
-    /// # Errors
-    ///
-    /// As [`Server::new`].
-    #[cfg(feature = "insecure-test-rng")]
-    pub fn new_with_rng<T: AsRef<[u8]> + Sync, L: AsRef<[u8]> + Sync, R: CryptoRng + ?Sized>(
-        key: OprfKey,
-        items: &[T],
-        labels: Option<&[L]>,
-        config: ServerConfig,
-        rng: &mut R,
-    ) -> Result<Self> {
-        Self::build(key, items, labels, config, rng)
+    crate::crypto::rng::rng_constructors! {
+        /// Builds the server's set digest for `key`'s epoch: evaluates the OPRF
+        /// on every distinct item (in parallel), and seals each label under a
+        /// key derived from its item's OPRF output. Labels are padded to the
+        /// longest one, so their lengths reveal nothing. An item given twice
+        /// keeps its first label.
+        ///
+        /// # Errors
+        ///
+        /// [`Error::InvalidConfig`] for a label list of another length than the
+        /// items, a false-positive rate outside 1..=56 bits, or too many items;
+        /// [`Error::InputTooLong`] for an item over 65535 bytes or a label over
+        /// [`MAX_LABEL_LEN`]; [`Error::Rng`] when the operating system cannot
+        /// supply the build's label salt.
+        pub fn new | new_with_rng [T: AsRef<[u8]> + Sync, L: AsRef<[u8]> + Sync,] (
+            key: OprfKey,
+            items: &[T],
+            labels: Option<&[L]>,
+            config: ServerConfig,
+        ) -> Result<Self> = build;
     }
 
     fn build<T: AsRef<[u8]> + Sync, L: AsRef<[u8]> + Sync, R: CryptoRng + ?Sized>(
@@ -882,33 +857,15 @@ impl Client {
         Self::with_config(ClientConfig::default(), items)
     }
 
-    /// [`Client::new`] with settings: the epoch the query is addressed to
-    /// and the canonicalization profile of the items.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::InputTooLong`], [`Error::TooManyItems`], [`Error::Rng`].
-    #[cfg(feature = "os-rng")]
-    pub fn with_config<T: AsRef<[u8]>>(
-        config: ClientConfig,
-        items: &[T],
-    ) -> Result<(Self, Vec<u8>)> {
-        Self::start(config, items, &mut crate::crypto::rng::os_seeded()?)
-    }
-
-    /// **Insecure, for tests only**: [`Client::with_config`] driven by the
-    /// caller's RNG, so that a seeded RNG fixes the blinds and query id.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::InputTooLong`], [`Error::TooManyItems`].
-    #[cfg(feature = "insecure-test-rng")]
-    pub fn new_with_rng<T: AsRef<[u8]>, R: CryptoRng + ?Sized>(
-        config: ClientConfig,
-        items: &[T],
-        rng: &mut R,
-    ) -> Result<(Self, Vec<u8>)> {
-        Self::start(config, items, rng)
+    crate::crypto::rng::rng_constructors! {
+        /// [`Client::new`] with settings: the epoch the query is addressed to
+        /// and the canonicalization profile of the items.
+        ///
+        /// # Errors
+        ///
+        /// [`Error::InputTooLong`], [`Error::TooManyItems`], [`Error::Rng`].
+        pub fn with_config | new_with_rng [T: AsRef<[u8]>,]
+            (config: ClientConfig, items: &[T]) -> Result<(Self, Vec<u8>)> = start;
     }
 
     fn start<T: AsRef<[u8]>, R: CryptoRng + ?Sized>(
