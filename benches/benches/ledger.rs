@@ -16,6 +16,8 @@ use blindmatch::budget::Budget;
 use blindmatch::oprf::OprfKey;
 use blindmatch::psi::{Config, Initiator, Responder};
 use blindmatch::receipt::{self, Case, SigningKey};
+use blindmatch::registry::parties::PsiResponder;
+use blindmatch::session::party::exchange;
 use blindmatch::unbalanced::{Client, Server, ServerConfig};
 use blindmatch_benches::items;
 use blindmatch_ledger::Ledger;
@@ -55,12 +57,8 @@ fn answer(c: &mut Criterion) {
 
 fn receipts(c: &mut Criterion) {
     let (i, request) = Initiator::new(Config::default(), &items(64, 0)).unwrap();
-    let (r, response) = Responder::new(Config::default(), &items(64, 32))
-        .unwrap()
-        .respond(&request)
-        .unwrap();
-    let a = i.conclude(&response).unwrap();
-    let b = r.conclude(a.finish.as_deref()).unwrap();
+    let r = Responder::new(Config::default(), &items(64, 32)).unwrap();
+    let (a, b) = exchange(i, request, PsiResponder::from(r)).unwrap();
     let (ka, kb) = (
         SigningKey::generate().unwrap(),
         SigningKey::generate().unwrap(),

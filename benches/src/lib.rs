@@ -123,3 +123,14 @@ pub fn balanced_session(a: &[String], b: &[String], seed: u64) -> usize {
         Err(e) => unreachable!("benchmark session failed: {e}"),
     }
 }
+
+/// What `f` returned, and how long it took.
+///
+/// # Errors
+///
+/// `f`'s.
+pub fn timed<T, E>(f: impl FnOnce() -> Result<T, E>) -> Result<(T, std::time::Duration), E> {
+    let t = std::time::Instant::now();
+    let out = f()?;
+    Ok((out, t.elapsed()))
+}

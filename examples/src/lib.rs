@@ -59,6 +59,38 @@ impl From<blindmatch::Error> for ExampleError {
     }
 }
 
+/// The exit status of an example that checks its result against the
+/// known answer: 0 when it matched, 1 when it did not, 2 (with the error on
+/// stderr) when it could not run.
+pub fn exit_code(checked: Result<bool, Box<dyn std::error::Error>>) -> std::process::ExitCode {
+    match checked {
+        Ok(true) => std::process::ExitCode::SUCCESS,
+        Ok(false) => std::process::ExitCode::from(1),
+        Err(e) => {
+            eprintln!("error: {e}");
+            std::process::ExitCode::from(2)
+        }
+    }
+}
+
+/// An example's verdict against the known answer: `ok` on stdout when there
+/// are no differences, else the first 20 and their count on stderr.
+/// Returns whether the result was right.
+pub fn verdict(problems: &[String], ok: &str) -> bool {
+    if problems.is_empty() {
+        println!("OK: {ok}");
+        return true;
+    }
+    for p in problems.iter().take(20) {
+        eprintln!("MISMATCH: {p}");
+    }
+    eprintln!(
+        "FAILED: {} differences from the known answer",
+        problems.len()
+    );
+    false
+}
+
 /// Returns the folder of the shipped data sets.
 pub fn data_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("data")
@@ -425,8 +457,9 @@ pub fn check_against_expected(
 /// unit (accounts with amounts) and a police agency (suspect accounts).
 pub mod totals {
     use std::path::Path;
-    use std::time::{Duration, Instant};
+    use std::time::Duration;
 
+    use crate::timed;
     use blindmatch::records::{Kind, Options, canonicalize};
     use blindmatch::sum::{Column, Initiator, Responder, RevealSumTo, SumConfig, SumOutcome};
 
@@ -534,21 +567,12 @@ pub mod totals {
                 values: fiu.transfers.clone(),
             },
         ];
-        let t = Instant::now();
-        let (a, request) = Initiator::new(config.clone(), police)?;
-        let t_request = t.elapsed();
-        let t = Instant::now();
-        let (b, response) = Responder::new(config, &fiu.accounts, &columns)?.respond(&request)?;
-        let t_respond = t.elapsed();
-        let t = Instant::now();
-        let (a, finish) = a.finish(&response)?;
-        let t_finish = t.elapsed();
-        let t = Instant::now();
-        let (result, fiu_outcome) = b.finish(&finish)?;
-        let t_decrypt = t.elapsed();
-        let t = Instant::now();
-        let police_outcome = a.result(result.as_deref())?;
-        let t_check = t.elapsed();
+        let ((a, request), t_request) = timed(|| Initiator::new(config.clone(), police))?;
+        let ((b, response), t_respond) =
+            timed(|| Responder::new(config, &fiu.accounts, &columns)?.respond(&request))?;
+        let ((a, finish), t_finish) = timed(|| a.finish(&response))?;
+        let ((result, fiu_outcome), t_decrypt) = timed(|| b.finish(&finish))?;
+        let (police_outcome, t_check) = timed(|| a.result(result.as_deref()))?;
         Ok(Report {
             police: police_outcome,
             fiu: fiu_outcome,
@@ -561,4 +585,15 @@ pub mod totals {
             times: [t_request, t_respond, t_finish, t_decrypt, t_check],
         })
     }
+}
+
+/// What `f` returned, and how long it took.
+///
+/// # Errors
+///
+/// `f`'s.
+pub fn timed<T, E>(f: impl FnOnce() -> Result<T, E>) -> Result<(T, std::time::Duration), E> {
+    let t = std::time::Instant::now();
+    let out = f()?;
+    Ok((out, t.elapsed()))
 }

@@ -5,6 +5,7 @@
 //! a list; each agency learns which of its own records qualify, and how
 //! many agencies hold them.
 
+use crate::timed;
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -124,9 +125,8 @@ pub fn run(
     // Hop h of every owner, in rounds: each agency forwards what reached it.
     let mut flight = Vec::with_capacity(k);
     for (i, m) in members.iter_mut().enumerate() {
-        let t = Instant::now();
-        let msg = m.start()?;
-        busy[i] += t.elapsed();
+        let (msg, took) = timed(|| m.start())?;
+        busy[i] += took;
         sent[i] += msg.len();
         flight.push(carry(exchange_dir, &format!("{}-hop1.bm", names[i]), msg)?);
     }
@@ -138,22 +138,17 @@ pub fn run(
         let c = m.commitment()?;
         sent[i] += c.len();
         let c = carry(exchange_dir, &format!("{}-commit.bm", names[i]), c)?;
-        let t = Instant::now();
-        hub.commit(names[i], &c)?;
-        hub_busy += t.elapsed();
+        hub_busy += timed(|| hub.commit(names[i], &c))?.1;
     }
     let roster = carry(exchange_dir, "roster.bm", hub.roster()?)?;
     for (i, m) in members.iter_mut().enumerate() {
-        let t = Instant::now();
-        m.accept_roster(&roster)?;
-        busy[i] += t.elapsed();
+        busy[i] += timed(|| m.accept_roster(&roster))?.1;
     }
     for hop in 1..k {
         for (owner, msg) in flight.iter_mut().enumerate() {
             let at = (owner + hop) % k;
-            let t = Instant::now();
-            let out = members[at].forward(msg)?;
-            busy[at] += t.elapsed();
+            let (out, took) = timed(|| members[at].forward(msg))?;
+            busy[at] += took;
             sent[at] += out.len();
             *msg = carry(
                 exchange_dir,
@@ -163,28 +158,25 @@ pub fn run(
         }
     }
     for (i, (m, msg)) in members.iter_mut().zip(&flight).enumerate() {
-        let t = Instant::now();
-        m.complete(msg)?;
-        let tags = m.tags()?;
-        busy[i] += t.elapsed();
+        let (tags, took) = timed(|| {
+            m.complete(msg)?;
+            m.tags()
+        })?;
+        busy[i] += took;
         sent[i] += tags.len();
         let tags = carry(exchange_dir, &format!("{}-tags.bm", names[i]), tags)?;
-        let t = Instant::now();
-        hub.add(names[i], &tags)?;
-        hub_busy += t.elapsed();
+        hub_busy += timed(|| hub.add(names[i], &tags))?.1;
     }
-    let t = Instant::now();
-    let result = carry(exchange_dir, "result.bm", hub.result()?)?;
-    hub_busy += t.elapsed();
+    let (result, took) = timed(|| carry(exchange_dir, "result.bm", hub.result()?))?;
+    hub_busy += took;
 
     let hub_key = SigningKey::generate()?;
     let case = Case::new("EMPACT-2026-17", "Council Decision 2009/371/JHA, art. 12")?;
     let mut reports = Vec::with_capacity(k);
     let mut published = 0;
     for (i, (m, (name, rs))) in members.iter_mut().zip(agencies).enumerate() {
-        let t = Instant::now();
-        let outcome = m.finish(&result)?;
-        busy[i] += t.elapsed();
+        let (outcome, took) = timed(|| m.finish(&result))?;
+        busy[i] += took;
         published = outcome.record.peer_count;
         let index = rs.index();
         let counts = outcome.counts().unwrap_or_default();

@@ -62,6 +62,14 @@ fn tampered_at(path: &Path) -> (u64, &'static str) {
     }
 }
 
+/// The refusal of a query of `requested` keys with `remaining` left.
+fn over_budget(requested: u64, remaining: u64) -> Result<Vec<u8>, Error> {
+    Err(Error::BudgetExceeded {
+        requested,
+        remaining,
+    })
+}
+
 #[test]
 fn an_untouched_ledger_verifies() {
     let dir = tempfile::tempdir().unwrap();
@@ -215,13 +223,7 @@ fn a_restart_keeps_every_clients_spent_budget() {
     assert_eq!(s.remaining_budget_with("agency-nl", &ledger), Ok(Some(4)));
     assert_eq!(s.remaining_budget_with("agency-de", &ledger), Ok(Some(17)));
     let (_, q) = query(QUERY_ITEMS, 4);
-    assert_eq!(
-        s.answer_with(&q, "agency-nl", &ledger),
-        Err(Error::BudgetExceeded {
-            requested: 8,
-            remaining: 4
-        })
-    );
+    assert_eq!(s.answer_with(&q, "agency-nl", &ledger), over_budget(8, 4));
     // A server that keeps budgets in memory would have answered.
     assert!(s.answer(&q, "agency-nl").is_ok());
     ledger.verify().unwrap();
@@ -487,16 +489,14 @@ fn two_processes_on_one_ledger_never_exceed_a_budget_together() {
 #[test]
 fn deviating_countersigner_records_one_exchange_under_two_cases() {
     use blindmatch::psi::{Config, Initiator, Responder};
+    use blindmatch::registry::parties::PsiResponder;
+    use blindmatch::session::party::exchange;
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("c.sqlite");
     let ledger = Ledger::open(&path).unwrap();
     let (i, request) = Initiator::new(Config::default(), &["a", "b"]).unwrap();
-    let (r, response) = Responder::new(Config::default(), &["b"])
-        .unwrap()
-        .respond(&request)
-        .unwrap();
-    let a = i.conclude(&response).unwrap();
-    let b = r.conclude(a.finish.as_deref()).unwrap();
+    let r = Responder::new(Config::default(), &["b"]).unwrap();
+    let (a, b) = exchange(i, request, PsiResponder::from(r)).unwrap();
     let (ka, kb) = (
         SigningKey::from_secret_bytes(&[1; 32]).unwrap(),
         SigningKey::from_secret_bytes(&[2; 32]).unwrap(),
@@ -530,13 +530,7 @@ fn deviating_client_queries_through_two_servers_at_once() {
     let hold = Hold::new(s.epoch(), "agency-nl", 8, Budget::Limited(10), [1; 16]);
     one.reserve(&hold).unwrap();
     let (_, q) = query(QUERY_ITEMS, 5);
-    assert_eq!(
-        s.answer_with(&q, "agency-nl", &two),
-        Err(Error::BudgetExceeded {
-            requested: 8,
-            remaining: 2
-        })
-    );
+    assert_eq!(s.answer_with(&q, "agency-nl", &two), over_budget(8, 2));
     assert_eq!(two.reserve(&hold).unwrap_err().code(), ErrorCode::Replay);
     // Released (the first answer failed): the query fits again, and the
     // charge leaves no hold behind.

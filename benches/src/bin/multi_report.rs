@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 
 use blindmatch::multiparty::{Hub, Member, Session};
 use blindmatch::psi::{Config, Initiator, Responder};
-use blindmatch_benches::rng;
+use blindmatch_benches::{rng, timed};
 use rand::RngExt;
 
 /// Per agency: its own steps' time and the bytes it sent; and the hub's time.
@@ -68,38 +68,32 @@ fn multi(lists: &[Vec<String>], seed: u64) -> blindmatch::Result<Multi> {
     for (i, m) in members.iter().enumerate() {
         let c = m.commitment()?;
         sent[i] += c.len();
-        let t = Instant::now();
-        hub.commit(&names[i], &c)?;
-        hub_time += t.elapsed();
+        hub_time += timed(|| hub.commit(&names[i], &c))?.1;
     }
     let roster = hub.roster()?;
     for (i, m) in members.iter_mut().enumerate() {
-        let t = Instant::now();
-        m.accept_roster(&roster)?;
-        busy[i] += t.elapsed();
+        busy[i] += timed(|| m.accept_roster(&roster))?.1;
     }
     for hop in 1..k {
         for (owner, msg) in flight.iter_mut().enumerate() {
             let at = (owner + hop) % k;
-            let t = Instant::now();
-            *msg = members[at].forward(msg)?;
-            busy[at] += t.elapsed();
+            let (next, took) = timed(|| members[at].forward(msg))?;
+            *msg = next;
+            busy[at] += took;
             sent[at] += msg.len();
         }
     }
     for (i, (m, msg)) in members.iter_mut().zip(&flight).enumerate() {
-        let t = Instant::now();
-        m.complete(msg)?;
-        let tags = m.tags()?;
-        busy[i] += t.elapsed();
+        let (tags, took) = timed(|| {
+            m.complete(msg)?;
+            m.tags()
+        })?;
+        busy[i] += took;
         sent[i] += tags.len();
-        let t = Instant::now();
-        hub.add(&names[i], &tags)?;
-        hub_time += t.elapsed();
+        hub_time += timed(|| hub.add(&names[i], &tags))?.1;
     }
-    let t = Instant::now();
-    let result = hub.result()?;
-    hub_time += t.elapsed();
+    let (result, took) = timed(|| hub.result())?;
+    hub_time += took;
     let mut published = 0;
     for (i, m) in members.iter_mut().enumerate() {
         let t = Instant::now();
@@ -125,12 +119,9 @@ fn pairwise(a: &[String], b: &[String], seed: u64) -> blindmatch::Result<[(Durat
     let (responder, response) =
         Responder::new_with_rng(Config::default(), b, &mut r)?.respond(&request)?;
     let mut tr = t.elapsed();
-    let t = Instant::now();
-    let (finish, _) = initiator.finish(&response)?;
-    ti += t.elapsed();
-    let t = Instant::now();
-    responder.finish(finish.as_deref())?;
-    tr += t.elapsed();
+    let ((finish, _), took) = timed(|| initiator.finish(&response))?;
+    ti += took;
+    tr += timed(|| responder.finish(finish.as_deref()))?.1;
     let finish_len = finish.map_or(0, |f| f.len());
     Ok([(ti, request.len() + finish_len), (tr, response.len())])
 }

@@ -13,13 +13,13 @@
 //!     (default: 2^12 and 2^16 items per side)
 //! ```
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use blindmatch::budget::Budget;
 use blindmatch::oprf::{self, Blind, Mode, OprfKey};
 use blindmatch::psi::{Config, Initiator, Proofs, Responder};
 use blindmatch::unbalanced::{Client, ClientConfig, Server, ServerConfig, SetDigest};
-use blindmatch_benches::{items, median_time, rng};
+use blindmatch_benches::{items, median_time, rng, timed};
 
 /// One balanced session's step times and message sizes.
 #[derive(Default, Clone, Copy)]
@@ -42,19 +42,12 @@ fn balanced(n: usize, proofs: Proofs, seed: u64) -> blindmatch::Result<Steps> {
     let b = items(n, n / 2);
     let config = Config::default().with_proofs(proofs);
     let mut r = rng(seed);
-    let t = Instant::now();
-    let (initiator, request) = Initiator::new_with_rng(config.clone(), &a, &mut r)?;
-    let request_time = t.elapsed();
+    let ((initiator, request), request_time) =
+        timed(|| Initiator::new_with_rng(config.clone(), &a, &mut r))?;
     let responder = Responder::new_with_rng(config, &b, &mut r)?;
-    let t = Instant::now();
-    let (responder, response) = responder.respond(&request)?;
-    let respond = t.elapsed();
-    let t = Instant::now();
-    let (finish, mine) = initiator.finish(&response)?;
-    let finish_initiator = t.elapsed();
-    let t = Instant::now();
-    let theirs = responder.finish(finish.as_deref())?;
-    let finish_responder = t.elapsed();
+    let ((responder, response), respond) = timed(|| responder.respond(&request))?;
+    let ((finish, mine), finish_initiator) = timed(|| initiator.finish(&response))?;
+    let (theirs, finish_responder) = timed(|| responder.finish(finish.as_deref()))?;
     assert_eq!(mine.cardinality(), n / 2);
     assert_eq!(theirs.map(|m| m.cardinality()), Some(n / 2));
     Ok(Steps {

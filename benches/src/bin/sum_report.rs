@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use blindmatch::psi::{Config, Initiator, Responder};
 use blindmatch::sum::{self, Column, RevealSumTo, SumConfig};
-use blindmatch_benches::{items, rng};
+use blindmatch_benches::{items, rng, timed};
 use rand::RngExt;
 
 /// One plain PSI session (output to both): (time, total message bytes).
@@ -37,22 +37,13 @@ fn sum_session(
     let mut r = rng(seed);
     let config = SumConfig::new(RevealSumTo::Both);
     let start = Instant::now();
-    let t = Instant::now();
-    let (initiator, request) = sum::Initiator::new_with_rng(config.clone(), a, &mut r)?;
-    let t0 = t.elapsed();
-    let t = Instant::now();
-    let (responder, response) =
-        sum::Responder::new_with_rng(config, b, columns, &mut r)?.respond(&request)?;
-    let t1 = t.elapsed();
-    let t = Instant::now();
-    let (waiting, finish) = initiator.finish(&response)?;
-    let t2 = t.elapsed();
-    let t = Instant::now();
-    let (result, _) = responder.finish(&finish)?;
-    let t3 = t.elapsed();
-    let t = Instant::now();
-    let outcome = waiting.result(result.as_deref())?;
-    let t4 = t.elapsed();
+    let ((initiator, request), t0) =
+        timed(|| sum::Initiator::new_with_rng(config.clone(), a, &mut r))?;
+    let ((responder, response), t1) =
+        timed(|| sum::Responder::new_with_rng(config, b, columns, &mut r)?.respond(&request))?;
+    let ((waiting, finish), t2) = timed(|| initiator.finish(&response))?;
+    let ((result, _), t3) = timed(|| responder.finish(&finish))?;
+    let (outcome, t4) = timed(|| waiting.result(result.as_deref()))?;
     if !outcome.proven {
         return Err(blindmatch::Error::BadProof);
     }

@@ -284,6 +284,48 @@ pub struct Field<'a> {
     pub region: Option<&'a str>,
 }
 
+/// A field from an owned `(kind, value, region)`, as bindings gather them.
+impl<'a> From<&'a (Kind, String, Option<String>)> for Field<'a> {
+    fn from((kind, value, region): &'a (Kind, String, Option<String>)) -> Self {
+        Field {
+            kind: *kind,
+            value,
+            region: region.as_deref(),
+        }
+    }
+}
+
+/// A party's items as a caller gathered them (the bindings' `items or
+/// RecordSet` arguments): the values it matches on, and the record set they
+/// were made from, if any.
+#[derive(Clone, Default)]
+pub struct Items {
+    /// The values, as bytes.
+    pub values: Vec<Vec<u8>>,
+    /// The record set they came from.
+    pub records: Option<std::sync::Arc<RecordSet>>,
+}
+
+/// Counts only: the values are identifiers.
+impl fmt::Debug for Items {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Items")
+            .field("values", &self.values.len())
+            .field("from_records", &self.records.is_some())
+            .finish()
+    }
+}
+
+impl Items {
+    /// The canonicalization profile the peer must share: the record set's,
+    /// or [`Profile::RAW`] for plain items.
+    pub fn profile(&self) -> Profile {
+        self.records
+            .as_ref()
+            .map_or(Profile::RAW, |rs| rs.profile())
+    }
+}
+
 impl<'a> Field<'a> {
     /// A field of `kind` with `value`.
     pub fn new(kind: Kind, value: &'a str) -> Self {

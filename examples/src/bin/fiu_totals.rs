@@ -18,14 +18,7 @@ use blindmatch_examples::data_dir;
 use blindmatch_examples::totals::{load_expected, load_fiu, load_police, run};
 
 fn main() -> ExitCode {
-    match go() {
-        Ok(true) => ExitCode::SUCCESS,
-        Ok(false) => ExitCode::from(1),
-        Err(e) => {
-            eprintln!("error: {e}");
-            ExitCode::from(2)
-        }
-    }
+    blindmatch_examples::exit_code(go())
 }
 
 fn go() -> Result<bool, Box<dyn std::error::Error>> {

@@ -20,14 +20,7 @@ use blindmatch_examples::multi::{check, load_agency, load_expected, run};
 const AGENCIES: [&str; 5] = ["NL", "DE", "FR", "BE", "PL"];
 
 fn main() -> ExitCode {
-    match go() {
-        Ok(true) => ExitCode::SUCCESS,
-        Ok(false) => ExitCode::from(1),
-        Err(e) => {
-            eprintln!("error: {e}");
-            ExitCode::from(2)
-        }
-    }
+    blindmatch_examples::exit_code(go())
 }
 
 fn go() -> Result<bool, Box<dyn std::error::Error>> {
@@ -74,17 +67,12 @@ fn go() -> Result<bool, Box<dyn std::error::Error>> {
         );
     }
     let problems = check(&report, &expected);
-    if problems.is_empty() {
-        println!(
-            "every agency found exactly its {} records known to at least three agencies (expected_three_of_five.csv)",
+    Ok(blindmatch_examples::verdict(
+        &problems,
+        &format!(
+            "every agency found exactly its {} records known to at least three agencies \
+            (expected_three_of_five.csv)",
             expected.len()
-        );
-        Ok(true)
-    } else {
-        for p in problems.iter().take(20) {
-            eprintln!("MISMATCH {p}");
-        }
-        eprintln!("{} differences from the known answer", problems.len());
-        Ok(false)
-    }
+        ),
+    ))
 }

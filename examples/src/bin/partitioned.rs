@@ -29,14 +29,7 @@ use blindmatch::psi::Config;
 type Error = Box<dyn std::error::Error>;
 
 fn main() -> ExitCode {
-    match run() {
-        Ok(true) => ExitCode::SUCCESS,
-        Ok(false) => ExitCode::from(1),
-        Err(e) => {
-            eprintln!("error: {e}");
-            ExitCode::from(2)
-        }
-    }
+    blindmatch_examples::exit_code(run())
 }
 
 /// Item `i` of a side: a phone-number-like string. Side A holds 0..n,

@@ -29,14 +29,7 @@ use blindmatch_examples::{
 };
 
 fn main() -> ExitCode {
-    match run() {
-        Ok(true) => ExitCode::SUCCESS,
-        Ok(false) => ExitCode::from(1),
-        Err(e) => {
-            eprintln!("error: {e}");
-            ExitCode::from(2)
-        }
-    }
+    blindmatch_examples::exit_code(run())
 }
 
 fn run() -> Result<bool, Box<dyn std::error::Error>> {
@@ -151,20 +144,11 @@ fn run() -> Result<bool, Box<dyn std::error::Error>> {
     }
 
     let problems = check_against_expected(&report, &expected, &expected_errors);
-    if problems.is_empty() {
-        println!(
-            "OK: the result equals the known overlap ({} suspect pairs)",
+    Ok(blindmatch_examples::verdict(
+        &problems,
+        &format!(
+            "the result equals the known overlap ({} suspect pairs)",
             expected.len()
-        );
-        Ok(true)
-    } else {
-        for p in problems.iter().take(20) {
-            eprintln!("MISMATCH: {p}");
-        }
-        eprintln!(
-            "FAILED: {} differences from the known overlap",
-            problems.len()
-        );
-        Ok(false)
-    }
+        ),
+    ))
 }
