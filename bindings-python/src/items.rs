@@ -1,29 +1,13 @@
 //! Items from Python: any iterable of `str` (encoded as UTF-8) or `bytes`,
 //! or a `RecordSet`.
 
-use std::sync::Arc;
-
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyString};
 
 use crate::records::RecordSet;
 
-/// Extracted items, and the record set they came from, if any.
-pub(crate) struct Items {
-    pub(crate) values: Vec<Vec<u8>>,
-    pub(crate) records: Option<Arc<blindmatch::records::RecordSet>>,
-}
-
-impl Items {
-    /// The canonicalization profile the peer must share: the record set's,
-    /// or the one of plain items.
-    pub(crate) fn profile(&self) -> blindmatch::wire::Profile {
-        self.records
-            .as_ref()
-            .map_or(blindmatch::wire::Profile::RAW, |rs| rs.profile())
-    }
-}
+pub(crate) use blindmatch::records::Items;
 
 pub(crate) fn extract(items: &Bound<'_, PyAny>) -> PyResult<Items> {
     if let Ok(rs) = items.cast::<RecordSet>() {

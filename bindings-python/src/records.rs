@@ -166,14 +166,7 @@ impl RecordSet {
                 values_of(kind, &v, &mut values)?;
             }
         }
-        let fields: Vec<Field<'_>> = values
-            .iter()
-            .map(|(kind, value, region)| Field {
-                kind: *kind,
-                value,
-                region: region.as_deref(),
-            })
-            .collect();
+        let fields: Vec<Field<'_>> = values.iter().map(Field::from).collect();
         let mut g = self.lock(py)?;
         Ok(Arc::make_mut(&mut g).add(record_id, &fields))
     }

@@ -154,16 +154,15 @@ impl UnbalancedServer {
         max_query_items: usize,
         ledger: Option<PyRef<'_, Ledger>>,
     ) -> PyResult<Self> {
-        let config = server_config(query_budget, fpr_bits, max_query_items)?;
-        let ledger = ledger.as_deref();
-        Self::start(
+        Self::new(
             py,
-            items::extract(items)?,
+            items,
             labels,
             Some(key),
-            config,
+            query_budget,
+            fpr_bits,
+            max_query_items,
             ledger,
-            None,
         )
     }
 

@@ -181,3 +181,45 @@ impl Receipt {
         Ok(receipt::verify(receipt, &keys).js()?.to_json())
     }
 }
+
+/// The evidence getters of a class whose finished session has a core
+/// record: `sessionRecord`, `transcriptHash` and `receipt(signer,
+/// timestamp)`, signed with the `case` the object was made with.
+/// `$record(&self)` returns the record (or the error of an unfinished
+/// object).
+macro_rules! receipt_methods {
+    ($t:ident, $record:expr) => {
+        #[wasm_bindgen]
+        impl $t {
+            /// This party's record of the finished session, for
+            /// `Receipt.countersign(r, signer, record)`.
+            #[wasm_bindgen(getter, js_name = sessionRecord)]
+            pub fn session_record(&self) -> Result<$crate::audit::SessionRecord, JsValue> {
+                Ok($crate::audit::SessionRecord {
+                    inner: ($record)(self)?,
+                    case: self.case.clone(),
+                })
+            }
+
+            /// SHA-512 over the session's messages (64 bytes), as the record
+            /// states it; the peer (the hub, the server) holds the same.
+            #[wasm_bindgen(getter, js_name = transcriptHash)]
+            pub fn transcript_hash(&self) -> Result<js_sys::Uint8Array, JsValue> {
+                Ok(js_sys::Uint8Array::from(&($record)(self)?.transcript[..]))
+            }
+
+            /// Signs a receipt of the finished session with the `caseRef`
+            /// and `legalBasis` given at construction, at `timestamp`
+            /// (seconds since 1970; now when `undefined`). A multi-party
+            /// member's receipt is for the hub to countersign.
+            pub fn receipt(
+                &self,
+                signer: &$crate::audit::SigningKey,
+                timestamp: Option<f64>,
+            ) -> Result<js_sys::Uint8Array, JsValue> {
+                self.session_record()?.sign(signer, timestamp)
+            }
+        }
+    };
+}
+pub(crate) use receipt_methods;

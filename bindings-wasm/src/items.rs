@@ -1,8 +1,6 @@
 //! Items from JavaScript: an array of strings (matched by their UTF-8
 //! bytes) or `Uint8Array`s, or a `RecordSet`.
 
-use std::sync::Arc;
-
 use js_sys::{Array, Uint8Array};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
@@ -11,21 +9,7 @@ use crate::convert;
 use crate::errors;
 use crate::records;
 
-/// Extracted items, and the record set they came from, if any.
-pub(crate) struct Items {
-    pub(crate) values: Vec<Vec<u8>>,
-    pub(crate) records: Option<Arc<blindmatch::records::RecordSet>>,
-}
-
-impl Items {
-    /// The canonicalization profile the peer must share: the record set's,
-    /// or the one of plain items.
-    pub(crate) fn profile(&self) -> blindmatch::wire::Profile {
-        self.records
-            .as_ref()
-            .map_or(blindmatch::wire::Profile::RAW, |rs| rs.profile())
-    }
-}
+pub(crate) use blindmatch::records::Items;
 
 /// Reads `items`; `what` names the argument in error messages.
 pub(crate) fn extract(items: &JsValue, what: &str) -> Result<Items, JsValue> {

@@ -11,7 +11,7 @@ use blindmatch::receipt::Case;
 use js_sys::{Array, Uint8Array};
 use wasm_bindgen::prelude::*;
 
-use crate::audit::{self, SessionRecord, SigningKey};
+use crate::audit::{self, SigningKey};
 use crate::errors::{self, IntoJs};
 use crate::items::{self, index_array};
 use crate::options::{Opts, js_options};
@@ -326,39 +326,16 @@ impl MultiPartyMember {
             .ok_or_else(|| errors::state("recordMatches needs a RecordSet as items"))?;
         Ok(records::record_matches_at(rs, self.done()?.indices()))
     }
-
-    /// This agency's record of the session.
-    #[wasm_bindgen(getter, js_name = sessionRecord)]
-    pub fn session_record(&self) -> Result<SessionRecord, JsValue> {
-        Ok(SessionRecord {
-            inner: self.done()?.record.clone(),
-            case: self.case.clone(),
-        })
-    }
-
-    /// SHA-512 over the session, this agency's tags and the result (64
-    /// bytes); the hub holds the same for this agency.
-    #[wasm_bindgen(getter, js_name = transcriptHash)]
-    pub fn transcript_hash(&self) -> Result<Uint8Array, JsValue> {
-        Ok(Uint8Array::from(&self.done()?.record.transcript[..]))
-    }
-
-    /// Signs a receipt of this agency's part, for the hub to countersign
-    /// (`hub.countersign`), at `timestamp` (seconds; now when `undefined`).
-    pub fn receipt(
-        &self,
-        signer: &SigningKey,
-        timestamp: Option<f64>,
-    ) -> Result<Uint8Array, JsValue> {
-        self.session_record()?.sign(signer, timestamp)
-    }
-
     /// E.g. `MultiPartyMember(NL)`.
     #[wasm_bindgen(js_name = toString)]
     pub fn to_string_js(&self) -> String {
         format!("MultiPartyMember({})", self.inner.name())
     }
 }
+
+audit::receipt_methods!(MultiPartyMember, |this: &MultiPartyMember| {
+    Ok::<_, JsValue>(this.done()?.record.clone())
+});
 
 /// The counting hub of a multi-party session; it holds no secret.
 ///

@@ -16,7 +16,7 @@ use blindmatch::wire::MessageType;
 use js_sys::{Array, Uint8Array};
 use wasm_bindgen::prelude::*;
 
-use crate::audit::{self, SessionRecord, SigningKey};
+use crate::audit;
 use crate::errors::{self, IntoJs};
 use crate::items::{self, Items, index_array};
 use crate::options::{Opts, js_options};
@@ -144,40 +144,18 @@ macro_rules! party_results {
             pub fn record_matches(&self) -> Result<Array, JsValue> {
                 phase::done(&self.phase)?.record_matches()
             }
-
-            /// This party's record of the finished session, for `Receipt.countersign(r, signer, record)`.
-            #[wasm_bindgen(getter, js_name = sessionRecord)]
-            pub fn session_record(&self) -> Result<SessionRecord, JsValue> {
-                Ok(SessionRecord {
-                    inner: phase::done(&self.phase)?.record.clone(),
-                    case: self.case.clone(),
-                })
-            }
-
-            /// SHA-512 over every message of the session (64 bytes); the peer holds the same.
-            #[wasm_bindgen(getter, js_name = transcriptHash)]
-            pub fn transcript_hash(&self) -> Result<Uint8Array, JsValue> {
-                Ok(Uint8Array::from(
-                    &phase::done(&self.phase)?.record.transcript[..],
-                ))
-            }
-
-            /// Signs a receipt of the finished session with the `caseRef` and
-            /// `legalBasis` given at construction, at `timestamp` (seconds
-            /// since 1970; now when `undefined`).
-            pub fn receipt(
-                &self,
-                signer: &SigningKey,
-                timestamp: Option<f64>,
-            ) -> Result<Uint8Array, JsValue> {
-                self.session_record()?.sign(signer, timestamp)
-            }
         }
     };
 }
 
 party_results!(Initiator);
 party_results!(Responder);
+audit::receipt_methods!(Initiator, |this: &Initiator| {
+    Ok::<_, JsValue>(phase::done(&this.phase)?.record.clone())
+});
+audit::receipt_methods!(Responder, |this: &Responder| {
+    Ok::<_, JsValue>(phase::done(&this.phase)?.record.clone())
+});
 phase::session_class!(Initiator, |this: &Initiator| {
     let records = this.records.clone();
     move |o: core::InitiatorOutcome| Done::new(Some(o.matches), o.record, records)

@@ -264,14 +264,7 @@ impl RecordSet {
             let kind = parse_kind(&entry.get(0).as_string().unwrap_or_default())?;
             values_of(kind, &entry.get(1), &mut values, false)?;
         }
-        let fields: Vec<Field<'_>> = values
-            .iter()
-            .map(|(kind, value, region)| Field {
-                kind: *kind,
-                value,
-                region: region.as_deref(),
-            })
-            .collect();
+        let fields: Vec<Field<'_>> = values.iter().map(Field::from).collect();
         self.with_mut(|rs| rs.add(record_id, &fields))
     }
 

@@ -12,7 +12,7 @@ use blindmatch::unbalanced::{self as core, ClientConfig, ServerConfig, Unbalance
 use js_sys::{Array, Map, Uint8Array};
 use wasm_bindgen::prelude::*;
 
-use crate::audit::{self, SessionRecord, SigningKey};
+use crate::audit;
 use crate::errors::{self, IntoJs};
 use crate::items::{self, Items, index_array};
 use crate::oprf::OprfKey;
@@ -363,37 +363,13 @@ impl UnbalancedClient {
         }
         Ok(map)
     }
-
-    /// This client's record of the finished query, for `Receipt.countersign(r, signer, record)`.
-    #[wasm_bindgen(getter, js_name = sessionRecord)]
-    pub fn session_record(&self) -> Result<SessionRecord, JsValue> {
-        Ok(SessionRecord {
-            inner: phase::done(&self.phase)?.record().clone(),
-            case: self.case.clone(),
-        })
-    }
-
-    /// SHA-512 over query, answer and digest (64 bytes).
-    #[wasm_bindgen(getter, js_name = transcriptHash)]
-    pub fn transcript_hash(&self) -> Result<Uint8Array, JsValue> {
-        Ok(Uint8Array::from(
-            &phase::done(&self.phase)?.record().transcript[..],
-        ))
-    }
-
-    /// Signs a receipt of the finished query with the `caseRef` and
-    /// `legalBasis` given at construction (`timestamp` in seconds; now when `undefined`).
-    pub fn receipt(
-        &self,
-        signer: &SigningKey,
-        timestamp: Option<f64>,
-    ) -> Result<Uint8Array, JsValue> {
-        self.session_record()?.sign(signer, timestamp)
-    }
-
     /// `UnbalancedClient(<state>)`.
     #[wasm_bindgen(js_name = toString)]
     pub fn to_string_js(&self) -> String {
         format!("UnbalancedClient({})", self.phase.name())
     }
 }
+
+audit::receipt_methods!(UnbalancedClient, |this: &UnbalancedClient| {
+    Ok::<_, JsValue>(phase::done(&this.phase)?.record().clone())
+});
