@@ -7,7 +7,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::path::PathBuf;
+mod common;
 
 use blindmatch::budget::Budget;
 use blindmatch::oprf::OprfKey;
@@ -178,16 +178,7 @@ fn generate() -> Value {
 
 #[test]
 fn golden_vectors_are_reproduced() {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/vectors/golden_psi.json");
-    let fresh = generate();
-    if std::env::var_os("BLINDMATCH_BLESS").is_some() {
-        std::fs::write(&path, serde_json::to_string_pretty(&fresh).unwrap() + "\n").unwrap();
-    }
-    let stored: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
-    assert_eq!(
-        stored, fresh,
-        "wire bytes changed; bless only for an intended format change"
-    );
+    let stored = common::golden("golden_psi.json", &generate());
     // The expected results are those of the naive intersection.
     let s = &stored["psi"][0];
     assert_eq!(s["initiator_matches"], json!([0, 1, 3, 4]));

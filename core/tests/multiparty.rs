@@ -9,8 +9,9 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod common;
+
 use std::collections::BTreeSet;
-use std::path::PathBuf;
 
 use blindmatch::multiparty::{Hub, Member, MultiOutcome, Session};
 use blindmatch::receipt::{self, Case, Role, SigningKey};
@@ -334,12 +335,11 @@ fn members_refuse_foreign_misrouted_miscounted_and_replayed_messages() {
         .map(|(n, l)| Member::new_with_rng(&small, n, l, &mut rng).unwrap())
         .collect();
     let (sfirst, _, _) = opened(&mut sm, &small);
-    let mut over = Hop::read(&sfirst[0]);
-    over.count = 3;
-    over.elements
-        .extend_from_slice(&over.elements.clone()[..32]);
     assert_eq!(
-        code(sm[1].forward(&over.write(&sfirst[0]))),
+        edited(&mut sm[1], &sfirst[0], |h| {
+            h.count = 3;
+            h.elements.extend_from_slice(&h.elements.clone()[..32]);
+        }),
         ErrorCode::PeerSetTooLarge
     );
     sm[1].forward(&sfirst[0]).unwrap();
@@ -366,6 +366,13 @@ fn ring4() -> (Vec<Member>, Vec<Vec<u8>>) {
     (ms, first)
 }
 
+/// What `m` says to the hop message `hop` after a relay's `edit`.
+fn edited(m: &mut Member, hop: &[u8], edit: impl FnOnce(&mut Hop)) -> ErrorCode {
+    let mut h = Hop::read(hop);
+    edit(&mut h);
+    code(m.forward(&h.write(hop)))
+}
+
 /// A guessed identifier's value, as a relay would slip it into a batch.
 fn guess() -> Vec<u8> {
     blindmatch::group::hash_to_group(b"+442079460958", b"relay guess")
@@ -378,29 +385,29 @@ fn guess() -> Vec<u8> {
 #[test]
 fn deviating_relay_grows_a_batch() {
     let (mut ms, first, hop2) = relayed();
-    // At hop 1 (to DE): one guess more, the count raised to match.
-    let mut grown = Hop::read(&first[0]);
-    grown.count += 1;
-    grown.elements.extend(guess());
     let mut fresh = ring4().0;
+    // At hop 1 (to DE): one guess more, the count raised to match.
     assert_eq!(
-        code(fresh[1].forward(&grown.write(&first[0]))),
+        edited(&mut fresh[1], &first[0], |h| {
+            h.count += 1;
+            h.elements.extend(guess());
+        }),
         ErrorCode::CountMismatch
     );
     // The count left as it was: the elements disagree with it.
-    let mut padded = Hop::read(&first[0]);
-    padded.elements.extend(guess());
     assert_eq!(
-        code(fresh[1].forward(&padded.write(&first[0]))),
+        edited(&mut fresh[1], &first[0], |h| {
+            h.elements.extend(guess());
+        }),
         ErrorCode::CountMismatch
     );
     // At hop 2 (to FR), in the inputs and the outputs alike.
-    let mut grown = Hop::read(&hop2);
-    grown.count += 1;
-    grown.inputs.extend(guess());
-    grown.elements.extend(guess());
     assert_eq!(
-        code(ms[2].forward(&grown.write(&hop2))),
+        edited(&mut ms[2], &hop2, |h| {
+            h.count += 1;
+            h.inputs.extend(guess());
+            h.elements.extend(guess());
+        }),
         ErrorCode::CountMismatch
     );
     // Refusals leave the member usable: the honest hop still goes through.
@@ -411,19 +418,19 @@ fn deviating_relay_grows_a_batch() {
 fn deviating_relay_shrinks_a_batch() {
     let (mut ms, first, hop2) = relayed();
     let mut fresh = ring4().0;
-    let mut shrunk = Hop::read(&first[0]);
-    shrunk.count -= 1;
-    shrunk.elements.truncate(shrunk.elements.len() - 32);
     assert_eq!(
-        code(fresh[1].forward(&shrunk.write(&first[0]))),
+        edited(&mut fresh[1], &first[0], |h| {
+            h.count -= 1;
+            h.elements.truncate(h.elements.len() - 32);
+        }),
         ErrorCode::CountMismatch
     );
-    let mut shrunk = Hop::read(&hop2);
-    shrunk.count -= 1;
-    shrunk.inputs.truncate(shrunk.inputs.len() - 32);
-    shrunk.elements.truncate(shrunk.elements.len() - 32);
     assert_eq!(
-        code(ms[2].forward(&shrunk.write(&hop2))),
+        edited(&mut ms[2], &hop2, |h| {
+            h.count -= 1;
+            h.inputs.truncate(h.inputs.len() - 32);
+            h.elements.truncate(h.elements.len() - 32);
+        }),
         ErrorCode::CountMismatch
     );
     ms[2].forward(&hop2).unwrap();
@@ -434,43 +441,46 @@ fn deviating_relay_swaps_a_value() {
     let (mut ms, first, hop2) = relayed();
     let mut fresh = ring4().0;
     // A guess in place of one of NL's values at hop 1: not NL's committed batch.
-    let mut swapped = Hop::read(&first[0]);
-    swapped.elements[..32].copy_from_slice(&guess());
     assert_eq!(
-        code(fresh[1].forward(&swapped.write(&first[0]))),
+        edited(&mut fresh[1], &first[0], |h| {
+            h.elements[..32].copy_from_slice(&guess());
+        }),
         ErrorCode::BadProof
     );
     // Two of NL's values exchanged: the same set, another batch.
-    let mut reordered = Hop::read(&first[0]);
-    let (a, b) = reordered.elements.split_at_mut(32);
-    a.swap_with_slice(&mut b[..32]);
     assert_eq!(
-        code(fresh[1].forward(&reordered.write(&first[0]))),
+        edited(&mut fresh[1], &first[0], |h| {
+            let (a, b) = h.elements.split_at_mut(32);
+            a.swap_with_slice(&mut b[..32]);
+        }),
         ErrorCode::BadProof
     );
     // At hop 2: a guess among DE's outputs, or in both inputs and outputs.
-    let mut swapped = Hop::read(&hop2);
-    swapped.elements[32..64].copy_from_slice(&guess());
     assert_eq!(
-        code(ms[2].forward(&swapped.write(&hop2))),
+        edited(&mut ms[2], &hop2, |h| {
+            h.elements[32..64].copy_from_slice(&guess());
+        }),
         ErrorCode::BadProof
     );
-    let mut both = Hop::read(&hop2);
-    both.inputs[..32].copy_from_slice(&guess());
-    both.elements[..32].copy_from_slice(&guess());
-    assert_eq!(code(ms[2].forward(&both.write(&hop2))), ErrorCode::BadProof);
-    // The proof of another hop, or none.
-    let mut unproven = Hop::read(&hop2);
-    unproven.proof.clear();
     assert_eq!(
-        code(ms[2].forward(&unproven.write(&hop2))),
+        edited(&mut ms[2], &hop2, |h| {
+            h.inputs[..32].copy_from_slice(&guess());
+            h.elements[..32].copy_from_slice(&guess());
+        }),
+        ErrorCode::BadProof
+    );
+    // The proof of another hop, or none.
+    assert_eq!(
+        edited(&mut ms[2], &hop2, |h| {
+            h.proof.clear();
+        }),
         ErrorCode::BadProof
     );
     let hop3 = ms[2].forward(&hop2).unwrap();
-    let mut replayed_proof = Hop::read(&hop3);
-    replayed_proof.proof = Hop::read(&hop2).proof;
     assert_eq!(
-        code(ms[3].forward(&replayed_proof.write(&hop3))),
+        edited(&mut ms[3], &hop3, |h| {
+            h.proof = Hop::read(&hop2).proof;
+        }),
         ErrorCode::BadProof
     );
     ms[3].forward(&hop3).unwrap();
@@ -484,11 +494,11 @@ fn deviating_relay_carries_guesses_in_another_owners_batch() {
     let (mut ms, _, hop2) = relayed();
     // As FR's values at hop 3, which DE processes (2 + 3 = 1 mod 4): FR
     // has as many items as NL, but the proof is DE's of NL's hop 1.
-    let mut relabelled = Hop::read(&hop2);
-    relabelled.owner = 2;
-    relabelled.hop = 3;
     assert_eq!(
-        code(ms[1].forward(&relabelled.write(&hop2))),
+        edited(&mut ms[1], &hop2, |h| {
+            h.owner = 2;
+            h.hop = 3;
+        }),
         ErrorCode::BadProof
     );
     let mut as_be = Hop::read(&hop2);
@@ -840,17 +850,7 @@ fn generate() -> Value {
 
 #[test]
 fn golden_vectors_are_reproduced() {
-    let path =
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/vectors/golden_multiparty.json");
-    let fresh = generate();
-    if std::env::var_os("BLINDMATCH_BLESS").is_some() {
-        std::fs::write(&path, serde_json::to_string_pretty(&fresh).unwrap() + "\n").unwrap();
-    }
-    let stored: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
-    assert!(
-        stored == fresh,
-        "golden_multiparty.json differs: a wire change? bless it deliberately"
-    );
+    let stored = common::golden("golden_multiparty.json", &generate());
     // The vectors state the naive answer.
     let lists = golden_lists();
     for s in stored["sessions"].as_array().unwrap() {

@@ -7,8 +7,9 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod common;
+
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::PathBuf;
 
 use blindmatch::Error;
 use blindmatch::sum::{Column, Initiator, Noise, Responder, RevealSumTo, SumConfig, SumOutcome};
@@ -31,6 +32,14 @@ fn run(
     let (i, finish) = i.finish(&response)?;
     let (result, theirs) = r.finish(&finish)?;
     Ok((i.result(result.as_deref())?, theirs))
+}
+
+/// A value table of one column.
+fn one_column(name: &str, values: Vec<u64>) -> [Column; 1] {
+    [Column {
+        name: name.to_owned(),
+        values,
+    }]
 }
 
 /// The naive answer: distinct shared identifiers, and per column the sum
@@ -108,12 +117,7 @@ fn ids(prefix: &str, range: std::ops::Range<u32>) -> Vec<String> {
 
 #[test]
 fn empty_sets_and_no_overlap_reveal_a_zero_cardinality_and_no_sums() {
-    let columns = |n| {
-        [Column {
-            name: "v".into(),
-            values: vec![1; n],
-        }]
-    };
+    let columns = |n| one_column("v", vec![1; n]);
     let config = SumConfig::new(RevealSumTo::Both);
     let (a, b) = run(&config, &[], &ids("x", 0..5), &columns(5), 1).unwrap();
     assert_eq!((a.cardinality, a.sums, b.sums), (0, None, None));
@@ -123,10 +127,7 @@ fn empty_sets_and_no_overlap_reveal_a_zero_cardinality_and_no_sums() {
 
 #[test]
 fn the_default_minimum_hides_a_total_over_fewer_than_five_items() {
-    let columns = [Column {
-        name: "v".into(),
-        values: vec![1_000; 10],
-    }];
+    let columns = one_column("v", vec![1_000; 10]);
     let config = SumConfig::new(RevealSumTo::Both);
     assert_eq!(
         config.min_intersection,
@@ -200,10 +201,7 @@ fn mismatched_settings_and_foreign_messages_are_refused() {
 #[test]
 fn a_finish_claiming_too_many_matches_or_garbage_sums_is_refused() {
     let a = ids("x", 0..6);
-    let columns = [Column {
-        name: "v".into(),
-        values: vec![3; 6],
-    }];
+    let columns = one_column("v", vec![3; 6]);
     let config = SumConfig::new(RevealSumTo::Both);
     let session = |seed| {
         let mut rng = ChaCha20Rng::seed_from_u64(seed);
@@ -355,16 +353,7 @@ fn generate() -> Value {
 
 #[test]
 fn golden_vectors_are_reproduced() {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/vectors/golden_sum.json");
-    let fresh = generate();
-    if std::env::var_os("BLINDMATCH_BLESS").is_some() {
-        std::fs::write(&path, serde_json::to_string_pretty(&fresh).unwrap() + "\n").unwrap();
-    }
-    let stored: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
-    assert_eq!(
-        fresh, stored,
-        "golden_sum.json differs: a wire change? bless it deliberately"
-    );
+    let stored = common::golden("golden_sum.json", &generate());
     // The shared accounts: DE89… (twice on B's side: 125,000 + 75,000 and
     // 3 + 2 transfers), GB33… and BE68….
     let both = &stored["sessions"][0]["initiator"];
@@ -402,10 +391,7 @@ fn deviating_value_holder_repeats_an_element_to_pass_the_minimum() {
     let config = SumConfig::new(RevealSumTo::Both).with_min_intersection(4);
     let a = ids("x", 0..8);
     let b = vec!["x3".to_owned(), "y1".to_owned()];
-    let columns = [Column {
-        name: "amount".to_owned(),
-        values: vec![700, 5],
-    }];
+    let columns = one_column("amount", vec![700, 5]);
     let mut rng = ChaCha20Rng::seed_from_u64(90);
     let (i, request) = Initiator::new_with_rng(config.clone(), &a, &mut rng).unwrap();
     let r = Responder::new_with_rng(config, &b, &columns, &mut rng).unwrap();
@@ -451,10 +437,7 @@ fn deviating_value_holder_repeats_an_element_to_pass_the_minimum() {
 #[test]
 fn deviating_value_holder_sends_unproven_sums() {
     let a = ids("x", 0..10);
-    let columns = [Column {
-        name: "v".to_owned(),
-        values: vec![5; 10],
-    }];
+    let columns = one_column("v", vec![5; 10]);
     let noisy = SumConfig::new(RevealSumTo::Both).with_noise(Noise {
         epsilon: 1.0,
         sensitivity: 5,
