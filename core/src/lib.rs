@@ -116,6 +116,9 @@
 )]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+#[macro_use]
+mod macros;
+
 pub mod crypto;
 pub mod error;
 pub mod evidence;

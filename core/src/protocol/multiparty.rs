@@ -168,13 +168,10 @@ struct HopMsg<'a> {
     count: u32,
     /// The values the previous agency raised (empty at hop 1, where the
     /// roster's first-batch hash stands in for them).
-    #[serde(borrow, with = "serde_bytes")]
     inputs: &'a [u8],
-    #[serde(borrow, with = "serde_bytes")]
     elements: &'a [u8],
     /// The previous agency's proofs that `elements` are `inputs` raised to
     /// the key of its roster entry (empty at hop 1).
-    #[serde(borrow, with = "serde_bytes")]
     proof: &'a [u8],
 }
 
@@ -194,13 +191,10 @@ struct CommitMsg {
 struct RosterMsg<'a> {
     session_id: SessionId,
     /// `k` counts (u32, little-endian).
-    #[serde(borrow, with = "serde_bytes")]
     counts: &'a [u8],
     /// `k` public keys.
-    #[serde(borrow, with = "serde_bytes")]
     public_keys: &'a [u8],
     /// `k` first-batch hashes.
-    #[serde(borrow, with = "serde_bytes")]
     first_batches: &'a [u8],
 }
 
@@ -209,7 +203,6 @@ struct TagsMsg<'a> {
     session_id: SessionId,
     agency: u8,
     count: u32,
-    #[serde(borrow, with = "serde_bytes")]
     tags: &'a [u8],
 }
 
@@ -218,11 +211,9 @@ struct ResultMsg<'a> {
     session_id: SessionId,
     threshold: u8,
     count: u32,
-    #[serde(borrow, with = "serde_bytes")]
     tags: &'a [u8],
     /// One byte per tag (how many agencies hold it) when the session
     /// reveals counts; empty otherwise.
-    #[serde(borrow, with = "serde_bytes")]
     counts: &'a [u8],
 }
 

@@ -173,7 +173,6 @@ struct PartMsg<'a> {
     count: u32,
     /// Bytes per comparison value (0 for parts of group elements).
     compare_len: u8,
-    #[serde(borrow, with = "serde_bytes")]
     payload: &'a [u8],
 }
 
@@ -189,10 +188,8 @@ struct ManifestMsg<'a> {
     total: u64,
     compare_len: u8,
     /// `parts` little-endian `u32` counts.
-    #[serde(borrow, with = "serde_bytes")]
     counts: &'a [u8],
     /// `parts` 32-byte part hashes.
-    #[serde(borrow, with = "serde_bytes")]
     hashes: &'a [u8],
 }
 

@@ -240,12 +240,10 @@ impl Config {
         }
     }
 
-    /// Sets whether raised values are proven. [`Proofs::TrustPeer`] gives
-    /// up the check that the peer raised this party's values with one key.
-    #[must_use]
-    pub fn with_proofs(mut self, proofs: Proofs) -> Self {
-        self.proofs = proofs;
-        self
+    setters! {
+        /// Sets whether raised values are proven. [`Proofs::TrustPeer`] gives
+        /// up the check that the peer raised this party's values with one key.
+        with_proofs(proofs: Proofs) => proofs;
     }
 
     /// Whether this session carries proofs: [`Proofs::Verify`] in
@@ -254,25 +252,15 @@ impl Config {
         self.proofs == Proofs::Verify && self.reveal == Reveal::Intersection
     }
 
-    /// Sets the canonicalization profile of this party's items.
-    #[must_use]
-    pub fn with_profile(mut self, profile: Profile) -> Self {
-        self.profile = profile;
-        self
-    }
+    setters! {
+        /// Sets the canonicalization profile of this party's items.
+        with_profile(profile: Profile) => profile;
 
-    /// Sets what the receivers of the output learn.
-    #[must_use]
-    pub fn with_reveal(mut self, reveal: Reveal) -> Self {
-        self.reveal = reveal;
-        self
-    }
+        /// Sets what the receivers of the output learn.
+        with_reveal(reveal: Reveal) => reveal;
 
-    /// Sets who learns the output.
-    #[must_use]
-    pub fn with_output(mut self, output: Output) -> Self {
-        self.output = output;
-        self
+        /// Sets who learns the output.
+        with_output(output: Output) => output;
     }
 
     /// Sets the largest peer set this party accepts.
@@ -644,7 +632,6 @@ struct RequestMsg<'a> {
     /// `K_I = a·G` for the initiator's session key `a`.
     public_key: [u8; ELEMENT_LEN],
     count: u32,
-    #[serde(borrow, with = "serde_bytes")]
     elements: &'a [u8],
 }
 
@@ -658,12 +645,9 @@ struct ResponseMsg<'a> {
     public_key: [u8; ELEMENT_LEN],
     /// The request's elements raised to `b`: whole elements when the
     /// session is proven, `compare_len`-byte digests otherwise.
-    #[serde(borrow, with = "serde_bytes")]
     reblinded: &'a [u8],
     /// The proofs of `reblinded` (empty when the session is not proven).
-    #[serde(borrow, with = "serde_bytes")]
     proof: &'a [u8],
-    #[serde(borrow, with = "serde_bytes")]
     elements: &'a [u8],
 }
 
@@ -672,9 +656,7 @@ struct FinishMsg<'a> {
     session_id: SessionId,
     count: u32,
     /// The response's elements raised to `a`, as in [`ResponseMsg`].
-    #[serde(borrow, with = "serde_bytes")]
     reblinded: &'a [u8],
-    #[serde(borrow, with = "serde_bytes")]
     proof: &'a [u8],
 }
 

@@ -161,18 +161,12 @@ impl SumConfig {
         }
     }
 
-    /// Sets the minimum intersection size.
-    #[must_use]
-    pub fn with_min_intersection(mut self, min: u64) -> Self {
-        self.min_intersection = min;
-        self
-    }
+    setters! {
+        /// Sets the minimum intersection size.
+        with_min_intersection(min: u64) => min_intersection;
 
-    /// Sets the canonicalization profile.
-    #[must_use]
-    pub fn with_profile(mut self, profile: Profile) -> Self {
-        self.profile = profile;
-        self
+        /// Sets the canonicalization profile.
+        with_profile(profile: Profile) => profile;
     }
 
     /// Refuses a peer with more distinct items.
@@ -189,11 +183,9 @@ impl SumConfig {
         self
     }
 
-    /// Sets the bits of a value (16, 32, 48 or 64).
-    #[must_use]
-    pub fn with_value_bits(mut self, bits: u8) -> Self {
-        self.value_bits = bits;
-        self
+    setters! {
+        /// Sets the bits of a value (16, 32, 48 or 64).
+        with_value_bits(bits: u8) => value_bits;
     }
 
     /// The initiator's: accepts the value holder's noisy (unproven) sums
@@ -278,7 +270,6 @@ struct RequestMsg<'a> {
     session_id: SessionId,
     profile: Profile,
     count: u32,
-    #[serde(borrow, with = "serde_bytes")]
     elements: &'a [u8],
 }
 
@@ -291,13 +282,9 @@ struct ResponseMsg<'a> {
     value_bits: u8,
     #[serde(borrow)]
     columns: Vec<&'a str>,
-    #[serde(borrow, with = "serde_bytes")]
     public_keys: &'a [u8],
-    #[serde(borrow, with = "serde_bytes")]
     reblinded: &'a [u8],
-    #[serde(borrow, with = "serde_bytes")]
     elements: &'a [u8],
-    #[serde(borrow, with = "serde_bytes")]
     ciphertexts: &'a [u8],
 }
 
@@ -305,7 +292,6 @@ struct ResponseMsg<'a> {
 struct FinishMsg<'a> {
     session_id: SessionId,
     cardinality: u64,
-    #[serde(borrow, with = "serde_bytes")]
     sums: &'a [u8],
 }
 
@@ -319,9 +305,7 @@ struct ResultMsg<'a> {
     cardinality: u64,
     kind: u8,
     limb_sums: Vec<u64>,
-    #[serde(borrow, with = "serde_bytes")]
     shares: &'a [u8],
-    #[serde(borrow, with = "serde_bytes")]
     proofs: &'a [u8],
     noisy_sums: Vec<i128>,
 }

@@ -178,32 +178,18 @@ impl ServerConfig {
         }
     }
 
-    /// Sets the false-positive rate to 2^-`bits`.
-    #[must_use]
-    pub fn with_fpr_bits(mut self, bits: u8) -> Self {
-        self.fpr_bits = bits;
-        self
-    }
+    setters! {
+        /// Sets the false-positive rate to 2^-`bits`.
+        with_fpr_bits(bits: u8) => fpr_bits;
 
-    /// Sets the elements each client may have evaluated per epoch.
-    #[must_use]
-    pub fn with_query_budget(mut self, budget: Budget) -> Self {
-        self.query_budget = budget;
-        self
-    }
+        /// Sets the elements each client may have evaluated per epoch.
+        with_query_budget(budget: Budget) => query_budget;
 
-    /// Sets the largest query accepted.
-    #[must_use]
-    pub fn with_max_query_items(mut self, max: usize) -> Self {
-        self.max_query_items = max;
-        self
-    }
+        /// Sets the largest query accepted.
+        with_max_query_items(max: usize) => max_query_items;
 
-    /// Sets the canonicalization profile of the server's items.
-    #[must_use]
-    pub fn with_profile(mut self, profile: Profile) -> Self {
-        self.profile = profile;
-        self
+        /// Sets the canonicalization profile of the server's items.
+        with_profile(profile: Profile) => profile;
     }
 }
 
@@ -227,11 +213,9 @@ impl ClientConfig {
         self
     }
 
-    /// Sets the canonicalization profile of the client's items.
-    #[must_use]
-    pub fn with_profile(mut self, profile: Profile) -> Self {
-        self.profile = profile;
-        self
+    setters! {
+        /// Sets the canonicalization profile of the client's items.
+        with_profile(profile: Profile) => profile;
     }
 }
 
@@ -283,11 +267,9 @@ struct DigestMsg<'a> {
     salt: Salt,
     count: u32,
     fpr_bits: u8,
-    #[serde(borrow, with = "serde_bytes")]
     tags: &'a [u8],
     /// Length of each padded label plaintext (0: no labels).
     label_len: u16,
-    #[serde(borrow, with = "serde_bytes")]
     labels: &'a [u8],
 }
 
@@ -297,7 +279,6 @@ struct QueryMsg<'a> {
     epoch: Option<EpochId>,
     profile: Profile,
     count: u32,
-    #[serde(borrow, with = "serde_bytes")]
     elements: &'a [u8],
 }
 
@@ -306,10 +287,8 @@ struct AnswerMsg<'a> {
     query_id: QueryId,
     epoch: EpochId,
     count: u32,
-    #[serde(borrow, with = "serde_bytes")]
     elements: &'a [u8],
     /// The VOPRF's proofs: one per [`dleq::MAX_BATCH`] elements.
-    #[serde(borrow, with = "serde_bytes")]
     proof: &'a [u8],
 }
 

@@ -257,18 +257,12 @@ impl Options {
         self
     }
 
-    /// Applies known providers' e-mail rules (Gmail dots, `googlemail.com`).
-    #[must_use]
-    pub fn with_email_provider_rules(mut self, on: bool) -> Self {
-        self.email_provider_rules = on;
-        self
-    }
+    setters! {
+        /// Applies known providers' e-mail rules (Gmail dots, `googlemail.com`).
+        with_email_provider_rules(on: bool) => email_provider_rules;
 
-    /// Drops `+tag` suffixes of e-mail local parts.
-    #[must_use]
-    pub fn with_email_drop_plus_tag(mut self, on: bool) -> Self {
-        self.email_drop_plus_tag = on;
-        self
+        /// Drops `+tag` suffixes of e-mail local parts.
+        with_email_drop_plus_tag(on: bool) => email_drop_plus_tag;
     }
 }
 

@@ -482,7 +482,6 @@ mod tests {
     #[derive(Serialize, Deserialize, Debug, PartialEq)]
     struct Body<'a> {
         n: u32,
-        #[serde(borrow, with = "serde_bytes")]
         blob: &'a [u8],
     }
 
