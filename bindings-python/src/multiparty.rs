@@ -129,7 +129,14 @@ impl MultiPartySession {
         reveal_counts: bool,
         max_items: Option<usize>,
     ) -> PyResult<Self> {
-        Self::open(py, agencies, threshold, reveal_counts, max_items, None)
+        Self::open(
+            py,
+            agencies,
+            threshold,
+            reveal_counts,
+            max_items,
+            crate::seed::for_constructor(),
+        )
     }
 
     /// Decodes a session the hub sent.
@@ -283,7 +290,14 @@ impl MultiPartyMember {
         ledger: Option<PyRef<'_, Ledger>>,
     ) -> PyResult<Self> {
         let provenance = Provenance::new(py, case_ref, legal_basis, ledger.as_deref())?;
-        Self::join(py, items, session, me, provenance, None)
+        Self::join(
+            py,
+            items,
+            session,
+            me,
+            provenance,
+            crate::seed::for_constructor(),
+        )
     }
 
     /// This agency's name.

@@ -174,33 +174,45 @@ saved_methods!(
         provenance,
     }
 );
+/// The constructor of both balanced roles: the same arguments (items, the
+/// mode both choose, the case), different first steps.
+macro_rules! balanced_constructor {
+    ($t:ident) => {
+        #[pymethods]
+        impl $t {
+            #[new]
+            #[pyo3(signature = (items, reveal="intersection", output="both", max_peer_items=None, min_peer_items=0, *, proofs="verify", case_ref=None, legal_basis=None, ledger=None))]
+            #[allow(clippy::too_many_arguments)]
+            fn new(
+                py: Python<'_>,
+                items: &Bound<'_, PyAny>,
+                reveal: &str,
+                output: &str,
+                max_peer_items: Option<usize>,
+                min_peer_items: usize,
+                proofs: &str,
+                case_ref: Option<String>,
+                legal_basis: Option<String>,
+                ledger: Option<PyRef<'_, Ledger>>,
+            ) -> PyResult<Self> {
+                let config = config(reveal, output, max_peer_items, min_peer_items)?
+                    .with_proofs(self::proofs(proofs)?);
+                let provenance = Provenance::new(py, case_ref, legal_basis, ledger.as_deref())?;
+                let seed = crate::seed::for_constructor();
+                Self::start(py, items::extract(items)?, config, provenance, seed)
+            }
+        }
+    };
+}
+balanced_constructor!(Initiator);
+balanced_constructor!(Responder);
+
 receipt_methods!(Initiator, |s, py| s
     .phase
     .with_done(py, |d| Ok(d.record.clone())));
 
 #[pymethods]
 impl Initiator {
-    #[new]
-    #[pyo3(signature = (items, reveal="intersection", output="both", max_peer_items=None, min_peer_items=0, *, proofs="verify", case_ref=None, legal_basis=None, ledger=None))]
-    #[allow(clippy::too_many_arguments)]
-    fn new(
-        py: Python<'_>,
-        items: &Bound<'_, PyAny>,
-        reveal: &str,
-        output: &str,
-        max_peer_items: Option<usize>,
-        min_peer_items: usize,
-        proofs: &str,
-        case_ref: Option<String>,
-        legal_basis: Option<String>,
-        ledger: Option<PyRef<'_, Ledger>>,
-    ) -> PyResult<Self> {
-        let config = config(reveal, output, max_peer_items, min_peer_items)?
-            .with_proofs(self::proofs(proofs)?);
-        let provenance = Provenance::new(py, case_ref, legal_basis, ledger.as_deref())?;
-        Self::start(py, items::extract(items)?, config, provenance, None)
-    }
-
     /// The request message for the responder.
     fn request<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
         self.request
@@ -320,27 +332,6 @@ receipt_methods!(Responder, |s, py| s
 
 #[pymethods]
 impl Responder {
-    #[new]
-    #[pyo3(signature = (items, reveal="intersection", output="both", max_peer_items=None, min_peer_items=0, *, proofs="verify", case_ref=None, legal_basis=None, ledger=None))]
-    #[allow(clippy::too_many_arguments)]
-    fn new(
-        py: Python<'_>,
-        items: &Bound<'_, PyAny>,
-        reveal: &str,
-        output: &str,
-        max_peer_items: Option<usize>,
-        min_peer_items: usize,
-        proofs: &str,
-        case_ref: Option<String>,
-        legal_basis: Option<String>,
-        ledger: Option<PyRef<'_, Ledger>>,
-    ) -> PyResult<Self> {
-        let config = config(reveal, output, max_peer_items, min_peer_items)?
-            .with_proofs(self::proofs(proofs)?);
-        let provenance = Provenance::new(py, case_ref, legal_basis, ledger.as_deref())?;
-        Self::start(py, items::extract(items)?, config, provenance, None)
-    }
-
     /// Answers the initiator's request; returns the response message. The
     /// responder then waits for the finish message, or for ``finish(None)``
     /// when only the initiator learns the output (it can be saved until then).

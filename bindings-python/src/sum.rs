@@ -15,7 +15,7 @@ use crate::errors::{self, IntoPy};
 use crate::items::{self, Items};
 use crate::phase::Shared;
 use crate::seed::Seed;
-use crate::shell::{Machine, reply, session_class};
+use crate::shell::{Machine, session_class};
 
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn config(
@@ -168,7 +168,7 @@ impl SumInitiator {
             None,
         )?
         .with_accept_noisy(accept_noisy);
-        Self::start(py, items, c, None)
+        Self::start(py, items, c, crate::seed::for_constructor())
     }
 
     /// The request message for the value holder.
@@ -179,13 +179,12 @@ impl SumInitiator {
     /// Matches the value holder's response; returns the finish message
     /// (the cardinality and the encrypted, re-randomized sums).
     fn finish<'py>(&self, py: Python<'py>, response: &[u8]) -> PyResult<Bound<'py, PyBytes>> {
-        let sent = self.step(
+        self.answer(
             py,
             response,
-            Some(MessageType::SumResponse),
-            "finish() was called already",
-        )?;
-        reply(py, &sent, "finish message")
+            (MessageType::SumResponse, "finish() was called already"),
+            "finish message",
+        )
     }
 
     /// Reads the value holder's result (None when the sums are revealed to
@@ -329,19 +328,18 @@ impl SumResponder {
             noise_epsilon,
             noise_sensitivity,
         )?;
-        Self::start(py, items, values, c, None)
+        Self::start(py, items, values, c, crate::seed::for_constructor())
     }
 
     /// Answers the request: the initiator's items blinded again (shuffled),
     /// its own blinded items with their encrypted values.
     fn respond<'py>(&self, py: Python<'py>, request: &[u8]) -> PyResult<Bound<'py, PyBytes>> {
-        let sent = self.step(
+        self.answer(
             py,
             request,
-            Some(MessageType::SumRequest),
-            "respond() was called already",
-        )?;
-        reply(py, &sent, "response")
+            (MessageType::SumRequest, "respond() was called already"),
+            "response",
+        )
     }
 
     /// Decrypts the sums (at or above the minimum) and returns the result

@@ -135,7 +135,7 @@ impl UnbalancedServer {
             key,
             config,
             ledger.as_deref(),
-            None,
+            crate::seed::for_constructor(),
         )
     }
 
@@ -374,7 +374,7 @@ impl UnbalancedClient {
             items::extract(items)?,
             epoch_arg(epoch)?,
             provenance,
-            None,
+            crate::seed::for_constructor(),
         )
     }
 
