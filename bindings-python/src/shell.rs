@@ -32,6 +32,19 @@ pub(crate) trait Machine {
         kind: Option<MessageType>,
         wrong: &'static str,
     ) -> PyResult<Vec<Vec<u8>>>;
+
+    /// A named step that takes a message of `kind` only and must send one
+    /// message back (`what`, for the error of a step that sent none).
+    fn answer<'py>(
+        &self,
+        py: Python<'py>,
+        message: &[u8],
+        (kind, wrong): (MessageType, &'static str),
+        what: &str,
+    ) -> PyResult<Bound<'py, pyo3::types::PyBytes>> {
+        let sent = self.step(py, message, Some(kind), wrong)?;
+        reply(py, &sent, what)
+    }
 }
 
 /// The one message a step must send (`what`, named in the error of a

@@ -3,6 +3,8 @@
 import os
 from typing import Any, Callable, Dict, Iterable, List, Literal, Optional, Sequence, Tuple, Union, final
 
+from typing_extensions import Self
+
 _Item = Union[str, bytes]
 _Reveal = Literal["intersection", "cardinality"]
 _Output = Literal["both", "initiator"]
@@ -29,43 +31,17 @@ _MessageType = Literal[
     "multi-result",
 ]
 _RevealSumTo = Literal["both", "responder"]
+_Passphrase = Union[str, bytes, None]
 _Budget = Union[int, Literal["unlimited"]]
 _FieldValue = Union[str, Tuple[str, Optional[str]], List[Union[str, Tuple[str, Optional[str]]]], None]
 
 __all__ = [
-    "OprfKey",
-    "Initiator",
-    "Responder",
-    "RecordSet",
-    "UnbalancedServer",
-    "UnbalancedClient",
-    "SetDigest",
-    "SigningKey",
-    "Receipt",
-    "Ledger",
-    "SumInitiator",
-    "SumResponder",
-    "MultiPartySession",
-    "MultiPartyMember",
-    "MultiPartyHub",
-    "PartySecret",
-    "part_info",
-    "request_part",
-    "elements_part",
-    "reblind_part",
-    "finish_part",
-    "mix_part",
-    "part_values",
-    "matches_part",
-    "count_part",
-    "join",
-    "bundle",
-    "unbundle",
-    "part_kind",
-    "message_type",
-    "ERROR_CODES",
-    "PROTOCOL_CODES",
-    "KINDS",
+    "OprfKey", "Initiator", "Responder", "RecordSet", "UnbalancedServer", "UnbalancedClient",
+    "SetDigest", "SigningKey", "Receipt", "Ledger", "SumInitiator", "SumResponder",
+    "MultiPartySession", "MultiPartyMember", "MultiPartyHub", "PartySecret", "part_info",
+    "request_part", "elements_part", "reblind_part", "finish_part", "mix_part", "part_values",
+    "matches_part", "count_part", "join", "bundle", "unbundle", "part_kind", "message_type",
+    "ERROR_CODES", "PROTOCOL_CODES", "KINDS"
 ]
 
 ERROR_CODES: List[str]
@@ -114,8 +90,50 @@ class RecordSet:
 
 _Items = Union[Iterable[_Item], RecordSet]
 
+# What several classes share (the stubs' own bases; the runtime classes
+# each define these methods).
+
+class _Machine:
+    def expects(self) -> List[str]: ...
+    def consume(self, message: bytes) -> List[bytes]: ...
+
+class _Evidence:
+    def receipt(self, signer: SigningKey, timestamp: Optional[int] = None) -> bytes: ...
+    @property
+    def transcript_hash(self) -> bytes: ...
+
+class _Balanced(_Machine, _Evidence):
+    def __new__(
+        cls,
+        items: _Items,
+        reveal: _Reveal = "intersection",
+        output: _Output = "both",
+        max_peer_items: Optional[int] = None,
+        min_peer_items: int = 0,
+        *,
+        proofs: _Proofs = "verify",
+        case_ref: Optional[str] = None,
+        legal_basis: Optional[str] = None,
+        ledger: Optional[Ledger] = None,
+    ) -> Self: ...
+    def save(self, passphrase: _Passphrase = None) -> bytes: ...
+    @property
+    def matches(self) -> List[int]: ...
+    @property
+    def cardinality(self) -> int: ...
+    @property
+    def record_matches(self) -> List[Tuple[str, List[str]]]: ...
+
+class _Sum(_Machine):
+    @property
+    def cardinality(self) -> int: ...
+    @property
+    def sums(self) -> Optional[Dict[str, int]]: ...
+    @property
+    def transcript_hash(self) -> bytes: ...
+
 @final
-class Initiator:
+class Initiator(_Balanced):
     """The initiator of a balanced PSI session.
 
     reveal="cardinality" is secure against semi-honest peers only: a peer that
@@ -128,83 +146,19 @@ class Initiator:
     exactly those items). Both parties must choose the same.
     """
 
-    def __new__(
-        cls,
-        items: _Items,
-        reveal: _Reveal = "intersection",
-        output: _Output = "both",
-        max_peer_items: Optional[int] = None,
-        min_peer_items: int = 0,
-        *,
-        proofs: _Proofs = "verify",
-        case_ref: Optional[str] = None,
-        legal_basis: Optional[str] = None,
-        ledger: Optional[Ledger] = None,
-    ) -> Initiator: ...
     def request(self) -> bytes: ...
     def finish(self, response: bytes) -> Optional[bytes]: ...
-    def expects(self) -> List[str]: ...
-    def consume(self, message: bytes) -> List[bytes]: ...
-    def save(self, passphrase: Union[str, bytes, None] = None) -> bytes: ...
     @staticmethod
-    def restore(
-        state: bytes,
-        passphrase: Union[str, bytes, None] = None,
-        *,
-        case_ref: Optional[str] = None,
-        legal_basis: Optional[str] = None,
-        ledger: Optional[Ledger] = None,
-    ) -> Initiator: ...
-    def receipt(self, signer: SigningKey, timestamp: Optional[int] = None) -> bytes: ...
-    @property
-    def transcript_hash(self) -> bytes: ...
-    @property
-    def matches(self) -> List[int]: ...
-    @property
-    def cardinality(self) -> int: ...
-    @property
-    def record_matches(self) -> List[Tuple[str, List[str]]]: ...
+    def restore(state: bytes, passphrase: _Passphrase = None, *, case_ref: Optional[str] = None, legal_basis: Optional[str] = None, ledger: Optional[Ledger] = None) -> Initiator: ...
 
 @final
-class Responder:
+class Responder(_Balanced):
     """The responder of a balanced PSI session (see Initiator on reveal="cardinality")."""
 
-    def __new__(
-        cls,
-        items: _Items,
-        reveal: _Reveal = "intersection",
-        output: _Output = "both",
-        max_peer_items: Optional[int] = None,
-        min_peer_items: int = 0,
-        *,
-        proofs: _Proofs = "verify",
-        case_ref: Optional[str] = None,
-        legal_basis: Optional[str] = None,
-        ledger: Optional[Ledger] = None,
-    ) -> Responder: ...
     def respond(self, request: bytes) -> bytes: ...
-    def expects(self) -> List[str]: ...
-    def consume(self, message: bytes) -> List[bytes]: ...
     def finish(self, finish: Optional[bytes]) -> None: ...
-    def save(self, passphrase: Union[str, bytes, None] = None) -> bytes: ...
     @staticmethod
-    def restore(
-        state: bytes,
-        passphrase: Union[str, bytes, None] = None,
-        *,
-        case_ref: Optional[str] = None,
-        legal_basis: Optional[str] = None,
-        ledger: Optional[Ledger] = None,
-    ) -> Responder: ...
-    def receipt(self, signer: SigningKey, timestamp: Optional[int] = None) -> bytes: ...
-    @property
-    def transcript_hash(self) -> bytes: ...
-    @property
-    def matches(self) -> List[int]: ...
-    @property
-    def cardinality(self) -> int: ...
-    @property
-    def record_matches(self) -> List[Tuple[str, List[str]]]: ...
+    def restore(state: bytes, passphrase: _Passphrase = None, *, case_ref: Optional[str] = None, legal_basis: Optional[str] = None, ledger: Optional[Ledger] = None) -> Responder: ...
 
 @final
 class UnbalancedServer:
@@ -246,7 +200,7 @@ class UnbalancedServer:
     def remaining_budget(self, client_id: str) -> Optional[int]: ...
 
 @final
-class UnbalancedClient:
+class UnbalancedClient(_Evidence):
     """A client of unbalanced PSI."""
 
     def __new__(
@@ -260,20 +214,10 @@ class UnbalancedClient:
     ) -> UnbalancedClient: ...
     def query(self) -> bytes: ...
     def finish(self, answer: bytes, digest: Union[bytes, SetDigest]) -> None: ...
-    def save(self, passphrase: Union[str, bytes, None] = None) -> bytes: ...
+    def save(self, passphrase: _Passphrase = None) -> bytes: ...
     @staticmethod
-    def restore(
-        state: bytes,
-        passphrase: Union[str, bytes, None] = None,
-        *,
-        case_ref: Optional[str] = None,
-        legal_basis: Optional[str] = None,
-        ledger: Optional[Ledger] = None,
-    ) -> UnbalancedClient: ...
+    def restore(state: bytes, passphrase: _Passphrase = None, *, case_ref: Optional[str] = None, legal_basis: Optional[str] = None, ledger: Optional[Ledger] = None) -> UnbalancedClient: ...
     def finish_with(self, answer: bytes, digest: SetDigest) -> None: ...
-    def receipt(self, signer: SigningKey, timestamp: Optional[int] = None) -> bytes: ...
-    @property
-    def transcript_hash(self) -> bytes: ...
     @property
     def matches(self) -> List[int]: ...
     @property
@@ -282,7 +226,7 @@ class UnbalancedClient:
     def record_matches(self) -> List[Tuple[str, List[str]]]: ...
 
 @final
-class SumInitiator:
+class SumInitiator(_Sum):
     """The party with identifiers only, in an intersection-sum session."""
 
     def __new__(
@@ -297,22 +241,14 @@ class SumInitiator:
     ) -> SumInitiator: ...
     def request(self) -> bytes: ...
     def finish(self, response: bytes) -> bytes: ...
-    def expects(self) -> List[str]: ...
-    def consume(self, message: bytes) -> List[bytes]: ...
     def result(self, result: Optional[bytes]) -> None: ...
-    @property
-    def cardinality(self) -> int: ...
-    @property
-    def sums(self) -> Optional[Dict[str, int]]: ...
     @property
     def proven(self) -> bool: ...
     @property
     def noisy(self) -> bool: ...
-    @property
-    def transcript_hash(self) -> bytes: ...
 
 @final
-class SumResponder:
+class SumResponder(_Sum):
     """The value holder in an intersection-sum session."""
 
     def __new__(
@@ -328,15 +264,7 @@ class SumResponder:
         noise_sensitivity: Optional[int] = None,
     ) -> SumResponder: ...
     def respond(self, request: bytes) -> bytes: ...
-    def expects(self) -> List[str]: ...
-    def consume(self, message: bytes) -> List[bytes]: ...
     def finish(self, finish: bytes) -> Optional[bytes]: ...
-    @property
-    def cardinality(self) -> int: ...
-    @property
-    def sums(self) -> Optional[Dict[str, int]]: ...
-    @property
-    def transcript_hash(self) -> bytes: ...
 
 @final
 class MultiPartySession:
@@ -368,7 +296,7 @@ class MultiPartySession:
     def __hash__(self) -> int: ...
 
 @final
-class MultiPartyMember:
+class MultiPartyMember(_Evidence):
     """One agency of a multi-party session."""
 
     def __new__(
@@ -401,9 +329,6 @@ class MultiPartyMember:
     @property
     def cardinality(self) -> int: ...
     def record_matches(self) -> List[Tuple[str, List[str]]]: ...
-    def receipt(self, signer: SigningKey, timestamp: Optional[int] = None) -> bytes: ...
-    @property
-    def transcript_hash(self) -> bytes: ...
 
 @final
 class MultiPartyHub:
