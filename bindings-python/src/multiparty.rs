@@ -394,16 +394,8 @@ impl MultiPartyMember {
     /// With a RecordSet as items: (record id, [kinds]) of each record with
     /// a qualifying key.
     fn record_matches(&self, py: Python<'_>) -> PyResult<Vec<(String, Vec<String>)>> {
-        let rs = self
-            .records
-            .as_ref()
-            .ok_or_else(|| errors::state(py, "record_matches needs a RecordSet as items"))?;
         let indices = self.done(py, |o| o.indices().to_vec())?;
-        Ok(rs
-            .record_matches_at(&indices)
-            .into_iter()
-            .map(|r| (r.record_id, r.kinds))
-            .collect())
+        crate::records::record_matches(py, self.records.as_ref(), &indices)
     }
 
     fn __repr__(&self, py: Python<'_>) -> PyResult<String> {

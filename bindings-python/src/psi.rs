@@ -94,16 +94,7 @@ impl Done {
     }
 
     fn record_matches(&self, py: Python<'_>) -> PyResult<Vec<(String, Vec<String>)>> {
-        let m = self.get(py)?;
-        let rs = self
-            .records
-            .as_ref()
-            .ok_or_else(|| errors::state(py, "record_matches needs a RecordSet as items"))?;
-        Ok(rs
-            .record_matches_at(m.indices())
-            .into_iter()
-            .map(|r| (r.record_id, r.kinds))
-            .collect())
+        crate::records::record_matches(py, self.records.as_ref(), self.get(py)?.indices())
     }
 }
 

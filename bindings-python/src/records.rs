@@ -9,6 +9,23 @@ use pyo3::types::{PyDict, PyList, PyString, PyTuple};
 
 use crate::errors::{self, IntoPy};
 
+/// `[(record_id, [kinds])]` of the records whose keys are at `indices`,
+/// for the `record_matches` of every party class; a state error when the
+/// items were not a RecordSet.
+pub(crate) fn record_matches(
+    py: Python<'_>,
+    records: Option<&Arc<core::RecordIndex>>,
+    indices: &[usize],
+) -> PyResult<Vec<(String, Vec<String>)>> {
+    let rs =
+        records.ok_or_else(|| errors::state(py, "record_matches needs a RecordSet as items"))?;
+    Ok(rs
+        .record_matches_at(indices)
+        .into_iter()
+        .map(|r| (r.record_id, r.kinds))
+        .collect())
+}
+
 pub(crate) fn kind_tags() -> Vec<&'static str> {
     Kind::ALL.iter().map(|k| k.tag()).collect()
 }

@@ -428,16 +428,8 @@ impl UnbalancedClient {
     /// [(record_id, [kinds that matched])] when items was a RecordSet.
     #[getter]
     fn record_matches(&self, py: Python<'_>) -> PyResult<Vec<(String, Vec<String>)>> {
-        let rs = self
-            .records
-            .as_ref()
-            .ok_or_else(|| errors::state(py, "record_matches needs a RecordSet as items"))?;
         self.phase.with_done(py, |m| {
-            Ok(rs
-                .record_matches_at(m.indices())
-                .into_iter()
-                .map(|r| (r.record_id, r.kinds))
-                .collect())
+            crate::records::record_matches(py, self.records.as_ref(), m.indices())
         })
     }
 

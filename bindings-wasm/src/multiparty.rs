@@ -320,11 +320,7 @@ impl MultiPartyMember {
     /// With a RecordSet as items: the records with a qualifying key.
     #[wasm_bindgen(getter = recordMatches, unchecked_return_type = "RecordMatch[]")]
     pub fn record_matches(&self) -> Result<Array, JsValue> {
-        let rs = self
-            .records
-            .as_ref()
-            .ok_or_else(|| errors::state("recordMatches needs a RecordSet as items"))?;
-        Ok(records::record_matches_at(rs, self.done()?.indices()))
+        records::record_matches_at(self.records.as_ref(), self.done()?.indices())
     }
     /// E.g. `MultiPartyMember(NL)`.
     #[wasm_bindgen(js_name = toString)]

@@ -113,12 +113,7 @@ impl Done {
     }
 
     fn record_matches(&self) -> Result<Array, JsValue> {
-        let m = self.get()?;
-        let rs = self
-            .records
-            .as_ref()
-            .ok_or_else(|| errors::state("recordMatches needs a RecordSet as items"))?;
-        Ok(records::record_matches(rs, m))
+        records::record_matches_at(self.records.as_ref(), self.get()?.indices())
     }
 }
 

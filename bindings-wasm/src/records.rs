@@ -330,7 +330,7 @@ impl RecordSet {
         }
         idx.sort_unstable();
         idx.dedup();
-        self.with(|rs| record_matches_at(rs, &idx))
+        self.with(|rs| to_js(rs.record_matches_at(&idx)))
     }
 
     /// The number of records.
@@ -359,17 +359,15 @@ impl RecordSet {
     }
 }
 
-/// `[{recordId, kinds}]` of `records` for `matches`.
-pub(crate) fn record_matches(
-    records: &core::RecordSet,
-    matches: &blindmatch::psi::Matches,
-) -> Array {
-    record_matches_at(records, matches.indices())
-}
-
-/// `[{recordId, kinds}]` for matched key indices of any protocol.
-pub(crate) fn record_matches_at(records: &core::RecordSet, indices: &[usize]) -> Array {
-    to_js(records.record_matches_at(indices))
+/// `[{recordId, kinds}]` for matched key indices of any protocol; a state
+/// error when the items were not a RecordSet.
+pub(crate) fn record_matches_at(
+    records: Option<&std::sync::Arc<core::RecordSet>>,
+    indices: &[usize],
+) -> Result<Array, wasm_bindgen::JsValue> {
+    let rs =
+        records.ok_or_else(|| crate::errors::state("recordMatches needs a RecordSet as items"))?;
+    Ok(to_js(rs.record_matches_at(indices)))
 }
 
 /// `[{recordId, kinds}]` of matched records.

@@ -337,14 +337,7 @@ impl UnbalancedClient {
     /// records of mine that the server holds (items must be a RecordSet).
     #[wasm_bindgen(getter = recordMatches, unchecked_return_type = "RecordMatch[]")]
     pub fn record_matches(&self) -> Result<Array, JsValue> {
-        let rs = self
-            .records
-            .as_ref()
-            .ok_or_else(|| errors::state("recordMatches needs a RecordSet as items"))?;
-        Ok(records::record_matches_at(
-            rs,
-            phase::done(&self.phase)?.indices(),
-        ))
+        records::record_matches_at(self.records.as_ref(), phase::done(&self.phase)?.indices())
     }
 
     /// Sorted indices into the items that the server holds.

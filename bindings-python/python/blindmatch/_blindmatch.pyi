@@ -3,7 +3,7 @@
 import os
 from typing import Any, Callable, Dict, Iterable, List, Literal, Optional, Sequence, Tuple, Union, final
 
-from typing_extensions import Self
+from typing_extensions import Self, TypedDict, Unpack
 
 _Item = Union[str, bytes]
 _Reveal = Literal["intersection", "cardinality"]
@@ -90,6 +90,13 @@ class RecordSet:
 
 _Items = Union[Iterable[_Item], RecordSet]
 
+class _Case(TypedDict, total=False):
+    """The case a party's receipts and ledger entries name (keyword arguments)."""
+
+    case_ref: Optional[str]
+    legal_basis: Optional[str]
+    ledger: Optional[Ledger]
+
 # What several classes share (the stubs' own bases; the runtime classes
 # each define these methods).
 
@@ -112,9 +119,7 @@ class _Balanced(_Machine, _Evidence):
         min_peer_items: int = 0,
         *,
         proofs: _Proofs = "verify",
-        case_ref: Optional[str] = None,
-        legal_basis: Optional[str] = None,
-        ledger: Optional[Ledger] = None,
+        **case: Unpack[_Case],
     ) -> Self: ...
     def save(self, passphrase: _Passphrase = None) -> bytes: ...
     @property
@@ -149,7 +154,7 @@ class Initiator(_Balanced):
     def request(self) -> bytes: ...
     def finish(self, response: bytes) -> Optional[bytes]: ...
     @staticmethod
-    def restore(state: bytes, passphrase: _Passphrase = None, *, case_ref: Optional[str] = None, legal_basis: Optional[str] = None, ledger: Optional[Ledger] = None) -> Initiator: ...
+    def restore(state: bytes, passphrase: _Passphrase = None, **case: Unpack[_Case]) -> Initiator: ...
 
 @final
 class Responder(_Balanced):
@@ -158,7 +163,7 @@ class Responder(_Balanced):
     def respond(self, request: bytes) -> bytes: ...
     def finish(self, finish: Optional[bytes]) -> None: ...
     @staticmethod
-    def restore(state: bytes, passphrase: _Passphrase = None, *, case_ref: Optional[str] = None, legal_basis: Optional[str] = None, ledger: Optional[Ledger] = None) -> Responder: ...
+    def restore(state: bytes, passphrase: _Passphrase = None, **case: Unpack[_Case]) -> Responder: ...
 
 @final
 class UnbalancedServer:
@@ -207,16 +212,13 @@ class UnbalancedClient(_Evidence):
         cls,
         items: _Items,
         epoch: Optional[bytes] = None,
-        *,
-        case_ref: Optional[str] = None,
-        legal_basis: Optional[str] = None,
-        ledger: Optional[Ledger] = None,
+        **case: Unpack[_Case],
     ) -> UnbalancedClient: ...
     def query(self) -> bytes: ...
     def finish(self, answer: bytes, digest: Union[bytes, SetDigest]) -> None: ...
     def save(self, passphrase: _Passphrase = None) -> bytes: ...
     @staticmethod
-    def restore(state: bytes, passphrase: _Passphrase = None, *, case_ref: Optional[str] = None, legal_basis: Optional[str] = None, ledger: Optional[Ledger] = None) -> UnbalancedClient: ...
+    def restore(state: bytes, passphrase: _Passphrase = None, **case: Unpack[_Case]) -> UnbalancedClient: ...
     def finish_with(self, answer: bytes, digest: SetDigest) -> None: ...
     @property
     def matches(self) -> List[int]: ...
@@ -304,10 +306,7 @@ class MultiPartyMember(_Evidence):
         items: _Items,
         session: Union[bytes, MultiPartySession],
         me: str,
-        *,
-        case_ref: Optional[str] = None,
-        legal_basis: Optional[str] = None,
-        ledger: Optional[Ledger] = None,
+        **case: Unpack[_Case],
     ) -> MultiPartyMember: ...
     @property
     def name(self) -> str: ...
@@ -334,14 +333,7 @@ class MultiPartyMember(_Evidence):
 class MultiPartyHub:
     """The counting hub of a multi-party session; it holds no secret."""
 
-    def __new__(
-        cls,
-        session: Union[bytes, MultiPartySession],
-        *,
-        case_ref: Optional[str] = None,
-        legal_basis: Optional[str] = None,
-        ledger: Optional[Ledger] = None,
-    ) -> MultiPartyHub: ...
+    def __new__(cls, session: Union[bytes, MultiPartySession], **case: Unpack[_Case]) -> MultiPartyHub: ...
     @property
     def session(self) -> MultiPartySession: ...
     @property
