@@ -141,7 +141,7 @@ impl ChainVerifier {
 }
 
 #[derive(Serialize, Deserialize)]
-struct CheckpointMsg {
+pub(crate) struct CheckpointMsg {
     ledger_id: [u8; 16],
     seq: u64,
     head: EntryHash,
@@ -240,12 +240,6 @@ impl Checkpoint {
     }
 }
 
-/// Decodes a checkpoint and encodes it again, for the `decode` fuzz target.
-#[cfg(fuzzing)]
-pub(crate) fn reencode(bytes: &[u8]) -> Result<Vec<u8>> {
-    let msg: CheckpointMsg = wire::decode(bytes, MessageType::Checkpoint)?;
-    Ok(wire::encode(MessageType::Checkpoint, &msg))
-}
 
 #[cfg(test)]
 mod tests {

@@ -388,7 +388,7 @@ struct Countersignature<'a> {
 }
 
 #[derive(Serialize, Deserialize)]
-struct ReceiptMsg<'a> {
+pub(crate) struct ReceiptMsg<'a> {
     #[serde(borrow)]
     body: Body<'a>,
     #[serde(with = "serde_bytes")]
@@ -705,12 +705,6 @@ fn open(msg: &ReceiptMsg<'_>) -> Result<ReceiptFields> {
     })
 }
 
-/// Decodes a receipt and encodes it again, for the `decode` fuzz target.
-#[cfg(fuzzing)]
-pub(crate) fn reencode(bytes: &[u8]) -> Result<Vec<u8>> {
-    let msg: ReceiptMsg<'_> = wire::decode(bytes, MessageType::Receipt)?;
-    Ok(wire::encode(MessageType::Receipt, &msg))
-}
 
 /// The JSON rendering's fields, in the order people read them.
 #[derive(Serialize)]

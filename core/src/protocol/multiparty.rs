@@ -148,7 +148,7 @@ impl fmt::Debug for Session {
 }
 
 #[derive(Serialize, Deserialize)]
-struct SessionMsg<'a> {
+pub(crate) struct SessionMsg<'a> {
     suite: u8,
     session_id: SessionId,
     #[serde(borrow)]
@@ -159,7 +159,7 @@ struct SessionMsg<'a> {
 }
 
 #[derive(Serialize, Deserialize)]
-struct HopMsg<'a> {
+pub(crate) struct HopMsg<'a> {
     session_id: SessionId,
     /// The hash of the roster every agency of the ring checked.
     roster: [u8; 32],
@@ -178,7 +178,7 @@ struct HopMsg<'a> {
 /// An agency's commitment, sent to the hub after [`Member::start`]: its
 /// public key `K_i = k_i·G`, its count and the hash of its first batch.
 #[derive(Serialize, Deserialize)]
-struct CommitMsg {
+pub(crate) struct CommitMsg {
     session_id: SessionId,
     agency: u8,
     count: u32,
@@ -188,7 +188,7 @@ struct CommitMsg {
 
 /// Every agency's commitment, in ring order, as the hub publishes them.
 #[derive(Serialize, Deserialize)]
-struct RosterMsg<'a> {
+pub(crate) struct RosterMsg<'a> {
     session_id: SessionId,
     /// `k` counts (u32, little-endian).
     counts: &'a [u8],
@@ -199,7 +199,7 @@ struct RosterMsg<'a> {
 }
 
 #[derive(Serialize, Deserialize)]
-struct TagsMsg<'a> {
+pub(crate) struct TagsMsg<'a> {
     session_id: SessionId,
     agency: u8,
     count: u32,
@@ -207,7 +207,7 @@ struct TagsMsg<'a> {
 }
 
 #[derive(Serialize, Deserialize)]
-struct ResultMsg<'a> {
+pub(crate) struct ResultMsg<'a> {
     session_id: SessionId,
     threshold: u8,
     count: u32,
@@ -1554,18 +1554,6 @@ pub(crate) fn describe(bytes: &[u8], ty: MessageType, info: &mut wire::MessageIn
     Ok(())
 }
 
-/// Re-encodes a message after decoding it (the canonical-decoding tests).
-#[cfg(any(test, fuzzing))]
-pub(crate) fn reencode(bytes: &[u8], ty: MessageType) -> Result<Vec<u8>> {
-    Ok(match ty {
-        MessageType::MultiSession => wire::encode(ty, &wire::decode::<SessionMsg<'_>>(bytes, ty)?),
-        MessageType::MultiHop => wire::encode(ty, &wire::decode::<HopMsg<'_>>(bytes, ty)?),
-        MessageType::MultiTags => wire::encode(ty, &wire::decode::<TagsMsg<'_>>(bytes, ty)?),
-        MessageType::MultiCommit => wire::encode(ty, &wire::decode::<CommitMsg>(bytes, ty)?),
-        MessageType::MultiRoster => wire::encode(ty, &wire::decode::<RosterMsg<'_>>(bytes, ty)?),
-        _ => wire::encode(ty, &wire::decode::<ResultMsg<'_>>(bytes, ty)?),
-    })
-}
 
 #[cfg(test)]
 mod tests {
@@ -1652,7 +1640,7 @@ mod tests {
             (&tags, MessageType::MultiTags),
             (&result, MessageType::MultiResult),
         ] {
-            assert_eq!(&reencode(bytes, ty).unwrap(), bytes);
+            assert_eq!(&crate::registry::reencode(bytes).unwrap(), bytes);
             assert_eq!(crate::registry::inspect(bytes).unwrap().message_type, ty);
         }
         // The member's Debug shows no secret and no item.

@@ -165,7 +165,7 @@ pub enum Role {
 }
 
 #[derive(Serialize, Deserialize)]
-struct PartMsg<'a> {
+pub(crate) struct PartMsg<'a> {
     session_id: SessionId,
     kind: u8,
     index: u32,
@@ -177,7 +177,7 @@ struct PartMsg<'a> {
 }
 
 #[derive(Serialize, Deserialize)]
-struct ManifestMsg<'a> {
+pub(crate) struct ManifestMsg<'a> {
     session_id: SessionId,
     kind: u8,
     suite: u8,
@@ -1264,7 +1264,7 @@ pub fn kind_of(message: &[u8]) -> Result<PartKind> {
 pub const MAX_BUNDLE_MESSAGES: usize = 2 * (MAX_PARTS as usize + 1);
 
 #[derive(Serialize, Deserialize)]
-struct BundleMsg<'a> {
+pub(crate) struct BundleMsg<'a> {
     #[serde(borrow)]
     messages: Vec<&'a [u8]>,
 }
@@ -1324,13 +1324,3 @@ pub fn unbundle(bytes: &[u8]) -> Result<Vec<&[u8]>> {
     Ok(msg.messages)
 }
 
-/// Decodes a part, manifest or bundle and encodes it again, for the
-/// `decode` fuzz target.
-#[cfg(fuzzing)]
-pub(crate) fn reencode(bytes: &[u8], ty: MessageType) -> Result<Vec<u8>> {
-    Ok(match ty {
-        MessageType::Part => wire::encode(ty, &wire::decode::<PartMsg<'_>>(bytes, ty)?),
-        MessageType::Bundle => wire::encode(ty, &wire::decode::<BundleMsg<'_>>(bytes, ty)?),
-        _ => wire::encode(ty, &wire::decode::<ManifestMsg<'_>>(bytes, ty)?),
-    })
-}

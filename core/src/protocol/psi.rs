@@ -621,7 +621,7 @@ pub(crate) fn shuffled<R: CryptoRng + ?Sized>(n: usize, rng: &mut R) -> Vec<u32>
 }
 
 #[derive(Serialize, Deserialize)]
-struct RequestMsg<'a> {
+pub(crate) struct RequestMsg<'a> {
     suite: u8,
     reveal: u8,
     output: u8,
@@ -636,7 +636,7 @@ struct RequestMsg<'a> {
 }
 
 #[derive(Serialize, Deserialize)]
-struct ResponseMsg<'a> {
+pub(crate) struct ResponseMsg<'a> {
     session_id: SessionId,
     initiator_count: u32,
     responder_count: u32,
@@ -652,7 +652,7 @@ struct ResponseMsg<'a> {
 }
 
 #[derive(Serialize, Deserialize)]
-struct FinishMsg<'a> {
+pub(crate) struct FinishMsg<'a> {
     session_id: SessionId,
     count: u32,
     /// The response's elements raised to `a`, as in [`ResponseMsg`].
@@ -1425,17 +1425,6 @@ impl ResponderAwaitingFinish {
     }
 }
 
-/// Decodes a balanced PSI message of type `ty` and encodes it again, for
-/// the `decode` fuzz target (canonical decoding: the result must be the
-/// input).
-#[cfg(fuzzing)]
-pub(crate) fn reencode(bytes: &[u8], ty: MessageType) -> Result<Vec<u8>> {
-    Ok(match ty {
-        MessageType::PsiRequest => wire::encode(ty, &wire::decode::<RequestMsg<'_>>(bytes, ty)?),
-        MessageType::PsiResponse => wire::encode(ty, &wire::decode::<ResponseMsg<'_>>(bytes, ty)?),
-        _ => wire::encode(ty, &wire::decode::<FinishMsg<'_>>(bytes, ty)?),
-    })
-}
 
 #[cfg(test)]
 mod tests {

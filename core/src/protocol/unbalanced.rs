@@ -260,7 +260,7 @@ fn tag_range(n: usize, bits: u8) -> Result<u64> {
 }
 
 #[derive(Serialize, Deserialize)]
-struct DigestMsg<'a> {
+pub(crate) struct DigestMsg<'a> {
     /// The server's VOPRF public key; the epoch is its fingerprint.
     public_key: [u8; ELEMENT_LEN],
     profile: Profile,
@@ -274,7 +274,7 @@ struct DigestMsg<'a> {
 }
 
 #[derive(Serialize, Deserialize)]
-struct QueryMsg<'a> {
+pub(crate) struct QueryMsg<'a> {
     query_id: QueryId,
     epoch: Option<EpochId>,
     profile: Profile,
@@ -283,7 +283,7 @@ struct QueryMsg<'a> {
 }
 
 #[derive(Serialize, Deserialize)]
-struct AnswerMsg<'a> {
+pub(crate) struct AnswerMsg<'a> {
     query_id: QueryId,
     epoch: EpochId,
     count: u32,
@@ -1078,17 +1078,6 @@ impl Client {
     }
 }
 
-/// Decodes an unbalanced PSI message of type `ty` and encodes it again, for
-/// the `decode` fuzz target (canonical decoding: the result must be the
-/// input).
-#[cfg(fuzzing)]
-pub(crate) fn reencode(bytes: &[u8], ty: MessageType) -> Result<Vec<u8>> {
-    Ok(match ty {
-        MessageType::SetDigest => wire::encode(ty, &wire::decode::<DigestMsg<'_>>(bytes, ty)?),
-        MessageType::UnbalancedQuery => wire::encode(ty, &wire::decode::<QueryMsg<'_>>(bytes, ty)?),
-        _ => wire::encode(ty, &wire::decode::<AnswerMsg<'_>>(bytes, ty)?),
-    })
-}
 
 #[cfg(test)]
 mod tests {

@@ -57,35 +57,39 @@ pub fn inspect(bytes: &[u8]) -> Result<MessageInfo> {
 }
 
 /// Decodes any message by its type and encodes the result again (the
-/// fuzz targets' round trip).
+/// canonical-decoding tests' and the fuzz targets' round trip).
 ///
 /// # Errors
 ///
 /// Any decoding error.
-#[cfg(fuzzing)]
+#[cfg(any(test, fuzzing))]
 pub fn reencode(bytes: &[u8]) -> Result<Vec<u8>> {
     use crate::evidence::{audit, receipt};
     use crate::protocol::partition;
+    use crate::wire::reencode_as as re;
+    use MessageType as M;
     let ty = message_type(bytes)?;
     match ty {
-        MessageType::PsiRequest | MessageType::PsiResponse | MessageType::PsiFinish => {
-            psi::reencode(bytes, ty)
-        }
-        MessageType::Receipt => receipt::reencode(bytes),
-        MessageType::Checkpoint => audit::reencode(bytes),
-        MessageType::Part | MessageType::Manifest | MessageType::Bundle => {
-            partition::reencode(bytes, ty)
-        }
-        MessageType::SumRequest
-        | MessageType::SumResponse
-        | MessageType::SumFinish
-        | MessageType::SumResult => sum::reencode(bytes, ty),
-        MessageType::MultiSession
-        | MessageType::MultiHop
-        | MessageType::MultiTags
-        | MessageType::MultiResult
-        | MessageType::MultiCommit
-        | MessageType::MultiRoster => multiparty::reencode(bytes, ty),
-        _ => unbalanced::reencode(bytes, ty),
+        M::PsiRequest => re::<psi::RequestMsg<'_>>(bytes, ty),
+        M::PsiResponse => re::<psi::ResponseMsg<'_>>(bytes, ty),
+        M::PsiFinish => re::<psi::FinishMsg<'_>>(bytes, ty),
+        M::SetDigest => re::<unbalanced::DigestMsg<'_>>(bytes, ty),
+        M::UnbalancedQuery => re::<unbalanced::QueryMsg<'_>>(bytes, ty),
+        M::UnbalancedAnswer => re::<unbalanced::AnswerMsg<'_>>(bytes, ty),
+        M::Receipt => re::<receipt::ReceiptMsg<'_>>(bytes, ty),
+        M::Checkpoint => re::<audit::CheckpointMsg>(bytes, ty),
+        M::Part => re::<partition::PartMsg<'_>>(bytes, ty),
+        M::Manifest => re::<partition::ManifestMsg<'_>>(bytes, ty),
+        M::Bundle => re::<partition::BundleMsg<'_>>(bytes, ty),
+        M::SumRequest => re::<sum::RequestMsg<'_>>(bytes, ty),
+        M::SumResponse => re::<sum::ResponseMsg<'_>>(bytes, ty),
+        M::SumFinish => re::<sum::FinishMsg<'_>>(bytes, ty),
+        M::SumResult => re::<sum::ResultMsg<'_>>(bytes, ty),
+        M::MultiSession => re::<multiparty::SessionMsg<'_>>(bytes, ty),
+        M::MultiHop => re::<multiparty::HopMsg<'_>>(bytes, ty),
+        M::MultiTags => re::<multiparty::TagsMsg<'_>>(bytes, ty),
+        M::MultiResult => re::<multiparty::ResultMsg<'_>>(bytes, ty),
+        M::MultiCommit => re::<multiparty::CommitMsg>(bytes, ty),
+        M::MultiRoster => re::<multiparty::RosterMsg<'_>>(bytes, ty),
     }
 }

@@ -349,6 +349,21 @@ pub(crate) fn encode<T: Serialize>(ty: MessageType, body: &T) -> Vec<u8> {
     }
 }
 
+/// Decodes `bytes` as a `T` message of type `ty` and encodes it again: the
+/// round trip of the canonical-decoding tests and the `decode` fuzz target
+/// (the result must be the input).
+///
+/// # Errors
+///
+/// Any decoding error.
+#[cfg(any(test, fuzzing))]
+pub(crate) fn reencode_as<'a, T: Deserialize<'a> + Serialize>(
+    bytes: &'a [u8],
+    ty: MessageType,
+) -> Result<Vec<u8>> {
+    Ok(encode(ty, &decode::<T>(bytes, ty)?))
+}
+
 /// Decodes an envelope of type `expected` into its body, borrowing byte
 /// strings from `bytes`, and checks that the body is exactly what
 /// [`encode`] writes for the decoded value.
