@@ -9,6 +9,17 @@ use pyo3::prelude::*;
 /// thread).
 pub(crate) const INVALID_STATE: &str = blindmatch::ErrorCode::InvalidState.as_str();
 
+/// `value` as one of `T`'s names; a ValueError that names the argument
+/// and the choices otherwise.
+pub(crate) fn choice<T: blindmatch::wire::mode::Named>(what: &str, value: &str) -> PyResult<T> {
+    T::from_name(value).ok_or_else(|| {
+        pyo3::exceptions::PyValueError::new_err(format!(
+            "{what} must be {}, not {value:?}",
+            T::choices('\'')
+        ))
+    })
+}
+
 pub(crate) fn all_codes() -> Vec<&'static str> {
     // `invalid_state` is a core code too (multi-party steps out of order).
     blindmatch::ErrorCode::ALL

@@ -7,13 +7,12 @@
 
 use std::sync::Arc;
 
-use blindmatch::psi::{self as core, Config, Matches, Output, Proofs, Reveal};
+use blindmatch::psi::{self as core, Config, Matches, Output, Reveal};
 use blindmatch::receipt::SessionRecord;
 use blindmatch::records::RecordIndex;
 use blindmatch::registry::parties::PsiResponder;
 use blindmatch::state::{Waiting, WaitingRef};
 use blindmatch::wire::MessageType;
-use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 
@@ -24,39 +23,14 @@ use crate::phase::Shared;
 use crate::seed::Seed;
 use crate::shell::{Machine, receipt_methods, saved_methods, session_class};
 
-/// Parses `proofs=` ("verify" or "trust_peer") as a ValueError.
-pub(crate) fn proofs(name: &str) -> PyResult<Proofs> {
-    Proofs::from_name(name).map_err(|_| {
-        PyValueError::new_err(format!(
-            "proofs must be 'verify' or 'trust_peer', not {name:?}"
-        ))
-    })
-}
-
 pub(crate) fn config(
     reveal: &str,
     output: &str,
     max_peer_items: Option<usize>,
     min_peer_items: usize,
 ) -> PyResult<Config> {
-    let reveal = match reveal {
-        "intersection" => Reveal::Intersection,
-        "cardinality" => Reveal::Cardinality,
-        other => {
-            return Err(PyValueError::new_err(format!(
-                "reveal must be 'intersection' or 'cardinality', not {other:?}"
-            )));
-        }
-    };
-    let output = match output {
-        "both" => Output::Both,
-        "initiator" => Output::Initiator,
-        other => {
-            return Err(PyValueError::new_err(format!(
-                "output must be 'both' or 'initiator', not {other:?}"
-            )));
-        }
-    };
+    let reveal = errors::choice::<Reveal>("reveal", reveal)?;
+    let output = errors::choice::<Output>("output", output)?;
     let mut c = Config::new(reveal, output).with_min_peer_items(min_peer_items);
     if let Some(max) = max_peer_items {
         c = c.with_max_peer_items(max);
@@ -165,9 +139,9 @@ saved_methods!(
         provenance,
     }
 );
-/// The constructor of both balanced roles: the same arguments (items, the
-/// mode both choose, the case), different first steps.
-macro_rules! balanced_constructor {
+/// What both balanced roles share: the constructor (items, the mode both
+/// choose, the case; different first steps) and the result getters.
+macro_rules! balanced_shell {
     ($t:ident) => {
         #[pymethods]
         impl $t {
@@ -187,16 +161,35 @@ macro_rules! balanced_constructor {
                 ledger: Option<PyRef<'_, Ledger>>,
             ) -> PyResult<Self> {
                 let config = config(reveal, output, max_peer_items, min_peer_items)?
-                    .with_proofs(self::proofs(proofs)?);
+                    .with_proofs(errors::choice("proofs", proofs)?);
                 let provenance = Provenance::new(py, case_ref, legal_basis, ledger.as_deref())?;
                 let seed = crate::seed::for_constructor();
                 Self::start(py, items::extract(items)?, config, provenance, seed)
             }
+
+            /// Sorted indices into items that are shared ([] in cardinality mode).
+            #[getter]
+            fn matches(&self, py: Python<'_>) -> PyResult<Vec<usize>> {
+                self.phase
+                    .with_done(py, |d| Ok(d.get(py)?.indices().to_vec()))
+            }
+
+            /// The number of distinct shared items.
+            #[getter]
+            fn cardinality(&self, py: Python<'_>) -> PyResult<usize> {
+                self.phase.with_done(py, |d| Ok(d.get(py)?.cardinality()))
+            }
+
+            /// [(record_id, [kinds that matched])] when items was a RecordSet.
+            #[getter]
+            fn record_matches(&self, py: Python<'_>) -> PyResult<Vec<(String, Vec<String>)>> {
+                self.phase.with_done(py, |d| d.record_matches(py))
+            }
         }
     };
 }
-balanced_constructor!(Initiator);
-balanced_constructor!(Responder);
+balanced_shell!(Initiator);
+balanced_shell!(Responder);
 
 receipt_methods!(Initiator, |s, py| s
     .phase
@@ -226,25 +219,6 @@ impl Initiator {
     ) -> PyResult<Option<Bound<'py, PyBytes>>> {
         let sent = self.step(py, response, Some(MessageType::PsiResponse), "")?;
         Ok(sent.first().map(|f| PyBytes::new(py, f)))
-    }
-
-    /// Sorted indices into items that are shared ([] in cardinality mode).
-    #[getter]
-    fn matches(&self, py: Python<'_>) -> PyResult<Vec<usize>> {
-        self.phase
-            .with_done(py, |d| Ok(d.get(py)?.indices().to_vec()))
-    }
-
-    /// The number of distinct shared items.
-    #[getter]
-    fn cardinality(&self, py: Python<'_>) -> PyResult<usize> {
-        self.phase.with_done(py, |d| Ok(d.get(py)?.cardinality()))
-    }
-
-    /// [(record_id, [kinds that matched])] when items was a RecordSet.
-    #[getter]
-    fn record_matches(&self, py: Python<'_>) -> PyResult<Vec<(String, Vec<String>)>> {
-        self.phase.with_done(py, |d| d.record_matches(py))
     }
 }
 
@@ -363,25 +337,6 @@ impl Responder {
             Ok((blindmatch::phase::Phase::Done(done), o.record))
         })?;
         self.provenance.record_session(py, &record)
-    }
-
-    /// Sorted indices into items that are shared ([] in cardinality mode).
-    #[getter]
-    fn matches(&self, py: Python<'_>) -> PyResult<Vec<usize>> {
-        self.phase
-            .with_done(py, |d| Ok(d.get(py)?.indices().to_vec()))
-    }
-
-    /// The number of distinct shared items.
-    #[getter]
-    fn cardinality(&self, py: Python<'_>) -> PyResult<usize> {
-        self.phase.with_done(py, |d| Ok(d.get(py)?.cardinality()))
-    }
-
-    /// [(record_id, [kinds that matched])] when items was a RecordSet.
-    #[getter]
-    fn record_matches(&self, py: Python<'_>) -> PyResult<Vec<(String, Vec<String>)>> {
-        self.phase.with_done(py, |d| d.record_matches(py))
     }
 }
 

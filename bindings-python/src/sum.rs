@@ -5,7 +5,7 @@
 
 use blindmatch::phase::Phase;
 use blindmatch::registry::parties::{SumInitiator as Initiating, SumResponder as Holding};
-use blindmatch::sum::{self as core, Column, Noise, RevealSumTo, SumConfig, SumOutcome};
+use blindmatch::sum::{self as core, Column, RevealSumTo, SumConfig, SumOutcome};
 use blindmatch::wire::MessageType;
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
@@ -27,15 +27,7 @@ pub(crate) fn config(
     noise_epsilon: Option<f64>,
     noise_sensitivity: Option<u64>,
 ) -> PyResult<SumConfig> {
-    let reveal = match reveal_sum_to {
-        "both" => RevealSumTo::Both,
-        "responder" => RevealSumTo::Responder,
-        other => {
-            return Err(PyValueError::new_err(format!(
-                "reveal_sum_to must be 'both' or 'responder', not {other:?}"
-            )));
-        }
-    };
+    let reveal = crate::errors::choice::<RevealSumTo>("reveal_sum_to", reveal_sum_to)?;
     let mut c = SumConfig::new(reveal)
         .with_min_intersection(min_intersection)
         .with_min_peer_items(min_peer_items)
@@ -43,21 +35,8 @@ pub(crate) fn config(
     if let Some(max) = max_peer_items {
         c = c.with_max_peer_items(max);
     }
-    match (noise_epsilon, noise_sensitivity) {
-        (None, None) => {}
-        (Some(epsilon), Some(sensitivity)) => {
-            c = c.with_noise(Noise {
-                epsilon,
-                sensitivity,
-            });
-        }
-        _ => {
-            return Err(PyValueError::new_err(
-                "noise needs both noise_epsilon and noise_sensitivity",
-            ));
-        }
-    }
-    Ok(c)
+    c.with_noise_parts(noise_epsilon, noise_sensitivity)
+        .map_err(|_| PyValueError::new_err("noise needs both noise_epsilon and noise_sensitivity"))
 }
 
 fn plain(items: &Bound<'_, PyAny>) -> PyResult<Items> {

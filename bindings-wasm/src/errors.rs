@@ -65,6 +65,20 @@ pub(crate) fn arg(message: &str) -> JsValue {
     make(INVALID_ARGUMENT, message, false)
 }
 
+/// The option `what` as one of `T`'s names (`default` when not given); an
+/// `invalid_argument` error that lists the choices otherwise.
+pub(crate) fn choice<T: blindmatch::wire::mode::Named>(
+    what: &str,
+    value: Option<&str>,
+    default: T,
+) -> Result<T, JsValue> {
+    match value {
+        None => Ok(default),
+        Some(v) => T::from_name(v)
+            .ok_or_else(|| arg(&format!("{what} must be {}, not {v:?}", T::choices('"')))),
+    }
+}
+
 /// `?`-friendly conversion of core results.
 pub(crate) trait IntoJs<T> {
     fn js(self) -> Result<T, JsValue>;

@@ -93,6 +93,18 @@ pub(crate) trait Machine {
         kind: Option<MessageType>,
         wrong: &'static str,
     ) -> Result<Vec<Vec<u8>>, JsValue>;
+
+    /// A named step that takes a message of `kind` only and must send one
+    /// message back (`what`, for the error of a step that sent none).
+    fn answer(
+        &mut self,
+        message: &[u8],
+        (kind, wrong): (MessageType, &'static str),
+        what: &str,
+    ) -> Result<Uint8Array, JsValue> {
+        let sent = self.step(message, Some(kind), wrong)?;
+        reply(&sent, what)
+    }
 }
 
 /// The one class shell of `$t`: its [`Machine`] step, where `$done(&self)`

@@ -54,32 +54,13 @@ js_options! {
 /// The configuration and case from a `PsiOptions` object.
 pub(crate) fn config(options: Option<&PsiOptions>) -> Result<(Config, Case), JsValue> {
     let o = Opts::new(options.map(AsRef::as_ref), "PSI options", PSI_OPTIONS)?;
-    let reveal = match o.string("reveal")?.as_deref() {
-        None | Some("intersection") => Reveal::Intersection,
-        Some("cardinality") => Reveal::Cardinality,
-        Some(other) => {
-            return Err(errors::arg(&format!(
-                "reveal must be \"intersection\" or \"cardinality\", not {other:?}"
-            )));
-        }
-    };
-    let output = match o.string("output")?.as_deref() {
-        None | Some("both") => Output::Both,
-        Some("initiator") => Output::Initiator,
-        Some(other) => {
-            return Err(errors::arg(&format!(
-                "output must be \"both\" or \"initiator\", not {other:?}"
-            )));
-        }
-    };
-    let proofs = match o.string("proofs")?.as_deref() {
-        None => Proofs::Verify,
-        Some(name) => Proofs::from_name(name).map_err(|_| {
-            errors::arg(&format!(
-                "proofs must be \"verify\" or \"trust_peer\", not {name:?}"
-            ))
-        })?,
-    };
+    let reveal = errors::choice(
+        "reveal",
+        o.string("reveal")?.as_deref(),
+        Reveal::Intersection,
+    )?;
+    let output = errors::choice("output", o.string("output")?.as_deref(), Output::Both)?;
+    let proofs = errors::choice("proofs", o.string("proofs")?.as_deref(), Proofs::Verify)?;
     let mut c = Config::new(reveal, output).with_proofs(proofs);
     if let Some(max) = o.uint("maxPeerItems", u64::from(u32::MAX))? {
         c = c.with_max_peer_items(usize::try_from(max).unwrap_or(usize::MAX));

@@ -4,7 +4,7 @@
 
 use blindmatch::phase::Phase;
 use blindmatch::registry::parties::{SumInitiator as Initiating, SumResponder as Holding};
-use blindmatch::sum::{self as core, Column, Noise, RevealSumTo, SumConfig, SumOutcome};
+use blindmatch::sum::{self as core, Column, RevealSumTo, SumConfig, SumOutcome};
 use blindmatch::wire::MessageType;
 use js_sys::{Array, BigInt, Object, Reflect, Uint8Array};
 use wasm_bindgen::JsCast;
@@ -44,15 +44,11 @@ js_options! {
 /// The configuration from a `SumOptions` object.
 pub(crate) fn config(options: Option<&SumOptions>) -> Result<SumConfig, JsValue> {
     let o = Opts::new(options.map(AsRef::as_ref), "sum options", SUM_OPTIONS)?;
-    let reveal = match o.string("revealSumTo")?.as_deref() {
-        None | Some("both") => RevealSumTo::Both,
-        Some("responder") => RevealSumTo::Responder,
-        Some(other) => {
-            return Err(errors::arg(&format!(
-                "revealSumTo must be \"both\" or \"responder\", not {other:?}"
-            )));
-        }
-    };
+    let reveal = errors::choice(
+        "revealSumTo",
+        o.string("revealSumTo")?.as_deref(),
+        RevealSumTo::Both,
+    )?;
     let mut c = SumConfig::new(reveal);
     if let Some(min) = o.uint("minIntersection", u64::MAX)? {
         c = c.with_min_intersection(min);
@@ -69,26 +65,15 @@ pub(crate) fn config(options: Option<&SumOptions>) -> Result<SumConfig, JsValue>
     if let Some(accept) = o.bool("acceptNoisy")? {
         c = c.with_accept_noisy(accept);
     }
-    let epsilon = o.get("noiseEpsilon")?;
-    let sensitivity = o.uint("noiseSensitivity", u64::MAX)?;
-    match (epsilon, sensitivity) {
-        (None, None) => {}
-        (Some(e), Some(sensitivity)) => {
-            let epsilon = e
-                .as_f64()
-                .ok_or_else(|| errors::arg("sum options: noiseEpsilon must be a number"))?;
-            c = c.with_noise(Noise {
-                epsilon,
-                sensitivity,
-            });
-        }
-        _ => {
-            return Err(errors::arg(
-                "sum options: noise needs both noiseEpsilon and noiseSensitivity",
-            ));
-        }
-    }
-    Ok(c)
+    let epsilon = match o.get("noiseEpsilon")? {
+        None => None,
+        Some(e) => Some(
+            e.as_f64()
+                .ok_or_else(|| errors::arg("sum options: noiseEpsilon must be a number"))?,
+        ),
+    };
+    c.with_noise_parts(epsilon, o.uint("noiseSensitivity", u64::MAX)?)
+        .map_err(|_| errors::arg("sum options: noise needs both noiseEpsilon and noiseSensitivity"))
 }
 
 fn plain(items: Items) -> Result<Items, JsValue> {
@@ -213,12 +198,11 @@ impl SumInitiator {
 
     /// Matches the value holder's response; returns the finish message.
     pub fn finish(&mut self, response: &[u8]) -> Result<Uint8Array, JsValue> {
-        let sent = self.step(
+        self.answer(
             response,
-            Some(MessageType::SumResponse),
-            "finish() was already called",
-        )?;
-        phase::reply(&sent, "finish message")
+            (MessageType::SumResponse, "finish() was already called"),
+            "finish message",
+        )
     }
 
     /// Reads the value holder's result (`undefined` when the sums are
@@ -345,12 +329,11 @@ impl SumResponder {
 
     /// Answers the request; returns the response message.
     pub fn respond(&mut self, request: &[u8]) -> Result<Uint8Array, JsValue> {
-        let sent = self.step(
+        self.answer(
             request,
-            Some(MessageType::SumRequest),
-            "respond() was already called",
-        )?;
-        phase::reply(&sent, "response")
+            (MessageType::SumRequest, "respond() was already called"),
+            "response",
+        )
     }
 
     /// Decrypts the sums (at or above the minimum); returns the result

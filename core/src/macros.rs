@@ -15,3 +15,18 @@ macro_rules! setters {
         )*
     };
 }
+
+/// `Debug` for a type that holds secrets: its name and only the public
+/// fields listed, each computed from `$s` (the value), then `..`.
+macro_rules! debug_public {
+    ($t:ty, $name:expr, |$s:ident| $($field:ident: $value:expr),+ $(,)?) => {
+        impl core::fmt::Debug for $t {
+            fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+                let $s = self;
+                f.debug_struct($name)
+                    $(.field(stringify!($field), &$value))+
+                    .finish_non_exhaustive()
+            }
+        }
+    };
+}

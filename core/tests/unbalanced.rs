@@ -65,6 +65,11 @@ proptest! {
     }
 }
 
+/// A list without labels.
+fn unlabelled(key: OprfKey, list: &[String], config: ServerConfig) -> Result<Server, Error> {
+    Server::new(key, list, None::<&[&[u8]]>, config)
+}
+
 fn items(prefix: &str, n: usize) -> Vec<String> {
     (0..n).map(|i| format!("{prefix}{i}")).collect()
 }
@@ -72,20 +77,8 @@ fn items(prefix: &str, n: usize) -> Vec<String> {
 #[test]
 fn answer_and_digest_from_different_keys_are_refused() {
     let list = items("x", 50);
-    let s1 = Server::new(
-        key(1),
-        &list,
-        None::<&[&[u8]]>,
-        ServerConfig::new(Budget::Unlimited),
-    )
-    .unwrap();
-    let s2 = Server::new(
-        key(2),
-        &list,
-        None::<&[&[u8]]>,
-        ServerConfig::new(Budget::Unlimited),
-    )
-    .unwrap();
+    let s1 = unlabelled(key(1), &list, ServerConfig::new(Budget::Unlimited)).unwrap();
+    let s2 = unlabelled(key(2), &list, ServerConfig::new(Budget::Unlimited)).unwrap();
     assert_ne!(s1.epoch(), s2.epoch());
     let (c, query) = client(&items("x", 5), 1);
     let answer = s2.answer(&query, "c").unwrap();
@@ -109,7 +102,7 @@ fn answer_and_digest_from_different_keys_are_refused() {
 fn query_budget_is_enforced_per_client() {
     let list = items("x", 20);
     let config = ServerConfig::new(Budget::Limited(10));
-    let server = Server::new(key(3), &list, None::<&[&[u8]]>, config).unwrap();
+    let server = unlabelled(key(3), &list, config).unwrap();
     let (_, q8) = client(&items("x", 8), 1);
     let (_, q3) = client(&items("y", 3), 2);
     server.answer(&q8, "agency-a").unwrap();
@@ -131,10 +124,9 @@ fn query_budget_is_enforced_per_client() {
 
 #[test]
 fn query_size_is_checked_before_any_work() {
-    let server = Server::new(
+    let server = unlabelled(
         key(4),
         &items("x", 5),
-        None::<&[&[u8]]>,
         ServerConfig::new(Budget::Unlimited).with_max_query_items(4),
     )
     .unwrap();
@@ -148,10 +140,9 @@ fn query_size_is_checked_before_any_work() {
 #[test]
 fn digest_size_is_within_ten_percent_of_the_bound() {
     for (n, bits) in [(20_000usize, 40u8), (5_000, 20)] {
-        let server = Server::new(
+        let server = unlabelled(
             key(5),
             &items("id", n),
-            None::<&[&[u8]]>,
             ServerConfig::new(Budget::Unlimited).with_fpr_bits(bits),
         )
         .unwrap();
@@ -226,10 +217,9 @@ fn bad_server_arguments() {
         ErrorCode::InvalidConfig
     );
     assert_eq!(
-        Server::new(
+        unlabelled(
             key(8),
             &list,
-            None::<&[&[u8]]>,
             ServerConfig::new(Budget::Unlimited).with_fpr_bits(0)
         )
         .unwrap_err()
@@ -302,8 +292,8 @@ fn answer_element(answer: &[u8], n: usize, j: usize) -> std::ops::Range<usize> {
 fn deviating_server_answers_under_another_key() {
     let list = items("x", 50);
     let config = ServerConfig::new(Budget::Unlimited);
-    let honest = Server::new(key(1), &list, None::<&[&[u8]]>, config.clone()).unwrap();
-    let other = Server::new(key(2), &list, None::<&[&[u8]]>, config).unwrap();
+    let honest = unlabelled(key(1), &list, config.clone()).unwrap();
+    let other = unlabelled(key(2), &list, config).unwrap();
     let mine = items("x", 5);
     let (c, query) = client(&mine, 7);
     let mut answer = other.answer(&query, "c").unwrap();
@@ -361,10 +351,9 @@ fn deviating_server_answers_under_another_key() {
 /// read, before any client trusts it.
 #[test]
 fn deviating_server_publishes_a_digest_without_a_key() {
-    let server = Server::new(
+    let server = unlabelled(
         key(3),
         &items("x", 10),
-        None::<&[&[u8]]>,
         ServerConfig::new(Budget::Unlimited),
     )
     .unwrap();
@@ -425,13 +414,7 @@ fn deviating_client_sends_two_queries_at_once() {
     // spent (0) and both cost multiplications; now the second sees the
     // first's hold and is refused before any work.
     let list = items("x", 20);
-    let server = Server::new(
-        key(3),
-        &list,
-        None::<&[&[u8]]>,
-        ServerConfig::new(Budget::Limited(10)),
-    )
-    .unwrap();
+    let server = unlabelled(key(3), &list, ServerConfig::new(Budget::Limited(10))).unwrap();
     let (held_tx, held_rx) = std::sync::mpsc::sync_channel(1);
     let (go_tx, go_rx) = std::sync::mpsc::channel();
     let gate = Gate {

@@ -459,11 +459,8 @@ mod tests {
     /// key, elements and `ProofRandomScalar`, and verified.
     #[test]
     fn rfc9497_voprf_proof_vectors() {
-        let doc: serde_json::Value = serde_json::from_str(include_str!(
-            "../../tests/vectors/voprf_ristretto255_sha512.json"
-        ))
-        .unwrap();
-        let hex = |v: &serde_json::Value| hex::decode(v.as_str().unwrap()).unwrap();
+        use crate::crypto::voprf_vectors::hex;
+        let doc = crate::crypto::voprf_vectors::doc();
         let context = hex(&doc["contextString_hex"]);
         assert_eq!(context, b"OPRFV1-\x01-ristretto255-SHA512");
         let domain = Domain {

@@ -828,11 +828,8 @@ mod tests {
     /// proof's verification and `Finalize`.
     #[test]
     fn rfc9497_voprf_vectors() {
-        let doc: serde_json::Value = serde_json::from_str(include_str!(
-            "../../tests/vectors/voprf_ristretto255_sha512.json"
-        ))
-        .unwrap();
-        let hex = |v: &serde_json::Value| hex::decode(v.as_str().unwrap()).unwrap();
+        use crate::crypto::voprf_vectors::hex;
+        let doc = crate::crypto::voprf_vectors::doc();
         assert_eq!(hex(&doc["contextString_hex"]), Mode::Voprf.context_string());
         let seed: [u8; 32] = hex(&doc["Seed"]).try_into().unwrap();
         let key = OprfKey::derive_in(Mode::Voprf, &seed, &hex(&doc["KeyInfo"])).unwrap();

@@ -240,7 +240,6 @@ impl Checkpoint {
     }
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -705,7 +705,6 @@ fn open(msg: &ReceiptMsg<'_>) -> Result<ReceiptFields> {
     })
 }
 
-
 /// The JSON rendering's fields, in the order people read them.
 #[derive(Serialize)]
 struct JsonView<'a> {

@@ -571,20 +571,16 @@ fn read_roster(session: &Session, bytes: &[u8]) -> Result<Roster> {
     })
 }
 
-impl fmt::Debug for Member {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("multiparty::Member")
-            .field("session", &hex::encode(self.session.id))
-            .field("agency", &self.session.agencies[self.me])
-            .field("distinct_items", &self.order.len())
-            .field("started", &self.commitment.is_some())
-            .field("roster", &self.roster.is_some())
-            .field("forwarded", &self.forwarded.iter().filter(|&&f| f).count())
-            .field("completed", &self.tags.is_some())
-            .field("finished", &self.finished)
-            .finish_non_exhaustive()
-    }
-}
+debug_public!(Member, "multiparty::Member", |s|
+    session: hex::encode(s.session.id),
+    agency: s.session.agencies[s.me],
+    distinct_items: s.order.len(),
+    started: s.commitment.is_some(),
+    roster: s.roster.is_some(),
+    forwarded: s.forwarded.iter().filter(|&&f| f).count(),
+    completed: s.tags.is_some(),
+    finished: s.finished,
+);
 
 impl Member {
     crate::crypto::rng::rng_constructors! {
@@ -1553,7 +1549,6 @@ pub(crate) fn describe(bytes: &[u8], ty: MessageType, info: &mut wire::MessageIn
     }
     Ok(())
 }
-
 
 #[cfg(test)]
 mod tests {

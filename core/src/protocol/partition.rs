@@ -1323,4 +1323,3 @@ pub fn unbundle(bytes: &[u8]) -> Result<Vec<&[u8]>> {
     }
     Ok(msg.messages)
 }
-

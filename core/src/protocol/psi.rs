@@ -54,8 +54,6 @@
 //! one, and do not rely on a "cardinality first" round to protect a list
 //! from a peer you do not trust.
 
-use core::fmt;
-
 use curve25519_dalek::ristretto::RistrettoPoint;
 use curve25519_dalek::scalar::Scalar;
 use rand::seq::SliceRandom;
@@ -121,6 +119,8 @@ pub enum Proofs {
     /// other party's result miss exactly the items it picks, undetected.
     TrustPeer,
 }
+
+crate::wire::mode::named!(Proofs: Proofs::Verify, Proofs::TrustPeer);
 
 impl Proofs {
     /// Returns the setting's name (`"verify"`, `"trust_peer"`), as the
@@ -675,14 +675,10 @@ pub struct Initiator {
     transcript: Transcript,
 }
 
-impl fmt::Debug for Initiator {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Initiator")
-            .field("config", &self.config)
-            .field("distinct_items", &self.own.len())
-            .finish_non_exhaustive()
-    }
-}
+debug_public!(Initiator, "Initiator", |s|
+    config: s.config,
+    distinct_items: s.own.len(),
+);
 
 impl Initiator {
     crate::crypto::rng::rng_constructors! {
@@ -921,14 +917,10 @@ pub struct Responder {
     seed: Seed,
 }
 
-impl fmt::Debug for Responder {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Responder")
-            .field("config", &self.config)
-            .field("distinct_items", &self.own.len())
-            .finish_non_exhaustive()
-    }
-}
+debug_public!(Responder, "Responder", |s|
+    config: s.config,
+    distinct_items: s.own.len(),
+);
 
 impl Responder {
     crate::crypto::rng::rng_constructors! {
@@ -1092,14 +1084,10 @@ pub struct ResponderAwaitingFinish {
     transcript: Transcript,
 }
 
-impl fmt::Debug for ResponderAwaitingFinish {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ResponderAwaitingFinish")
-            .field("config", &self.config)
-            .field("distinct_items", &self.order.len())
-            .finish_non_exhaustive()
-    }
-}
+debug_public!(ResponderAwaitingFinish, "ResponderAwaitingFinish", |s|
+    config: s.config,
+    distinct_items: s.order.len(),
+);
 
 impl ResponderAwaitingFinish {
     /// Returns the session id of the request this party answered.
@@ -1424,7 +1412,6 @@ impl ResponderAwaitingFinish {
         self.own.given()
     }
 }
-
 
 #[cfg(test)]
 mod tests {

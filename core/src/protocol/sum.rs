@@ -33,7 +33,6 @@
 //! ciphertext and claim a cardinality at the minimum. SECURITY.md states
 //! the leakage and the known attacks on intersection-sum outputs.
 
-use core::fmt;
 use std::collections::HashMap;
 use std::sync::LazyLock;
 
@@ -88,6 +87,15 @@ pub enum RevealSumTo {
 }
 
 impl RevealSumTo {
+    /// Returns the setting's name (`"both"`, `"responder"`), as the
+    /// bindings spell it.
+    pub const fn name(self) -> &'static str {
+        match self {
+            RevealSumTo::Both => "both",
+            RevealSumTo::Responder => "responder",
+        }
+    }
+
     const fn code(self) -> u8 {
         match self {
             RevealSumTo::Both => 1,
@@ -103,6 +111,8 @@ impl RevealSumTo {
         }
     }
 }
+
+crate::wire::mode::named!(RevealSumTo: RevealSumTo::Both, RevealSumTo::Responder);
 
 /// Discrete-Laplace noise added to each sum the initiator learns.
 ///
@@ -200,6 +210,25 @@ impl SumConfig {
     pub fn with_noise(mut self, noise: Noise) -> Self {
         self.noise = Some(noise);
         self
+    }
+
+    /// Adds noise when both parts are given (the bindings' two options):
+    /// none for neither.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidConfig`] for one part without the other.
+    pub fn with_noise_parts(self, epsilon: Option<f64>, sensitivity: Option<u64>) -> Result<Self> {
+        match (epsilon, sensitivity) {
+            (None, None) => Ok(self),
+            (Some(epsilon), Some(sensitivity)) => Ok(self.with_noise(Noise {
+                epsilon,
+                sensitivity,
+            })),
+            _ => Err(Error::InvalidConfig(
+                "noise needs both its epsilon and its sensitivity",
+            )),
+        }
     }
 
     fn validate(&self) -> Result<()> {
@@ -350,14 +379,10 @@ pub struct Initiator {
     transcript: Transcript,
 }
 
-impl fmt::Debug for Initiator {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("sum::Initiator")
-            .field("config", &self.config)
-            .field("distinct_items", &self.count)
-            .finish_non_exhaustive()
-    }
-}
+debug_public!(Initiator, "sum::Initiator", |s|
+    config: s.config,
+    distinct_items: s.count,
+);
 
 impl Initiator {
     crate::crypto::rng::rng_constructors! {
@@ -552,14 +577,10 @@ pub struct InitiatorAwaitingResult {
     transcript: Transcript,
 }
 
-impl fmt::Debug for InitiatorAwaitingResult {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("sum::InitiatorAwaitingResult")
-            .field("cardinality", &self.cardinality)
-            .field("columns", &self.columns)
-            .finish_non_exhaustive()
-    }
-}
+debug_public!(InitiatorAwaitingResult, "sum::InitiatorAwaitingResult", |s|
+    cardinality: s.cardinality,
+    columns: s.columns,
+);
 
 impl InitiatorAwaitingResult {
     /// The cardinality of the intersection (known after matching).
@@ -713,15 +734,11 @@ pub struct Responder {
     seed: Seed,
 }
 
-impl fmt::Debug for Responder {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("sum::Responder")
-            .field("config", &self.config)
-            .field("distinct_items", &self.own.len())
-            .field("columns", &self.columns)
-            .finish_non_exhaustive()
-    }
-}
+debug_public!(Responder, "sum::Responder", |s|
+    config: s.config,
+    distinct_items: s.own.len(),
+    columns: s.columns,
+);
 
 impl Drop for Responder {
     fn drop(&mut self) {
@@ -916,14 +933,10 @@ pub struct ResponderAwaitingFinish {
     transcript: Transcript,
 }
 
-impl fmt::Debug for ResponderAwaitingFinish {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("sum::ResponderAwaitingFinish")
-            .field("config", &self.config)
-            .field("columns", &self.columns)
-            .finish_non_exhaustive()
-    }
-}
+debug_public!(ResponderAwaitingFinish, "sum::ResponderAwaitingFinish", |s|
+    config: s.config,
+    columns: s.columns,
+);
 
 impl ResponderAwaitingFinish {
     /// Decrypts the sums (at or above the minimum), and returns the result
@@ -1277,7 +1290,6 @@ pub(crate) fn describe(bytes: &[u8], ty: MessageType, info: &mut wire::MessageIn
     }
     Ok(())
 }
-
 
 #[cfg(test)]
 mod tests {

@@ -309,15 +309,11 @@ pub struct Server {
     budgets: MemoryBudgets,
 }
 
-impl fmt::Debug for Server {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Server")
-            .field("epoch", &self.epoch)
-            .field("items", &self.items)
-            .field("config", &self.config)
-            .finish_non_exhaustive()
-    }
-}
+debug_public!(Server, "Server", |s|
+    epoch: s.epoch,
+    items: s.items,
+    config: s.config,
+);
 
 impl Server {
     crate::crypto::rng::rng_constructors! {
@@ -758,17 +754,13 @@ impl fmt::Display for SetDigest {
     }
 }
 
-impl fmt::Debug for SetDigest {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("SetDigest")
-            .field("epoch", &self.epoch)
-            .field("profile", &self.profile)
-            .field("items", &self.len())
-            .field("fpr_bits", &self.fpr_bits)
-            .field("label_len", &self.label_len)
-            .finish_non_exhaustive()
-    }
-}
+debug_public!(SetDigest, "SetDigest", |s|
+    epoch: s.epoch,
+    profile: s.profile,
+    items: s.len(),
+    fpr_bits: s.fpr_bits,
+    label_len: s.label_len,
+);
 
 /// The result of an unbalanced query.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -815,14 +807,10 @@ pub struct Client {
     transcript: Transcript,
 }
 
-impl fmt::Debug for Client {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Client")
-            .field("config", &self.config)
-            .field("distinct_items", &self.own.len())
-            .finish_non_exhaustive()
-    }
-}
+debug_public!(Client, "Client", |s|
+    config: s.config,
+    distinct_items: s.own.len(),
+);
 
 impl Client {
     /// Blinds `items` (de-duplicated) with fresh blinds from the operating
@@ -1077,7 +1065,6 @@ impl Client {
         self.own.given()
     }
 }
-
 
 #[cfg(test)]
 mod tests {

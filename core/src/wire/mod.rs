@@ -510,7 +510,6 @@ mod tests {
             body
         );
         assert_eq!(message_type(&bytes).unwrap(), MessageType::PsiFinish);
-
         assert_eq!(
             decode::<Body<'_>>(&bytes, MessageType::PsiRequest),
             Err(Error::WrongMessageType {
@@ -518,31 +517,23 @@ mod tests {
                 found: 3
             })
         );
-        let mut v = bytes.clone();
-        v[4] = 9;
+        // The finish message with one edit: the decoder's error.
+        let edited = |edit: &dyn Fn(&mut Vec<u8>)| {
+            let mut v = bytes.clone();
+            edit(&mut v);
+            decode::<Body<'_>>(&v, MessageType::PsiFinish).map(|_| ())
+        };
+        let version = Error::UnsupportedVersion {
+            found: 9,
+            supported: 3,
+        };
+        assert_eq!(edited(&|v| v[4] = 9), Err(version));
+        assert_eq!(edited(&|v| v[0] = b'X'), Err(Error::BadMagic));
         assert_eq!(
-            decode::<Body<'_>>(&v, MessageType::PsiFinish),
-            Err(Error::UnsupportedVersion {
-                found: 9,
-                supported: 3
-            })
-        );
-        let mut v = bytes.clone();
-        v[0] = b'X';
-        assert_eq!(
-            decode::<Body<'_>>(&v, MessageType::PsiFinish),
-            Err(Error::BadMagic)
-        );
-        let mut v = bytes.clone();
-        v.push(0);
-        assert_eq!(
-            decode::<Body<'_>>(&v, MessageType::PsiFinish),
+            edited(&|v| v.push(0)),
             Err(Error::TrailingBytes { count: 1 })
         );
-        assert_eq!(
-            decode::<Body<'_>>(&bytes[..bytes.len() - 1], MessageType::PsiFinish),
-            Err(Error::Malformed)
-        );
+        assert_eq!(edited(&|v| v.truncate(v.len() - 1)), Err(Error::Malformed));
         assert_eq!(message_type(b"BMC"), Err(Error::Malformed));
         assert_eq!(message_type(b"XXXXXXXX"), Err(Error::BadMagic));
     }

@@ -4,6 +4,48 @@
 
 use crate::error::{Error, Result};
 
+/// A setting whose values have names, as the bindings, the command and
+/// receipts spell them.
+pub trait Named: Copy + 'static {
+    /// Every value, in the order the names are listed to a user.
+    const ALL: &'static [Self];
+
+    /// The value's name.
+    fn name(self) -> &'static str;
+
+    /// The value with this name, if any.
+    fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.iter().copied().find(|v| v.name() == name)
+    }
+
+    /// Every name, each in `quote`s, joined with "or": for an error that
+    /// lists the choices.
+    fn choices(quote: char) -> String {
+        let names: Vec<String> = Self::ALL
+            .iter()
+            .map(|v| format!("{quote}{}{quote}", v.name()))
+            .collect();
+        names.join(" or ")
+    }
+}
+
+/// [`Named`] from the type's own `name()`.
+macro_rules! named {
+    ($t:ty: $($v:expr),+) => {
+        impl $crate::wire::mode::Named for $t {
+            const ALL: &'static [Self] = &[$($v),+];
+
+            fn name(self) -> &'static str {
+                <$t>::name(self)
+            }
+        }
+    };
+}
+pub(crate) use named;
+
+named!(Reveal: Reveal::Intersection, Reveal::Cardinality);
+named!(Output: Output::Both, Output::Initiator);
+
 /// What the receivers of the output learn.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum Reveal {
