@@ -67,18 +67,11 @@ fn generate() -> Value {
         let config = Config::new(reveal, output);
         let seed_i = [0x10 + n as u8; 32];
         let seed_r = [0x20 + n as u8; 32];
-        let (i, request) = Initiator::new_with_rng(
-            config.clone(),
-            &INITIATOR_ITEMS,
-            &mut ChaCha20Rng::from_seed(seed_i),
-        )
-        .unwrap();
-        let r = Responder::new_with_rng(
-            config,
-            &RESPONDER_ITEMS,
-            &mut ChaCha20Rng::from_seed(seed_r),
-        )
-        .unwrap();
+        let mut rng_i = ChaCha20Rng::from_seed(seed_i);
+        let mut rng_r = ChaCha20Rng::from_seed(seed_r);
+        let (i, request) =
+            Initiator::new_with_rng(config.clone(), &INITIATOR_ITEMS, &mut rng_i).unwrap();
+        let r = Responder::new_with_rng(config, &RESPONDER_ITEMS, &mut rng_r).unwrap();
         let (r, response) = r.respond(&request).unwrap();
         let a = i.conclude(&response).unwrap();
         let b = r.conclude(a.finish.as_deref()).unwrap();
@@ -89,8 +82,8 @@ fn generate() -> Value {
             receipt::countersign(&signed, &key_b, Some(&b.record), COUNTERSIGNED_AT).unwrap();
         sessions.push(json!({
             "name": name,
-            "reveal": match reveal { Reveal::Intersection => "intersection", Reveal::Cardinality => "cardinality" },
-            "output": match output { Output::Initiator => "initiator", Output::Both => "both" },
+            "reveal": reveal.name(),
+            "output": output.name(),
             "initiator_rng_seed": hex::encode(seed_i),
             "responder_rng_seed": hex::encode(seed_r),
             "request": hex::encode(&request),

@@ -28,6 +28,14 @@ fn split(secret: &PartySecret, items: &[Vec<u8>]) -> Vec<(Vec<usize>, Vec<Vec<u8
     parts
 }
 
+/// `step` over every part, in order (the part's index and the part).
+fn each<T>(parts: &[T], step: impl Fn(u32, &T) -> blindmatch::Result<Vec<u8>>) -> Vec<Vec<u8>> {
+    (0u32..)
+        .zip(parts)
+        .map(|(i, part)| step(i, part).unwrap())
+        .collect()
+}
+
 fn infos(parts: &[Vec<u8>]) -> Vec<PartInfo> {
     parts.iter().map(|p| PartInfo::of(p).unwrap()).collect()
 }
@@ -48,28 +56,16 @@ fn run(
     // Workers get the secret as bytes.
     let worker_i = PartySecret::from_secret_bytes(&si.to_secret_bytes()).unwrap();
     let a_parts = split(&worker_i, a);
-    let request: Vec<Vec<u8>> = a_parts
-        .iter()
-        .enumerate()
-        .map(|(i, (_, items))| request_part(&worker_i, i as u32, items).unwrap())
-        .collect();
+    let request = each(&a_parts, |i, (_, items)| request_part(&worker_i, i, items));
     let request_manifest = si.manifest(PartKind::Request, &infos(&request)).unwrap();
 
     // Responder: its secret from the request manifest, its elements, the reblinded parts.
     let mut sr = PartySecret::responder(config.clone(), p_r, &request_manifest).unwrap();
     let b_parts = split(&sr, b);
-    let elements: Vec<Vec<u8>> = b_parts
-        .iter()
-        .enumerate()
-        .map(|(j, (_, items))| elements_part(&sr, j as u32, items).unwrap())
-        .collect();
+    let elements = each(&b_parts, |j, (_, items)| elements_part(&sr, j, items));
     let elements_manifest = sr.manifest(PartKind::Elements, &infos(&elements)).unwrap();
     let worker_r = PartySecret::from_secret_bytes(&sr.to_secret_bytes()).unwrap();
-    let aligned: Vec<Vec<u8>> = request
-        .iter()
-        .enumerate()
-        .map(|(i, part)| reblind_part(&worker_r, i as u32, part).unwrap())
-        .collect();
+    let aligned = each(&request, |i, part| reblind_part(&worker_r, i, part));
     // In cardinality mode the aligned parts are mixed into the peer's buckets.
     let mixed = |secret: &PartySecret, kind, aligned: Vec<Vec<u8>>| -> Vec<Vec<u8>> {
         if !cardinality {
@@ -88,11 +84,7 @@ fn run(
     // Initiator: accepts, finishes, joins.
     si.accept(&elements_manifest).unwrap();
     si.accept(&reblinded_manifest).unwrap();
-    let aligned: Vec<Vec<u8>> = elements
-        .iter()
-        .enumerate()
-        .map(|(j, part)| finish_part(&si, j as u32, part).unwrap())
-        .collect();
+    let aligned = each(&elements, |j, part| finish_part(&si, j, part));
     let finish = mixed(&si, PartKind::Finish, aligned);
     let finish_manifest = si.manifest(PartKind::Finish, &infos(&finish)).unwrap();
 
@@ -235,11 +227,7 @@ fn started(config: Config) -> Started {
     let b = words(50, 20);
     let mut si = PartySecret::initiator(config.clone(), 4).unwrap();
     let a_parts = split(&si, &a);
-    let request: Vec<Vec<u8>> = a_parts
-        .iter()
-        .enumerate()
-        .map(|(i, (_, items))| request_part(&si, i as u32, items).unwrap())
-        .collect();
+    let request = each(&a_parts, |i, (_, items)| request_part(&si, i, items));
     let m = si.manifest(PartKind::Request, &infos(&request)).unwrap();
     let mut sr = PartySecret::responder(config, 3, &m).unwrap();
     let elements: Vec<Vec<u8>> = split(&sr, &b)
