@@ -197,20 +197,19 @@ def main():
     b_ids = {}
     here = os.path.dirname(os.path.abspath(__file__))
     fields = ["suspect_id", "full_name", "date_of_birth", "nationality", "email", "phone"]
-    with open(os.path.join(here, "agency_a.csv"), "w", newline="", encoding="utf-8") as f:
-        w = csv.writer(f, lineterminator="\n")
-        w.writerow(fields)
-        for n, i in enumerate(a_order):
-            a_ids[i] = f"A-{n + 1:06d}"
-            p = a_rows[i][1]
-            w.writerow([a_ids[i]] + [p[k] for k in fields[1:]])
-    with open(os.path.join(here, "agency_b.csv"), "w", newline="", encoding="utf-8") as f:
-        w = csv.writer(f, lineterminator="\n")
-        w.writerow(fields)
-        for n, i in enumerate(b_order):
-            b_ids[i] = f"B-{2024_000000 + n * 7 + 3}"
-            p = b_rows[i][1]
-            w.writerow([b_ids[i]] + [p[k] for k in fields[1:]])
+
+    def write_agency(name, order, rows, ids, id_of):
+        """One agency's CSV, its rows in `order`; fills `ids` (index -> id)."""
+        with open(os.path.join(here, name), "w", newline="", encoding="utf-8") as f:
+            w = csv.writer(f, lineterminator="\n")
+            w.writerow(fields)
+            for n, i in enumerate(order):
+                ids[i] = id_of(n)
+                p = rows[i][1]
+                w.writerow([ids[i]] + [p[k] for k in fields[1:]])
+
+    write_agency("agency_a.csv", a_order, a_rows, a_ids, lambda n: f"A-{n + 1:06d}")
+    write_agency("agency_b.csv", b_order, b_rows, b_ids, lambda n: f"B-{2024_000000 + n * 7 + 3}")
     with open(os.path.join(here, "expected_overlap.csv"), "w", newline="", encoding="utf-8") as f:
         w = csv.writer(f, lineterminator="\n")
         w.writerow(["a_id", "b_id", "shared_via"])
