@@ -21,6 +21,13 @@ mod sum;
 mod testing;
 mod unbalanced;
 
+/// Adds each named function of `module` to the module `m`.
+macro_rules! add_functions {
+    ($m:expr; $module:ident: $($f:ident),+ $(,)?) => {
+        $($m.add_function(wrap_pyfunction!($module::$f, $m)?)?;)+
+    };
+}
+
 /// The native module.
 #[pymodule]
 fn _blindmatch(m: &Bound<'_, PyModule>) -> PyResult<()> {
@@ -41,22 +48,9 @@ fn _blindmatch(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<multiparty::MultiPartyHub>()?;
     m.add_function(wrap_pyfunction!(psi::message_type, m)?)?;
     m.add_class::<partition::PartySecret>()?;
-    for f in [
-        wrap_pyfunction!(partition::part_info, m)?,
-        wrap_pyfunction!(partition::request_part, m)?,
-        wrap_pyfunction!(partition::elements_part, m)?,
-        wrap_pyfunction!(partition::reblind_part, m)?,
-        wrap_pyfunction!(partition::finish_part, m)?,
-        wrap_pyfunction!(partition::mix_part, m)?,
-        wrap_pyfunction!(partition::part_values, m)?,
-        wrap_pyfunction!(partition::matches_part, m)?,
-        wrap_pyfunction!(partition::count_part, m)?,
-        wrap_pyfunction!(partition::join, m)?,
-        wrap_pyfunction!(partition::bundle, m)?,
-        wrap_pyfunction!(partition::unbundle, m)?,
-        wrap_pyfunction!(partition::part_kind, m)?,
-    ] {
-        m.add_function(f)?;
+    add_functions! { m; partition:
+        part_info, request_part, elements_part, reblind_part, finish_part, mix_part,
+        part_values, matches_part, count_part, join, bundle, unbundle, part_kind
     }
     m.add("ERROR_CODES", errors::all_codes())?;
     m.add("PROTOCOL_CODES", errors::protocol_codes())?;

@@ -234,48 +234,32 @@ fn part_step<'py>(
     Ok(PyBytes::new(py, &out))
 }
 
-/// Initiator: the request part ``index`` from that part's items.
-#[pyfunction]
-pub(crate) fn request_part<'py>(
-    py: Python<'py>,
-    secret: &PartySecret,
-    index: u32,
-    items: &Bound<'py, PyAny>,
-) -> PyResult<Bound<'py, PyBytes>> {
-    items_step(py, secret, index, items, core::request_part::<Vec<u8>>)
+/// The four steps of one part (the party's own items, or the peer's part
+/// of the same index), each a Python function that runs without the GIL.
+macro_rules! part_functions {
+    ($($(#[$doc:meta])* $name:ident($arg:ident: $ty:ty) => $helper:ident($core:expr);)+) => {$(
+        $(#[$doc])*
+        #[pyfunction]
+        pub(crate) fn $name<'py>(
+            py: Python<'py>,
+            secret: &PartySecret,
+            index: u32,
+            $arg: $ty,
+        ) -> PyResult<Bound<'py, PyBytes>> {
+            $helper(py, secret, index, $arg, $core)
+        }
+    )+};
 }
 
-/// Responder: the elements part ``index`` from that part's items.
-#[pyfunction]
-pub(crate) fn elements_part<'py>(
-    py: Python<'py>,
-    secret: &PartySecret,
-    index: u32,
-    items: &Bound<'py, PyAny>,
-) -> PyResult<Bound<'py, PyBytes>> {
-    items_step(py, secret, index, items, core::elements_part::<Vec<u8>>)
-}
-
-/// Responder: the reblinded part ``index`` from the initiator's request part ``index``.
-#[pyfunction]
-pub(crate) fn reblind_part<'py>(
-    py: Python<'py>,
-    secret: &PartySecret,
-    index: u32,
-    request_part: &[u8],
-) -> PyResult<Bound<'py, PyBytes>> {
-    part_step(py, secret, index, request_part, core::reblind_part)
-}
-
-/// Initiator: the finish part ``index`` from the responder's elements part ``index``.
-#[pyfunction]
-pub(crate) fn finish_part<'py>(
-    py: Python<'py>,
-    secret: &PartySecret,
-    index: u32,
-    elements_part: &[u8],
-) -> PyResult<Bound<'py, PyBytes>> {
-    part_step(py, secret, index, elements_part, core::finish_part)
+part_functions! {
+    /// Initiator: the request part ``index`` from that part's items.
+    request_part(items: &Bound<'py, PyAny>) => items_step(core::request_part::<Vec<u8>>);
+    /// Responder: the elements part ``index`` from that part's items.
+    elements_part(items: &Bound<'py, PyAny>) => items_step(core::elements_part::<Vec<u8>>);
+    /// Responder: the reblinded part ``index`` from the initiator's request part ``index``.
+    reblind_part(request_part: &[u8]) => part_step(core::reblind_part);
+    /// Initiator: the finish part ``index`` from the responder's elements part ``index``.
+    finish_part(elements_part: &[u8]) => part_step(core::finish_part);
 }
 
 /// Cardinality mode: mixed part ``bucket`` of ``kind`` from all aligned parts of that kind.

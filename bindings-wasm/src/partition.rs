@@ -168,48 +168,37 @@ fn items_step(
     Ok(bytes(&step(&secret.inner, index, &values).js()?))
 }
 
-/// Initiator: request part `index` from that part's items.
-#[wasm_bindgen(js_name = requestPart)]
-pub fn request_part(
+/// One part's step over bytes the peer sent.
+fn part_step(
     secret: &PartySecret,
     index: u32,
-    items: &ItemsArg,
+    part: &[u8],
+    step: fn(&core::PartySecret, u32, &[u8]) -> blindmatch::Result<Vec<u8>>,
 ) -> Result<Uint8Array, JsValue> {
-    items_step(secret, index, items, core::request_part::<Vec<u8>>)
+    Ok(bytes(&step(&secret.inner, index, part).js()?))
 }
 
-/// Responder: elements part `index` from that part's items.
-#[wasm_bindgen(js_name = elementsPart)]
-pub fn elements_part(
-    secret: &PartySecret,
-    index: u32,
-    items: &ItemsArg,
-) -> Result<Uint8Array, JsValue> {
-    items_step(secret, index, items, core::elements_part::<Vec<u8>>)
+/// The four steps of one part (the party's own items, or the peer's part
+/// of the same index), each an exported function.
+macro_rules! part_functions {
+    ($($(#[$doc:meta])* $name:ident = $js:ident($arg:ident: $ty:ty) => $helper:ident($core:expr);)+) => {$(
+        $(#[$doc])*
+        #[wasm_bindgen(js_name = $js)]
+        pub fn $name(secret: &PartySecret, index: u32, $arg: $ty) -> Result<Uint8Array, JsValue> {
+            $helper(secret, index, $arg, $core)
+        }
+    )+};
 }
 
-/// Responder: reblinded part `index` from the initiator's request part `index`.
-#[wasm_bindgen(js_name = reblindPart)]
-pub fn reblind_part(
-    secret: &PartySecret,
-    index: u32,
-    request_part: &[u8],
-) -> Result<Uint8Array, JsValue> {
-    Ok(bytes(
-        &core::reblind_part(&secret.inner, index, request_part).js()?,
-    ))
-}
-
-/// Initiator: finish part `index` from the responder's elements part `index`.
-#[wasm_bindgen(js_name = finishPart)]
-pub fn finish_part(
-    secret: &PartySecret,
-    index: u32,
-    elements_part: &[u8],
-) -> Result<Uint8Array, JsValue> {
-    Ok(bytes(
-        &core::finish_part(&secret.inner, index, elements_part).js()?,
-    ))
+part_functions! {
+    /// Initiator: request part `index` from that part's items.
+    request_part = requestPart(items: &ItemsArg) => items_step(core::request_part::<Vec<u8>>);
+    /// Responder: elements part `index` from that part's items.
+    elements_part = elementsPart(items: &ItemsArg) => items_step(core::elements_part::<Vec<u8>>);
+    /// Responder: reblinded part `index` from the initiator's request part `index`.
+    reblind_part = reblindPart(request_part: &[u8]) => part_step(core::reblind_part);
+    /// Initiator: finish part `index` from the responder's elements part `index`.
+    finish_part = finishPart(elements_part: &[u8]) => part_step(core::finish_part);
 }
 
 /// Cardinality mode: mixed part `bucket` of `kind` from all aligned parts of that kind.
