@@ -28,6 +28,14 @@ pub(crate) struct PartySecret {
     inner: core::PartySecret,
 }
 
+impl PartySecret {
+    fn made(py: Python<'_>, secret: blindmatch::Result<core::PartySecret>) -> PyResult<Self> {
+        Ok(PartySecret {
+            inner: secret.py_err(py)?,
+        })
+    }
+}
+
 #[pymethods]
 impl PartySecret {
     /// The initiator's secret, for its items split into ``parts`` parts.
@@ -41,10 +49,8 @@ impl PartySecret {
         max_peer_items: Option<usize>,
         min_peer_items: usize,
     ) -> PyResult<Self> {
-        let config = psi::config(reveal, output, max_peer_items, min_peer_items)?;
-        Ok(PartySecret {
-            inner: core::PartySecret::initiator(config, parts).py_err(py)?,
-        })
+        let mode = psi::config(reveal, output, max_peer_items, min_peer_items)?;
+        Self::made(py, core::PartySecret::initiator(mode, parts))
     }
 
     /// The responder's secret, from the initiator's request manifest
@@ -61,9 +67,10 @@ impl PartySecret {
         min_peer_items: usize,
     ) -> PyResult<Self> {
         let config = psi::config(reveal, output, max_peer_items, min_peer_items)?;
-        Ok(PartySecret {
-            inner: core::PartySecret::responder(config, parts, request_manifest).py_err(py)?,
-        })
+        Self::made(
+            py,
+            core::PartySecret::responder(config, parts, request_manifest),
+        )
     }
 
     /// Rebuilds a secret from ``to_bytes()`` (on a worker).

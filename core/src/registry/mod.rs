@@ -66,30 +66,27 @@ pub fn inspect(bytes: &[u8]) -> Result<MessageInfo> {
 pub fn reencode(bytes: &[u8]) -> Result<Vec<u8>> {
     use crate::evidence::{audit, receipt};
     use crate::protocol::partition;
-    use crate::wire::reencode_as as re;
-    use MessageType as M;
     let ty = message_type(bytes)?;
-    match ty {
-        M::PsiRequest => re::<psi::RequestMsg<'_>>(bytes, ty),
-        M::PsiResponse => re::<psi::ResponseMsg<'_>>(bytes, ty),
-        M::PsiFinish => re::<psi::FinishMsg<'_>>(bytes, ty),
-        M::SetDigest => re::<unbalanced::DigestMsg<'_>>(bytes, ty),
-        M::UnbalancedQuery => re::<unbalanced::QueryMsg<'_>>(bytes, ty),
-        M::UnbalancedAnswer => re::<unbalanced::AnswerMsg<'_>>(bytes, ty),
-        M::Receipt => re::<receipt::ReceiptMsg<'_>>(bytes, ty),
-        M::Checkpoint => re::<audit::CheckpointMsg>(bytes, ty),
-        M::Part => re::<partition::PartMsg<'_>>(bytes, ty),
-        M::Manifest => re::<partition::ManifestMsg<'_>>(bytes, ty),
-        M::Bundle => re::<partition::BundleMsg<'_>>(bytes, ty),
-        M::SumRequest => re::<sum::RequestMsg<'_>>(bytes, ty),
-        M::SumResponse => re::<sum::ResponseMsg<'_>>(bytes, ty),
-        M::SumFinish => re::<sum::FinishMsg<'_>>(bytes, ty),
-        M::SumResult => re::<sum::ResultMsg<'_>>(bytes, ty),
-        M::MultiSession => re::<multiparty::SessionMsg<'_>>(bytes, ty),
-        M::MultiHop => re::<multiparty::HopMsg<'_>>(bytes, ty),
-        M::MultiTags => re::<multiparty::TagsMsg<'_>>(bytes, ty),
-        M::MultiResult => re::<multiparty::ResultMsg<'_>>(bytes, ty),
-        M::MultiCommit => re::<multiparty::CommitMsg>(bytes, ty),
-        M::MultiRoster => re::<multiparty::RosterMsg<'_>>(bytes, ty),
+    /// The match of a message type to the struct it decodes to.
+    macro_rules! by_type {
+        ($($kind:ident: $t:ty),+ $(,)?) => {
+            match ty {
+                $(MessageType::$kind => crate::wire::reencode_as::<$t>(bytes, ty),)+
+            }
+        };
+    }
+    by_type! {
+        PsiRequest: psi::RequestMsg<'_>, PsiResponse: psi::ResponseMsg<'_>,
+        PsiFinish: psi::FinishMsg<'_>,
+        SetDigest: unbalanced::DigestMsg<'_>, UnbalancedQuery: unbalanced::QueryMsg<'_>,
+        UnbalancedAnswer: unbalanced::AnswerMsg<'_>,
+        Receipt: receipt::ReceiptMsg<'_>, Checkpoint: audit::CheckpointMsg,
+        Part: partition::PartMsg<'_>, Manifest: partition::ManifestMsg<'_>,
+        Bundle: partition::BundleMsg<'_>,
+        SumRequest: sum::RequestMsg<'_>, SumResponse: sum::ResponseMsg<'_>,
+        SumFinish: sum::FinishMsg<'_>, SumResult: sum::ResultMsg<'_>,
+        MultiSession: multiparty::SessionMsg<'_>, MultiHop: multiparty::HopMsg<'_>,
+        MultiTags: multiparty::TagsMsg<'_>, MultiResult: multiparty::ResultMsg<'_>,
+        MultiCommit: multiparty::CommitMsg, MultiRoster: multiparty::RosterMsg<'_>,
     }
 }
