@@ -168,7 +168,9 @@ pub(crate) struct HopMsg<'a> {
     count: u32,
     /// The values the previous agency raised (empty at hop 1, where the
     /// roster's first-batch hash stands in for them).
+    #[serde(borrow, with = "serde_bytes")]
     inputs: &'a [u8],
+    #[serde(borrow, with = "serde_bytes")]
     elements: &'a [u8],
     /// The previous agency's proofs that `elements` are `inputs` raised to
     /// the key of its roster entry (empty at hop 1).
@@ -203,6 +205,7 @@ pub(crate) struct TagsMsg<'a> {
     session_id: SessionId,
     agency: u8,
     count: u32,
+    #[serde(borrow, with = "serde_bytes")]
     tags: &'a [u8],
 }
 
@@ -211,6 +214,7 @@ pub(crate) struct ResultMsg<'a> {
     session_id: SessionId,
     threshold: u8,
     count: u32,
+    #[serde(borrow, with = "serde_bytes")]
     tags: &'a [u8],
     /// One byte per tag (how many agencies hold it) when the session
     /// reveals counts; empty otherwise.

@@ -173,6 +173,7 @@ pub(crate) struct PartMsg<'a> {
     count: u32,
     /// Bytes per comparison value (0 for parts of group elements).
     compare_len: u8,
+    #[serde(borrow, with = "serde_bytes")]
     payload: &'a [u8],
 }
 

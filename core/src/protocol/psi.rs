@@ -632,6 +632,7 @@ pub(crate) struct RequestMsg<'a> {
     /// `K_I = a·G` for the initiator's session key `a`.
     public_key: [u8; ELEMENT_LEN],
     count: u32,
+    #[serde(borrow, with = "serde_bytes")]
     elements: &'a [u8],
 }
 
@@ -645,9 +646,11 @@ pub(crate) struct ResponseMsg<'a> {
     public_key: [u8; ELEMENT_LEN],
     /// The request's elements raised to `b`: whole elements when the
     /// session is proven, `compare_len`-byte digests otherwise.
+    #[serde(borrow, with = "serde_bytes")]
     reblinded: &'a [u8],
     /// The proofs of `reblinded` (empty when the session is not proven).
     proof: &'a [u8],
+    #[serde(borrow, with = "serde_bytes")]
     elements: &'a [u8],
 }
 
@@ -656,6 +659,7 @@ pub(crate) struct FinishMsg<'a> {
     session_id: SessionId,
     count: u32,
     /// The response's elements raised to `a`, as in [`ResponseMsg`].
+    #[serde(borrow, with = "serde_bytes")]
     reblinded: &'a [u8],
     proof: &'a [u8],
 }

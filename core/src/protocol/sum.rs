@@ -299,6 +299,7 @@ pub(crate) struct RequestMsg<'a> {
     session_id: SessionId,
     profile: Profile,
     count: u32,
+    #[serde(borrow, with = "serde_bytes")]
     elements: &'a [u8],
 }
 
@@ -312,8 +313,11 @@ pub(crate) struct ResponseMsg<'a> {
     #[serde(borrow)]
     columns: Vec<&'a str>,
     public_keys: &'a [u8],
+    #[serde(borrow, with = "serde_bytes")]
     reblinded: &'a [u8],
+    #[serde(borrow, with = "serde_bytes")]
     elements: &'a [u8],
+    #[serde(borrow, with = "serde_bytes")]
     ciphertexts: &'a [u8],
 }
 

@@ -267,9 +267,11 @@ pub(crate) struct DigestMsg<'a> {
     salt: Salt,
     count: u32,
     fpr_bits: u8,
+    #[serde(borrow, with = "serde_bytes")]
     tags: &'a [u8],
     /// Length of each padded label plaintext (0: no labels).
     label_len: u16,
+    #[serde(borrow, with = "serde_bytes")]
     labels: &'a [u8],
 }
 
@@ -279,6 +281,7 @@ pub(crate) struct QueryMsg<'a> {
     epoch: Option<EpochId>,
     profile: Profile,
     count: u32,
+    #[serde(borrow, with = "serde_bytes")]
     elements: &'a [u8],
 }
 
@@ -287,6 +290,7 @@ pub(crate) struct AnswerMsg<'a> {
     query_id: QueryId,
     epoch: EpochId,
     count: u32,
+    #[serde(borrow, with = "serde_bytes")]
     elements: &'a [u8],
     /// The VOPRF's proofs: one per [`dleq::MAX_BATCH`] elements.
     proof: &'a [u8],

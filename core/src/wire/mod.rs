@@ -11,6 +11,14 @@
 //! magic, another format version, another message type, malformed bodies and
 //! trailing bytes, each with its own [`Error`].
 //!
+//! A byte string is a length and the bytes either way postcard is asked to
+//! write it (`serde_bytes` or a plain `&[u8]`, a sequence of `u8`); the
+//! lists that grow with the items (elements, tags, labels, ciphertexts)
+//! take `serde_bytes`, which copies them at once instead of a byte at a
+//! time (0.09 ms against 4.6 ms to decode and re-check an 8 MiB request),
+//! and the short ones (proofs, per-part and per-agency lists) do not need
+//! it.
+//!
 //! Decoding is **canonical**: a decoder accepts exactly the bytes the
 //! encoder writes. postcard itself would also read, say, a count written as
 //! a non-minimal varint (`0x80 0x00` for 0); such alternative spellings are
