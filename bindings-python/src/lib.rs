@@ -5,6 +5,18 @@
 
 use pyo3::prelude::*;
 
+/// A core party made by `$new(args)`, which draws from the OS RNG, or, with
+/// a seed (only from the testing entry points), by `$seeded(args, rng)`.
+macro_rules! seed_or_os {
+    ($seed:expr, $ty:ty, $new:ident | $seeded:ident($($arg:expr),* $(,)?)) => {
+        match $seed {
+            Some(seed) => <$ty>::$seeded($($arg,)* &mut seed.rng()),
+            None => <$ty>::$new($($arg),*),
+        }
+    };
+}
+pub(crate) use seed_or_os;
+
 mod audit;
 mod errors;
 mod items;

@@ -99,10 +99,11 @@ impl MultiPartySession {
         seed: Option<Seed>,
     ) -> PyResult<Self> {
         let threshold = threshold.unwrap_or(agencies.len());
-        let session = match seed {
-            Some(seed) => core::Session::new_with_rng(&agencies, threshold, &mut seed.rng()),
-            None => core::Session::new(&agencies, threshold),
-        }
+        let session = crate::seed_or_os!(
+            seed,
+            core::Session,
+            new | new_with_rng(&agencies, threshold)
+        )
         .py_err(py)?
         .with_reveal_counts(reveal_counts);
         let session = match max_items {
@@ -248,11 +249,12 @@ impl MultiPartyMember {
         let values = items.values;
         let me_owned = me.to_owned();
         let member = py
-            .detach(move || match seed {
-                Some(seed) => {
-                    core::Member::new_with_rng(&session, &me_owned, &values, &mut seed.rng())
-                }
-                None => core::Member::new(&session, &me_owned, &values),
+            .detach(move || {
+                crate::seed_or_os!(
+                    seed,
+                    core::Member,
+                    new | new_with_rng(&session, &me_owned, &values)
+                )
             })
             .py_err(py)?;
         Ok(MultiPartyMember {

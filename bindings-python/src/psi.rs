@@ -100,9 +100,8 @@ impl Initiator {
         let config = config.with_profile(items.profile());
         let values = items.values;
         let (initiator, request) = py
-            .detach(move || match seed {
-                Some(seed) => core::Initiator::new_with_rng(config, &values, &mut seed.rng()),
-                None => core::Initiator::new(config, &values),
+            .detach(move || {
+                crate::seed_or_os!(seed, core::Initiator, new | new_with_rng(config, &values))
             })
             .py_err(py)?;
         Ok(Initiator {
@@ -247,9 +246,8 @@ impl Responder {
         let config = config.with_profile(items.profile());
         let values = items.values;
         let responder = py
-            .detach(move || match seed {
-                Some(seed) => core::Responder::new_with_rng(config, &values, &mut seed.rng()),
-                None => core::Responder::new(config, &values),
+            .detach(move || {
+                crate::seed_or_os!(seed, core::Responder, new | new_with_rng(config, &values))
             })
             .py_err(py)?;
         Ok(Responder {

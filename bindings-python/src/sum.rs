@@ -109,9 +109,8 @@ impl SumInitiator {
         let values = items.values;
         let ends_at_finish = config.reveal_to == RevealSumTo::Responder;
         let (initiator, request) = py
-            .detach(move || match seed {
-                Some(seed) => core::Initiator::new_with_rng(config, &values, &mut seed.rng()),
-                None => core::Initiator::new(config, &values),
+            .detach(move || {
+                crate::seed_or_os!(seed, core::Initiator, new | new_with_rng(config, &values))
             })
             .py_err(py)?;
         Ok(SumInitiator {
@@ -266,11 +265,12 @@ impl SumResponder {
         let columns = columns(values)?;
         let ids = items.values;
         let responder = py
-            .detach(move || match seed {
-                Some(seed) => {
-                    core::Responder::new_with_rng(config, &ids, &columns, &mut seed.rng())
-                }
-                None => core::Responder::new(config, &ids, &columns),
+            .detach(move || {
+                crate::seed_or_os!(
+                    seed,
+                    core::Responder,
+                    new | new_with_rng(config, &ids, &columns)
+                )
             })
             .py_err(py)?;
         Ok(SumResponder {

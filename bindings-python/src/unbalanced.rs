@@ -94,15 +94,12 @@ impl UnbalancedServer {
         let config = config.with_profile(items.profile());
         let values = items.values;
         let server = py
-            .detach(|| match seed {
-                Some(seed) => core::Server::new_with_rng(
-                    key,
-                    &values,
-                    labels.as_deref(),
-                    config,
-                    &mut seed.rng(),
-                ),
-                None => core::Server::new(key, &values, labels.as_deref(), config),
+            .detach(|| {
+                crate::seed_or_os!(
+                    seed,
+                    core::Server,
+                    new | new_with_rng(key, &values, labels.as_deref(), config)
+                )
             })
             .py_err(py)?;
         Ok(UnbalancedServer {
@@ -328,9 +325,12 @@ impl UnbalancedClient {
         }
         let values = items.values;
         let (client, query) = py
-            .detach(|| match seed {
-                Some(seed) => core::Client::new_with_rng(config, &values, &mut seed.rng()),
-                None => core::Client::with_config(config, &values),
+            .detach(|| {
+                crate::seed_or_os!(
+                    seed,
+                    core::Client,
+                    with_config | new_with_rng(config, &values)
+                )
             })
             .py_err(py)?;
         Ok(UnbalancedClient {

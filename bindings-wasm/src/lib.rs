@@ -15,6 +15,18 @@
 //! install the error classes with the hidden `__setErrorFactory` before any
 //! other call; see `js/errors.js`.
 
+/// A core party made by `$new(args)`, which draws from the OS RNG, or, with
+/// a seed (only from the testing entry points), by `$seeded(args, rng)`.
+macro_rules! seed_or_os {
+    ($seed:expr, $ty:ty, $new:ident | $seeded:ident($($arg:expr),* $(,)?)) => {
+        match $seed {
+            Some(seed) => <$ty>::$seeded($($arg,)* &mut seed.rng()),
+            None => <$ty>::$new($($arg),*),
+        }
+    };
+}
+pub(crate) use seed_or_os;
+
 mod audit;
 mod convert;
 mod errors;

@@ -74,12 +74,10 @@ impl MultiPartySession {
         let threshold = o
             .uint("threshold", u64::from(u8::MAX))?
             .map_or(names.len(), |t| usize::try_from(t).unwrap_or(usize::MAX));
-        let session = match seed {
-            Some(seed) => core::Session::new_with_rng(&names, threshold, &mut seed.rng()),
-            None => core::Session::new(&names, threshold),
-        }
-        .js()?
-        .with_reveal_counts(o.bool("revealCounts")?.unwrap_or(false));
+        let session =
+            crate::seed_or_os!(seed, core::Session, new | new_with_rng(&names, threshold))
+                .js()?
+                .with_reveal_counts(o.bool("revealCounts")?.unwrap_or(false));
         let session = match o.uint("maxItems", u64::from(u32::MAX))? {
             Some(max) => session
                 .with_max_items(usize::try_from(max).unwrap_or(usize::MAX))
@@ -200,10 +198,11 @@ impl MultiPartyMember {
     ) -> Result<Self, JsValue> {
         let session = core::Session::from_bytes(session).js()?;
         let items = items::extract(items.as_ref(), "items")?;
-        let inner = match seed {
-            Some(seed) => core::Member::new_with_rng(&session, me, &items.values, &mut seed.rng()),
-            None => core::Member::new(&session, me, &items.values),
-        }
+        let inner = crate::seed_or_os!(
+            seed,
+            core::Member,
+            new | new_with_rng(&session, me, &items.values)
+        )
         .js()?;
         Ok(MultiPartyMember {
             inner,

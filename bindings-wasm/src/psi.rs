@@ -171,10 +171,11 @@ impl Initiator {
         seed: Option<Seed>,
     ) -> Result<Self, JsValue> {
         let config = config.with_profile(items.profile());
-        let (initiator, request) = match seed {
-            Some(seed) => core::Initiator::new_with_rng(config, &items.values, &mut seed.rng()),
-            None => core::Initiator::new(config, &items.values),
-        }
+        let (initiator, request) = crate::seed_or_os!(
+            seed,
+            core::Initiator,
+            new | new_with_rng(config, &items.values)
+        )
         .js()?;
         Ok(Initiator {
             phase: Phase::Live(initiator),
@@ -234,10 +235,11 @@ impl Responder {
         seed: Option<Seed>,
     ) -> Result<Self, JsValue> {
         let config = config.with_profile(items.profile());
-        let responder = match seed {
-            Some(seed) => core::Responder::new_with_rng(config, &items.values, &mut seed.rng()),
-            None => core::Responder::new(config, &items.values),
-        }
+        let responder = crate::seed_or_os!(
+            seed,
+            core::Responder,
+            new | new_with_rng(config, &items.values)
+        )
         .js()?;
         Ok(Responder {
             phase: Phase::Live(PsiResponder::from(responder)),

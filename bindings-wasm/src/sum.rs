@@ -166,10 +166,11 @@ impl SumInitiator {
     ) -> Result<Self, JsValue> {
         let items = plain(items)?;
         let ends_at_finish = config.reveal_to == RevealSumTo::Responder;
-        let (initiator, request) = match seed {
-            Some(seed) => core::Initiator::new_with_rng(config, &items.values, &mut seed.rng()),
-            None => core::Initiator::new(config, &items.values),
-        }
+        let (initiator, request) = crate::seed_or_os!(
+            seed,
+            core::Initiator,
+            new | new_with_rng(config, &items.values)
+        )
         .js()?;
         Ok(SumInitiator {
             phase: Phase::Live(Initiating::from(initiator)),
@@ -297,12 +298,11 @@ impl SumResponder {
     ) -> Result<Self, JsValue> {
         let items = plain(items)?;
         let columns = columns(values)?;
-        let responder = match seed {
-            Some(seed) => {
-                core::Responder::new_with_rng(config, &items.values, &columns, &mut seed.rng())
-            }
-            None => core::Responder::new(config, &items.values, &columns),
-        }
+        let responder = crate::seed_or_os!(
+            seed,
+            core::Responder,
+            new | new_with_rng(config, &items.values, &columns)
+        )
         .js()?;
         Ok(SumResponder {
             phase: Phase::Live(Holding::from(responder)),

@@ -127,12 +127,11 @@ impl UnbalancedServer {
             config = config.with_max_query_items(usize::try_from(max).unwrap_or(usize::MAX));
         }
         let values = items.values;
-        let inner = match seed {
-            Some(seed) => {
-                core::Server::new_with_rng(key, &values, labels.as_deref(), config, &mut seed.rng())
-            }
-            None => core::Server::new(key, &values, labels.as_deref(), config),
-        }
+        let inner = crate::seed_or_os!(
+            seed,
+            core::Server,
+            new | new_with_rng(key, &values, labels.as_deref(), config)
+        )
         .js()?;
         Ok(UnbalancedServer { inner })
     }
@@ -258,10 +257,11 @@ impl UnbalancedClient {
             config = config.with_epoch(e);
         }
         let case = audit::case(&o)?;
-        let (client, query) = match seed {
-            Some(seed) => core::Client::new_with_rng(config, &items.values, &mut seed.rng()),
-            None => core::Client::with_config(config, &items.values),
-        }
+        let (client, query) = crate::seed_or_os!(
+            seed,
+            core::Client,
+            with_config | new_with_rng(config, &items.values)
+        )
         .js()?;
         Ok(UnbalancedClient {
             phase: Phase::Live(client),
