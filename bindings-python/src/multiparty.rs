@@ -2,11 +2,12 @@
 //! two agencies through a counting hub (mirrors `blindmatch::multiparty`).
 //!
 //! A member and a hub take many messages in turn, and a refused message
-//! (another session's, a replay, the wrong hop) leaves them as they were:
-//! each object is its core state behind a mutex, taken out while a step
-//! runs without the GIL.
+//! (another session's, a replay, the wrong hop) leaves them as they were.
+//! Both are the one class shell around their core party
+//! ([`crate::shell::session_class!`]): `consume(message)` (with the sender,
+//! for the hub) or the named steps.
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use blindmatch::multiparty::{self as core, MultiOutcome};
 use pyo3::exceptions::PyTypeError;
@@ -14,60 +15,13 @@ use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 
 use crate::audit::{Ledger, Provenance, SigningKey};
-use crate::errors::{self, IntoPy};
+use crate::errors::IntoPy;
 use crate::items;
+use crate::phase::Shared;
 use crate::seed::Seed;
-use crate::shell::receipt_methods;
+use crate::shell::{Machine, receipt_methods, session_class};
 use blindmatch::records::RecordIndex;
-
-/// A state that a step takes out (so a second thread's call is refused,
-/// not blocked) and puts back, whatever the step's outcome.
-struct Slot<T>(Mutex<Option<T>>);
-
-impl<T: Send> Slot<T> {
-    fn new(value: T) -> Self {
-        Slot(Mutex::new(Some(value)))
-    }
-
-    fn take(&self, py: Python<'_>) -> PyResult<T> {
-        self.0
-            .lock()
-            .map_err(|_| errors::state(py, "the object was poisoned by a panic"))?
-            .take()
-            .ok_or_else(|| errors::state(py, "the object is busy in another thread"))
-    }
-
-    fn put(&self, value: T) {
-        if let Ok(mut g) = self.0.lock() {
-            *g = Some(value);
-        }
-    }
-
-    /// Runs `f` on the state without the GIL and puts the state back.
-    fn with<R: Send>(
-        &self,
-        py: Python<'_>,
-        f: impl FnOnce(&mut T) -> blindmatch::Result<R> + Send,
-    ) -> PyResult<R> {
-        let mut value = self.take(py)?;
-        let (value, out) = py.detach(move || {
-            let out = f(&mut value);
-            (value, out)
-        });
-        self.put(value);
-        out.py_err(py)
-    }
-
-    /// Reads the state (with the GIL: for quick accessors).
-    fn read<R>(&self, py: Python<'_>, f: impl FnOnce(&T) -> PyResult<R>) -> PyResult<R> {
-        let g = self
-            .0
-            .lock()
-            .map_err(|_| errors::state(py, "the object was poisoned by a panic"))?;
-        f(g.as_ref()
-            .ok_or_else(|| errors::state(py, "the object is busy in another thread"))?)
-    }
-}
+use blindmatch::wire::MessageType;
 
 /// The session bytes or object a member or hub is given.
 fn session_of(py: Python<'_>, session: &Bound<'_, PyAny>) -> PyResult<core::Session> {
@@ -227,8 +181,9 @@ impl MultiPartySession {
 /// member as it was. Semi-honest, non-colluding hub: see SECURITY.md.
 #[pyclass(module = "blindmatch._blindmatch", frozen)]
 pub(crate) struct MultiPartyMember {
-    member: Slot<core::Member>,
-    outcome: Mutex<Option<MultiOutcome>>,
+    /// Live until the result; done with the finished member (its
+    /// commitment and tags stay readable) and what it learned.
+    phase: Shared<core::Member, (core::Member, MultiOutcome)>,
     name: String,
     next: String,
     records: Option<Arc<RecordIndex>>,
@@ -260,23 +215,23 @@ impl MultiPartyMember {
         Ok(MultiPartyMember {
             name: member.name().to_owned(),
             next: member.next_agency().to_owned(),
-            member: Slot::new(member),
-            outcome: Mutex::new(None),
+            phase: Shared::new(member),
             records: items.records.map(|rs| Arc::new(rs.index())),
             provenance,
         })
     }
 
     fn done<R>(&self, py: Python<'_>, f: impl FnOnce(&MultiOutcome) -> R) -> PyResult<R> {
-        let g = self
-            .outcome
-            .lock()
-            .map_err(|_| errors::state(py, "the object was poisoned by a panic"))?;
-        g.as_ref()
-            .map(f)
-            .ok_or_else(|| errors::state(py, "the result is not read yet: call finish(result)"))
+        self.phase.with_done(py, |(_, o)| Ok(f(o)))
+    }
+
+    /// Reads the member, waiting or finished.
+    fn member<R>(&self, py: Python<'_>, f: impl FnOnce(&core::Member) -> PyResult<R>) -> PyResult<R> {
+        self.phase.with_party(py, |(m, _)| m, f)
     }
 }
+
+session_class!(@machine MultiPartyMember, |_: &MultiPartyMember, o| o, provenance);
 
 #[pymethods]
 impl MultiPartyMember {
@@ -317,56 +272,52 @@ impl MultiPartyMember {
     /// Whether every other agency's values went through this member.
     #[getter]
     fn forwarded_all(&self, py: Python<'_>) -> PyResult<bool> {
-        self.member.read(py, |m| Ok(m.forwarded_all()))
+        self.member(py, |m| Ok(m.forwarded_all()))
     }
 
     /// This agency's blinded items (hop 1), for ``next_agency``.
     fn start<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
-        let out = self.member.with(py, core::Member::start)?;
+        let out = self.phase.mutate(py, core::Member::start)?;
         Ok(PyBytes::new(py, &out))
     }
 
     /// This agency's commitment for the hub (after ``start``): its public
     /// key, its count and the hash of its first batch.
     fn commitment<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
-        let out = self.member.read(py, |m| m.commitment().py_err(py))?;
+        let out = self.member(py, |m| m.commitment().py_err(py))?;
         Ok(PyBytes::new(py, &out))
     }
 
     /// Takes the hub's roster, after checking that it states this agency's
     /// commitment; every hop is then checked against it.
     fn accept_roster(&self, py: Python<'_>, roster: &[u8]) -> PyResult<()> {
-        self.member.with(py, |m| m.accept_roster(roster))
+        self.phase.mutate(py, |m| m.accept_roster(roster))
     }
 
     /// Checks another agency's values that pass through this member
     /// against the roster and the previous agency's proof, raises them and
     /// proves it; returns the message for ``next_agency``.
     fn forward<'py>(&self, py: Python<'py>, message: &[u8]) -> PyResult<Bound<'py, PyBytes>> {
-        let out = self.member.with(py, |m| m.forward(message))?;
+        let out = self.phase.mutate(py, |m| m.forward(message))?;
         Ok(PyBytes::new(py, &out))
     }
 
     /// Takes this agency's own values back after their trip round the ring.
     fn complete(&self, py: Python<'_>, message: &[u8]) -> PyResult<()> {
-        self.member.with(py, |m| m.complete(message))
+        self.phase.mutate(py, |m| m.complete(message))
     }
 
     /// The message for the hub: this agency's tags.
     fn tags<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
-        let out = self.member.read(py, |m| m.tags().py_err(py))?;
+        let out = self.member(py, |m| m.tags().py_err(py))?;
         Ok(PyBytes::new(py, &out))
     }
 
     /// Reads the hub's result: which of this agency's items are held by at
     /// least the threshold of agencies (``matches``, ``counts``).
     fn finish(&self, py: Python<'_>, result: &[u8]) -> PyResult<()> {
-        let outcome = self.member.with(py, |m| m.finish(result))?;
-        self.provenance.record_session(py, &outcome.record)?;
-        *self
-            .outcome
-            .lock()
-            .map_err(|_| errors::state(py, "the object was poisoned by a panic"))? = Some(outcome);
+        let wrong = "the result comes after this agency's tags: complete() first";
+        self.step(py, result, Some(MessageType::MultiResult), wrong)?;
         Ok(())
     }
 
@@ -401,10 +352,8 @@ impl MultiPartyMember {
     }
 
     fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
-        let finished = self.outcome.lock().is_ok_and(|g| g.is_some());
-        let phase = if finished { "finished" } else { "live" };
         let name = pyo3::types::PyString::new(py, &self.name).repr()?;
-        Ok(format!("MultiPartyMember({name}, {phase})"))
+        Ok(format!("MultiPartyMember({name}, {})", self.phase.name()))
     }
 }
 
@@ -413,15 +362,40 @@ impl MultiPartyMember {
 receipt_methods!(MultiPartyMember, |s, py| s.done(py, |o| o.record.clone()));
 
 /// The counting hub of a multi-party session. It holds no secret:
-/// ``add(agency, tags)`` takes each agency's tags (refusing an agency that
-/// is not in the session, tags naming another agency, and a second
-/// submission); ``result()`` is the same bytes for every agency.
+/// ``commit(agency, commitment)`` takes each agency's commitment (the
+/// roster follows the last), ``add(agency, tags)`` each agency's tags
+/// (refusing an agency that is not in the session, tags naming another, and
+/// a second submission); ``result()`` is the same bytes for every agency.
+/// ``consume(message, sender=agency)`` takes either and returns the roster
+/// or the result once it is due. The hub's record of each agency's
+/// exchange goes to the ledger with the last tags.
 #[pyclass(module = "blindmatch._blindmatch", frozen)]
 pub(crate) struct MultiPartyHub {
-    hub: Slot<core::Hub>,
+    /// Live while messages are due; done with the hub that published.
+    phase: Shared<core::Hub, core::Hub>,
     provenance: Provenance,
-    /// Whether the agencies' exchanges are in the ledger.
-    recorded: Mutex<bool>,
+}
+
+session_class!(@machine MultiPartyHub, |_: &MultiPartyHub, hub| hub, provenance);
+
+impl MultiPartyHub {
+    /// Reads the hub, waiting or done.
+    fn hub<R>(&self, py: Python<'_>, f: impl FnOnce(&core::Hub) -> PyResult<R>) -> PyResult<R> {
+        self.phase.with_party(py, |hub| hub, f)
+    }
+
+    /// One agency's message of `kind` (a misuse saying `wrong` when the
+    /// hub does not take that kind now).
+    fn take(
+        &self,
+        py: Python<'_>,
+        agency: &str,
+        message: &[u8],
+        (kind, wrong): (MessageType, &'static str),
+    ) -> PyResult<()> {
+        self.step_from(py, (message, Some(agency)), Some(kind), wrong)?;
+        Ok(())
+    }
 }
 
 #[pymethods]
@@ -437,16 +411,15 @@ impl MultiPartyHub {
     ) -> PyResult<Self> {
         let provenance = Provenance::new(py, case_ref, legal_basis, ledger.as_deref())?;
         Ok(MultiPartyHub {
-            hub: Slot::new(core::Hub::new(session_of(py, session)?)),
+            phase: Shared::new(core::Hub::new(session_of(py, session)?)),
             provenance,
-            recorded: Mutex::new(false),
         })
     }
 
     /// The session.
     #[getter]
     fn session(&self, py: Python<'_>) -> PyResult<MultiPartySession> {
-        self.hub.read(py, |h| {
+        self.hub(py, |h| {
             Ok(MultiPartySession {
                 inner: h.session().clone(),
             })
@@ -457,53 +430,44 @@ impl MultiPartyHub {
     /// have not arrived yet.
     #[getter]
     fn missing(&self, py: Python<'_>) -> PyResult<Vec<String>> {
-        self.hub.read(py, |h| {
+        self.hub(py, |h| {
             Ok(h.missing().into_iter().map(str::to_owned).collect())
         })
     }
 
     /// Takes the commitment ``agency`` sent (the name of the channel it came through).
     fn commit(&self, py: Python<'_>, agency: &str, commitment: &[u8]) -> PyResult<()> {
-        self.hub.with(py, |h| h.commit(agency, commitment))
+        let wrong = "every commitment arrived: the roster is out";
+        self.take(py, agency, commitment, (MessageType::MultiCommit, wrong))
     }
 
     /// The roster of every agency's commitment (the same bytes for all),
     /// once every commitment arrived.
     fn roster<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
-        let out = self.hub.with(py, core::Hub::roster)?;
+        let sent = self.hub(py, |h| Ok(h.sent_roster().map(<[u8]>::to_vec)))?;
+        let out = match sent {
+            Some(roster) => roster,
+            // Not due yet: the core says what is missing.
+            None => self.phase.mutate(py, core::Hub::roster)?,
+        };
         Ok(PyBytes::new(py, &out))
     }
 
     /// Takes the tags ``agency`` sent (the name of the channel they came through).
     fn add(&self, py: Python<'_>, agency: &str, tags: &[u8]) -> PyResult<()> {
-        self.hub.with(py, |h| h.add(agency, tags))
+        let wrong = "tags come after the roster: every commitment first";
+        self.take(py, agency, tags, (MessageType::MultiTags, wrong))
     }
 
     /// The result for every agency: the tags held by at least the threshold.
-    /// The first call records the hub's record of each agency's exchange in
-    /// the ledger, if any.
     fn result<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
-        let (result, records) = self.hub.with(py, |h| {
-            let result = h.result()?;
-            let records = h
-                .session()
-                .agencies()
-                .iter()
-                .map(|a| h.record_for(a))
-                .collect::<blindmatch::Result<Vec<_>>>()?;
-            Ok((result, records))
-        })?;
-        let mut recorded = self
-            .recorded
-            .lock()
-            .map_err(|_| errors::state(py, "the object was poisoned by a panic"))?;
-        if !*recorded {
-            for r in &records {
-                self.provenance.record_session(py, r)?;
-            }
-            *recorded = true;
-        }
-        Ok(PyBytes::new(py, &result))
+        let published = self.hub(py, |h| Ok(h.sent_result().map(<[u8]>::to_vec)))?;
+        let out = match published {
+            Some(result) => result,
+            // Not due yet: the core says what is missing.
+            None => self.phase.mutate(py, core::Hub::result)?,
+        };
+        Ok(PyBytes::new(py, &out))
     }
 
     /// Countersigns an agency's receipt after checking it against the hub's
@@ -517,17 +481,15 @@ impl MultiPartyHub {
         timestamp: Option<u64>,
     ) -> PyResult<Bound<'py, PyBytes>> {
         let ts = timestamp.unwrap_or_else(crate::audit::now);
-        let signed = self
-            .hub
-            .read(py, |h| h.countersign(receipt, &signer.inner, ts).py_err(py))?;
+        let signed = self.hub(py, |h| h.countersign(receipt, &signer.inner, ts).py_err(py))?;
         self.provenance.record_receipt(py, &signed)?;
         Ok(PyBytes::new(py, &signed))
     }
 
     fn __repr__(&self, py: Python<'_>) -> String {
-        match self.hub.read(py, |h| Ok(h.missing().len())) {
+        match self.hub(py, |h| Ok(h.missing().len())) {
             Ok(missing) => format!("MultiPartyHub(missing={missing})"),
-            Err(_) => "MultiPartyHub(busy)".to_owned(),
+            Err(_) => format!("MultiPartyHub({})", self.phase.name()),
         }
     }
 }

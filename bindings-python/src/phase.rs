@@ -62,6 +62,36 @@ impl<L: Send, D: Send> Shared<L, D> {
             .map_err(|e| errors::to_py(py, e))
     }
 
+    /// Runs `f` on the live state in place, without the GIL: for a step
+    /// that changes a party the session machine does not drive (a
+    /// member's `start`, a hub's `roster`). The state stays live whatever
+    /// `f` returns: a refused call leaves the object as it was.
+    pub(crate) fn mutate<R: Send>(
+        &self,
+        py: Python<'_>,
+        f: impl FnOnce(&mut L) -> blindmatch::Result<R> + Send,
+    ) -> PyResult<R> {
+        let mut live = self.lock(py)?.begin().map_err(|e| refused(py, e))?;
+        let (live, out) = py.detach(move || {
+            let out = f(&mut live);
+            (live, out)
+        });
+        *self.lock(py)? = Phase::Live(live);
+        out.map_err(|e| errors::to_py(py, e))
+    }
+
+    /// Reads the party, waiting or finished ([`Phase::party`]: `party_of`
+    /// finds it in the result).
+    pub(crate) fn with_party<R>(
+        &self,
+        py: Python<'_>,
+        party_of: impl FnOnce(&D) -> &L,
+        f: impl FnOnce(&L) -> PyResult<R>,
+    ) -> PyResult<R> {
+        let g = self.lock(py)?;
+        f(g.party(party_of).map_err(|e| refused(py, e))?)
+    }
+
     /// Reads the result of a finished object.
     pub(crate) fn with_done<R>(
         &self,
@@ -105,23 +135,24 @@ where
     /// One message through the core's session machine: `kind` is the
     /// message the calling method takes (a misuse with message `wrong`,
     /// the object unchanged, while the party does not expect it; `None`
-    /// reads it from the message); `done` turns the outcome into the
-    /// object's result. Returns the messages to send and the session's
-    /// record when it ended here.
+    /// reads it from the message); `sender` is the peer's name for a party
+    /// that serves several ([`Party::consume_from`]); `done` turns the
+    /// outcome into the object's result. Returns the messages to send and
+    /// the records of a session that ended here.
     pub(crate) fn consume(
         &self,
         py: Python<'_>,
-        message: &[u8],
+        (message, sender): (&[u8], Option<&str>),
         kind: Option<MessageType>,
         wrong: &'static str,
         done: impl FnOnce(P::Outcome) -> D + Send,
-    ) -> PyResult<(Vec<Vec<u8>>, Option<SessionRecord>)> {
+    ) -> PyResult<(Vec<Vec<u8>>, Vec<SessionRecord>)> {
         let kind = match kind {
             Some(k) => k,
             None => message_type(message).map_err(|e| errors::to_py(py, e))?,
         };
         let stepped = self.step(py, expecting(kind), wrong, |party| {
-            Phase::after(party.consume(message), done)
+            Phase::after(party.consume_sent((message, sender)), done)
         })?;
         stepped.map_err(|e| errors::to_py(py, e))
     }

@@ -5,9 +5,11 @@
 //! `#[pymethods]` block):
 //!
 //! - [`session_class!`]: the class's [`Machine`] step, `expects()`,
-//!   `consume(message)` and `repr()` for a class whose `phase` is a
-//!   [`crate::phase::Shared`] around a core
-//!   [`blindmatch::session::party::Party`]; `consume` takes any message
+//!   `consume(message, sender=None)` and `repr()` for a class whose
+//!   `phase` is a [`crate::phase::Shared`] around a core
+//!   [`blindmatch::session::party::Party`] (every role of every protocol
+//!   but the watch-list server, which answers for ever and writes its own
+//!   [`Machine`] for [`machine_methods!`]); `consume` takes any message
 //!   the object expects now and returns the messages to send;
 //! - [`receipt_methods!`]: `receipt()`, `transcript_hash` and the hidden
 //!   `_finished()` that `countersign(expect=)` asks, for a class with a
@@ -21,17 +23,33 @@ use crate::audit::Provenance;
 
 /// A protocol class's step: one message through its `phase`, with the
 /// kind the calling method takes (`None`: any it expects now, read from the
-/// message; a misuse with message `wrong` otherwise). `consume()` and the
-/// named steps all call it. Written by [`session_class!`].
+/// message; a misuse with message `wrong` otherwise) and, for a class that
+/// serves several peers (the hub, the watch-list server), the sender's
+/// name. `consume()` and the named steps all call it. Written by
+/// [`session_class!`] for a class around a core party.
 pub(crate) trait Machine {
-    /// Takes one message; returns the messages to send.
+    /// Takes one message (and its `sender`); returns the messages to send.
+    fn step_from(
+        &self,
+        py: Python<'_>,
+        message: (&[u8], Option<&str>),
+        kind: Option<MessageType>,
+        wrong: &'static str,
+    ) -> PyResult<Vec<Vec<u8>>>;
+
+    /// The names of the messages the object takes now.
+    fn expects(&self) -> Vec<&'static str>;
+
+    /// [`Machine::step_from`] a peer of a two-party session.
     fn step(
         &self,
         py: Python<'_>,
         message: &[u8],
         kind: Option<MessageType>,
         wrong: &'static str,
-    ) -> PyResult<Vec<Vec<u8>>>;
+    ) -> PyResult<Vec<Vec<u8>>> {
+        self.step_from(py, (message, None), kind, wrong)
+    }
 
     /// A named step that takes a message of `kind` only and must send one
     /// message back (`what`, for the error of a step that sent none).
@@ -63,68 +81,91 @@ pub(crate) fn reply<'py>(
     }
 }
 
-/// Writes the record of a session that ended to `provenance`'s ledger.
+/// Writes the records of a session that ended to `provenance`'s ledger.
 pub(crate) fn recorded(
     py: Python<'_>,
     provenance: &Provenance,
-    record: Option<SessionRecord>,
+    records: Vec<SessionRecord>,
 ) -> PyResult<()> {
-    match record {
-        Some(record) => provenance.record_session(py, &record),
-        None => Ok(()),
-    }
+    records
+        .iter()
+        .try_for_each(|record| provenance.record_session(py, record))
 }
 
-/// The shell of `$class` (shown as `$name`): its [`Machine`] step, where
-/// `$done(self, outcome)` makes the object's result of the core outcome
-/// and, with `provenance`, the record of a finished session goes to the
-/// class's ledger; then `expects()`, `consume()` and `__repr__`.
+/// The shell of `$class` (shown as `$name`, with its phase): its
+/// [`Machine`] step, where `$done(self, outcome)` makes the object's result
+/// of the core outcome and, with `provenance`, the records of a finished
+/// session go to the class's ledger; then [`machine_methods!`] and
+/// `__repr__`. `@machine` writes the step and the methods only, for a
+/// class with a repr of its own.
 macro_rules! session_class {
     ($class:ident, $name:literal, $done:expr $(, $provenance:ident)?) => {
+        $crate::shell::session_class!(@machine $class, $done $(, $provenance)?);
+
+        #[pymethods]
+        impl $class {
+            fn __repr__(&self) -> String {
+                format!(concat!($name, "({})"), self.phase.name())
+            }
+        }
+    };
+    (@machine $class:ident, $done:expr $(, $provenance:ident)?) => {
         impl $crate::shell::Machine for $class {
-            fn step(
+            fn step_from(
                 &self,
                 py: Python<'_>,
-                message: &[u8],
+                message: (&[u8], Option<&str>),
                 kind: Option<blindmatch::wire::MessageType>,
                 wrong: &'static str,
             ) -> PyResult<Vec<Vec<u8>>> {
                 let done = $done;
-                let (sent, _record) = self
+                let (sent, _records) = self
                     .phase
                     .consume(py, message, kind, wrong, |outcome| done(self, outcome))?;
-                $($crate::shell::recorded(py, &self.$provenance, _record)?;)?
+                $($crate::shell::recorded(py, &self.$provenance, _records)?;)?
                 Ok(sent)
+            }
+
+            fn expects(&self) -> Vec<&'static str> {
+                self.phase.expects()
             }
         }
 
+        $crate::shell::machine_methods!($class);
+    };
+}
+
+/// `expects()` and `consume(message, sender=None)` of a [`Machine`].
+macro_rules! machine_methods {
+    ($class:ident) => {
         #[pymethods]
         impl $class {
             /// The kinds of message ('psi-response', ...) the object takes
             /// now; [] once it finished or failed.
             fn expects(&self) -> Vec<&'static str> {
-                self.phase.expects()
+                $crate::shell::Machine::expects(self)
             }
 
             /// Takes any message the object expects now and returns the
             /// messages to send (possibly none): the named steps, chosen
             /// by the message's kind, for code that drives every protocol
-            /// with one loop.
+            /// with one loop. ``sender`` names the peer a message came
+            /// from, as the channel authenticated it, for the objects that
+            /// serve several (``MultiPartyHub``, ``UnbalancedServer``).
+            #[pyo3(signature = (message, sender=None))]
             fn consume<'py>(
                 &self,
                 py: Python<'py>,
                 message: &[u8],
+                sender: Option<&str>,
             ) -> PyResult<Vec<Bound<'py, pyo3::types::PyBytes>>> {
                 let wrong = "not a message this object expects now";
-                let sent = $crate::shell::Machine::step(self, py, message, None, wrong)?;
+                let sent =
+                    $crate::shell::Machine::step_from(self, py, (message, sender), None, wrong)?;
                 Ok(sent
                     .iter()
                     .map(|m| pyo3::types::PyBytes::new(py, m))
                     .collect())
-            }
-
-            fn __repr__(&self) -> String {
-                format!(concat!($name, "({})"), self.phase.name())
             }
         }
     };
@@ -237,4 +278,4 @@ macro_rules! saved_methods {
     };
 }
 
-pub(crate) use {receipt_methods, saved_methods, session_class};
+pub(crate) use {machine_methods, receipt_methods, saved_methods, session_class};

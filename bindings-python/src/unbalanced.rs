@@ -8,6 +8,7 @@ use blindmatch::budget::Budget;
 use blindmatch::oprf::OprfKey as CoreKey;
 use blindmatch::phase::Phase;
 use blindmatch::records::RecordIndex;
+use blindmatch::registry::parties::WatchlistQuery;
 use blindmatch::state::{Waiting, WaitingRef};
 use blindmatch::unbalanced::{self as core, ClientConfig, ServerConfig, UnbalancedMatches};
 use pyo3::exceptions::{PyTypeError, PyValueError};
@@ -20,7 +21,8 @@ use crate::items::{self, Items};
 use crate::oprf::OprfKey;
 use crate::phase::Shared;
 use crate::seed::Seed;
-use crate::shell::{receipt_methods, saved_methods};
+use crate::shell::{Machine, machine_methods, receipt_methods, saved_methods, session_class};
+use blindmatch::wire::MessageType;
 
 /// The server's policy from the constructor's arguments. `query_budget`
 /// has no default: an int, or the string "unlimited".
@@ -181,7 +183,8 @@ impl UnbalancedServer {
     }
 
     /// Evaluates a client's query, charged to client_id's budget (in the
-    /// ledger when there is one, committed before the answer is returned).
+    /// ledger when there is one, committed before the answer is returned);
+    /// ``consume(query, sender=client_id)`` does the same.
     #[pyo3(signature = (query, client_id="default"))]
     fn answer<'py>(
         &self,
@@ -189,13 +192,8 @@ impl UnbalancedServer {
         query: &[u8],
         client_id: &str,
     ) -> PyResult<Bound<'py, PyBytes>> {
-        let answer = py
-            .detach(|| match &self.ledger {
-                Some(l) => self.inner.answer_with(query, client_id, &**l),
-                None => self.inner.answer(query, client_id),
-            })
-            .py_err(py)?;
-        Ok(PyBytes::new(py, &answer))
+        let sent = self.step_from(py, (query, Some(client_id)), None, "")?;
+        crate::shell::reply(py, &sent, "answer")
     }
 
     /// Elements client_id may still have evaluated this epoch (None when unlimited).
@@ -221,6 +219,34 @@ impl UnbalancedServer {
         )
     }
 }
+
+/// The server answers every client for ever: a query from `sender`
+/// ("default" when none is named, as for `answer()`), charged to its
+/// budget, and the answer back; it never finishes.
+impl Machine for UnbalancedServer {
+    fn step_from(
+        &self,
+        py: Python<'_>,
+        (query, sender): (&[u8], Option<&str>),
+        _kind: Option<MessageType>,
+        _wrong: &'static str,
+    ) -> PyResult<Vec<Vec<u8>>> {
+        let client_id = sender.unwrap_or("default");
+        let answer = py
+            .detach(|| match &self.ledger {
+                Some(l) => self.inner.answer_with(query, client_id, &**l),
+                None => self.inner.answer(query, client_id),
+            })
+            .py_err(py)?;
+        Ok(vec![answer])
+    }
+
+    fn expects(&self) -> Vec<&'static str> {
+        vec![MessageType::UnbalancedQuery.name()]
+    }
+}
+
+machine_methods!(UnbalancedServer);
 
 /// A set digest decoded and validated once, for clients that finish many
 /// queries against the same epoch: `UnbalancedClient.finish` then skips
@@ -303,7 +329,8 @@ impl<'a> DigestArg<'a> {
 /// A client of unbalanced PSI.
 #[pyclass(module = "blindmatch._blindmatch", frozen)]
 pub(crate) struct UnbalancedClient {
-    phase: Shared<core::Client, UnbalancedMatches>,
+    /// The query waits for its answer and the digest it is looked up in.
+    phase: Shared<WatchlistQuery, UnbalancedMatches>,
     /// None for a client restored from a saved state.
     query: Option<Vec<u8>>,
     records: Option<Arc<RecordIndex>>,
@@ -334,27 +361,31 @@ impl UnbalancedClient {
             })
             .py_err(py)?;
         Ok(UnbalancedClient {
-            phase: Shared::new(client),
+            phase: Shared::new(WatchlistQuery::from(client)),
             query: Some(query),
             records: items.records.map(|rs| Arc::new(rs.index())),
             provenance,
         })
     }
 
-    /// Runs the finishing step, then records the exchange in the ledger.
-    fn conclude(
-        &self,
-        py: Python<'_>,
-        step: impl FnOnce(core::Client) -> blindmatch::Result<UnbalancedMatches> + Send,
-    ) -> PyResult<()> {
-        let record = self.phase.step(py, Ok, "", |client| {
-            let found = step(client)?;
-            let record = found.record().clone();
-            Ok((Phase::Done(found), record))
+    /// Addresses the query to `digest` and takes the answer.
+    fn conclude(&self, py: Python<'_>, answer: &[u8], digest: DigestArg<'_>) -> PyResult<()> {
+        let wrong = "the client has finished";
+        // A digest that does not decode ends the session, as a bad answer does.
+        self.phase.step(py, Ok, wrong, |mut q: WatchlistQuery| {
+            let decoded = match digest {
+                DigestArg::Bytes(b) => Arc::new(core::SetDigest::from_bytes(b)?),
+                DigestArg::Decoded(d) => d,
+            };
+            q.address(decoded);
+            Ok((Phase::Live(q), ()))
         })?;
-        self.provenance.record_session(py, &record)
+        self.step(py, answer, Some(MessageType::UnbalancedAnswer), wrong)?;
+        Ok(())
     }
 }
+
+session_class!(UnbalancedClient, "UnbalancedClient", |_: &UnbalancedClient, m| m, provenance);
 
 #[pymethods]
 impl UnbalancedClient {
@@ -394,18 +425,13 @@ impl UnbalancedClient {
     /// Finalizes the server's answer and looks the items up in the digest
     /// (bytes, or a SetDigest decoded once for many queries).
     fn finish(&self, py: Python<'_>, answer: &[u8], digest: &Bound<'_, PyAny>) -> PyResult<()> {
-        let digest = DigestArg::from_py(digest)?;
-        self.conclude(py, |client| match &digest {
-            DigestArg::Bytes(b) => client.finish(answer, b),
-            DigestArg::Decoded(d) => client.finish_with(answer, d),
-        })
+        self.conclude(py, answer, DigestArg::from_py(digest)?)
     }
 
     /// finish() with a digest decoded once (a SetDigest), as JavaScript's
     /// `finishWith`; finish() accepts a SetDigest too.
     fn finish_with(&self, py: Python<'_>, answer: &[u8], digest: &SetDigest) -> PyResult<()> {
-        let digest = Arc::clone(&digest.inner);
-        self.conclude(py, |client| client.finish_with(answer, &digest))
+        self.conclude(py, answer, DigestArg::Decoded(Arc::clone(&digest.inner)))
     }
 
     /// Sorted indices into items that are in the server's set.
@@ -432,23 +458,24 @@ impl UnbalancedClient {
             crate::records::record_matches(py, self.records.as_ref(), m.indices())
         })
     }
+}
 
-    fn __repr__(&self) -> String {
-        format!("UnbalancedClient({})", self.phase.name())
-    }
+/// The saved form of a waiting query: its client (the digest is public).
+fn waiting_client(query: &WatchlistQuery) -> Option<WaitingRef<'_>> {
+    Some(WaitingRef::Client(&query.client))
 }
 
 saved_methods!(
     UnbalancedClient,
     "UnbalancedClient",
     "save() only while the query waits for its answer",
-    |live| Some(WaitingRef::Client(live)),
+    waiting_client,
     |w| match w {
         Waiting::Client(s) => Ok(s),
         other => Err(other.name()),
     },
     |client, records, provenance| UnbalancedClient {
-        phase: Shared::new(client),
+        phase: Shared::new(WatchlistQuery::from(client)),
         // It sent its query before it was saved.
         query: None,
         records,

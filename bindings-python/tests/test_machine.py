@@ -81,3 +81,79 @@ def test_a_bad_message_of_the_expected_kind_fails_the_session():
     with pytest.raises(bm.ProtocolError):
         a.consume(response[:-1])
     assert repr(a) == "Initiator(failed)" and a.expects() == []
+
+
+
+def multi_party_on_one_loop(session, lists):
+    """Members and hub driven by consume() only: a hop goes where the
+    session routes it, a commitment or tags to the hub under the sender's
+    name, the roster and the result to every member; a message its party
+    does not expect yet (a hop before the roster) waits its turn."""
+    members = {me: bm.MultiPartyMember(items, session, me) for me, items in zip(session.agencies, lists)}
+    hub = bm.MultiPartyHub(session)
+    queue = []  # (party, message, sender)
+    for me, m in members.items():
+        hop = m.start()
+        queue += [(members[session.route(hop)], hop, None), (hub, m.commitment(), me)]
+    while queue:
+        party, message, sender = queue.pop(0)
+        if bm.message_type(message) not in party.expects():
+            queue.append((party, message, sender))
+            continue
+        for out in party.consume(message, sender=sender):
+            kind = bm.message_type(out)
+            if kind == "multi-hop":
+                queue.append((members[session.route(out)], out, None))
+            elif kind == "multi-tags":
+                queue.append((hub, out, party.name))
+            else:
+                assert party is hub and kind in ("multi-roster", "multi-result")
+                queue += [(m, out, None) for m in members.values()]
+    return members, hub
+
+
+def test_multi_party_on_one_loop():
+    names = ["NL", "DE", "FR", "BE"]
+    lists = [[f"s{i}" for i in range(j, j + 20)] for j in (0, 5, 10, 12)]
+    session = bm.MultiPartySession.new(names, threshold=3)
+    assert bm.MultiPartyHub(session).expects() == ["multi-commit"]
+    members, hub = multi_party_on_one_loop(session, lists)
+    assert hub.expects() == [] and hub.missing == []
+    held = {x: sum(x in items for items in lists) for items in lists for x in items}
+    for items, m in zip(lists, members.values()):
+        assert m.expects() == [] and repr(m) == f"MultiPartyMember('{m.name}', finished)"
+        assert m.matches == [i for i, x in enumerate(items) if held[x] >= 3]
+    # The hub countersigns what the members sign, as after the named steps.
+    nl, hub_key = bm.SigningKey.generate(), bm.SigningKey.generate()
+    signed = hub.countersign(members["NL"].receipt(nl), hub_key)
+    assert bm.Receipt.verify(signed, [nl.public_key(), hub_key.public_key()])
+
+
+def test_the_hub_takes_a_message_only_with_its_sender():
+    session = bm.MultiPartySession.new(["NL", "DE", "FR"])
+    hub = bm.MultiPartyHub(session)
+    nl = bm.MultiPartyMember(["a"], session, "NL")
+    nl.start()
+    with pytest.raises(bm.StateError, match="name"):
+        hub.consume(nl.commitment())
+    # Under another agency's name: refused, and the hub still waits for all.
+    with pytest.raises(bm.Error):
+        hub.consume(nl.commitment(), sender="DE")
+    assert hub.expects() == ["multi-commit"] and hub.missing == ["NL", "DE", "FR"]
+    assert hub.consume(nl.commitment(), sender="NL") == [] and hub.missing == ["DE", "FR"]
+
+
+def test_watch_list_on_one_loop():
+    server = bm.UnbalancedServer([f"w{i}" for i in range(50)], query_budget=10)
+    client = bm.UnbalancedClient(["w3", "w7", "x"], epoch=server.epoch)
+    assert server.expects() == ["unbalanced-query"] and client.expects() == ["unbalanced-answer"]
+    query = client.query()
+    (answer,) = server.consume(query, sender="c1")
+    # The budget is the sender's: c1 spent 3 of 10, nobody else anything.
+    assert server.remaining_budget("c1") == 7 and server.remaining_budget("c2") == 10
+    # The client needs the server's digest before an answer means anything.
+    with pytest.raises(bm.StateError, match="digest"):
+        client.consume(answer)
+    assert client.expects() == ["unbalanced-answer"]
+    client.finish(answer, server.digest())
+    assert client.matches == [0, 1] and client.expects() == []

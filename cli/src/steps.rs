@@ -593,7 +593,8 @@ pub(crate) fn wl_finish(ui: &Ui, pass: &Passphrase, a: &WlFinishArgs) -> Outcome
     let step = ui.step("finishing and looking up".to_owned());
     let epoch = digest.epoch();
     let public_key = digest.public_key();
-    let (_, found) = ended(take(WatchlistQuery { client, digest }, &answer, &a.answer)?)?;
+    let query = WatchlistQuery::new(client, digest);
+    let (_, found) = ended(take(query, &answer, &a.answer)?)?;
     step.finish_and_clear();
     let mut out = fields();
     out.insert("epoch".into(), json!(hex::encode(epoch)));

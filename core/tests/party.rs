@@ -192,7 +192,7 @@ fn the_watch_list_server_answers_only_a_named_client() {
     let step = served.consume_from("agency-b", &query).unwrap();
     assert!(step.next.is_some(), "a server goes on answering");
     let digest = SetDigest::from_bytes(server.digest()).unwrap();
-    let query = WatchlistQuery { client, digest };
+    let query = WatchlistQuery::new(client, digest);
     let done = query.consume(&step.send[0]).unwrap();
     let matches = done.outcome.unwrap();
     assert_eq!(matches.indices(), &[0, 1, 2, 3, 4]);
@@ -226,7 +226,7 @@ fn a_multi_party_session_runs_on_one_loop() {
     }
     let mut hub = Some(Hub::new(session.clone()));
     let mut finished_hub = None;
-    let mut outcomes = vec![None; names.len()];
+    let mut outcomes: Vec<Option<_>> = names.iter().map(|_| None).collect();
     // A hop that arrives before the roster waits: expects() says so.
     let mut held: Vec<(usize, Vec<u8>)> = Vec::new();
     let mut rounds = 0;
@@ -267,7 +267,9 @@ fn a_multi_party_session_runs_on_one_loop() {
                 queue.push_back((at, out));
             }
             members[at] = step.next;
-            if let Some(o) = step.outcome {
+            if let Some((finished, o)) = step.outcome {
+                // The finished member still states what it sent the hub.
+                assert!(finished.expects().is_empty() && finished.tags().is_ok());
                 outcomes[at] = Some(o);
             }
             if ty == MessageType::MultiRoster {

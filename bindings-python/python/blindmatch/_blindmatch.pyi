@@ -102,7 +102,7 @@ class _Case(TypedDict, total=False):
 
 class _Machine:
     def expects(self) -> List[str]: ...
-    def consume(self, message: bytes) -> List[bytes]: ...
+    def consume(self, message: bytes, sender: Optional[str] = None) -> List[bytes]: ...
 
 class _Evidence:
     def receipt(self, signer: SigningKey, timestamp: Optional[int] = None) -> bytes: ...
@@ -166,7 +166,7 @@ class Responder(_Balanced):
     def restore(state: bytes, passphrase: _Passphrase = None, **case: Unpack[_Case]) -> Responder: ...
 
 @final
-class UnbalancedServer:
+class UnbalancedServer(_Machine):
     """The server of unbalanced PSI for one key epoch.
 
     query_budget has no default: elements per client and epoch, or "unlimited".
@@ -205,7 +205,7 @@ class UnbalancedServer:
     def remaining_budget(self, client_id: str) -> Optional[int]: ...
 
 @final
-class UnbalancedClient(_Evidence):
+class UnbalancedClient(_Machine, _Evidence):
     """A client of unbalanced PSI."""
 
     def __new__(
@@ -298,7 +298,7 @@ class MultiPartySession:
     def __hash__(self) -> int: ...
 
 @final
-class MultiPartyMember(_Evidence):
+class MultiPartyMember(_Machine, _Evidence):
     """One agency of a multi-party session."""
 
     def __new__(
@@ -330,7 +330,7 @@ class MultiPartyMember(_Evidence):
     def record_matches(self) -> List[Tuple[str, List[str]]]: ...
 
 @final
-class MultiPartyHub:
+class MultiPartyHub(_Machine):
     """The counting hub of a multi-party session; it holds no secret."""
 
     def __new__(cls, session: Union[bytes, MultiPartySession], **case: Unpack[_Case]) -> MultiPartyHub: ...

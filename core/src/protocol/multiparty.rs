@@ -1381,6 +1381,19 @@ impl Hub {
         Ok(())
     }
 
+    /// The result, once every agency's tags arrived and [`Hub::result`]
+    /// made it (a hub driven as a [`crate::session::party::Party`] makes
+    /// it with the last tags).
+    pub fn sent_result(&self) -> Option<&[u8]> {
+        self.result.as_deref()
+    }
+
+    /// The roster, once every commitment arrived and [`Hub::roster`] made
+    /// it (with the last commitment, for a hub driven as a party).
+    pub fn sent_roster(&self) -> Option<&[u8]> {
+        self.roster.as_deref()
+    }
+
     /// Counts the tags and returns the result for every agency (the same
     /// bytes each call): the tags held by at least the threshold, sorted,
     /// with their counts when the session reveals them.

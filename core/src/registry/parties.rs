@@ -24,6 +24,8 @@
 //! name that the channel authenticated (a client certificate), never a name
 //! read from the message.
 
+use std::sync::Arc;
+
 use zeroize::Zeroizing;
 
 use crate::error::{Error, Result};
@@ -69,10 +71,22 @@ impl Concluded for multiparty::MultiOutcome {
     }
 }
 
+/// A member's outcome keeps the finished member beside what it learned.
+impl Concluded for (multiparty::Member, multiparty::MultiOutcome) {
+    fn record(&self) -> Option<&SessionRecord> {
+        self.1.record()
+    }
+}
+
 /// A finished hub keeps one record per agency ([`multiparty::Hub::record_for`]).
 impl Concluded for multiparty::Hub {
     fn record(&self) -> Option<&SessionRecord> {
         None
+    }
+
+    fn records(&self) -> Vec<SessionRecord> {
+        let agencies = self.session().agencies();
+        agencies.iter().filter_map(|a| self.record_for(a).ok()).collect()
     }
 }
 
@@ -160,12 +174,43 @@ impl Party for PsiResponder {
 }
 
 /// A watch-list client's query, with the digest it is answered against.
+///
+/// The command knows the digest when it finishes; a binding's client may
+/// learn it only with the answer (`finish(answer, digest)`): it waits
+/// without one ([`WatchlistQuery::from`] a client) and is given it then
+/// ([`WatchlistQuery::address`]).
 #[derive(Debug)]
 pub struct WatchlistQuery {
     /// The client, which sent its query.
     pub client: unbalanced::Client,
-    /// The digest of the epoch the query was addressed to.
-    pub digest: SetDigest,
+    /// The digest of the epoch the query was addressed to, once known.
+    pub digest: Option<Arc<SetDigest>>,
+}
+
+impl WatchlistQuery {
+    /// A query answered against `digest`.
+    pub fn new(client: unbalanced::Client, digest: impl Into<Arc<SetDigest>>) -> Self {
+        WatchlistQuery {
+            client,
+            digest: Some(digest.into()),
+        }
+    }
+
+    /// Names the digest the answer is looked up in (replacing one given
+    /// before: the answer is checked against the digest's key either way).
+    pub fn address(&mut self, digest: Arc<SetDigest>) {
+        self.digest = Some(digest);
+    }
+}
+
+/// A query whose digest comes with the answer.
+impl From<unbalanced::Client> for WatchlistQuery {
+    fn from(client: unbalanced::Client) -> Self {
+        WatchlistQuery {
+            client,
+            digest: None,
+        }
+    }
 }
 
 impl Party for WatchlistQuery {
@@ -177,9 +222,14 @@ impl Party for WatchlistQuery {
         &[MessageType::UnbalancedAnswer]
     }
 
+    /// Without a digest, the answer is refused and the query kept.
     fn consume(self, answer: &[u8]) -> Consumed<Self> {
         let (this, _) = check_kind(self, answer)?;
-        let matches = this.client.finish_with(answer, &this.digest)?;
+        let Some(digest) = this.digest.clone() else {
+            let why = "the answer is looked up in the server's digest: give it first";
+            return Err(Refused::keep(Error::InvalidState(why), this));
+        };
+        let matches = this.client.finish_with(answer, &digest)?;
         Ok(Step::end(matches, Vec::new()))
     }
 
@@ -320,9 +370,11 @@ impl Party for SumResponder {
 
 /// A member after [`multiparty::Member::start`] (whose hop and commitment
 /// it sent): the roster, then hops (forwarded, or its own values back:
-/// its tags go to the hub), then the result.
+/// its tags go to the hub), then the result. The outcome is the finished
+/// member (its commitment and tags stay readable, its secrets are gone)
+/// and what it learned.
 impl Party for multiparty::Member {
-    type Outcome = multiparty::MultiOutcome;
+    type Outcome = (multiparty::Member, multiparty::MultiOutcome);
     const PROTOCOL: &'static str = "multiparty";
     const ROLE: &'static str = "member";
 
@@ -345,7 +397,7 @@ impl Party for multiparty::Member {
                 Err(e) => Err(e),
             },
             _ => match this.finish(message) {
-                Ok(outcome) => return Ok(Step::end(outcome, Vec::new())),
+                Ok(outcome) => return Ok(Step::end((this, outcome), Vec::new())),
                 Err(e) => Err(e),
             },
         };

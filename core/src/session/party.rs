@@ -50,6 +50,12 @@ pub trait Concluded {
     /// The record of the session, for a receipt and the ledger; `None` for
     /// protocols that keep none.
     fn record(&self) -> Option<&SessionRecord>;
+
+    /// Every record the session leaves for the ledger: [`Concluded::record`]
+    /// for a two-party role; one per agency for the multi-party hub.
+    fn records(&self) -> Vec<SessionRecord> {
+        self.record().into_iter().cloned().collect()
+    }
 }
 
 /// A message a party refused: why, and the party, unchanged, when the
@@ -132,6 +138,20 @@ pub trait Party: Sized {
     fn consume_from(self, sender: &str, message: &[u8]) -> Consumed<Self> {
         let _ = sender;
         self.consume(message)
+    }
+
+    /// [`Party::consume_from`] when the channel named the `sender`,
+    /// [`Party::consume`] when it did not: what a binding's
+    /// `consume(message, sender)` calls.
+    ///
+    /// # Errors
+    ///
+    /// As [`Party::consume`].
+    fn consume_sent(self, (message, sender): (&[u8], Option<&str>)) -> Consumed<Self> {
+        match sender {
+            Some(sender) => self.consume_from(sender, message),
+            None => self.consume(message),
+        }
     }
 
     /// The waiting state as bytes (they hold secrets: seal them, see

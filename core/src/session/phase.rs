@@ -144,6 +144,22 @@ impl<L, D> Phase<L, D> {
         }
     }
 
+    /// The party, waiting or finished, for a role whose finished party is
+    /// part of its result (`party_of` finds it there: the multi-party
+    /// member and hub, which still answer for what they sent).
+    ///
+    /// # Errors
+    ///
+    /// [`PhaseError::Misuse`] while a step runs; [`PhaseError::Failed`]
+    /// with the error that ended the object.
+    pub fn party(&self, party_of: impl FnOnce(&D) -> &L) -> Result<&L, PhaseError> {
+        match self {
+            Phase::Live(live) => Ok(live),
+            Phase::Done(done) => Ok(party_of(done)),
+            other => Err(other.refusal("")),
+        }
+    }
+
     /// Names the phase, for a binding's `repr`/`toString`.
     pub fn name(&self) -> &'static str {
         match self {
@@ -182,8 +198,9 @@ impl<P: Party, D> Phase<P, D> {
     /// What a step of a [`Party`] leaves, for [`Phase::settle`]: the next
     /// phase (live with the party that goes on, done with `done` of its
     /// outcome, or live as it was after a refusal that kept it) and the
-    /// step's own result, the messages to send and the record of a session
-    /// that ended here, or the refusal's error. A refusal that ended the
+    /// step's own result, the messages to send and the records
+    /// ([`Concluded::records`]) of a session that ended here, or the
+    /// refusal's error. A refusal that ended the
     /// party is the `Err` that fails the phase.
     ///
     /// # Errors
@@ -194,7 +211,7 @@ impl<P: Party, D> Phase<P, D> {
     pub fn after(
         consumed: Consumed<P>,
         done: impl FnOnce(P::Outcome) -> D,
-    ) -> Result<(Self, Result<(Vec<Vec<u8>>, Option<SessionRecord>), Error>), Error> {
+    ) -> Result<(Self, Result<(Vec<Vec<u8>>, Vec<SessionRecord>), Error>), Error> {
         let step = match consumed {
             Ok(step) => step,
             Err(Refused {
@@ -203,7 +220,7 @@ impl<P: Party, D> Phase<P, D> {
             }) => return Ok((Phase::Live(kept), Err(error))),
             Err(Refused { error, party: None }) => return Err(error),
         };
-        let record = step.outcome.as_ref().and_then(|o| o.record().cloned());
+        let records = step.outcome.as_ref().map(Concluded::records).unwrap_or_default();
         let next = match (step.next, step.outcome) {
             (Some(party), _) => Phase::Live(party),
             (None, Some(outcome)) => Phase::Done(done(outcome)),
@@ -211,7 +228,7 @@ impl<P: Party, D> Phase<P, D> {
                 return Err(Error::InvalidState("the session ended without an outcome"));
             }
         };
-        Ok((next, Ok((step.send, record))))
+        Ok((next, Ok((step.send, records))))
     }
 }
 
