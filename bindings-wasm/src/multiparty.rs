@@ -7,7 +7,9 @@
 use std::sync::Arc;
 
 use blindmatch::multiparty::{self as core, MultiOutcome};
+use blindmatch::phase::Phase;
 use blindmatch::receipt::Case;
+use blindmatch::wire::MessageType;
 use js_sys::{Array, Uint8Array};
 use wasm_bindgen::prelude::*;
 
@@ -15,6 +17,7 @@ use crate::audit::{self, SigningKey};
 use crate::errors::{self, IntoJs};
 use crate::items::{self, index_array};
 use crate::options::{Opts, js_options};
+use crate::phase::{self, Machine};
 use crate::records;
 use crate::rng::Seed;
 use crate::{ItemsArg, MultiPartyOptions, PartyCaseOptions};
@@ -164,7 +167,9 @@ impl MultiPartySession {
     }
 }
 
-/// One agency of a multi-party session.
+/// One agency of a multi-party session: the one class shell around the
+/// core member ([`crate::phase::session_class!`]): `consume(message)` or
+/// the named steps.
 ///
 /// ```js
 /// const m = new MultiPartyMember(items, sessionBytes, "NL");
@@ -176,15 +181,18 @@ impl MultiPartySession {
 /// ```
 #[wasm_bindgen]
 pub struct MultiPartyMember {
-    inner: core::Member,
-    outcome: Option<MultiOutcome>,
+    /// Live until the result; done with the finished member (its
+    /// commitment and tags stay readable) and what it learned.
+    phase: Phase<core::Member, (core::Member, MultiOutcome)>,
+    name: String,
+    next: String,
     records: Option<Arc<blindmatch::records::RecordSet>>,
     case: Case,
 }
 
 impl std::fmt::Debug for MultiPartyMember {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        self.inner.fmt(f)
+        write!(f, "MultiPartyMember({}, {})", self.name, self.phase.name())
     }
 }
 
@@ -198,26 +206,32 @@ impl MultiPartyMember {
     ) -> Result<Self, JsValue> {
         let session = core::Session::from_bytes(session).js()?;
         let items = items::extract(items.as_ref(), "items")?;
-        let inner = crate::seed_or_os!(
+        let member = crate::seed_or_os!(
             seed,
             core::Member,
             new | new_with_rng(&session, me, &items.values)
         )
         .js()?;
         Ok(MultiPartyMember {
-            inner,
-            outcome: None,
+            name: member.name().to_owned(),
+            next: member.next_agency().to_owned(),
+            phase: Phase::Live(member),
             records: items.records,
             case: case(options)?,
         })
     }
 
     fn done(&self) -> Result<&MultiOutcome, JsValue> {
-        self.outcome
-            .as_ref()
-            .ok_or_else(|| errors::state("the result is not read yet: call finish(result)"))
+        Ok(&phase::done(&self.phase)?.1)
+    }
+
+    /// The member, waiting or finished.
+    fn member(&self) -> Result<&core::Member, JsValue> {
+        self.phase.party(|(m, _)| m).map_err(phase::refused)
     }
 }
+
+phase::session_class!(@machine MultiPartyMember, |_: &MultiPartyMember| |o| o);
 
 #[wasm_bindgen]
 impl MultiPartyMember {
@@ -235,59 +249,62 @@ impl MultiPartyMember {
     /// This agency's name.
     #[wasm_bindgen(getter)]
     pub fn name(&self) -> String {
-        self.inner.name().to_owned()
+        self.name.clone()
     }
 
     /// The agency every message of this member goes to (the next in the ring).
     #[wasm_bindgen(getter, js_name = nextAgency)]
     pub fn next_agency(&self) -> String {
-        self.inner.next_agency().to_owned()
+        self.next.clone()
     }
 
     /// Whether every other agency's values went through this member.
     #[wasm_bindgen(getter, js_name = forwardedAll)]
-    pub fn forwarded_all(&self) -> bool {
-        self.inner.forwarded_all()
+    pub fn forwarded_all(&self) -> Result<bool, JsValue> {
+        Ok(self.member()?.forwarded_all())
     }
 
     /// This agency's blinded items (hop 1), for `nextAgency`.
     pub fn start(&mut self) -> Result<Uint8Array, JsValue> {
-        Ok(Uint8Array::from(&self.inner.start().js()?[..]))
+        let hop = phase::mutate(&mut self.phase, core::Member::start)?;
+        Ok(Uint8Array::from(&hop[..]))
     }
 
     /// This agency's commitment for the hub (after `start`): its public
     /// key, its count and the hash of its first batch.
     pub fn commitment(&self) -> Result<Uint8Array, JsValue> {
-        Ok(Uint8Array::from(&self.inner.commitment().js()?[..]))
+        Ok(Uint8Array::from(&self.member()?.commitment().js()?[..]))
     }
 
     /// Takes the hub's roster after checking that it states this agency's
     /// commitment; every hop is then checked against it.
     #[wasm_bindgen(js_name = acceptRoster)]
     pub fn accept_roster(&mut self, roster: &[u8]) -> Result<(), JsValue> {
-        self.inner.accept_roster(roster).js()
+        phase::mutate(&mut self.phase, |m| m.accept_roster(roster))
     }
 
     /// Checks another agency's values that pass through this member
     /// against the roster and the previous agency's proof, raises them and
     /// proves it; returns the message for `nextAgency`.
     pub fn forward(&mut self, message: &[u8]) -> Result<Uint8Array, JsValue> {
-        Ok(Uint8Array::from(&self.inner.forward(message).js()?[..]))
+        let hop = phase::mutate(&mut self.phase, |m| m.forward(message))?;
+        Ok(Uint8Array::from(&hop[..]))
     }
 
     /// Takes this agency's own values back after their trip round the ring.
     pub fn complete(&mut self, message: &[u8]) -> Result<(), JsValue> {
-        self.inner.complete(message).js()
+        phase::mutate(&mut self.phase, |m| m.complete(message))
     }
 
     /// The message for the hub: this agency's tags.
     pub fn tags(&self) -> Result<Uint8Array, JsValue> {
-        Ok(Uint8Array::from(&self.inner.tags().js()?[..]))
+        Ok(Uint8Array::from(&self.member()?.tags().js()?[..]))
     }
 
     /// Reads the hub's result.
     pub fn finish(&mut self, result: &[u8]) -> Result<(), JsValue> {
-        self.outcome = Some(self.inner.finish(result).js()?);
+        let wrong = "the result comes after this agency's tags: complete() first";
+        self.step(result, Some(MessageType::MultiResult), wrong)?;
         Ok(())
     }
 
@@ -321,10 +338,11 @@ impl MultiPartyMember {
     pub fn record_matches(&self) -> Result<Array, JsValue> {
         records::record_matches_at(self.records.as_ref(), self.done()?.indices())
     }
-    /// E.g. `MultiPartyMember(NL)`.
+
+    /// E.g. `MultiPartyMember(NL, finished)`.
     #[wasm_bindgen(js_name = toString)]
     pub fn to_string_js(&self) -> String {
-        format!("MultiPartyMember({})", self.inner.name())
+        format!("{self:?}")
     }
 }
 
@@ -332,7 +350,9 @@ audit::receipt_methods!(MultiPartyMember, |this: &MultiPartyMember| {
     Ok::<_, JsValue>(this.done()?.record.clone())
 });
 
-/// The counting hub of a multi-party session; it holds no secret.
+/// The counting hub of a multi-party session; it holds no secret. The one
+/// class shell around the core hub: `consume(message, agency)` takes a
+/// commitment or tags and returns the roster or the result once due.
 ///
 /// ```js
 /// const hub = new MultiPartyHub(sessionBytes);
@@ -340,9 +360,43 @@ audit::receipt_methods!(MultiPartyMember, |this: &MultiPartyMember| {
 /// const result = hub.result();   // the same bytes for every agency
 /// ```
 #[wasm_bindgen]
-#[derive(Debug)]
 pub struct MultiPartyHub {
-    inner: core::Hub,
+    /// Live while messages are due; done with the hub that published.
+    phase: Phase<core::Hub, core::Hub>,
+}
+
+phase::session_class!(@machine MultiPartyHub, |_: &MultiPartyHub| |hub| hub);
+
+impl MultiPartyHub {
+    /// The hub, waiting or done.
+    fn hub(&self) -> Result<&core::Hub, JsValue> {
+        self.phase.party(|hub| hub).map_err(phase::refused)
+    }
+
+    /// One agency's message of `kind` (a misuse saying `wrong` when the
+    /// hub does not take that kind now).
+    fn take(
+        &mut self,
+        agency: &str,
+        message: &[u8],
+        (kind, wrong): (MessageType, &'static str),
+    ) -> Result<(), JsValue> {
+        self.step_from((message, Some(agency)), Some(kind), wrong)?;
+        Ok(())
+    }
+
+    /// What the hub sent (`sent`), or the core's error for a message not
+    /// due yet (`make`).
+    fn sent(
+        &mut self,
+        sent: impl FnOnce(&core::Hub) -> Option<&[u8]>,
+        make: impl FnOnce(&mut core::Hub) -> blindmatch::Result<Vec<u8>>,
+    ) -> Result<Uint8Array, JsValue> {
+        if let Some(message) = sent(self.hub()?) {
+            return Ok(Uint8Array::from(message));
+        }
+        Ok(Uint8Array::from(&phase::mutate(&mut self.phase, make)?[..]))
+    }
 }
 
 #[wasm_bindgen]
@@ -350,41 +404,45 @@ impl MultiPartyHub {
     /// A hub for the session (its bytes).
     #[wasm_bindgen(constructor)]
     pub fn new(session: &[u8]) -> Result<MultiPartyHub, JsValue> {
+        let hub = core::Hub::new(core::Session::from_bytes(session).js()?);
         Ok(MultiPartyHub {
-            inner: core::Hub::new(core::Session::from_bytes(session).js()?),
+            phase: Phase::Live(hub),
         })
     }
 
     /// Agencies whose commitments (before the roster) or tags (after it)
     /// have not arrived yet.
     #[wasm_bindgen(getter, unchecked_return_type = "string[]")]
-    pub fn missing(&self) -> Array {
-        self.inner
+    pub fn missing(&self) -> Result<Array, JsValue> {
+        Ok(self
+            .hub()?
             .missing()
             .into_iter()
             .map(JsValue::from_str)
-            .collect()
+            .collect())
     }
 
     /// Takes the commitment `agency` sent (the name of the channel it came through).
     pub fn commit(&mut self, agency: &str, commitment: &[u8]) -> Result<(), JsValue> {
-        self.inner.commit(agency, commitment).js()
+        let wrong = "every commitment arrived: the roster is out";
+        self.take(agency, commitment, (MessageType::MultiCommit, wrong))
     }
 
     /// The roster of every agency's commitment (the same bytes for all),
     /// once every commitment arrived.
     pub fn roster(&mut self) -> Result<Uint8Array, JsValue> {
-        Ok(Uint8Array::from(&self.inner.roster().js()?[..]))
+        self.sent(core::Hub::sent_roster, core::Hub::roster)
     }
 
     /// Takes the tags `agency` sent (the name of the channel they came through).
     pub fn add(&mut self, agency: &str, tags: &[u8]) -> Result<(), JsValue> {
-        self.inner.add(agency, tags).js()
+        let wrong = "tags come after the roster: every commitment first";
+        self.take(agency, tags, (MessageType::MultiTags, wrong))
     }
 
     /// The result for every agency: the tags held by at least the threshold.
     pub fn result(&mut self) -> Result<Uint8Array, JsValue> {
-        Ok(Uint8Array::from(&self.inner.result().js()?[..]))
+        self.sent(core::Hub::sent_result, core::Hub::result)
     }
 
     /// Countersigns an agency's receipt after checking it against the
@@ -396,7 +454,7 @@ impl MultiPartyHub {
         timestamp: Option<f64>,
     ) -> Result<Uint8Array, JsValue> {
         let signed = self
-            .inner
+            .hub()?
             .countersign(receipt, &signer.inner, audit::timestamp(timestamp)?)
             .js()?;
         Ok(Uint8Array::from(&signed[..]))
@@ -405,6 +463,15 @@ impl MultiPartyHub {
     /// E.g. `MultiPartyHub(missing 2)`.
     #[wasm_bindgen(js_name = toString)]
     pub fn to_string_js(&self) -> String {
-        format!("MultiPartyHub(missing {})", self.inner.missing().len())
+        format!("{self:?}")
+    }
+}
+
+impl std::fmt::Debug for MultiPartyHub {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.hub() {
+            Ok(hub) => write!(f, "MultiPartyHub(missing {})", hub.missing().len()),
+            Err(_) => write!(f, "MultiPartyHub({})", self.phase.name()),
+        }
     }
 }

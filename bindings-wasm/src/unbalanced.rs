@@ -7,7 +7,10 @@ use blindmatch::budget::Budget;
 use blindmatch::oprf::OprfKey as CoreKey;
 use blindmatch::phase::Phase;
 use blindmatch::receipt::Case;
+use blindmatch::wire::MessageType;
 use blindmatch::records::RecordSet;
+use blindmatch::registry::parties::WatchlistQuery;
+use blindmatch::session::party::Party;
 use blindmatch::unbalanced::{self as core, ClientConfig, ServerConfig, UnbalancedMatches};
 use js_sys::{Array, Map, Uint8Array};
 use wasm_bindgen::prelude::*;
@@ -17,7 +20,7 @@ use crate::errors::{self, IntoJs};
 use crate::items::{self, Items, index_array};
 use crate::oprf::OprfKey;
 use crate::options::{Opts, js_options};
-use crate::phase;
+use crate::phase::{self, Machine};
 use crate::rng::Seed;
 use crate::{ClientOptions, ItemsArg, ServerOptions, records};
 
@@ -57,6 +60,7 @@ js_options! {
 /// const server = new UnbalancedServer(items, { labels, queryBudget: 10000 });
 /// const digest = server.digest();             // reusable by every client of this key
 /// const answer = server.answer(client.query(), "agency-b");
+/// const [same] = server.consume(query, "agency-b");   // the one class shell
 /// ```
 #[wasm_bindgen]
 #[derive(Debug)]
@@ -159,12 +163,17 @@ impl UnbalancedServer {
     /// Answers a client's query, counting it against `clientId`'s budget
     /// (default `"default"`). Throws `budget_exceeded`, `epoch_mismatch` or
     /// another `ProtocolError` for a bad query.
-    pub fn answer(&self, query: &[u8], client_id: Option<String>) -> Result<Uint8Array, JsValue> {
-        let answer = self
-            .inner
-            .answer(query, client_id.as_deref().unwrap_or("default"))
-            .js()?;
-        Ok(Uint8Array::from(&answer[..]))
+    pub fn answer(
+        &mut self,
+        query: &[u8],
+        client_id: Option<String>,
+    ) -> Result<Uint8Array, JsValue> {
+        let sent = self.step_from(
+            (query, client_id.as_deref()),
+            Some(MessageType::UnbalancedQuery),
+            "not a query",
+        )?;
+        phase::reply(&sent, "answer")
     }
 
     /// Elements `clientId` may still have evaluated in this epoch (`undefined`: unlimited).
@@ -179,6 +188,30 @@ impl UnbalancedServer {
     }
 }
 
+/// The server answers every client for ever, through the core's session
+/// machine: a query from `sender` ("default" when none is named, as for
+/// `answer()`), charged to its budget, and the answer back; it never
+/// finishes.
+impl Machine for UnbalancedServer {
+    fn step_from(
+        &mut self,
+        (query, sender): (&[u8], Option<&str>),
+        _kind: Option<MessageType>,
+        _wrong: &'static str,
+    ) -> Result<Vec<Vec<u8>>, JsValue> {
+        match (&self.inner).consume_from(sender.unwrap_or("default"), query) {
+            Ok(step) => Ok(step.send),
+            Err(refused) => Err(errors::core(refused.error)),
+        }
+    }
+
+    fn expects(&self) -> Array {
+        std::iter::once(JsValue::from_str(MessageType::UnbalancedQuery.name())).collect()
+    }
+}
+
+phase::machine_methods!(UnbalancedServer);
+
 /// A set digest decoded and validated once. A client that finishes many
 /// queries against one epoch passes it to `finishWith`, which skips the
 /// decoding, so each query's work no longer grows with the server's set.
@@ -190,7 +223,7 @@ impl UnbalancedServer {
 #[wasm_bindgen]
 #[derive(Debug)]
 pub struct SetDigest {
-    inner: core::SetDigest,
+    inner: Arc<core::SetDigest>,
 }
 
 #[wasm_bindgen]
@@ -200,7 +233,7 @@ impl SetDigest {
     /// bytes that are not a valid digest.
     #[wasm_bindgen(constructor)]
     pub fn new(digest: &[u8]) -> Result<SetDigest, JsValue> {
-        let inner = core::SetDigest::from_bytes(digest).js()?;
+        let inner = Arc::new(core::SetDigest::from_bytes(digest).js()?);
         Ok(SetDigest { inner })
     }
 
@@ -264,7 +297,7 @@ impl UnbalancedClient {
         )
         .js()?;
         Ok(UnbalancedClient {
-            phase: Phase::Live(client),
+            phase: Phase::Live(WatchlistQuery::from(client)),
             query,
             records: items.records,
             case,
@@ -284,15 +317,30 @@ impl UnbalancedClient {
 /// ```
 #[wasm_bindgen]
 pub struct UnbalancedClient {
-    phase: Phase<core::Client, UnbalancedMatches>,
+    phase: Phase<WatchlistQuery, UnbalancedMatches>,
     query: Vec<u8>,
     records: Option<Arc<RecordSet>>,
     case: Case,
 }
 
-impl std::fmt::Debug for UnbalancedClient {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "UnbalancedClient({})", self.phase.name())
+phase::session_class!(UnbalancedClient, |_: &UnbalancedClient| |m| m);
+
+impl UnbalancedClient {
+    /// Addresses the query to `digest` (decoded by `decode`: a digest that
+    /// does not decode ends the session, as a bad answer does), then takes
+    /// the answer.
+    fn conclude(
+        &mut self,
+        answer: &[u8],
+        decode: impl FnOnce() -> blindmatch::Result<Arc<core::SetDigest>>,
+    ) -> Result<(), JsValue> {
+        let wrong = "the client has finished";
+        phase::step(&mut self.phase, Ok, wrong, |mut q| {
+            q.address(decode()?);
+            Ok((Phase::Live(q), ()))
+        })?;
+        self.step(answer, Some(MessageType::UnbalancedAnswer), wrong)?;
+        Ok(())
     }
 }
 
@@ -319,18 +367,14 @@ impl UnbalancedClient {
     /// Unblinds the server's answer and looks the results up in its digest
     /// (decoded on each call; see `finishWith`).
     pub fn finish(&mut self, answer: &[u8], digest: &[u8]) -> Result<(), JsValue> {
-        phase::step(&mut self.phase, Ok, "", |client| {
-            Ok((Phase::Done(client.finish(answer, digest)?), ()))
-        })
+        self.conclude(answer, || Ok(Arc::new(core::SetDigest::from_bytes(digest)?)))
     }
 
     /// `finish` with a digest decoded once (`new SetDigest(bytes)`) and
     /// reused for many queries.
     #[wasm_bindgen(js_name = finishWith)]
     pub fn finish_with(&mut self, answer: &[u8], digest: &SetDigest) -> Result<(), JsValue> {
-        phase::step(&mut self.phase, Ok, "", |client| {
-            Ok((Phase::Done(client.finish_with(answer, &digest.inner)?), ()))
-        })
+        self.conclude(answer, || Ok(Arc::clone(&digest.inner)))
     }
 
     /// Maps the matches back to records: `[{recordId, kinds}]` for the
@@ -355,11 +399,6 @@ impl UnbalancedClient {
             map.set(&JsValue::from_f64(*i as f64), &Uint8Array::from(&l[..]));
         }
         Ok(map)
-    }
-    /// `UnbalancedClient(<state>)`.
-    #[wasm_bindgen(js_name = toString)]
-    pub fn to_string_js(&self) -> String {
-        format!("UnbalancedClient({})", self.phase.name())
     }
 }
 

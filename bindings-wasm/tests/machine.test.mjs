@@ -76,3 +76,82 @@ test("a bad message of the expected kind fails the session", () => {
   assert.equal(String(a), "Initiator(failed)");
   assert.deepEqual(a.expects(), []);
 });
+
+/**
+ * Members and hub driven by consume() only: a hop goes where the session
+ * routes it, a commitment or tags to the hub under the sender's name, the
+ * roster and the result to every member; a message its party does not
+ * expect yet (a hop before the roster) waits its turn.
+ */
+function multiPartyOnOneLoop(session, lists) {
+  const bytes = session.toBytes();
+  const members = new Map(session.agencies.map((me, i) => [me, new bm.MultiPartyMember(lists[i], bytes, me)]));
+  const hub = new bm.MultiPartyHub(bytes);
+  const queue = []; // [party, message, sender]
+  for (const [me, m] of members) {
+    const hop = m.start();
+    queue.push([members.get(session.route(hop)), hop, undefined], [hub, m.commitment(), me]);
+  }
+  while (queue.length > 0) {
+    const [party, message, sender] = queue.shift();
+    if (!party.expects().includes(bm.messageType(message))) {
+      queue.push([party, message, sender]);
+      continue;
+    }
+    for (const out of party.consume(message, sender)) {
+      const kind = bm.messageType(out);
+      if (kind === "multi-hop") queue.push([members.get(session.route(out)), out, undefined]);
+      else if (kind === "multi-tags") queue.push([hub, out, party.name]);
+      else {
+        assert.ok(party === hub && ["multi-roster", "multi-result"].includes(kind));
+        for (const m of members.values()) queue.push([m, out, undefined]);
+      }
+    }
+  }
+  return { members, hub };
+}
+
+test("a multi-party session on one loop", () => {
+  const lists = [0, 5, 10, 12].map((j) => ids("s", j, j + 20));
+  const session = new bm.MultiPartySession(["NL", "DE", "FR", "BE"], { threshold: 3 });
+  assert.deepEqual(new bm.MultiPartyHub(session.toBytes()).expects(), ["multi-commit"]);
+  const { members, hub } = multiPartyOnOneLoop(session, lists);
+  assert.deepEqual([hub.expects(), hub.missing], [[], []]);
+  const held = (x) => lists.filter((l) => l.includes(x)).length;
+  [...members.values()].forEach((m, i) => {
+    assert.deepEqual(m.expects(), []);
+    assert.equal(String(m), `MultiPartyMember(${m.name}, finished)`);
+    assert.deepEqual(m.matches, lists[i].flatMap((x, j) => (held(x) >= 3 ? [j] : [])));
+    assert.equal(bm.messageType(m.tags()), "multi-tags"); // what it sent, still readable
+  });
+  const [nl, hubKey] = [bm.SigningKey.generate(), bm.SigningKey.generate()];
+  const signed = hub.countersign(members.get("NL").receipt(nl), hubKey);
+  assert.ok(bm.Receipt.verify(signed, [nl.publicKey(), hubKey.publicKey()]));
+});
+
+test("the hub takes a message only with its sender", () => {
+  const session = new bm.MultiPartySession(["NL", "DE", "FR"]);
+  const hub = new bm.MultiPartyHub(session.toBytes());
+  const nl = new bm.MultiPartyMember(["a"], session.toBytes(), "NL");
+  nl.start();
+  assert.throws(() => hub.consume(nl.commitment()), { code: "invalid_state", message: /name/ });
+  // Under another agency's name: refused, and the hub still waits for all.
+  assert.throws(() => hub.consume(nl.commitment(), "DE"), bm.BlindmatchError);
+  assert.deepEqual([hub.expects(), hub.missing], [["multi-commit"], ["NL", "DE", "FR"]]);
+  assert.deepEqual(hub.consume(nl.commitment(), "NL"), []);
+  assert.deepEqual(hub.missing, ["DE", "FR"]);
+});
+
+test("a watch list on one loop", () => {
+  const server = new bm.UnbalancedServer(ids("w", 0, 50), { queryBudget: 10 });
+  const client = new bm.UnbalancedClient(["w3", "w7", "x"], { epoch: server.epoch });
+  assert.deepEqual([server.expects(), client.expects()], [["unbalanced-query"], ["unbalanced-answer"]]);
+  const [answer] = server.consume(client.query(), "c1");
+  // The budget is the sender's: c1 spent 3 of 10, nobody else anything.
+  assert.deepEqual([server.remainingBudget("c1"), server.remainingBudget("c2")], [7, 10]);
+  // The client needs the server's digest before an answer means anything.
+  assert.throws(() => client.consume(answer), { code: "invalid_state", message: /digest/ });
+  assert.deepEqual(client.expects(), ["unbalanced-answer"]);
+  client.finish(answer, server.digest());
+  assert.deepEqual([client.matches, client.expects()], [[0, 1], []]);
+});
