@@ -8,7 +8,8 @@ use blindmatch::budget::Budget;
 use blindmatch::oprf::OprfKey as CoreKey;
 use blindmatch::phase::Phase;
 use blindmatch::records::RecordIndex;
-use blindmatch::registry::parties::WatchlistQuery;
+use blindmatch::registry::parties::{Served, WatchlistQuery};
+use blindmatch::session::party::Party;
 use blindmatch::state::{Waiting, WaitingRef};
 use blindmatch::unbalanced::{self as core, ClientConfig, ServerConfig, UnbalancedMatches};
 use pyo3::exceptions::{PyTypeError, PyValueError};
@@ -231,14 +232,18 @@ impl Machine for UnbalancedServer {
         _kind: Option<MessageType>,
         _wrong: &'static str,
     ) -> PyResult<Vec<Vec<u8>>> {
-        let client_id = sender.unwrap_or("default");
-        let answer = py
-            .detach(|| match &self.ledger {
-                Some(l) => self.inner.answer_with(query, client_id, &**l),
-                None => self.inner.answer(query, client_id),
-            })
-            .py_err(py)?;
-        Ok(vec![answer])
+        let client = sender.unwrap_or("default");
+        py.detach(|| {
+            let served = match &self.ledger {
+                Some(ledger) => Served::with_budgets(&self.inner, &**ledger),
+                None => Served::from(&self.inner),
+            };
+            match served.consume_from(client, query) {
+                Ok(step) => Ok(step.send),
+                Err(refused) => Err(refused.error),
+            }
+        })
+        .map_err(|e| errors::to_py(py, e))
     }
 
     fn expects(&self) -> Vec<&'static str> {

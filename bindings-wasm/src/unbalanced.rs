@@ -9,7 +9,7 @@ use blindmatch::phase::Phase;
 use blindmatch::receipt::Case;
 use blindmatch::wire::MessageType;
 use blindmatch::records::RecordSet;
-use blindmatch::registry::parties::WatchlistQuery;
+use blindmatch::registry::parties::{Served, WatchlistQuery};
 use blindmatch::session::party::Party;
 use blindmatch::unbalanced::{self as core, ClientConfig, ServerConfig, UnbalancedMatches};
 use js_sys::{Array, Map, Uint8Array};
@@ -199,7 +199,7 @@ impl Machine for UnbalancedServer {
         _kind: Option<MessageType>,
         _wrong: &'static str,
     ) -> Result<Vec<Vec<u8>>, JsValue> {
-        match (&self.inner).consume_from(sender.unwrap_or("default"), query) {
+        match Served::from(&self.inner).consume_from(sender.unwrap_or("default"), query) {
             Ok(step) => Ok(step.send),
             Err(refused) => Err(errors::core(refused.error)),
         }

@@ -6,7 +6,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use blindmatch::psi::{self, Config, Output, Proofs, Reveal};
 use blindmatch::receipt::{self, Case, PublicKey, SessionRecord};
 use blindmatch::records::{RecordIndex, RecordSet};
-use blindmatch::registry::parties::{PsiResponder, WatchlistQuery};
+use blindmatch::registry::parties::{PsiResponder, Served, WatchlistQuery};
 use blindmatch::session::party::{Party, Step};
 use blindmatch::state::{self, SavedSession, Waiting};
 use blindmatch::unbalanced::{self, Client, ClientConfig, Server, ServerConfig, SetDigest};
@@ -250,12 +250,13 @@ fn conclude_record(
     Ok(())
 }
 
-/// One message (read from `from`) through a restored party: the core's
-/// session machine, which every protocol step of the command goes through
-/// once its state is loaded. A refusal names the file.
-fn take<P: Party>(party: P, message: &[u8], from: &Path) -> Outcome<Step<P>> {
+/// One message (read from `from`, sent by `sender` for the server)
+/// through a restored party: the core's session machine, which every
+/// protocol step of the command goes through once its state is loaded. A
+/// refusal names the file.
+fn take<P: Party>(party: P, message: (&[u8], Option<&str>), from: &Path) -> Outcome<Step<P>> {
     party
-        .consume(message)
+        .consume_sent(message)
         .map_err(|r| Failure::from(r.error).context(from.display()))
 }
 
@@ -327,7 +328,7 @@ pub(crate) fn psi_finish(ui: &Ui, pass: &Passphrase, a: &PsiFinishArgs) -> Outco
         .saturating_add(SLACK);
     let response = files::read_message(&a.response, limit)?;
     let step = ui.step("comparing".to_owned());
-    let (sent, outcome) = ended(take(initiator, &response, &a.response)?)?;
+    let (sent, outcome) = ended(take(initiator, (&response, None), &a.response)?)?;
     step.finish_and_clear();
     let finish = sent.into_iter().next();
     let mut out = fields();
@@ -376,7 +377,7 @@ pub(crate) fn psi_result(ui: &Ui, pass: &Passphrase, a: &PsiResultArgs) -> Outco
     let outcome = match (&a.finish, finish) {
         (Some(path), Some(bytes)) => {
             let responder = PsiResponder::Finish(Box::new(responder));
-            ended(take(responder, &bytes, path)?)?.1
+            ended(take(responder, (&bytes, None), path)?)?.1
         }
         // Only agency A learns the result: no message ends the session.
         _ => responder.conclude(None)?,
@@ -543,11 +544,16 @@ pub(crate) fn wl_answer(ui: &Ui, pass: &Passphrase, a: &WlAnswerArgs) -> Outcome
             .saturating_add(SLACK),
     )?;
     let step = ui.step("evaluating the query".to_owned());
-    let answer = match &ledger {
-        Some(ledger) => server.answer_with(&query, &a.client, ledger),
-        None => server.answer(&query, &a.client),
-    }
-    .map_err(|e| Failure::from(e).context(a.query.display()))?;
+    let served = match &ledger {
+        Some(ledger) => Served::with_budgets(&server, ledger),
+        None => Served::from(&server),
+    };
+    let answered = take(served, (&query, Some(&a.client)), &a.query)?;
+    let answer = answered
+        .send
+        .into_iter()
+        .next()
+        .ok_or_else(|| Failure::input("the server sent no answer".to_owned()))?;
     step.finish_and_clear();
     let mut out = fields();
     let info = blindmatch::registry::inspect(&answer)?;
@@ -594,7 +600,7 @@ pub(crate) fn wl_finish(ui: &Ui, pass: &Passphrase, a: &WlFinishArgs) -> Outcome
     let epoch = digest.epoch();
     let public_key = digest.public_key();
     let query = WatchlistQuery::new(client, digest);
-    let (_, found) = ended(take(query, &answer, &a.answer)?)?;
+    let (_, found) = ended(take(query, (&answer, None), &a.answer)?)?;
     step.finish_and_clear();
     let mut out = fields();
     out.insert("epoch".into(), json!(hex::encode(epoch)));

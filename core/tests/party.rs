@@ -7,11 +7,13 @@
 
 use std::collections::VecDeque;
 
-use blindmatch::budget::Budget;
+use blindmatch::budget::{Budget, BudgetStore, MemoryBudgets};
 use blindmatch::multiparty::{Hub, Member, Session};
 use blindmatch::oprf::OprfKey;
 use blindmatch::psi::{self, Config, Initiator, Output, Responder, Reveal};
-use blindmatch::registry::parties::{PsiResponder, SumInitiator, SumResponder, WatchlistQuery};
+use blindmatch::registry::parties::{
+    PsiResponder, Served, SumInitiator, SumResponder, WatchlistQuery,
+};
 use blindmatch::session::party::{Concluded, Party, exchange};
 use blindmatch::state::{SavedSession, Waiting};
 use blindmatch::sum::{self, Column, RevealSumTo, SumConfig};
@@ -179,7 +181,7 @@ fn the_watch_list_server_answers_only_a_named_client() {
     .unwrap();
     let (client, query) =
         Client::new_with_rng(ClientConfig::default(), &ids("w", 45..60), &mut rng(8)).unwrap();
-    let served = &server;
+    let served = Served::from(&server);
     assert_eq!(
         served.consume(&query).unwrap_err().error.code(),
         ErrorCode::InvalidState
@@ -191,6 +193,23 @@ fn the_watch_list_server_answers_only_a_named_client() {
     assert!(refused.party.is_some());
     let step = served.consume_from("agency-b", &query).unwrap();
     assert!(step.next.is_some(), "a server goes on answering");
+    // With the budgets in a store of the caller's (a ledger, in the
+    // command and the service), the store is charged, not the server.
+    let limited = Server::new(
+        OprfKey::derive(&[9; 32], b"party tests").unwrap(),
+        &ids("w", 0..50),
+        None::<&[&[u8]]>,
+        ServerConfig::new(Budget::Limited(20)),
+    )
+    .unwrap();
+    let store = MemoryBudgets::new();
+    let from_store = Served::with_budgets(&limited, &store);
+    let answered = from_store.consume_from("agency-b", &query).unwrap();
+    assert_eq!(answered.send.len(), 1);
+    assert_eq!(store.spent(&limited.epoch(), "agency-b").unwrap(), 15);
+    assert_eq!(limited.remaining_budget("agency-b").unwrap(), Some(20));
+    let refused = from_store.consume_from("agency-b", &query).unwrap_err();
+    assert_eq!(refused.error.code(), ErrorCode::BudgetExceeded);
     let digest = SetDigest::from_bytes(server.digest()).unwrap();
     let query = WatchlistQuery::new(client, digest);
     let done = query.consume(&step.send[0]).unwrap();

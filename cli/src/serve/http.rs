@@ -11,6 +11,8 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use blindmatch::budget::Budget;
+use blindmatch::registry::parties::Served;
+use blindmatch::session::party::Party;
 use serde_json::{Value, json};
 use tracing::{info, warn};
 
@@ -289,7 +291,13 @@ async fn query(
     let who = client.clone();
     let served = current.clone();
     let outcome = tokio::task::spawn_blocking(move || {
-        let answer = served.server.answer_with(&bytes, &who, &*worker.ledger)?;
+        // The core's session machine, with the budgets in the ledger.
+        let machine = Served::with_budgets(&served.server, &*worker.ledger);
+        let answer = match machine.consume_from(&who, &bytes) {
+            Ok(step) => step.send.into_iter().next(),
+            Err(refused) => return Err(refused.error),
+        }
+        .ok_or(blindmatch::Error::InvalidState("the server sent no answer"))?;
         let remaining = served.server.remaining_budget_with(&who, &*worker.ledger)?;
         Ok::<_, blindmatch::Error>((answer, remaining))
     })

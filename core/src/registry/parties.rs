@@ -6,7 +6,7 @@
 //! | `psi` | initiator | [`psi::Initiator`] | [`psi::Initiator::new`] | yes |
 //! | `psi` | responder | [`PsiResponder`] | the initiator | after the request |
 //! | `unbalanced` | client | [`WatchlistQuery`] | [`unbalanced::Client::new`] | yes |
-//! | `unbalanced` | server | `&`[`unbalanced::Server`] | the client | as its key and digest |
+//! | `unbalanced` | server | [`Served`] (a `&`[`unbalanced::Server`]) | the client | as its key and digest |
 //! | `sum` | initiator | [`SumInitiator`] | [`sum::Initiator::new`] | not yet |
 //! | `sum` | responder | [`SumResponder`] | the initiator | not yet |
 //! | `multiparty` | member | [`multiparty::Member`] | [`multiparty::Member::start`] | not yet |
@@ -29,6 +29,7 @@ use std::sync::Arc;
 use zeroize::Zeroizing;
 
 use crate::error::{Error, Result};
+use crate::evidence::budget::BudgetStore;
 use crate::evidence::receipt::SessionRecord;
 use crate::protocol::unbalanced::{SetDigest, UnbalancedMatches};
 use crate::protocol::{multiparty, psi, sum, unbalanced};
@@ -239,7 +240,46 @@ impl Party for WatchlistQuery {
     }
 }
 
-impl Party for &unbalanced::Server {
+/// The watch-list server answering through the session machine, with the
+/// budgets in its own memory ([`Served::from`] a `&Server`) or in a store
+/// of the caller's that processes share, a ledger
+/// ([`Served::with_budgets`]): what the bindings, the command and the
+/// service answer a query with.
+#[derive(Clone, Copy)]
+pub struct Served<'a> {
+    server: &'a unbalanced::Server,
+    budgets: Option<&'a dyn BudgetStore>,
+}
+
+impl<'a> Served<'a> {
+    /// `server`, charging every query to `budgets`.
+    pub fn with_budgets(server: &'a unbalanced::Server, budgets: &'a dyn BudgetStore) -> Self {
+        Served {
+            server,
+            budgets: Some(budgets),
+        }
+    }
+}
+
+impl<'a> From<&'a unbalanced::Server> for Served<'a> {
+    fn from(server: &'a unbalanced::Server) -> Self {
+        Served {
+            server,
+            budgets: None,
+        }
+    }
+}
+
+impl core::fmt::Debug for Served<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Served")
+            .field("server", self.server)
+            .field("own_budgets", &self.budgets.is_none())
+            .finish()
+    }
+}
+
+impl Party for Served<'_> {
     type Outcome = ();
     const PROTOCOL: &'static str = "unbalanced";
     const ROLE: &'static str = "server";
@@ -256,7 +296,11 @@ impl Party for &unbalanced::Server {
     /// A refused query leaves the server as it was, for every client.
     fn consume_from(self, client: &str, query: &[u8]) -> Consumed<Self> {
         let (this, _) = check_expected(self, query)?;
-        match this.answer(query, client) {
+        let answered = match this.budgets {
+            Some(store) => this.server.answer_with(query, client, store),
+            None => this.server.answer(query, client),
+        };
+        match answered {
             Ok(answer) => Ok(Step::wait(this, vec![answer])),
             Err(e) => Err(Refused::keep(e, this)),
         }
