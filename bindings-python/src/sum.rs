@@ -11,11 +11,12 @@ use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict};
 
+use crate::audit::{Ledger, Provenance};
 use crate::errors::{self, IntoPy};
 use crate::items::{self, Items};
 use crate::phase::Shared;
 use crate::seed::Seed;
-use crate::shell::{Machine, session_class};
+use crate::shell::{Machine, receipt_methods, session_class};
 
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn config(
@@ -88,11 +89,13 @@ fn sums_dict<'py>(py: Python<'py>, o: &SumOutcome) -> PyResult<Option<Bound<'py,
 /// It learns the cardinality of the intersection and (with
 /// reveal_sum_to="both", at or above min_intersection) the sums of the
 /// value holder's columns over it; never which items matched. Secure
-/// against semi-honest peers only; see SECURITY.md.
+/// against semi-honest peers only; see SECURITY.md. Its record (and the
+/// receipt it signs) states both set sizes and the cardinality.
 #[pyclass(module = "blindmatch._blindmatch", frozen)]
 pub(crate) struct SumInitiator {
     phase: Shared<Initiating, SumOutcome>,
     request: Vec<u8>,
+    provenance: Provenance,
     /// The sums are revealed to the responder only: the session ends with
     /// finish(), and result() takes None.
     ends_at_finish: bool,
@@ -102,7 +105,7 @@ impl SumInitiator {
     pub(crate) fn start(
         py: Python<'_>,
         items: &Bound<'_, PyAny>,
-        config: SumConfig,
+        (config, provenance): (SumConfig, Provenance),
         seed: Option<Seed>,
     ) -> PyResult<Self> {
         let items = plain(items)?;
@@ -116,17 +119,20 @@ impl SumInitiator {
         Ok(SumInitiator {
             phase: Shared::new(Initiating::from(initiator)),
             request,
+            provenance,
             ends_at_finish,
         })
     }
 }
 
-session_class!(SumInitiator, "SumInitiator", |_: &SumInitiator, o| o);
+session_class!(SumInitiator, "SumInitiator", |_: &SumInitiator, o| o, provenance);
+receipt_methods!(SumInitiator, |s, py| s.phase.with_done(py, |o| Ok(o.record.clone())));
 
 #[pymethods]
 impl SumInitiator {
     #[new]
-    #[pyo3(signature = (items, reveal_sum_to="both", min_intersection=5, max_peer_items=None, min_peer_items=0, *, accept_noisy=false))]
+    #[pyo3(signature = (items, reveal_sum_to="both", min_intersection=5, max_peer_items=None, min_peer_items=0, *, accept_noisy=false, case_ref=None, legal_basis=None, ledger=None))]
+    #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
         items: &Bound<'_, PyAny>,
@@ -135,7 +141,11 @@ impl SumInitiator {
         max_peer_items: Option<usize>,
         min_peer_items: usize,
         accept_noisy: bool,
+        case_ref: Option<String>,
+        legal_basis: Option<String>,
+        ledger: Option<PyRef<'_, Ledger>>,
     ) -> PyResult<Self> {
+        let provenance = Provenance::new(py, case_ref, legal_basis, ledger.as_deref())?;
         let c = config(
             reveal_sum_to,
             min_intersection,
@@ -146,7 +156,7 @@ impl SumInitiator {
             None,
         )?
         .with_accept_noisy(accept_noisy);
-        Self::start(py, items, c, crate::seed::for_constructor())
+        Self::start(py, items, (c, provenance), crate::seed::for_constructor())
     }
 
     /// The request message for the value holder.
@@ -232,13 +242,6 @@ impl SumInitiator {
     fn noisy(&self, py: Python<'_>) -> PyResult<bool> {
         self.phase.with_done(py, |o| Ok(o.noisy))
     }
-
-    /// SHA-512 over every message of the session (64 bytes).
-    #[getter]
-    fn transcript_hash<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
-        self.phase
-            .with_done(py, |o| Ok(PyBytes::new(py, &o.transcript)))
-    }
 }
 
 /// The value holder in an intersection-sum session: identifiers and one
@@ -251,6 +254,7 @@ impl SumInitiator {
 #[pyclass(module = "blindmatch._blindmatch", frozen)]
 pub(crate) struct SumResponder {
     phase: Shared<Holding, SumOutcome>,
+    provenance: Provenance,
 }
 
 impl SumResponder {
@@ -258,7 +262,7 @@ impl SumResponder {
         py: Python<'_>,
         items: &Bound<'_, PyAny>,
         values: &Bound<'_, PyAny>,
-        config: SumConfig,
+        (config, provenance): (SumConfig, Provenance),
         seed: Option<Seed>,
     ) -> PyResult<Self> {
         let items = plain(items)?;
@@ -275,16 +279,18 @@ impl SumResponder {
             .py_err(py)?;
         Ok(SumResponder {
             phase: Shared::new(Holding::from(responder)),
+            provenance,
         })
     }
 }
 
-session_class!(SumResponder, "SumResponder", |_: &SumResponder, o| o);
+session_class!(SumResponder, "SumResponder", |_: &SumResponder, o| o, provenance);
+receipt_methods!(SumResponder, |s, py| s.phase.with_done(py, |o| Ok(o.record.clone())));
 
 #[pymethods]
 impl SumResponder {
     #[new]
-    #[pyo3(signature = (items, values, reveal_sum_to="both", min_intersection=5, max_peer_items=None, min_peer_items=0, value_bits=32, noise_epsilon=None, noise_sensitivity=None))]
+    #[pyo3(signature = (items, values, reveal_sum_to="both", min_intersection=5, max_peer_items=None, min_peer_items=0, value_bits=32, noise_epsilon=None, noise_sensitivity=None, *, case_ref=None, legal_basis=None, ledger=None))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
@@ -297,7 +303,11 @@ impl SumResponder {
         value_bits: u8,
         noise_epsilon: Option<f64>,
         noise_sensitivity: Option<u64>,
+        case_ref: Option<String>,
+        legal_basis: Option<String>,
+        ledger: Option<PyRef<'_, Ledger>>,
     ) -> PyResult<Self> {
+        let provenance = Provenance::new(py, case_ref, legal_basis, ledger.as_deref())?;
         let c = config(
             reveal_sum_to,
             min_intersection,
@@ -307,7 +317,7 @@ impl SumResponder {
             noise_epsilon,
             noise_sensitivity,
         )?;
-        Self::start(py, items, values, c, crate::seed::for_constructor())
+        Self::start(py, items, values, (c, provenance), crate::seed::for_constructor())
     }
 
     /// Answers the request: the initiator's items blinded again (shuffled),
@@ -343,12 +353,5 @@ impl SumResponder {
     #[getter]
     fn sums<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyDict>>> {
         self.phase.with_done(py, |o| sums_dict(py, o))
-    }
-
-    /// SHA-512 over every message of the session (64 bytes).
-    #[getter]
-    fn transcript_hash<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
-        self.phase
-            .with_done(py, |o| Ok(PyBytes::new(py, &o.transcript)))
     }
 }

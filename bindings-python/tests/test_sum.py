@@ -182,3 +182,32 @@ def test_a_forged_result_fails_its_proof():
     result[at] = 8
     with pytest.raises(bm.BadProofError):
         a.result(bytes(result))
+
+
+@pytest.mark.parametrize("reveal", ["both", "responder"])
+def test_a_sum_session_leaves_receipts_and_ledger_entries(tmp_path, reveal):
+    """Both parties of a sum hold one record: the initiator signs a receipt
+    of it, the value holder countersigns after checking it against its own,
+    and each ledger holds the session."""
+    case = {"case_ref": "FIU-2026-7", "legal_basis": "AMLD art. 50"}
+    la, lb = bm.Ledger(tmp_path / "a.sqlite"), bm.Ledger(tmp_path / "b.sqlite")
+    ids = [f"acct{i}" for i in range(10)]
+    a = bm.SumInitiator(ids[:6], reveal_sum_to=reveal, min_intersection=0, ledger=la, **case)
+    b = bm.SumResponder(ids[3:], values={"eur": list(range(7))}, reveal_sum_to=reveal, min_intersection=0, ledger=lb, **case)
+    a.result(b.finish(a.finish(b.respond(a.request()))))
+    assert a.transcript_hash == b.transcript_hash and len(a.transcript_hash) == 64
+    ka, kb = bm.SigningKey.generate(), bm.SigningKey.generate()
+    both = bm.Receipt.countersign(a.receipt(ka), kb, expect=b, expect_case_ref="FIU-2026-7")
+    fields = bm.Receipt.verify(both, [ka.public_key(), kb.public_key()])
+    assert (fields["protocol"], fields["output"], fields["role"]) == ("sum", reveal, "initiator")
+    assert (fields["own_count"], fields["peer_count"], fields["cardinality"]) == (6, 7, 3)
+    for ledger, role in ((la, "initiator"), (lb, "responder")):
+        session = ledger.entries()[0]["data"]
+        assert (session["protocol"], session["role"], session["cardinality"]) == ("sum", role, 3)
+        assert session["transcript_hash"] == a.transcript_hash.hex()
+    # Another sum's record does not vouch for this receipt.
+    c = bm.SumInitiator(ids[:6], reveal_sum_to=reveal, min_intersection=0)
+    d = bm.SumResponder(ids[3:], values={"eur": list(range(7))}, reveal_sum_to=reveal, min_intersection=0)
+    c.result(d.finish(c.finish(d.respond(c.request()))))
+    with pytest.raises(bm.ReceiptMismatchError):
+        bm.Receipt.countersign(a.receipt(ka), kb, expect=d)

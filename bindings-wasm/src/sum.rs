@@ -3,6 +3,7 @@
 //! `StateError`, a failed session throws its error again.
 
 use blindmatch::phase::Phase;
+use blindmatch::receipt::Case;
 use blindmatch::registry::parties::{SumInitiator as Initiating, SumResponder as Holding};
 use blindmatch::sum::{self as core, Column, RevealSumTo, SumConfig, SumOutcome};
 use blindmatch::wire::MessageType;
@@ -10,6 +11,7 @@ use js_sys::{Array, BigInt, Object, Reflect, Uint8Array};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 
+use crate::audit;
 use crate::errors::{self, IntoJs};
 use crate::items::{self, Items};
 use crate::options::{Opts, js_options, to_uint};
@@ -38,12 +40,20 @@ js_options! {
         /// proof of decryption (default false: a noisy result is refused
         /// with `BadProofError`).
         acceptNoisy: "boolean",
+        /// Case reference written into this party's receipts (never sent to the peer).
+        caseRef: "string",
+        /// Legal basis written into this party's receipts (never sent to the peer).
+        legalBasis: "string",
     }
 }
 
-/// The configuration from a `SumOptions` object.
-pub(crate) fn config(options: Option<&SumOptions>) -> Result<SumConfig, JsValue> {
+/// The configuration and the receipts' case from a `SumOptions` object.
+pub(crate) fn config(options: Option<&SumOptions>) -> Result<(SumConfig, Case), JsValue> {
     let o = Opts::new(options.map(AsRef::as_ref), "sum options", SUM_OPTIONS)?;
+    Ok((settings(&o)?, audit::case(&o)?))
+}
+
+fn settings(o: &Opts) -> Result<SumConfig, JsValue> {
     let reveal = errors::choice(
         "revealSumTo",
         o.string("revealSumTo")?.as_deref(),
@@ -153,6 +163,7 @@ fn sums_object(o: &SumOutcome) -> Result<JsValue, JsValue> {
 pub struct SumInitiator {
     phase: Phase<Initiating, SumOutcome>,
     request: Vec<u8>,
+    case: Case,
     /// The sums are revealed to the responder only: the session ends with
     /// `finish()`, and `result()` takes `undefined`.
     ends_at_finish: bool,
@@ -161,7 +172,7 @@ pub struct SumInitiator {
 impl SumInitiator {
     pub(crate) fn start(
         items: Items,
-        config: SumConfig,
+        (config, case): (SumConfig, Case),
         seed: Option<Seed>,
     ) -> Result<Self, JsValue> {
         let items = plain(items)?;
@@ -175,6 +186,7 @@ impl SumInitiator {
         Ok(SumInitiator {
             phase: Phase::Live(Initiating::from(initiator)),
             request,
+            case,
             ends_at_finish,
         })
     }
@@ -264,12 +276,6 @@ impl SumInitiator {
     pub fn noisy(&self) -> Result<bool, JsValue> {
         Ok(phase::done(&self.phase)?.noisy)
     }
-
-    /// SHA-512 over every message of the session (64 bytes).
-    #[wasm_bindgen(getter, js_name = transcriptHash)]
-    pub fn transcript_hash(&self) -> Result<Uint8Array, JsValue> {
-        Ok(Uint8Array::from(&phase::done(&self.phase)?.transcript[..]))
-    }
 }
 
 /// The value holder in an intersection-sum session: identifiers and
@@ -287,13 +293,14 @@ impl SumInitiator {
 #[wasm_bindgen]
 pub struct SumResponder {
     phase: Phase<Holding, SumOutcome>,
+    case: Case,
 }
 
 impl SumResponder {
     pub(crate) fn start(
         items: Items,
         values: &JsValue,
-        config: SumConfig,
+        (config, case): (SumConfig, Case),
         seed: Option<Seed>,
     ) -> Result<Self, JsValue> {
         let items = plain(items)?;
@@ -306,6 +313,7 @@ impl SumResponder {
         .js()?;
         Ok(SumResponder {
             phase: Phase::Live(Holding::from(responder)),
+            case,
         })
     }
 }
@@ -359,13 +367,13 @@ impl SumResponder {
     pub fn sums(&self) -> Result<JsValue, JsValue> {
         sums_object(phase::done(&self.phase)?)
     }
-
-    /// SHA-512 over every message of the session (64 bytes).
-    #[wasm_bindgen(getter, js_name = transcriptHash)]
-    pub fn transcript_hash(&self) -> Result<Uint8Array, JsValue> {
-        Ok(Uint8Array::from(&phase::done(&self.phase)?.transcript[..]))
-    }
 }
 
 phase::session_class!(SumInitiator, |_: &SumInitiator| |o| o);
 phase::session_class!(SumResponder, |_: &SumResponder| |o| o);
+audit::receipt_methods!(SumInitiator, |this: &SumInitiator| {
+    Ok::<_, JsValue>(phase::done(&this.phase)?.record.clone())
+});
+audit::receipt_methods!(SumResponder, |this: &SumResponder| {
+    Ok::<_, JsValue>(phase::done(&this.phase)?.record.clone())
+});

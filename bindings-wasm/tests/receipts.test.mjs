@@ -95,3 +95,29 @@ test("a countersigner told of its case refuses a receipt of another case, or dat
   const both = bm.Receipt.countersign(r, kb, b.sessionRecord, undefined, "NL-2026-0142", "MLAT art. 18");
   assert.equal(bm.Receipt.verify(both, [ka.publicKey(), kb.publicKey()]).case_ref, "NL-2026-0142");
 });
+
+for (const revealSumTo of ["both", "responder"]) {
+  test(`an intersection-sum (revealed to ${revealSumTo}) leaves a record both parties sign`, () => {
+    const ids = Array.from({ length: 10 }, (_, i) => `acct${i}`);
+    const options = { ...CASE, revealSumTo, minIntersection: 0 };
+    const run = () => {
+      const a = new bm.SumInitiator(ids.slice(0, 6), options);
+      const b = new bm.SumResponder(ids.slice(3), { eur: [0, 1, 2, 3, 4, 5, 6] }, options);
+      a.result(b.finish(a.finish(b.respond(a.request()))));
+      return [a, b];
+    };
+    const [a, b] = run();
+    assert.deepEqual(a.transcriptHash, b.transcriptHash);
+    const [ka, kb] = [bm.SigningKey.generate(), bm.SigningKey.generate()];
+    const both = bm.Receipt.countersign(a.receipt(ka), kb, b.sessionRecord);
+    const fields = bm.Receipt.verify(both, [ka.publicKey(), kb.publicKey()]);
+    assert.deepEqual(
+      [fields.protocol, fields.output, fields.role, fields.own_count, fields.peer_count, fields.cardinality],
+      ["sum", revealSumTo, "initiator", 6, 7, 3],
+    );
+    assert.equal(fields.case_ref, CASE.caseRef);
+    // Another sum's record does not vouch for this receipt.
+    const [, other] = run();
+    assert.throws(() => bm.Receipt.countersign(a.receipt(ka), kb, other.sessionRecord), bm.ReceiptMismatchError);
+  });
+}

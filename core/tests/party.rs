@@ -164,8 +164,9 @@ fn intersection_sums_through_the_machine_equal_the_type_states() {
         assert_eq!(theirs, theirs_by_hand);
         assert_eq!(mine.cardinality, 20);
         assert_eq!(mine.sums.is_some(), reveal == RevealSumTo::Both);
-        // Sums keep no record yet (DESIGN §8.3 adds one).
-        assert!(mine.record().is_none());
+        // The machine hands the record on, for a receipt and the ledger.
+        assert_eq!(Concluded::record(&mine), Some(&mine.record));
+        assert_eq!(mine.record.transcript, theirs.record.transcript);
     }
 }
 

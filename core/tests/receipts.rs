@@ -12,6 +12,7 @@ use blindmatch::psi::{
     Config, Initiator, InitiatorOutcome, Output, Responder, ResponderOutcome, Reveal,
 };
 use blindmatch::receipt::{self, Case, Protocol, Role, SigningKey};
+use blindmatch::sum::{self, Column, RevealSumTo, SumConfig, SumOutcome};
 use blindmatch::unbalanced::{Client, EpochId, Server, ServerConfig};
 use blindmatch::{Error, ErrorCode};
 
@@ -338,4 +339,59 @@ fn deviating_signer_names_another_case_or_backdates() {
     // backdated one made by hand is a unit test of the receipt module).
     let same = receipt::countersign(&signed, &kb, Some(&b.record), 1000).unwrap();
     assert!(receipt::verify(&same, &[ka.public_key(), kb.public_key()]).is_ok());
+}
+
+/// A sum session: the initiator's and the responder's outcomes.
+fn sum_session(reveal: RevealSumTo) -> (SumOutcome, SumOutcome) {
+    let config = SumConfig::new(reveal).with_min_intersection(0);
+    let (i, request) = sum::Initiator::new(config.clone(), &["a", "b", "c", "c"]).unwrap();
+    let values = [Column {
+        name: "v".into(),
+        values: vec![1, 2, 3],
+    }];
+    let r = sum::Responder::new(config, &["c", "d", "a"], &values).unwrap();
+    let (r, response) = r.respond(&request).unwrap();
+    let (i, finish) = i.finish(&response).unwrap();
+    let (result, theirs) = r.finish(&finish).unwrap();
+    (i.result(result.as_deref()).unwrap(), theirs)
+}
+
+#[test]
+fn a_sum_leaves_a_record_that_both_parties_sign() {
+    for reveal_sum_to in [RevealSumTo::Both, RevealSumTo::Responder] {
+        let (a, b) = sum_session(reveal_sum_to);
+        assert_eq!(a.record.protocol, Protocol::Sum { reveal_sum_to });
+        assert_eq!((a.record.role, b.record.role), (Role::Initiator, Role::Responder));
+        assert_eq!(a.record.transcript, b.record.transcript);
+        assert_eq!((a.record.own_count, a.record.peer_count), (3, 3));
+        assert_eq!((a.record.cardinality, b.record.cardinality), (Some(2), Some(2)));
+        let (ka, kb) = keys();
+        let signed = receipt::sign(&a.record, &case(), &ka, 1000).unwrap();
+        let both = receipt::countersign(&signed, &kb, Some(&b.record), 1060).unwrap();
+        let fields = receipt::verify(&both, &[ka.public_key(), kb.public_key()]).unwrap();
+        assert_eq!(fields.record, a.record);
+        let json: serde_json::Value = serde_json::from_str(&fields.to_json()).unwrap();
+        assert_eq!(json["protocol"], "sum");
+        assert_eq!(json["output"], reveal_sum_to.name());
+        assert_eq!(json["cardinality"], 2);
+    }
+}
+
+#[test]
+fn deviating_sum_receipt_of_another_mode_or_exchange_is_not_countersigned() {
+    let (a, b) = sum_session(RevealSumTo::Both);
+    let (_, other) = sum_session(RevealSumTo::Both);
+    let (ka, kb) = keys();
+    let signed = receipt::sign(&a.record, &case(), &ka, 1000).unwrap();
+    // Another session's record: its transcript differs.
+    let e = receipt::countersign(&signed, &kb, Some(&other.record), 1060).unwrap_err();
+    assert_eq!(e.code(), ErrorCode::ReceiptMismatch);
+    // The same exchange claimed in the other mode: another protocol.
+    let mut claimed = a.record.clone();
+    claimed.protocol = Protocol::Sum {
+        reveal_sum_to: RevealSumTo::Responder,
+    };
+    let forged = receipt::sign(&claimed, &case(), &ka, 1000).unwrap();
+    let e = receipt::countersign(&forged, &kb, Some(&b.record), 1060).unwrap_err();
+    assert_eq!(e.code(), ErrorCode::ReceiptMismatch);
 }

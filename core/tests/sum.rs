@@ -106,7 +106,13 @@ proptest! {
             let mine_expected = (revealed && reveal == RevealSumTo::Both).then(|| sums.clone());
             prop_assert_eq!(mine.sums.clone(), mine_expected);
             prop_assert_eq!(mine.proven, revealed && reveal == RevealSumTo::Both);
-            prop_assert_eq!(mine.transcript, theirs.transcript);
+            // One exchange, seen from either side: the records mirror.
+            prop_assert_eq!(mine.record.transcript, theirs.record.transcript);
+            prop_assert_eq!(
+                (mine.record.own_count, mine.record.peer_count),
+                (theirs.record.peer_count, theirs.record.own_count)
+            );
+            prop_assert_eq!(mine.record.cardinality, Some(cardinality));
         }
     }
 }

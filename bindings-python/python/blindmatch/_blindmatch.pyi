@@ -129,13 +129,11 @@ class _Balanced(_Machine, _Evidence):
     @property
     def record_matches(self) -> List[Tuple[str, List[str]]]: ...
 
-class _Sum(_Machine):
+class _Sum(_Machine, _Evidence):
     @property
     def cardinality(self) -> int: ...
     @property
     def sums(self) -> Optional[Dict[str, int]]: ...
-    @property
-    def transcript_hash(self) -> bytes: ...
 
 @final
 class Initiator(_Balanced):
@@ -240,6 +238,7 @@ class SumInitiator(_Sum):
         min_peer_items: int = 0,
         *,
         accept_noisy: bool = False,
+        **case: Unpack[_Case],
     ) -> SumInitiator: ...
     def request(self) -> bytes: ...
     def finish(self, response: bytes) -> bytes: ...
@@ -264,6 +263,7 @@ class SumResponder(_Sum):
         value_bits: int = 32,
         noise_epsilon: Optional[float] = None,
         noise_sensitivity: Optional[int] = None,
+        **case: Unpack[_Case],
     ) -> SumResponder: ...
     def respond(self, request: bytes) -> bytes: ...
     def finish(self, finish: bytes) -> Optional[bytes]: ...
@@ -380,7 +380,7 @@ class Receipt:
     def countersign(
         receipt: bytes,
         signer: SigningKey,
-        expect: Optional[Union[Initiator, Responder, UnbalancedClient]] = None,
+        expect: Optional[Union[Initiator, Responder, UnbalancedClient, SumInitiator, SumResponder]] = None,
         timestamp: Optional[int] = None,
         *,
         expect_case_ref: Optional[str] = None,

@@ -46,7 +46,7 @@ use zeroize::Zeroizing;
 use crate::crypto::transcript::{TRANSCRIPT_LEN, TranscriptHash};
 use crate::error::{Error, Result};
 use crate::wire::ids::EpochId;
-use crate::wire::mode::{Output, Reveal};
+use crate::wire::mode::{Output, Reveal, RevealSumTo};
 use crate::wire::{self, MessageType, SessionId};
 
 /// Version of the receipt body layout (separate from the wire format's).
@@ -82,17 +82,25 @@ pub enum Protocol {
         /// Agencies that must hold an item for it to be published.
         threshold: u8,
     },
+    /// An intersection-sum ([`crate::protocol::sum`]): the cardinality
+    /// and, to whom the session reveals them, the sums.
+    Sum {
+        /// Who learned the sums.
+        reveal_sum_to: RevealSumTo,
+    },
 }
 
 impl Protocol {
-    /// The protocol's name (`"psi"`, `"unbalanced"`) and, for balanced
-    /// PSI, its reveal and output names: how receipts and ledger entries
-    /// spell them.
+    /// The protocol's name (`"psi"`, `"unbalanced"`, `"multiparty"`,
+    /// `"sum"`) and, for balanced PSI, its reveal and output names (for a
+    /// sum, who learned the sums as its output): how receipts and ledger
+    /// entries spell them.
     pub const fn names(self) -> (&'static str, Option<&'static str>, Option<&'static str>) {
         match self {
             Protocol::Psi { reveal, output } => ("psi", Some(reveal.name()), Some(output.name())),
             Protocol::Unbalanced => ("unbalanced", None, None),
             Protocol::MultiParty { .. } => ("multiparty", None, None),
+            Protocol::Sum { reveal_sum_to } => ("sum", None, Some(reveal_sum_to.name())),
         }
     }
 }
@@ -101,9 +109,9 @@ impl Protocol {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Role {
-    /// Balanced PSI: started the session.
+    /// Balanced PSI and intersection-sum: started the session.
     Initiator,
-    /// Balanced PSI: answered the request.
+    /// Balanced PSI and intersection-sum: answered the request.
     Responder,
     /// Unbalanced PSI: sent a query.
     Client,
@@ -438,6 +446,7 @@ pub fn sign(
             agencies,
             threshold,
         } => (3, agencies, threshold),
+        Protocol::Sum { reveal_sum_to } => (4, 0, reveal_sum_to.code()),
     };
     let body = Body {
         version: RECEIPT_VERSION,
@@ -654,6 +663,9 @@ fn open(msg: &ReceiptMsg<'_>) -> Result<ReceiptFields> {
                 threshold: t,
             }
         }
+        (4, 0, o) => Protocol::Sum {
+            reveal_sum_to: RevealSumTo::from_code(o)?,
+        },
         _ => return Err(Error::Malformed),
     };
     let transcript: TranscriptHash = b.transcript.try_into().map_err(|_| Error::Malformed)?;

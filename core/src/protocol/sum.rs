@@ -49,6 +49,7 @@ use crate::crypto::group::{self, ELEMENT_LEN, random_nonzero_scalar};
 use crate::crypto::rng::{self, Seed};
 use crate::crypto::transcript::Transcript;
 use crate::error::{Error, Result};
+use crate::evidence::receipt::{Protocol, Role, SessionRecord};
 use crate::protocol::compare::{CompareSet, compare_len, read_compare, write_compare};
 use crate::protocol::distinct::Distinct;
 use crate::protocol::psi::{
@@ -75,44 +76,7 @@ pub const DEFAULT_MIN_INTERSECTION: u64 = 5;
 const TRANSCRIPT_PROTOCOL: &[u8] = b"blindmatch-SUM-v1";
 const PROOF_DST: &[u8] = b"blindmatch-SUM-v1-ristretto255-SHA512-DecryptionProof";
 
-/// Who learns the sums. The initiator always learns the cardinality (it
-/// does the matching); the responder learns it from the finish message.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum RevealSumTo {
-    /// Both parties learn the sums.
-    Both,
-    /// Only the value holder (the responder) learns them.
-    Responder,
-}
-
-impl RevealSumTo {
-    /// Returns the setting's name (`"both"`, `"responder"`), as the
-    /// bindings spell it.
-    pub const fn name(self) -> &'static str {
-        match self {
-            RevealSumTo::Both => "both",
-            RevealSumTo::Responder => "responder",
-        }
-    }
-
-    const fn code(self) -> u8 {
-        match self {
-            RevealSumTo::Both => 1,
-            RevealSumTo::Responder => 2,
-        }
-    }
-
-    fn from_code(code: u8) -> Result<Self> {
-        match code {
-            1 => Ok(RevealSumTo::Both),
-            2 => Ok(RevealSumTo::Responder),
-            _ => Err(Error::Malformed),
-        }
-    }
-}
-
-crate::wire::mode::named!(RevealSumTo: RevealSumTo::Both, RevealSumTo::Responder);
+pub use crate::wire::mode::RevealSumTo;
 
 /// Discrete-Laplace noise added to each sum the initiator learns.
 ///
@@ -287,8 +251,33 @@ pub struct SumOutcome {
     pub noisy: bool,
     /// The initiator checked a proof of decryption for every sum.
     pub proven: bool,
-    /// The session's transcript hash.
-    pub transcript: [u8; 64],
+    /// The party's record of the session, for a receipt and the ledger:
+    /// the transcript hash, both set sizes (distinct items) and the
+    /// cardinality; the peer's record states the same, seen from the
+    /// other side.
+    pub record: SessionRecord,
+}
+
+/// The record of a session that ended (`counts`: this party's distinct
+/// items, then the peer's).
+fn session_record(
+    reveal_sum_to: RevealSumTo,
+    role: Role,
+    session_id: SessionId,
+    (own_count, peer_count): (u64, u64),
+    cardinality: u64,
+    transcript: &Transcript,
+) -> SessionRecord {
+    SessionRecord {
+        protocol: Protocol::Sum { reveal_sum_to },
+        role,
+        session_id,
+        epoch: None,
+        own_count,
+        peer_count,
+        cardinality: Some(cardinality),
+        transcript: transcript.hash(),
+    }
 }
 
 #[derive(Serialize, Deserialize)]
@@ -553,6 +542,7 @@ impl Initiator {
         Ok((
             InitiatorAwaitingResult {
                 reveal_to: self.config.reveal_to,
+                counts: (mine as u64, theirs as u64),
                 // An initiator that configured noise itself asks for noise.
                 accept_noisy: self.config.accept_noisy || self.config.noise.is_some(),
                 session_id: self.session_id,
@@ -571,6 +561,8 @@ impl Initiator {
 /// The initiator after its finish message, waiting for the result.
 pub struct InitiatorAwaitingResult {
     reveal_to: RevealSumTo,
+    /// Distinct items: this party's, the responder's.
+    counts: (u64, u64),
     accept_noisy: bool,
     session_id: SessionId,
     cardinality: u64,
@@ -617,7 +609,7 @@ impl InitiatorAwaitingResult {
                     sums: None,
                     noisy: false,
                     proven: false,
-                    transcript: self.transcript.hash(),
+                    record: self.record(),
                 });
             }
             (RevealSumTo::Both, Some(r)) => r,
@@ -708,8 +700,19 @@ impl InitiatorAwaitingResult {
             sums,
             noisy,
             proven,
-            transcript: self.transcript.hash(),
+            record: self.record(),
         })
+    }
+
+    fn record(&self) -> SessionRecord {
+        session_record(
+            self.reveal_to,
+            Role::Initiator,
+            self.session_id,
+            self.counts,
+            self.cardinality,
+            &self.transcript,
+        )
     }
 }
 
@@ -1057,7 +1060,14 @@ impl ResponderAwaitingFinish {
                 sums,
                 noisy: false,
                 proven: false,
-                transcript: self.transcript.hash(),
+                record: session_record(
+                    self.config.reveal_to,
+                    Role::Responder,
+                    self.session_id,
+                    (self.mine, self.theirs),
+                    cardinality,
+                    &self.transcript,
+                ),
             },
         ))
     }
@@ -1374,7 +1384,7 @@ mod tests {
         assert_eq!(a_out.sums, expected);
         assert!(a_out.proven);
         assert_eq!(b_out.sums, expected);
-        assert_eq!(a_out.transcript, b_out.transcript);
+        assert_eq!(a_out.record.transcript, b_out.record.transcript);
     }
 
     #[test]

@@ -62,7 +62,7 @@ impl Concluded for UnbalancedMatches {
 
 impl Concluded for sum::SumOutcome {
     fn record(&self) -> Option<&SessionRecord> {
-        None
+        Some(&self.record)
     }
 }
 

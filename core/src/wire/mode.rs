@@ -1,6 +1,7 @@
-//! The two settings of a balanced session that every message, receipt and
-//! saved state names: what the receivers learn and who receives it.
-//! The balanced protocol, `protocol::psi`, re-exports both.
+//! The settings that messages, receipts and saved states name: of a
+//! balanced session, what the receivers learn and who receives it
+//! (`protocol::psi` re-exports both); of an intersection-sum, who learns
+//! the sums (`protocol::sum` re-exports it).
 
 use crate::error::{Error, Result};
 
@@ -45,6 +46,7 @@ pub(crate) use named;
 
 named!(Reveal: Reveal::Intersection, Reveal::Cardinality);
 named!(Output: Output::Both, Output::Initiator);
+named!(RevealSumTo: RevealSumTo::Both, RevealSumTo::Responder);
 
 /// What the receivers of the output learn.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -113,6 +115,43 @@ impl Output {
         match code {
             1 => Ok(Output::Initiator),
             2 => Ok(Output::Both),
+            _ => Err(Error::Malformed),
+        }
+    }
+}
+
+/// Who learns the sums. The initiator always learns the cardinality (it
+/// does the matching); the responder learns it from the finish message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum RevealSumTo {
+    /// Both parties learn the sums.
+    Both,
+    /// Only the value holder (the responder) learns them.
+    Responder,
+}
+
+impl RevealSumTo {
+    /// Returns the setting's name (`"both"`, `"responder"`), as the
+    /// bindings spell it.
+    pub const fn name(self) -> &'static str {
+        match self {
+            RevealSumTo::Both => "both",
+            RevealSumTo::Responder => "responder",
+        }
+    }
+
+    pub(crate) const fn code(self) -> u8 {
+        match self {
+            RevealSumTo::Both => 1,
+            RevealSumTo::Responder => 2,
+        }
+    }
+
+    pub(crate) fn from_code(code: u8) -> Result<Self> {
+        match code {
+            1 => Ok(RevealSumTo::Both),
+            2 => Ok(RevealSumTo::Responder),
             _ => Err(Error::Malformed),
         }
     }
