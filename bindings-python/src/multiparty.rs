@@ -226,7 +226,11 @@ impl MultiPartyMember {
     }
 
     /// Reads the member, waiting or finished.
-    fn member<R>(&self, py: Python<'_>, f: impl FnOnce(&core::Member) -> PyResult<R>) -> PyResult<R> {
+    fn member<R>(
+        &self,
+        py: Python<'_>,
+        f: impl FnOnce(&core::Member) -> PyResult<R>,
+    ) -> PyResult<R> {
         self.phase.with_party(py, |(m, _)| m, f)
     }
 }

@@ -125,8 +125,15 @@ impl SumInitiator {
     }
 }
 
-session_class!(SumInitiator, "SumInitiator", |_: &SumInitiator, o| o, provenance);
-receipt_methods!(SumInitiator, |s, py| s.phase.with_done(py, |o| Ok(o.record.clone())));
+session_class!(
+    SumInitiator,
+    "SumInitiator",
+    |_: &SumInitiator, o| o,
+    provenance
+);
+receipt_methods!(SumInitiator, |s, py| s
+    .phase
+    .with_done(py, |o| Ok(o.record.clone())));
 
 #[pymethods]
 impl SumInitiator {
@@ -284,8 +291,15 @@ impl SumResponder {
     }
 }
 
-session_class!(SumResponder, "SumResponder", |_: &SumResponder, o| o, provenance);
-receipt_methods!(SumResponder, |s, py| s.phase.with_done(py, |o| Ok(o.record.clone())));
+session_class!(
+    SumResponder,
+    "SumResponder",
+    |_: &SumResponder, o| o,
+    provenance
+);
+receipt_methods!(SumResponder, |s, py| s
+    .phase
+    .with_done(py, |o| Ok(o.record.clone())));
 
 #[pymethods]
 impl SumResponder {
@@ -317,7 +331,13 @@ impl SumResponder {
             noise_epsilon,
             noise_sensitivity,
         )?;
-        Self::start(py, items, values, (c, provenance), crate::seed::for_constructor())
+        Self::start(
+            py,
+            items,
+            values,
+            (c, provenance),
+            crate::seed::for_constructor(),
+        )
     }
 
     /// Answers the request: the initiator's items blinded again (shuffled),

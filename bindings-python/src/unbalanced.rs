@@ -390,7 +390,12 @@ impl UnbalancedClient {
     }
 }
 
-session_class!(UnbalancedClient, "UnbalancedClient", |_: &UnbalancedClient, m| m, provenance);
+session_class!(
+    UnbalancedClient,
+    "UnbalancedClient",
+    |_: &UnbalancedClient, m| m,
+    provenance
+);
 
 #[pymethods]
 impl UnbalancedClient {

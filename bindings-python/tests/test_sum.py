@@ -31,6 +31,10 @@ def naive(a_items, b_items, values):
 def test_golden_sessions_replay_byte_for_byte(vectors):
     g = vectors("golden_sum.json")
     values = g["columns"]
+    rc = g["receipts"]
+    ka = bm.SigningKey.from_secret_bytes(bytes.fromhex(rc["signing_key_a"]))
+    kb = bm.SigningKey.from_secret_bytes(bytes.fromhex(rc["signing_key_b"]))
+    case = dict(case_ref=rc["case_ref"], legal_basis=rc["legal_basis"])
     for s in g["sessions"]:
         noise = s["noise"] or {}
         a = testing.SumInitiator(
@@ -39,6 +43,7 @@ def test_golden_sessions_replay_byte_for_byte(vectors):
             min_intersection=s["min_intersection"],
             accept_noisy=bool(noise),
             rng_seed=bytes.fromhex(s["initiator_rng_seed"]),
+            **case,
         )
         assert a.request().hex() == s["request"]
         b = testing.SumResponder(
@@ -49,6 +54,7 @@ def test_golden_sessions_replay_byte_for_byte(vectors):
             noise_epsilon=noise.get("epsilon"),
             noise_sensitivity=noise.get("sensitivity"),
             rng_seed=bytes.fromhex(s["responder_rng_seed"]),
+            **case,
         )
         response = b.respond(a.request())
         assert response.hex() == s["response"]
@@ -63,6 +69,11 @@ def test_golden_sessions_replay_byte_for_byte(vectors):
             assert sums == expected["sums"]
         assert a.proven == s["initiator"]["proven"] and a.noisy == s["initiator"]["noisy"]
         assert a.transcript_hash == b.transcript_hash
+        assert a.transcript_hash.hex() == s["transcript_hash"]
+        signed = a.receipt(ka, timestamp=rc["signed_at"])
+        assert signed.hex() == s["initiator_receipt"], s["name"]
+        both = bm.Receipt.countersign(signed, kb, expect=b, timestamp=rc["countersigned_at"])
+        assert both.hex() == s["countersigned_receipt"], s["name"]
 
 
 @pytest.mark.parametrize("seed", range(6))

@@ -7,11 +7,11 @@ use blindmatch::budget::Budget;
 use blindmatch::oprf::OprfKey as CoreKey;
 use blindmatch::phase::Phase;
 use blindmatch::receipt::Case;
-use blindmatch::wire::MessageType;
 use blindmatch::records::RecordSet;
 use blindmatch::registry::parties::{Served, WatchlistQuery};
 use blindmatch::session::party::Party;
 use blindmatch::unbalanced::{self as core, ClientConfig, ServerConfig, UnbalancedMatches};
+use blindmatch::wire::MessageType;
 use js_sys::{Array, Map, Uint8Array};
 use wasm_bindgen::prelude::*;
 
@@ -367,7 +367,9 @@ impl UnbalancedClient {
     /// Unblinds the server's answer and looks the results up in its digest
     /// (decoded on each call; see `finishWith`).
     pub fn finish(&mut self, answer: &[u8], digest: &[u8]) -> Result<(), JsValue> {
-        self.conclude(answer, || Ok(Arc::new(core::SetDigest::from_bytes(digest)?)))
+        self.conclude(answer, || {
+            Ok(Arc::new(core::SetDigest::from_bytes(digest)?))
+        })
     }
 
     /// `finish` with a digest decoded once (`new SetDigest(bytes)`) and

@@ -25,8 +25,15 @@ function naive(x, y, values) {
 
 test("golden vectors: same bytes as Rust and Python", () => {
   const g = vectors("golden_sum.json");
+  const rc = g.receipts;
+  const [ka, kb] = [rc.signing_key_a, rc.signing_key_b].map((k) => bm.SigningKey.fromSecretBytes(unhex(k)));
   for (const s of g.sessions) {
-    const opts = { revealSumTo: s.reveal_sum_to, minIntersection: s.min_intersection };
+    const opts = {
+      revealSumTo: s.reveal_sum_to,
+      minIntersection: s.min_intersection,
+      caseRef: rc.case_ref,
+      legalBasis: rc.legal_basis,
+    };
     const noise = s.noise ? { noiseEpsilon: s.noise.epsilon, noiseSensitivity: s.noise.sensitivity } : {};
     const a = new testing.SumInitiator(g.initiator_items, { ...opts, acceptNoisy: !!s.noise, rngSeed: unhex(s.initiator_rng_seed) });
     assert.equal(hex(a.request()), s.request, s.name);
@@ -53,6 +60,11 @@ test("golden vectors: same bytes as Rust and Python", () => {
     assert.equal(a.proven, s.initiator.proven);
     assert.equal(a.noisy, s.initiator.noisy);
     assert.deepEqual(a.transcriptHash, b.transcriptHash);
+    assert.equal(hex(a.transcriptHash), s.transcript_hash, s.name);
+    const signed = a.receipt(ka, rc.signed_at);
+    assert.equal(hex(signed), s.initiator_receipt, s.name);
+    const both = bm.Receipt.countersign(signed, kb, b.sessionRecord, rc.countersigned_at);
+    assert.equal(hex(both), s.countersigned_receipt, s.name);
   }
 });
 

@@ -12,7 +12,7 @@ mod common;
 use blindmatch::budget::Budget;
 use blindmatch::oprf::OprfKey;
 use blindmatch::psi::{Config, Initiator, Output, Responder, Reveal};
-use blindmatch::receipt::{self, Case, SigningKey};
+use blindmatch::receipt;
 use blindmatch::unbalanced::{Client, ClientConfig, Server, ServerConfig};
 use rand::SeedableRng;
 use rand::rngs::ChaCha20Rng;
@@ -34,18 +34,10 @@ const RESPONDER_ITEMS: [&str; 5] = [
     "+4420794609580",
 ];
 
-/// Receipts: fixed Ed25519 keys and times (signatures are deterministic).
-const SIGNING_KEY_A: [u8; 32] = [0x61; 32];
-const SIGNING_KEY_B: [u8; 32] = [0x62; 32];
-const SIGNED_AT: u64 = 1_780_000_000;
-const COUNTERSIGNED_AT: u64 = 1_780_000_060;
-const CASE_REF: &str = "NL-2026-0142";
-const LEGAL_BASIS: &str = "MLAT art. 18";
-
+/// Every golden session, with receipts under fixed Ed25519 keys and times
+/// (`common::receipt_keys`: signatures are deterministic).
 fn generate() -> Value {
-    let key_a = SigningKey::from_secret_bytes(&SIGNING_KEY_A).unwrap();
-    let key_b = SigningKey::from_secret_bytes(&SIGNING_KEY_B).unwrap();
-    let case = Case::new(CASE_REF, LEGAL_BASIS).unwrap();
+    let (key_a, _, case) = common::receipt_keys();
     let mut sessions = Vec::new();
     for (n, (reveal, output, name)) in [
         (Reveal::Intersection, Output::Both, "intersection/both"),
@@ -77,9 +69,7 @@ fn generate() -> Value {
         let b = r.conclude(a.finish.as_deref()).unwrap();
         assert_eq!(a.record.transcript, b.record.transcript);
         let (finish, mine, theirs) = (a.finish, a.matches, b.matches);
-        let signed = receipt::sign(&a.record, &case, &key_a, SIGNED_AT).unwrap();
-        let countersigned =
-            receipt::countersign(&signed, &key_b, Some(&b.record), COUNTERSIGNED_AT).unwrap();
+        let (signed, countersigned) = common::golden_receipts(&a.record, &b.record);
         sessions.push(json!({
             "name": name,
             "reveal": reveal.name(),
@@ -129,7 +119,7 @@ fn generate() -> Value {
     .unwrap();
     let answer = server.answer(&query, "golden").unwrap();
     let found = client.finish(&answer, server.digest()).unwrap();
-    let client_receipt = receipt::sign(found.record(), &case, &key_a, SIGNED_AT).unwrap();
+    let client_receipt = receipt::sign(found.record(), &case, &key_a, common::SIGNED_AT).unwrap();
     let unbalanced = json!({
         "key_seed": hex::encode(seed),
         "key_info": hex::encode(info),
@@ -155,17 +145,7 @@ fn generate() -> Value {
         "responder_items": RESPONDER_ITEMS,
         "psi": sessions,
         "oprf": { "seed": hex::encode(seed), "info": hex::encode(info), "inputs": inputs, "outputs": outputs },
-        "receipts": {
-            "description": "each session's initiator signs a receipt with key a at signed_at; the responder countersigns it with key b at countersigned_at after checking it against its own record; the unbalanced client signs its own with key a",
-            "signing_key_a": hex::encode(SIGNING_KEY_A),
-            "signing_key_b": hex::encode(SIGNING_KEY_B),
-            "public_key_a": key_a.public_key().to_string(),
-            "public_key_b": key_b.public_key().to_string(),
-            "signed_at": SIGNED_AT,
-            "countersigned_at": COUNTERSIGNED_AT,
-            "case_ref": CASE_REF,
-            "legal_basis": LEGAL_BASIS,
-        },
+        "receipts": common::receipts_block("each session's initiator signs a receipt with key a at signed_at; the responder countersigns it with key b at countersigned_at after checking it against its own record; the unbalanced client signs its own with key a"),
     })
 }
 

@@ -361,10 +361,16 @@ fn a_sum_leaves_a_record_that_both_parties_sign() {
     for reveal_sum_to in [RevealSumTo::Both, RevealSumTo::Responder] {
         let (a, b) = sum_session(reveal_sum_to);
         assert_eq!(a.record.protocol, Protocol::Sum { reveal_sum_to });
-        assert_eq!((a.record.role, b.record.role), (Role::Initiator, Role::Responder));
+        assert_eq!(
+            (a.record.role, b.record.role),
+            (Role::Initiator, Role::Responder)
+        );
         assert_eq!(a.record.transcript, b.record.transcript);
         assert_eq!((a.record.own_count, a.record.peer_count), (3, 3));
-        assert_eq!((a.record.cardinality, b.record.cardinality), (Some(2), Some(2)));
+        assert_eq!(
+            (a.record.cardinality, b.record.cardinality),
+            (Some(2), Some(2))
+        );
         let (ka, kb) = keys();
         let signed = receipt::sign(&a.record, &case(), &ka, 1000).unwrap();
         let both = receipt::countersign(&signed, &kb, Some(&b.record), 1060).unwrap();

@@ -330,6 +330,7 @@ fn generate() -> Value {
         let (i, finish) = i.finish(&response).unwrap();
         let (result, theirs) = r.finish(&finish).unwrap();
         let mine = i.result(result.as_deref()).unwrap();
+        let (signed, countersigned) = common::golden_receipts(&mine.record, &theirs.record);
         let noise = config
             .noise
             .map(|n| json!({"epsilon": n.epsilon, "sensitivity": n.sensitivity}));
@@ -346,6 +347,9 @@ fn generate() -> Value {
             "result": result.as_ref().map(hex::encode),
             "initiator": outcome(&mine),
             "responder": outcome(&theirs),
+            "transcript_hash": hex::encode(mine.record.transcript),
+            "initiator_receipt": hex::encode(&signed),
+            "countersigned_receipt": hex::encode(&countersigned),
         }));
     }
     json!({
@@ -354,6 +358,7 @@ fn generate() -> Value {
         "responder_items": B_ITEMS,
         "columns": { "amount_eur": AMOUNTS, "transfers": TRANSFERS },
         "sessions": sessions,
+        "receipts": common::receipts_block("each session's initiator signs a receipt with key a at signed_at; the value holder countersigns it with key b at countersigned_at after checking it against its own record"),
     })
 }
 

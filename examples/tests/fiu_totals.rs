@@ -22,7 +22,10 @@ fn the_fiu_and_the_police_agency_learn_the_known_totals_and_no_more() {
     assert_eq!(report.police.sums, Some(expected.clone()));
     assert!(report.police.proven);
     assert_eq!(report.fiu.sums, Some(expected));
-    assert_eq!(report.police.record.transcript, report.fiu.record.transcript);
+    assert_eq!(
+        report.police.record.transcript,
+        report.fiu.record.transcript
+    );
     // With a minimum above the overlap, only the count is revealed.
     let hidden = run(&police, &fiu, cardinality + 1).unwrap();
     assert_eq!(hidden.police.cardinality, cardinality);

@@ -87,7 +87,10 @@ impl Concluded for multiparty::Hub {
 
     fn records(&self) -> Vec<SessionRecord> {
         let agencies = self.session().agencies();
-        agencies.iter().filter_map(|a| self.record_for(a).ok()).collect()
+        agencies
+            .iter()
+            .filter_map(|a| self.record_for(a).ok())
+            .collect()
     }
 }
 

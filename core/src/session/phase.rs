@@ -220,7 +220,11 @@ impl<P: Party, D> Phase<P, D> {
             }) => return Ok((Phase::Live(kept), Err(error))),
             Err(Refused { error, party: None }) => return Err(error),
         };
-        let records = step.outcome.as_ref().map(Concluded::records).unwrap_or_default();
+        let records = step
+            .outcome
+            .as_ref()
+            .map(Concluded::records)
+            .unwrap_or_default();
         let next = match (step.next, step.outcome) {
             (Some(party), _) => Phase::Live(party),
             (None, Some(outcome)) => Phase::Done(done(outcome)),
