@@ -125,15 +125,17 @@ impl SumInitiator {
     }
 }
 
-session_class!(
-    SumInitiator,
-    "SumInitiator",
-    |_: &SumInitiator, o| o,
-    provenance
-);
-receipt_methods!(SumInitiator, |s, py| s
-    .phase
-    .with_done(py, |o| Ok(o.record.clone())));
+/// The shell of a sum party: its step, whose outcome is its result, and
+/// its receipts; the record of a finished session goes to its ledger.
+macro_rules! sum_shell {
+    ($class:ident, $name:literal) => {
+        session_class!($class, $name, |_: &$class, o| o, provenance);
+        receipt_methods!($class, |s, py| s
+            .phase
+            .with_done(py, |o| Ok(o.record.clone())));
+    };
+}
+sum_shell!(SumInitiator, "SumInitiator");
 
 #[pymethods]
 impl SumInitiator {
@@ -291,15 +293,7 @@ impl SumResponder {
     }
 }
 
-session_class!(
-    SumResponder,
-    "SumResponder",
-    |_: &SumResponder, o| o,
-    provenance
-);
-receipt_methods!(SumResponder, |s, py| s
-    .phase
-    .with_done(py, |o| Ok(o.record.clone())));
+sum_shell!(SumResponder, "SumResponder");
 
 #[pymethods]
 impl SumResponder {
